@@ -1,0 +1,45 @@
+# `make demo` and `make test` work on a fresh clone: each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+INVOKE := $(VENV)/bin/invoke
+STAMP  := $(VENV)/.tandem-installed
+ARGS   ?=
+
+.PHONY: setup demo test bench bench-deps lint parallel train crawl report notify status logs clean-venv
+
+setup: $(STAMP)
+
+# torch first, pinned: it is the CPU wheel on this machine's disk, and an unpinned torch pulled in
+# by transformers/peft could fetch a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench]'
+	touch $(STAMP)
+
+demo: setup
+	$(INVOKE) demo $(ARGS)
+
+test: setup
+	$(PY) -m pytest $(ARGS)
+
+# nginx and wrk serve and measure the crawl benchmark's site (Debian packages; root here).
+bench-deps:
+	@command -v nginx >/dev/null && command -v wrk >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null)
+
+bench: setup bench-deps
+	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script; done
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy tandem
+
+# The Invoke tasks, for people who live in make: `make parallel ARGS="--crawl-target 500"`.
+parallel train crawl report notify status logs: setup
+	$(INVOKE) $@ $(ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

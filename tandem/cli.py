@@ -1,0 +1,26 @@
+"""What every script's `main` shares: bad config is one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from tandem.config import ConfigError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """Call `main` and exit with its status; a ConfigError becomes `error: …` and exit 2."""
+    try:
+        status = main()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        status = EXIT_USAGE
+    except KeyboardInterrupt:
+        status = EXIT_SIGINT
+    sys.exit(status)

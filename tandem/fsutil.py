@@ -1,0 +1,30 @@
+"""Folder helpers shared by the crawl and the trainer (which never import each other)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+
+def move_contents_aside(folder: Path, now: datetime | None = None) -> Path | None:
+    """Move everything inside `folder` to a timestamped sibling and leave `folder` empty.
+
+    `--no-auto-resume` starts afresh without deleting anything and without changing the path
+    that other processes read: the folder itself stays where it is. Returns the sibling, or
+    None when there was nothing to move.
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        folder.mkdir(parents=True, exist_ok=True)
+        return None
+    stamp = (now or datetime.now()).strftime("%Y%m%d_%H%M%S")
+    target = folder.with_name(f"{folder.name}.prev-{stamp}")
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = folder.with_name(f"{folder.name}.prev-{stamp}-{suffix}")
+    target.mkdir(parents=True)
+    for entry in sorted(folder.iterdir()):
+        os.replace(entry, target / entry.name)
+    return target
