@@ -1,0 +1,210 @@
+"""Seeded Japanese prose for the demo site: varied sentences from a vocabulary and templates.
+
+The text must look like ordinary blog prose to the quality filters (hiragana-rich, sentences of
+20-90 characters, few repeated 5-10-grams within a page), so each page draws its sentence
+templates without replacement and fills them from topic-specific word lists. Every character
+used here exists in JIS X 0208, so the same text can be written as Shift_JIS, EUC-JP and
+ISO-2022-JP without loss.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+# topic: (title word, nouns, places); words are space-separated to keep the table compact.
+TOPICS: dict[str, tuple[str, list[str], list[str]]] = {
+    "料理": ("料理",
+           words("味噌汁 煮物 炊き込みご飯 だし 漬物 焼き魚 卵焼き 野菜炒め "
+                  "土鍋 包丁 まな板 季節の野菜 鶏肉 豆腐 ぬか床"),
+           words("台所 市場 実家 料理教室")),
+    "旅行": ("旅",
+           words("温泉 路線バス 城下町 駅弁 古い町並み 宿 港町 峠道 "
+                  "展望台 地図 時刻表 名物 神社 湖 朝市"),
+           words("京都 金沢 松本 函館 尾道 高山")),
+    "園芸": ("庭づくり",
+           words("朝顔 ミニトマト 苗 鉢植え 腐葉土 肥料 種まき 剪定 "
+                  "ハーブ 球根 水やり 花壇 芽 葉 土"),
+           words("ベランダ 庭 畑 市民農園")),
+    "読書": ("本",
+           words("文庫本 短編集 図書館 古本屋 随筆 歴史小説 推理小説 詩集 "
+                  "栞 書評 新刊 作家 あとがき 登場人物 物語"),
+           words("書斎 図書館 喫茶店 電車の中")),
+    "鉄道": ("鉄道",
+           words("ローカル線 車窓 無人駅 特急 時刻表 乗り換え 駅舎 路面電車 "
+                  "切符 ホーム 車両 鉄橋 終点 始発 夜行列車"),
+           words("沿線 駅前 車内 高架下")),
+    "山歩き": ("山歩き",
+           words("登山道 山小屋 尾根 雨具 地図 水筒 頂上 沢 "
+                  "雪渓 登山靴 高山植物 雲海 休憩 下山 分岐"),
+           words("北アルプス 高尾山 八ヶ岳 奥多摩")),
+    "写真": ("写真",
+           words("一眼レフ 単焦点レンズ 夕焼け 逆光 構図 三脚 露出 街角 "
+                  "白黒写真 フィルム 現像 被写体 光 影 シャッター"),
+           words("海辺 商店街 公園 路地裏")),
+    "健康": ("健康",
+           words("散歩 睡眠 ストレッチ 朝食 水分 姿勢 体重 歩数 "
+                  "深呼吸 筋力 食生活 体調 習慣 休息 運動"),
+           words("近所 公園 職場 自宅")),
+    "家計": ("家計",
+           words("家計簿 固定費 食費 光熱費 貯金 予算 買い物 ポイント "
+                  "通信費 保険 節約 支出 収入 家族会議 レシート"),
+           words("家 銀行 スーパー 商店街")),
+    "猫": ("猫との暮らし",
+           words("子猫 爪とぎ キャットフード 毛づくろい 昼寝 動物病院 首輪 おもちゃ "
+                  "窓辺 しっぽ 鳴き声 ブラッシング 体重計 寝床 好物"),
+           words("居間 縁側 窓辺 押し入れ")),
+    "茶": ("お茶",
+           words("煎茶 ほうじ茶 急須 湯のみ 茶葉 抹茶 新茶 茶畑 "
+                  "お湯の温度 和菓子 茶筒 香り 渋み 甘み 水出し"),
+           words("静岡 宇治 茶室 縁側")),
+    "歴史": ("歴史",
+           words("古文書 城跡 街道 宿場町 石碑 寺院 郷土資料館 年表 "
+                  "戦国時代 江戸時代 古地図 城主 武将 庶民の暮らし 祭り"),
+           words("城下 資料館 街道沿い 旧家")),
+    "天気": ("空模様",
+           words("梅雨 夕立 台風 木枯らし 初雪 晴れ間 雲 気温 "
+                  "湿度 天気図 予報 雷 虹 霜 春一番"),
+           words("海沿い 盆地 山間 都心")),
+    "音楽": ("音楽",
+           words("ピアノ 合唱 演奏会 楽譜 ギター 練習曲 音色 リズム "
+                  "和音 吹奏楽 民謡 レコード 作曲家 発表会 メトロノーム"),
+           words("音楽室 ホール 公民館 自宅")),
+    "手芸": ("手しごと",
+           words("刺しゅう 編み物 毛糸 布 型紙 ミシン ボタン 針 "
+                  "糸 手ぬぐい 風呂敷 裁縫箱 端切れ 縫い目 作品"),
+           words("作業机 手芸店 教室 居間")),
+    "自転車": ("自転車",
+           words("ロードバイク 坂道 空気入れ サドル 変速機 川沿いの道 輪行 ヘルメット "
+                  "ライト タイヤ ペダル 休憩所 地図 補給 整備"),
+           words("河川敷 海岸線 峠 街中")),
+}
+PEOPLE = ["祖母", "友人", "近所の方", "先輩", "店主", "妻", "夫", "娘", "息子", "同僚", "先生", "知人",
+          "母", "父", "弟", "姉"]
+TIMES = ["先週末", "今朝", "昨年の秋", "三年ほど前", "この春", "先日", "連休の初日", "雨の日の午後",
+         "夏の終わり", "年の瀬", "仕事帰り", "日曜日の朝", "学生の頃", "去年の冬", "ある晴れた日", "数日前"]
+FEELINGS = ["うれしく", "心地よく", "懐かしく", "楽しく", "新鮮に", "不思議に", "ありがたく", "興味深く"]
+# (dictionary, past, te-form) of verbs that fit most nouns.
+VERBS = [tuple(words(forms)) for forms in (
+    "調べる 調べた 調べて",
+    "試す 試した 試して",
+    "比べる 比べた 比べて",
+    "選ぶ 選んだ 選んで",
+    "使う 使った 使って",
+    "見直す 見直した 見直して",
+    "記録する 記録した 記録して",
+    "整える 整えた 整えて",
+    "楽しむ 楽しんだ 楽しんで",
+    "準備する 準備した 準備して",
+    "観察する 観察した 観察して",
+    "確かめる 確かめた 確かめて",
+    "工夫する 工夫した 工夫して",
+    "学ぶ 学んだ 学んで",
+    "手入れする 手入れした 手入れして",
+    "眺める 眺めた 眺めて",
+)]
+ADJECTIVES = [("美しい", "美しく"), ("奥深い", "奥深く"), ("やさしい", "やさしく"), ("面白い", "面白く"),
+              ("心強い", "心強く"), ("温かい", "温かく"), ("難しい", "難しく"), ("細かい", "細かく"),
+              ("力強い", "力強く"), ("素朴な", "素朴に"), ("丁寧な", "丁寧に"), ("静かな", "静かに")]
+OPENERS = ["", "", "", "ところで、", "実は、", "それでも、", "思い返すと、", "正直に言えば、", "意外にも、",
+           "いつものように、", "そういえば、", "結局のところ、", "振り返ってみると、", "何より、"]
+
+# Slots: {n} {n2} {n3} topic nouns, {p} place, {t} time, {who} person, {v}/{vp}/{vt} verb forms,
+# {a}/{ak} adjective forms, {f} feeling, {k} a number.
+TEMPLATES = [
+    "{t}、{p}で{n}を{vt}みました。",
+    "{n}について{vt}いくと、{n2}との意外なつながりが見えてきます。",
+    "{who}に教わったやり方で{n}を{vt}みたところ、思っていたより{ak}仕上がりました。",
+    "{n}は{a}ものだと、あらためて感じる一日でした。",
+    "はじめは{n2}のことばかり気にしていましたが、今では{n}のほうに目が向くようになりました。",
+    "{p}には{n}を目当てに訪れる人が多く、{t}も大勢の人でにぎわっていました。",
+    "{k}回ほど{vt}みて、ようやく{n}の扱いに慣れてきた気がします。",
+    "{n}と{n2}を並べて{vp}とき、違いがはっきり分かったのが{f}思えました。",
+    "{who}は{n}が大好きで、会うたびにその話を聞かせてくれます。",
+    "{n}を{vt}おくと、あとで{n2}を{vp}ときにずいぶん助かります。",
+    "手間はかかりますが、{n}を{vt}過ごす時間はかけがえのないものです。",
+    "{t}に{vp}{n}のことを、今でもよく覚えています。",
+    "本やインターネットで{n}について{vt}も、実際にやってみないと分からないことがたくさんあります。",
+    "{n}の良さは、{ak}長く付き合えるところにあるのではないでしょうか。",
+    "失敗もありましたが、{n2}を見直したことで{n}がうまくいくようになりました。",
+    "{p}の{who}から、{n}には{k}通りの楽しみ方があると聞きました。",
+    "次は{n3}にも挑戦してみたいと考えています。",
+    "{n}に関しては、人によって考え方がかなり違うようです。",
+    "慣れないうちは{n}を{vp}だけで精一杯でしたが、少しずつ余裕が出てきました。",
+    "{f}感じたのは、{n}が思っていた以上に{a}ことでした。",
+    "{t}から{n}の記録をつけ始め、気づけば{k}冊目のノートになりました。",
+    "{n2}の季節になると、{p}の景色もがらりと変わります。",
+    "{who}と一緒に{n}を{vt}いると、時間がたつのを忘れてしまいます。",
+    "{n}を選ぶときは、値段よりも使いやすさを大切にしています。",
+    "この方法なら、初めての人でも{n}を気軽に{vt}みられるはずです。",
+    "{p}まで足を延ばしたのは、{n}をこの目で確かめたかったからです。",
+    "{n}の話をすると、{who}はいつも{ak}笑ってうなずいてくれます。",
+    "気温や天気によって、{n}の様子は日ごとに少しずつ違って見えます。",
+    "{n}にまつわる言い伝えが、{p}には今も残っているそうです。",
+    "もし迷ったら、まずは{n2}から始めてみるのがよいと思います。",
+    "{k}年続けてみて分かったのは、{n}には近道がないということでした。",
+    "{n}を{vp}あとは、道具をきちんと片付けるようにしています。",
+    "{t}の出来事をきっかけに、{n}への見方が大きく変わりました。",
+    "{who}が{vp}{n}は、どこか{a}雰囲気をまとっていました。",
+    "{n}と向き合う時間が、忙しい毎日のよい区切りになっています。",
+    "うまくいかない日もありますが、それも含めて{n}の面白さだと思っています。",
+    "{p}で出会った{who}の言葉が、{n}を続ける励みになりました。",
+    "写真だけでは伝わらない{n}の魅力を、少しでも言葉にできればと思います。",
+    "{n}については、また別の記事で詳しく書くつもりです。",
+    "同じ{n}でも、{p}で見るとまったく違う表情を見せてくれます。",
+    "{n3}を取り入れてからは、{n}の時間がいっそう充実しました。",
+    "{n}を{vt}いるうちに、{n2}の大切さにも気づかされました。",
+    "続けるこつは、完璧を目指さずに{n}を{ak}楽しむことだと思います。",
+    "{t}は{n}がうまくいかず、{who}に相談してみました。",
+    "{n}に興味を持ったのは、{who}がすすめてくれたのがきっかけでした。",
+    "一度に全部やろうとせず、{n}は少しずつ{vp}ほうが長続きします。",
+    "{p}の小さなお店で、{n}に詳しい方と話し込んでしまいました。",
+    "{n}の準備には、思ったよりも時間がかかるものです。",
+]
+TITLE_PATTERNS = ["{n}と{n2}のこと", "{w}の記録：{n}", "{p}で出会った{n}", "はじめての{n}",
+                  "{n}を{vt}みた話", "{w}ノート　{n}について", "{t}の{n}", "{n}と過ごす時間"]
+
+
+@dataclass
+class Article:
+    topic: str
+    title: str
+    paragraphs: list[str]
+
+
+class ProseGenerator:
+    """Builds titles and paragraphs; every choice comes from the `random.Random` passed in."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def article(self, topic: str, min_paragraphs: int = 3, max_paragraphs: int = 6) -> Article:
+        word, nouns, places = TOPICS[topic]
+        slots = self._slots(nouns, places)
+        title = self.rng.choice(TITLE_PATTERNS).format(w=word, **slots)
+        count = self.rng.randint(min_paragraphs, max_paragraphs)
+        templates = self.rng.sample(TEMPLATES, k=min(len(TEMPLATES), count * 5))
+        paragraphs = []
+        for index in range(count):
+            chunk = templates[index * len(templates) // count : (index + 1) * len(templates) // count]
+            paragraphs.append("".join(self.sentence(t, nouns, places) for t in chunk))
+        return Article(topic, title, paragraphs)
+
+    def sentence(self, template: str, nouns: list[str], places: list[str]) -> str:
+        return self.rng.choice(OPENERS) + template.format(**self._slots(nouns, places))
+
+    def _slots(self, nouns: list[str], places: list[str]) -> dict[str, str]:
+        n, n2, n3 = self.rng.sample(nouns, 3)
+        verb = self.rng.choice(VERBS)
+        adjective = self.rng.choice(ADJECTIVES)
+        return {
+            "n": n, "n2": n2, "n3": n3, "p": self.rng.choice(places), "t": self.rng.choice(TIMES),
+            "who": self.rng.choice(PEOPLE), "v": verb[0], "vp": verb[1], "vt": verb[2],
+            "a": adjective[0], "ak": adjective[1], "f": self.rng.choice(FEELINGS),
+            "k": str(self.rng.randint(2, 9)),
+        }
