@@ -1,0 +1,94 @@
+"""The run report: `_docs/YYYY-MM-DD_parallel_train_crawl.md`, built from a run record.
+
+The supervisor calls `write_report` at the end of every run (also after a failure or an
+interruption) and `scripts/report.py` rebuilds it from any record. A report never overwrites an
+earlier run's: a rebuild rewrites the file the record already names, a first build claims a free
+name atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from tandem.atomicio import atomic_write_text
+from tandem.report.figures import RunFigures, gather
+from tandem.report.plots import PLOT_NAMES, Plot, PlotsUnavailable, draw_plots
+from tandem.report.record import RecordError, latest_record, load_record, parse_time, resolve
+from tandem.report.render import render, summary_line
+from tandem.settings import ReportSettings
+
+__all__ = ["RecordError", "latest_record", "load_record", "summary_line", "write_report"]
+
+REPORT_SUFFIX = "_parallel_train_crawl"
+
+
+def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(".")) -> Path:
+    """Write the report for the record at `record_path`; returns its path (relative to the
+    working directory when `root` and `settings.docs_dir` are). Raises RecordError when the
+    record cannot be read."""
+    record_path = Path(record_path)
+    record = load_record(record_path)
+    figures = gather(record, root)
+    named = resolve(record.get("report"), root) if isinstance(record.get("report"), str) else None
+    report_path = named or _claim_report_path(record, resolve(settings.docs_dir, root) or Path(root))
+    try:
+        plots = _plots(figures, report_path, settings)
+        text = render(record, record_path, figures, plots, report_path, Path(root), settings.log_tail_lines)
+        atomic_write_text(report_path, text)
+    except BaseException:
+        if named is None:  # give the claimed name back rather than leave an empty report
+            report_path.unlink(missing_ok=True)
+        raise
+    return report_path
+
+
+def _run_start(record: dict) -> datetime:
+    started = parse_time(record.get("started_at"))
+    if started is not None:
+        return started
+    try:
+        return datetime.strptime(str(record.get("run_id", ""))[:15], "%Y%m%d_%H%M%S")
+    except ValueError:
+        return datetime.now().astimezone()
+
+
+def _claim_report_path(record: dict, docs_dir: Path) -> Path:
+    """The first free name of `STEM.md`, `STEM_HHMMSS.md`, `STEM_HHMMSS-2.md`, …, created
+    exclusively so that two runs ending together cannot take the same file."""
+    start = _run_start(record)
+    stem = f"{start:%Y-%m-%d}{REPORT_SUFFIX}"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    candidates = [stem, f"{stem}_{start:%H%M%S}"]
+    attempt = 2
+    while True:
+        for name in candidates:
+            path = docs_dir / f"{name}.md"
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                continue
+            os.close(fd)
+            return path
+        candidates = [f"{stem}_{start:%H%M%S}-{attempt}"]
+        attempt += 1
+
+
+def _plots(figures: RunFigures, report_path: Path, settings: ReportSettings) -> list[Plot] | str:
+    if not settings.plots:
+        return "plots are turned off (report.plots: false)"
+    folder = report_path.with_suffix("")
+    try:
+        drawn = draw_plots(figures, folder)
+    except PlotsUnavailable as exc:
+        return f"{exc}; install the report extra (pip install 'tandem[report]') to get them"
+    except Exception as exc:  # a plot must never cost the report
+        return f"drawing failed ({exc!r})"
+    kept = {plot.path.name for plot in drawn}
+    for name in PLOT_NAMES:  # a rebuild drops plots the data no longer supports
+        if name not in kept:
+            (folder / name).unlink(missing_ok=True)
+    if not drawn and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+    return drawn

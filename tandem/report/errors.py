@@ -1,0 +1,111 @@
+"""The report's "Errors" section: what failed, why, the last log lines, and the root cause."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from tandem.report.markdown import code, fenced, inline, link, table
+from tandem.report.record import (
+    failures,
+    format_duration,
+    format_exit,
+    format_time,
+    processes,
+    resolve,
+    restarts,
+)
+
+
+def log_tail(path: Path | None, lines: int) -> list[str]:
+    """The last `lines` lines of a log file, read from its end (logs may be gigabytes)."""
+    if path is None or lines <= 0:
+        return []
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            block = min(size, max(64 * 1024, lines * 512))
+            handle.seek(size - block)
+            data = handle.read()
+    except OSError:
+        return []
+    text = data.decode("utf-8", errors="replace").splitlines()
+    if block < size:
+        text = text[1:]  # the first line read is probably cut
+    return list(deque(text, maxlen=lines))
+
+
+def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:
+    out = ["## Errors", ""]
+    found = failures(record)
+    procs = processes(record)
+    if found:
+        first = found[0]
+        reason = _reason(procs.get(first.process, {}))
+        what = "failed" if first.final else "crashed and was restarted"
+        exit_text = inline(format_exit(first.exit_code))
+        line = (f"**Root cause:** {code(first.process)} {what} first — exit {exit_text}"
+                f" at {inline(format_time(first.ended_at))}")
+        out += [line + (f": {inline(reason)}" if reason else "."), ""]
+    if record.get("status") == "interrupted":
+        stopped = [name for name, proc in procs.items() if proc.get("status") == "stopped"]
+        names = ", ".join(code(name) for name in stopped) or "none"
+        out += ["The run was **interrupted** before it finished (a signal to the supervisor, or a "
+                f"supervisor that died and was found by the next run). Stopped: {names}.", ""]
+    troubled = [(name, proc) for name, proc in procs.items()
+                if proc.get("status") == "failed" or restarts(proc) > 0 or proc.get("error")]
+    if not troubled and not found:
+        if record.get("status") != "interrupted":
+            out += ["None: no process failed or was restarted.", ""]
+        return out
+    for name, proc in troubled:
+        out += _process_errors(name, proc, root, base, tail_lines)
+    return out
+
+
+def _reason(proc: dict[str, Any]) -> str | None:
+    error = proc.get("error")
+    if isinstance(error, dict) and error.get("reason"):
+        return str(error["reason"])
+    if isinstance(error, str) and error:
+        return error
+    return None
+
+
+def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:
+    status = str(proc.get("status") or "unknown")
+    count = restarts(proc)
+    heading = f"### {code(name)} — {inline(status)}, exit {inline(format_exit(proc.get('exit_code')))}"
+    if count:
+        heading += f", {count} restart{'s' if count != 1 else ''}"
+    out = [heading, ""]
+    reason = _reason(proc)
+    if reason:
+        out += [f"**Reason:** {inline(reason)}", ""]
+    attempts = [a for a in proc.get("attempts") or [] if isinstance(a, dict)]
+    if len(attempts) > 1 or (attempts and count):
+        rows = []
+        for number, attempt in enumerate(attempts, start=1):
+            uptime = attempt.get("uptime_s")
+            rows.append([str(number), inline(attempt.get("pid", "–")),
+                         inline(format_time(attempt.get("started_at"))),
+                         inline(format_time(attempt.get("ended_at"))),
+                         format_duration(uptime if isinstance(uptime, (int, float)) else None),
+                         inline(format_exit(attempt.get("exit_code")))])
+        out += [table(["Attempt", "PID", "Started", "Ended", "Uptime", "Exit code"], rows,
+                      ["r", "r", "l", "l", "r", "r"]), ""]
+    error = proc.get("error")
+    tail = error.get("log_tail") if isinstance(error, dict) else None
+    log_path = resolve(proc.get("log_file"), root)
+    if not isinstance(tail, list) or not tail:
+        tail = log_tail(log_path, tail_lines)
+    else:
+        tail = [str(line) for line in tail[-tail_lines:]] if tail_lines > 0 else []
+    source = link(inline(proc.get("log_file")), log_path, base) if log_path else "its log"
+    if tail:
+        out += [f"Last {len(tail)} lines of {source}:", "", fenced(tail), ""]
+    else:
+        out += [f"No log lines to show ({source} is empty or missing).", ""]
+    return out

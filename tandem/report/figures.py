@@ -1,0 +1,165 @@
+"""The figures a report shows, gathered from the record and the files beside it.
+
+A process is recognised as a crawl or a training by the keys of its status metrics (common.md
+lists them), never by its name, so a renamed process or a user's own script that writes the same
+keys still gets its figures; one that writes none gets "no figures reported".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tandem.report.record import processes, resolve
+
+CRAWL_KEYS = frozenset({"kept", "target", "pages_fetched", "pages_per_s", "queue_size", "dropped",
+                        "duplicates_exact", "duplicates_near", "bytes_fetched"})
+TRAIN_KEYS = frozenset({"step", "max_steps", "loss", "learning_rate", "tokens_per_s", "samples_seen",
+                        "checkpoint", "metrics_file"})
+# Plots stay readable and cheap however long the run was.
+MAX_POINTS = 2000
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN
+        return None
+    return float(value)
+
+
+def kind_of(metrics: Any) -> str | None:
+    """"crawl", "train" or None, by which metric keys the process reports."""
+    if not isinstance(metrics, dict):
+        return None
+    crawl, train = len(CRAWL_KEYS & metrics.keys()), len(TRAIN_KEYS & metrics.keys())
+    if not crawl and not train:
+        return None
+    return "crawl" if crawl > train else "train"
+
+
+def read_jsonl(path: Path | None) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a JSON-lines file; torn or foreign lines are skipped."""
+    if path is None:
+        return
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.readlines()
+    except OSError:
+        return
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(item, dict):
+            yield item
+
+
+def thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if len(points) <= MAX_POINTS:
+        return points
+    step = len(points) / MAX_POINTS
+    return [points[int(i * step)] for i in range(MAX_POINTS)] + [points[-1]]
+
+
+@dataclass
+class ProcessFigures:
+    name: str
+    kind: str | None
+    progress: dict[str, Any] | None  # the last status: {done, total, unit, metrics, message}
+    metrics: dict[str, Any] = field(default_factory=dict)
+    progress_series: list[tuple[float, float]] = field(default_factory=list)  # (elapsed_s, done)
+    loss_series: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
+    tokens_per_s_mean: float | None = None
+    metrics_file: Path | None = None
+
+
+@dataclass
+class ResourceSeries:
+    elapsed_s: list[float] = field(default_factory=list)
+    cpu_percent: list[float] = field(default_factory=list)
+    rss_bytes: list[float] = field(default_factory=list)
+
+
+@dataclass
+class RunFigures:
+    processes: dict[str, ProcessFigures]
+    resources: dict[str, ResourceSeries]
+    run_dir: Path | None
+
+
+def gather(record: dict[str, Any], root: Path) -> RunFigures:
+    run_dir = resolve(record.get("run_dir"), root)
+    history = _progress_history(run_dir / "progress.jsonl" if run_dir else None)
+    figures: dict[str, ProcessFigures] = {}
+    for name, proc in processes(record).items():
+        entries = history.get(name, [])
+        progress = proc.get("progress") if isinstance(proc.get("progress"), dict) else None
+        if progress is None and entries:  # the record missed the last status: take the history's
+            last = entries[-1]
+            progress = {k: last.get(k) for k in ("done", "total", "unit", "metrics")}
+        metrics = progress.get("metrics") if progress and isinstance(progress.get("metrics"), dict) else {}
+        item = ProcessFigures(name=name, kind=kind_of(metrics), progress=progress, metrics=metrics or {})
+        points = ((number(e.get("elapsed_s")), number(e.get("done"))) for e in entries)
+        item.progress_series = thin([(t, d) for t, d in points if t is not None and d is not None])
+        if item.kind == "train":
+            _training_history(item, entries, root)
+        figures[name] = item
+    resources = _resource_series(resolve(_samples_file(record, run_dir), root))
+    return RunFigures(processes=figures, resources=resources, run_dir=run_dir)
+
+
+def _samples_file(record: dict[str, Any], run_dir: Path | None) -> str | None:
+    summary = record.get("resources")
+    if isinstance(summary, dict) and isinstance(summary.get("samples_file"), str):
+        return summary["samples_file"]
+    return str(run_dir / "resources.jsonl") if run_dir else None
+
+
+def _progress_history(path: Path | None) -> dict[str, list[dict[str, Any]]]:
+    history: dict[str, list[dict[str, Any]]] = {}
+    for entry in read_jsonl(path):
+        if isinstance(entry.get("process"), str):
+            history.setdefault(entry["process"], []).append(entry)
+    return history
+
+
+def _training_history(item: ProcessFigures, entries: list[dict[str, Any]], root: Path) -> None:
+    """Loss per step and mean tokens/s, from the trainer's metrics file or else the progress log."""
+    source = item.metrics.get("metrics_file")
+    item.metrics_file = resolve(source, root) if isinstance(source, str) else None
+    rows = list(read_jsonl(item.metrics_file))
+    if not rows:
+        rows = [e["metrics"] for e in entries if isinstance(e.get("metrics"), dict)]
+    by_step: dict[float, float] = {}
+    speeds: list[float] = []
+    for row in rows:
+        step, loss, speed = number(row.get("step")), number(row.get("loss")), number(row.get("tokens_per_s"))
+        if step is not None and loss is not None:
+            by_step[step] = loss  # a resumed run repeats steps: the latest value wins
+        if speed is not None and speed > 0:
+            speeds.append(speed)
+    item.loss_series = thin(sorted(by_step.items()))
+    item.tokens_per_s_mean = sum(speeds) / len(speeds) if speeds else None
+
+
+def _resource_series(path: Path | None) -> dict[str, ResourceSeries]:
+    series: dict[str, ResourceSeries] = {}
+    for sample in read_jsonl(path):
+        elapsed = number(sample.get("elapsed_s"))
+        procs = sample.get("processes")
+        if elapsed is None or not isinstance(procs, dict):
+            continue
+        for name, values in procs.items():
+            if not isinstance(values, dict):
+                continue
+            cpu, rss = number(values.get("cpu_percent")), number(values.get("rss_bytes"))
+            if cpu is None or rss is None:
+                continue
+            entry = series.setdefault(name, ResourceSeries())
+            entry.elapsed_s.append(elapsed)
+            entry.cpu_percent.append(cpu)
+            entry.rss_bytes.append(rss)
+    return series

@@ -1,0 +1,245 @@
+"""The report document: summary, process table, errors, figures, resources, plots and files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tandem.report.errors import errors_section
+from tandem.report.figures import ProcessFigures, RunFigures, number
+from tandem.report.markdown import code, inline, link, table
+from tandem.report.plots import Plot
+from tandem.report.record import (
+    format_bytes,
+    format_duration,
+    format_exit,
+    format_number,
+    format_time,
+    processes,
+    resolve,
+    restarts,
+    seconds_between,
+)
+
+
+def run_duration(record: dict[str, Any]) -> float | None:
+    end = record.get("ended_at")
+    if not end and record.get("status") == "running":
+        end = datetime.now().astimezone().isoformat()
+    return seconds_between(record.get("started_at"), end)
+
+
+def summary_line(record: dict[str, Any]) -> str:
+    """One line for logs, notifications and the report's top, e.g.
+    `tandem run 20261128_140000: failed in 3m12s — train succeeded, crawl failed (exit 3)`."""
+    status = str(record.get("status") or "unknown")
+    took = format_duration(run_duration(record))
+    head = f"tandem run {record.get('run_id', '?')}: {status} "
+    head += f"for {took}" if status == "running" else f"in {took}"
+    parts = []
+    for name, proc in processes(record).items():
+        part = f"{name} {proc.get('status') or 'unknown'}"
+        code_ = proc.get("exit_code")
+        if proc.get("status") == "failed" and code_ not in (None, 0):
+            part += f" (exit {format_exit(code_)})"
+        count = restarts(proc)
+        if count:
+            part += f" after {count} restart{'s' if count != 1 else ''}"
+        parts.append(part)
+    return head + (" — " + ", ".join(parts) if parts else "")
+
+
+def render(record: dict[str, Any], record_path: Path, figures: RunFigures, plots: list[Plot] | str,
+           report_path: Path, root: Path, tail_lines: int) -> str:
+    """The whole Markdown text. `plots` is the drawn plots, or why there are none."""
+    base = report_path.parent
+    title = f"tandem run {record.get('run_id', '?')} — {record.get('status', 'unknown')}"
+    out = [f"# {inline(title)}", "",
+           f"**{inline(summary_line(record))}**", ""]
+    out += [table(["Run", ""], [
+        ["Kind", inline(record.get("kind") or "–")],
+        ["Status", inline(record.get("status") or "–")],
+        ["Exit code", inline(format_exit(record.get("exit_code")))],
+        ["Started", inline(format_time(record.get("started_at")))],
+        ["Ended", inline(format_time(record.get("ended_at")))],
+        ["Duration", format_duration(run_duration(record))],
+    ]), ""]
+    out += _process_table(record), ""
+    out += errors_section(record, root, base, tail_lines)
+    out += _figures_section(figures, root, base)
+    out += _resources_section(record)
+    out += _plots_section(plots, base)
+    out += _files_section(record, record_path, figures, root, base)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _process_table(record: dict[str, Any]) -> str:
+    resources = record.get("resources")
+    usage = resources.get("processes") if isinstance(resources, dict) else None
+    rows = []
+    for name, proc in processes(record).items():
+        peaks = usage.get(name, {}) if isinstance(usage, dict) else {}
+        cpu = number(peaks.get("mean_cpu_percent")) if isinstance(peaks, dict) else None
+        rows.append([
+            code(name), inline(proc.get("status") or "–"), inline(format_exit(proc.get("exit_code"))),
+            str(restarts(proc)), inline(format_time(proc.get("started_at"))),
+            inline(format_time(proc.get("ended_at"))),
+            format_duration(seconds_between(proc.get("started_at"), proc.get("ended_at"))),
+            format_bytes(peaks.get("peak_rss_bytes")) if isinstance(peaks, dict) else "–",
+            f"{cpu:.1f} %" if cpu is not None else "–",
+            _progress_cell(proc.get("progress")),
+        ])
+    header = ["Process", "Status", "Exit code", "Restarts", "Start", "End", "Duration", "Peak RSS",
+              "Mean CPU", "Progress"]
+    return "## Processes\n\n" + table(header, rows, ["l", "l", "r", "r", "l", "l", "r", "r", "r", "l"])
+
+
+def _progress_cell(progress: Any) -> str:
+    if not isinstance(progress, dict) or number(progress.get("done")) is None:
+        return "–"
+    done, total = progress.get("done"), progress.get("total")
+    text = format_number(done) + (f" / {format_number(total)}" if number(total) is not None else "")
+    return inline(f"{text} {progress.get('unit') or ''}".strip())
+
+
+def _figures_section(figures: RunFigures, root: Path, base: Path) -> list[str]:
+    out = ["## Figures", ""]
+    for proc in figures.processes.values():
+        kind = {"crawl": "crawl", "train": "training"}.get(proc.kind or "", "")
+        out += [f"### {code(proc.name)}" + (f" — {kind}" if kind else ""), ""]
+        if proc.kind == "crawl":
+            out += _crawl_figures(proc)
+        elif proc.kind == "train":
+            out += _train_figures(proc, root, base)
+        else:
+            out.append("No figures reported (the process writes no known metrics).")
+            cell = _progress_cell(proc.progress)
+            if cell != "–":
+                out.append(f"Last progress: {cell}.")
+            out.append("")
+        message = (proc.progress or {}).get("message")
+        if message:
+            out += [f"Last status message: {inline(message)}", ""]
+    return out
+
+
+def _crawl_figures(proc: ProcessFigures) -> list[str]:
+    m = proc.metrics
+    kept, target = number(m.get("kept")), number(m.get("target"))
+    share = f" ({100 * kept / target:.1f} %)" if kept is not None and target else ""
+    dupes = (f"{format_number(m.get('duplicates_exact'))} exact / "
+             f"{format_number(m.get('duplicates_near'))} near")
+    rows = [
+        ["Kept / target", f"{format_number(m.get('kept'))} / {format_number(m.get('target'))}{share}"],
+        ["Finish reason", inline(m.get("finish_reason") or "–")],
+        ["Pages fetched", format_number(m.get("pages_fetched"))],
+        ["Pages/s", format_number(m.get("pages_per_s"), 3)],
+        ["Queue size", format_number(m.get("queue_size"))],
+        ["Duplicates", dupes],
+        ["Bytes fetched", format_bytes(m.get("bytes_fetched"))],
+        ["Elapsed", format_duration(number(m.get("elapsed_s")))],
+    ]
+    out = [table(["Figure", "Value"], rows, ["l", "r"]), ""]
+    dropped = m.get("dropped")
+    if isinstance(dropped, dict) and dropped:
+        ordered = sorted(dropped.items(), key=lambda kv: -(number(kv[1]) or 0))
+        rows = [[inline(k), format_number(v)] for k, v in ordered]
+        out += ["Dropped, by reason:", "", table(["Reason", "Pages"], rows, ["l", "r"]), ""]
+    else:
+        out += ["Dropped, by reason: none reported.", ""]
+    return out
+
+
+def _train_figures(proc: ProcessFigures, root: Path, base: Path) -> list[str]:
+    m = proc.metrics
+    final = proc.loss_series[-1][1] if proc.loss_series else number(m.get("loss"))
+    best = min(proc.loss_series, key=lambda point: point[1]) if proc.loss_series else None
+    best_text = f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"
+    speed = format_number(m.get("tokens_per_s"), 1)
+    if proc.tokens_per_s_mean is not None:
+        speed += f" (mean {format_number(proc.tokens_per_s_mean, 1)})"
+    rows = [
+        ["Steps", f"{format_number(m.get('step'))} / {format_number(m.get('max_steps'))}"],
+        ["Final loss", format_number(final)],
+        ["Best loss", best_text],
+        ["Learning rate (last)", format_number(m.get("learning_rate"), 3)],
+        ["Tokens/s (last)", speed],
+        ["Samples seen", format_number(m.get("samples_seen"))],
+        ["Newest checkpoint", _path_link(m.get("checkpoint"), root, base)],
+        ["Metrics file", _path_link(m.get("metrics_file"), root, base)],
+        ["Output folder", _path_link(m.get("output_dir"), root, base)],
+    ]
+    return [table(["Figure", "Value"], rows, ["l", "r"]), ""]
+
+
+def _path_link(value: Any, root: Path, base: Path) -> str:
+    path = resolve(value, root) if isinstance(value, str) else None
+    return link(inline(value), path, base) if path else "–"
+
+
+def _resources_section(record: dict[str, Any]) -> list[str]:
+    summary = record.get("resources")
+    out = ["## Resources", ""]
+    if not isinstance(summary, dict) or not summary.get("samples"):
+        return [*out, "No resource samples (monitoring off, or the run ended before the first sample).", ""]
+    system = summary.get("system") if isinstance(summary.get("system"), dict) else {}
+    out.append(f"{format_number(summary.get('samples'))} samples every "
+               f"{format_number(summary.get('interval_s'))} s. "
+               f"System: mean CPU {format_number(system.get('mean_cpu_percent'), 3)} %, peak memory "
+               f"{format_number(system.get('peak_memory_percent'), 3)} %.")
+    disks = system.get("min_free_disk_bytes")
+    if isinstance(disks, dict) and disks:
+        lowest = ", ".join(f"{code(k)} {format_bytes(v)}" for k, v in disks.items())
+        out.append(f"Lowest free disk: {lowest}.")
+    out.append("")
+    rows = []
+    for name, p in (summary.get("processes") or {}).items():
+        if not isinstance(p, dict):
+            continue
+        gpu = format_bytes(p["peak_gpu_memory_bytes"]) if "peak_gpu_memory_bytes" in p else "–"
+        rows.append([code(name), format_bytes(p.get("peak_rss_bytes")), format_bytes(p.get("mean_rss_bytes")),
+                     format_number(p.get("peak_cpu_percent"), 3), format_number(p.get("mean_cpu_percent"), 3),
+                     format_number(p.get("peak_threads")), format_number(p.get("peak_open_files")),
+                     format_bytes(p.get("read_bytes")), format_bytes(p.get("write_bytes")), gpu])
+    if rows:
+        header = ["Process tree", "Peak RSS", "Mean RSS", "Peak CPU %", "Mean CPU %", "Peak threads",
+                  "Peak open files", "Disk read", "Disk written", "Peak GPU memory"]
+        out += [table(header, rows, ["l"] + ["r"] * 9), ""]
+    warnings = [w for w in summary.get("warnings") or [] if isinstance(w, str)]
+    if warnings:
+        out += ["Warnings:", "", *[f"- {inline(w)}" for w in warnings], ""]
+    return out
+
+
+def _plots_section(plots: list[Plot] | str, base: Path) -> list[str]:
+    out = ["## Plots", ""]
+    if isinstance(plots, str):
+        return [*out, f"No plots: {inline(plots)}.", ""]
+    if not plots:
+        return [*out, "No plots: the run left no series to draw.", ""]
+    for plot in plots:
+        out += [f"!{link(inline(plot.title), plot.path, base)}", ""]
+    return out
+
+
+def _files_section(record: dict[str, Any], record_path: Path, figures: RunFigures, root: Path,
+                   base: Path) -> list[str]:
+    entries: list[tuple[str, Any]] = [("Run record", str(record_path)),
+                                      ("Supervisor log", record.get("supervisor_log"))]
+    for name, proc in processes(record).items():
+        entries.append((f"Log of {name}", proc.get("log_file")))
+    run_dir = record.get("run_dir")
+    if figures.run_dir is not None and isinstance(run_dir, str):
+        for file_name, label in (("progress.jsonl", "Progress history"),
+                                 ("resources.jsonl", "Resource samples")):
+            if (figures.run_dir / file_name).exists():
+                entries.append((label, f"{run_dir.rstrip('/')}/{file_name}"))
+    out = ["## Files", ""]
+    for label, value in entries:
+        path = resolve(value, root) if isinstance(value, str) else None
+        if path is None:
+            continue
+        missing = "" if path.exists() else " (not found)"
+        out.append(f"- {inline(label)}: {link(inline(value), path, base)}{missing}")
+    return [*out, ""]
