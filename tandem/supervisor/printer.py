@@ -1,0 +1,107 @@
+"""What a person watching the supervisor sees: one tqdm bar per process on a terminal, plain
+periodic lines elsewhere (CI, a redirect), and events in between. Formatting only: the event
+loop decides what happened, this decides how it looks.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+
+@dataclass
+class ProcessView:
+    name: str
+    status: str
+    restarts: int
+    progress: dict[str, Any] | None
+
+
+def describe(view: ProcessView) -> str:
+    """`crawl running 120/10000 samples (1.2%) restarts 0 — message` for lines and `status`."""
+    parts = [view.name, view.status]
+    progress = view.progress or {}
+    done, total, unit = progress.get("done"), progress.get("total"), progress.get("unit") or ""
+    if done is not None:
+        amount = f"{_fmt(done)}/{_fmt(total)}" if total else _fmt(done)
+        parts.append(f"{amount} {unit}".rstrip())
+        if total:
+            parts.append(f"({100.0 * float(done) / float(total):.1f}%)")
+    parts.append(f"restarts {view.restarts}")
+    message = progress.get("message")
+    text = " ".join(parts)
+    return f"{text} — {message}" if message else text
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class ProgressDisplay:
+    def __init__(
+        self,
+        names: list[str],
+        stream: TextIO | None = None,
+        plain_interval_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream or sys.stdout
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.plain_interval_s = plain_interval_s
+        self._clock = clock
+        self._last_plain: float | None = None
+        self._bars: dict[str, tqdm] = {}
+        if self.interactive:
+            width = max(len(n) for n in names)
+            for position, name in enumerate(names):
+                self._bars[name] = tqdm(
+                    total=None, desc=name.ljust(width), position=position, leave=True,
+                    file=self.stream, dynamic_ncols=True, mininterval=0.5,
+                    bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} "
+                               "[{elapsed}<{remaining}, {rate_fmt}]{postfix}",
+                )
+
+    def event(self, message: str) -> None:
+        if self.interactive:
+            tqdm.write(message, file=self.stream)
+        else:
+            print(message, file=self.stream, flush=True)
+
+    def update(self, views: list[ProcessView]) -> None:
+        if self.interactive:
+            for view in views:
+                self._update_bar(self._bars[view.name], view)
+            return
+        now = self._clock()
+        if self._last_plain is not None and now - self._last_plain < self.plain_interval_s:
+            return
+        self._last_plain = now
+        for view in views:
+            print(f"[progress] {describe(view)}", file=self.stream, flush=True)
+
+    def _update_bar(self, bar: tqdm, view: ProcessView) -> None:
+        progress = view.progress or {}
+        done, total = progress.get("done"), progress.get("total")
+        if total and bar.total != total:
+            bar.total = total
+        if progress.get("unit"):
+            bar.unit = progress["unit"]
+        if done is not None:
+            if done < bar.n:  # a restarted child may report from an earlier point
+                bar.reset(total=total or None)
+            bar.update(done - bar.n)
+        bar.set_postfix_str(f"{view.status}, restarts {view.restarts}", refresh=True)
+
+    def close(self, views: list[ProcessView]) -> None:
+        if self.interactive:
+            for view in views:
+                self._update_bar(self._bars[view.name], view)
+                self._bars[view.name].close()
+        else:
+            self._last_plain = None
+            self.update(views)

@@ -1,0 +1,94 @@
+"""A stand-in child for the supervisor's tests: it behaves as told on its command line.
+
+Knows only the child protocol's environment variables, like any foreign script would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--exit", type=int, default=0, help="exit code at the end")
+    parser.add_argument("--sleep", type=float, default=0.0, help="seconds to run before exiting")
+    parser.add_argument("--lines", type=int, default=0, help="numbered lines to print (stdout and stderr)")
+    parser.add_argument("--japanese", action="store_true", help="print Japanese text in odd-sized chunks")
+    parser.add_argument("--flood-mb", type=float, default=0.0, help="write this many MB of 100-byte lines")
+    parser.add_argument("--ignore-term", action="store_true", help="ignore SIGTERM (must be killed)")
+    parser.add_argument("--grandchild", action="store_true", help="start a sleeping grandchild that ignores SIGTERM")
+    parser.add_argument("--pid-file", type=Path, help="append own pid (and the grandchild's) here")
+    parser.add_argument("--fail-times", type=int, default=0,
+                        help="exit with --exit this many times (counted in --counter), then exit 0")
+    parser.add_argument("--counter", type=Path)
+    parser.add_argument("--status-steps", type=int, default=0, help="report progress in the status file")
+    parser.add_argument("--print-progress", type=int, default=0, help="print 'step N/M' lines")
+    parser.add_argument("--env-file", type=Path, help="write the TANDEM_* environment here as JSON")
+    parser.add_argument("--read-stdin", action="store_true", help="read stdin (must see EOF at once)")
+    args = parser.parse_args()
+
+    if args.ignore_term:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if args.env_file:
+        env = {k: v for k, v in os.environ.items() if k.startswith("TANDEM_")}
+        args.env_file.write_text(json.dumps({**env, "argv": sys.argv[1:]}))
+    pids = [os.getpid()]
+    if args.grandchild:
+        code = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+        pids.append(subprocess.Popen([sys.executable, "-c", code]).pid)
+    if args.pid_file:
+        with open(args.pid_file, "a") as handle:
+            handle.write(" ".join(map(str, pids)) + "\n")
+    if args.read_stdin:
+        print(f"stdin gave {len(sys.stdin.read())} chars", flush=True)
+
+    for i in range(args.lines):
+        print(f"out line {i}", flush=True)
+        print(f"err line {i}", file=sys.stderr, flush=True)
+    if args.japanese:
+        text = "".join(f"{i:05d} 日本語のログ行です。東京で学習が進んでいます。\n" for i in range(3000)).encode()
+        for start in range(0, len(text), 997):  # chunk edges fall inside multi-byte characters
+            sys.stdout.buffer.write(text[start:start + 997])
+            sys.stdout.buffer.flush()
+    if args.flood_mb:
+        line = b"x" * 99 + b"\n"
+        block = line * 10_000
+        for _ in range(int(args.flood_mb * 1_000_000 / len(block))):
+            sys.stdout.buffer.write(block)
+        sys.stdout.buffer.flush()
+
+    status_file = os.environ.get("TANDEM_STATUS_FILE")
+    for step in range(1, max(args.status_steps, args.print_progress) + 1):
+        if args.status_steps and status_file:
+            tmp = status_file + ".tmp"
+            with open(tmp, "w") as handle:
+                json.dump({"done": step, "total": args.status_steps, "unit": "steps",
+                           "metrics": {"loss": 1.0 / step}, "message": f"at step {step}"}, handle)
+            os.replace(tmp, status_file)
+        if args.print_progress:
+            print(f"step {step}/{args.print_progress}", flush=True)
+        time.sleep(args.sleep / max(args.status_steps, args.print_progress, 1))
+    if not (args.status_steps or args.print_progress):
+        deadline = time.monotonic() + args.sleep
+        while time.monotonic() < deadline:
+            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    if args.fail_times and args.counter:
+        count = int(args.counter.read_text()) if args.counter.exists() else 0
+        args.counter.write_text(str(count + 1))
+        if count >= args.fail_times:
+            print("recovered", flush=True)
+            return 0
+        print(f"crash number {count + 1}", file=sys.stderr, flush=True)
+    return args.exit
+
+
+if __name__ == "__main__":
+    sys.exit(main())
