@@ -1,0 +1,253 @@
+"""The web crawl: asyncio workers that fetch politely and feed pages to the keeper.
+
+`--workers` coroutines share one scheduler. It pulls queued URLs from the frontier into per-host
+buffers and hands a worker a URL only when its host is below its concurrency limit and past its
+delay (the larger of `min_delay_s` and robots' Crawl-delay, or a 429/503 Retry-After). Page
+processing (decode, extract, links, filters, dedup) runs inline on the event loop: it is pure
+Python/C work under the GIL, so a thread pool would only add hand-off cost on these 2 cores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tandem.crawl.decode import decode_body
+from tandem.crawl.extract import Extractor
+from tandem.crawl.fetch import Fetcher, FetchResult
+from tandem.crawl.frontier import DONE, FAILED, Frontier, FrontierEntry
+from tandem.crawl.keeper import Keeper
+from tandem.crawl.robots import RobotsCache
+from tandem.crawl.settings import CrawlConfig
+from tandem.crawl.urls import InvalidURL, Scope, canonicalize, host_of
+
+RETRYABLE = frozenset({"timeout", "network"})
+BACKOFF = frozenset({"http_429", "http_503"})
+_LINK_CACHE_MAX = 200_000
+
+
+@dataclass
+class HostState:
+    active: int = 0
+    next_at: float = 0.0
+    delay_s: float = 0.0
+    buffered: deque[FrontierEntry] | None = None
+
+
+class WebCrawl:
+    def __init__(
+        self,
+        config: CrawlConfig,
+        frontier: Frontier,
+        keeper: Keeper,
+        extractor: Extractor,
+        fetcher: Fetcher,
+        robots: RobotsCache,
+        scope: Scope,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.frontier = frontier
+        self.keeper = keeper
+        self.stats = keeper.stats
+        self.extractor = extractor
+        self.fetcher = fetcher
+        self.robots = robots
+        self.scope = scope
+        self._clock = clock
+        self._hosts: dict[str, HostState] = {}
+        self._buffered = 0
+        self._active = 0
+        self._frontier_empty = False
+        self._changed = asyncio.Condition()
+        self._links: dict[str, tuple[str, str | None]] = {}  # raw link -> (canonical, refusal)
+
+    @property
+    def buffered(self) -> int:
+        return self._buffered
+
+    def add_seeds(self, seeds: list[str]) -> int:
+        entries = []
+        for seed in seeds:
+            url = canonicalize(seed)
+            entries.append((url, host_of(url), 0))
+        return self.frontier.add(entries)
+
+    async def run(self) -> str:
+        """Crawl until the target is reached ("target_reached") or nothing is left ("exhausted")."""
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.config.workers)]
+        try:
+            pending = set(workers)
+            # Once the target is reached, fetches still running are abandoned, not awaited.
+            while pending and not self.keeper.reached_target:
+                done, pending = await asyncio.wait(pending, timeout=0.2, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
+        finally:
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        return "target_reached" if self.keeper.reached_target else "exhausted"
+
+    async def _worker(self) -> None:
+        while True:
+            entry = await self._next_entry()
+            if entry is None:
+                return
+            state = self._hosts[entry.host]
+            try:
+                await self._crawl_one(entry, state)
+            finally:
+                state.active -= 1
+                self._active -= 1
+                async with self._changed:
+                    self._changed.notify_all()
+
+    async def _next_entry(self) -> FrontierEntry | None:
+        """The next URL some host may be asked for now; None when the crawl is over."""
+        while not self.keeper.reached_target:
+            now = self._clock()
+            entry, wait_s = self._take_ready(now)
+            if entry is not None:
+                return entry
+            low = self._buffered < self.config.workers * 4
+            if low and not self._frontier_empty and self._refill():
+                continue
+            if self._buffered == 0 and self._active == 0 and self._frontier_empty:
+                return None
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(self._changed.wait(), timeout=wait_s if wait_s is not None else 1.0)
+                except asyncio.TimeoutError:
+                    pass
+            self._frontier_empty = False
+        return None
+
+    def _take_ready(self, now: float) -> tuple[FrontierEntry | None, float | None]:
+        soonest: float | None = None
+        limit = self.config.politeness.per_host_concurrency
+        for state in self._hosts.values():
+            if not state.buffered or state.active >= limit:
+                continue
+            if state.next_at > now:
+                wait = state.next_at - now
+                soonest = wait if soonest is None else min(soonest, wait)
+                continue
+            entry = state.buffered.popleft()
+            self._buffered -= 1
+            state.active += 1
+            self._active += 1
+            state.next_at = now + state.delay_s
+            return entry, None
+        return None, soonest
+
+    def _refill(self) -> bool:
+        cap = max(16, self.config.politeness.per_host_concurrency * 8)
+        full_hosts = [host for host, s in self._hosts.items() if s.buffered and len(s.buffered) >= cap]
+        entries = self.frontier.pop(max(64, self.config.workers * 8), exclude_hosts=full_hosts)
+        if not entries:
+            self._frontier_empty = True
+            return False
+        for entry in entries:
+            state = self._hosts.get(entry.host)
+            if state is None:
+                state = self._hosts[entry.host] = HostState(delay_s=self.config.politeness.min_delay_s)
+            if state.buffered is None:
+                state.buffered = deque()
+            state.buffered.append(entry)
+        self._buffered += len(entries)
+        return True
+
+    async def _crawl_one(self, entry: FrontierEntry, state: HostState) -> None:
+        politeness = self.config.politeness
+        if politeness.obey_robots:
+            rules = await self.robots.rules_for(entry.url)
+            crawl_delay = rules.crawl_delay(self.robots.user_agent)
+            if crawl_delay is not None:
+                state.delay_s = max(politeness.min_delay_s, min(crawl_delay, politeness.max_crawl_delay_s))
+            if not rules.allows(entry.url, self.robots.user_agent):
+                self._finish(entry.url_id, FAILED, "robots")
+                return
+        result = await self.fetcher.fetch(entry.url, self._hop_check)
+        if self.keeper.reached_target:
+            return  # a page fetched after the target is left in flight, never kept
+        if result.status:
+            self.stats.count_fetch(result.bytes_read)
+        if result.error is not None:
+            self._handle_failure(entry, state, result)
+            return
+        url_id = entry.url_id
+        if result.redirects:
+            self.frontier.finish(entry.url_id, DONE, "redirected")
+            url_id = self.frontier.add_in_flight(result.url, host_of(result.url), entry.depth)
+        self._process(result, entry.depth, url_id)
+
+    async def _hop_check(self, url: str) -> str | None:
+        refusal = self.scope.refusal(url)
+        if refusal is None and self.config.politeness.obey_robots and not await self.robots.allowed(url):
+            refusal = "robots"
+        return refusal
+
+    def _handle_failure(self, entry: FrontierEntry, state: HostState, result: FetchResult) -> None:
+        error = result.error or "unknown"
+        if error in BACKOFF:
+            wait = result.retry_after_s if result.retry_after_s is not None else max(state.delay_s, 5.0)
+            state.next_at = max(state.next_at, self._clock() + min(wait, self.config.politeness.retry_after_cap_s))
+        if (error in BACKOFF or error in RETRYABLE) and entry.attempts < self.config.fetch.max_retries:
+            self.frontier.requeue(entry.url_id, entry.attempts + 1)
+            self._frontier_empty = False
+            return
+        self._finish(entry.url_id, FAILED, error)
+
+    def _finish(self, url_id: int, state: int, reason: str) -> None:
+        self.frontier.finish(url_id, state, reason)
+        self.stats.drop(reason)
+
+    def _process(self, result: FetchResult, depth: int, url_id: int) -> None:
+        html, _ = decode_body(result.body or b"", result.content_type)
+        page = self.extractor.extract(html, result.url)
+        if depth < self.config.scope.max_depth:
+            self._enqueue_links(page.links, depth + 1)
+        else:
+            self.stats.refused["depth"] += len(page.links)
+        reason = self.keeper.offer(page.text, result.url, page.title, "web", url_id)
+        # A kept page stays in flight until its shard is committed; one refused only because
+        # the target was reached is left for a later, larger crawl.
+        if reason is not None and reason != "target_reached":
+            self.frontier.finish(url_id, DONE, reason)
+
+    def _enqueue_links(self, links: list[str], depth: int) -> None:
+        fresh = []
+        max_per_host = self.config.scope.max_pages_per_host
+        for link in links:
+            known = self._links.get(link)
+            if known is None:
+                known = self._classify(link)
+            url, refusal = known
+            if refusal is not None:
+                self.stats.refused[refusal] += 1
+                continue
+            if self.frontier.known(url):
+                continue
+            host = host_of(url)
+            if self.frontier.host_count(host) >= max_per_host:
+                self.stats.refused["host_limit"] += 1
+                continue
+            fresh.append((url, host, depth))
+        if fresh and self.frontier.add(fresh):
+            self._frontier_empty = False
+
+    def _classify(self, link: str) -> tuple[str, str | None]:
+        if len(self._links) >= _LINK_CACHE_MAX:
+            self._links.clear()
+        try:
+            url = canonicalize(link)
+        except InvalidURL:
+            result: tuple[str, str | None] = (link, "invalid")
+        else:
+            result = (url, self.scope.refusal(url))
+        self._links[link] = result
+        return result

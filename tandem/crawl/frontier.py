@@ -1,0 +1,208 @@
+"""The crawl frontier: every URL the crawl knows, its state, and the crawl's saved counters.
+
+`Frontier` is the small interface the engine uses, so a shared backend (Redis, Postgres) can
+replace the embedded SQLite one when a crawl outgrows one machine. `SQLiteFrontier` keeps the
+whole state in one WAL-mode file. Changes accumulate in an open transaction and reach the disk
+only at `commit()`; the engine commits every second and right after each shard is renamed into
+place, so after kill -9 the file holds the state as of a moment when shards and frontier agreed.
+URLs `in_flight` at that moment (fetched, but their record not yet in a shard) return to the
+queue on `recover()`: that is what Scrapy's JOBDIR misses after SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+QUEUED, IN_FLIGHT, DONE, FAILED = 0, 1, 2, 3
+STATE_NAMES = {QUEUED: "queued", IN_FLIGHT: "in_flight", DONE: "done", FAILED: "failed"}
+
+
+@dataclass(frozen=True)
+class FrontierEntry:
+    url_id: int
+    url: str
+    host: str
+    depth: int
+    attempts: int
+
+
+class Frontier(Protocol):
+    def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
+        """Queue new (url, host, depth) entries; URLs already known are ignored. Returns how many."""
+    def known(self, url: str) -> bool: ...
+    def finished(self, url: str) -> bool:
+        """True when `url` is done or failed (not queued, not in flight, not unknown)."""
+    def host_count(self, host: str) -> int:
+        """How many URLs of `host` the frontier holds (for the per-host page limit)."""
+    def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:
+        """Up to `limit` queued entries, oldest first, now marked in flight."""
+    def add_in_flight(self, url: str, host: str, depth: int) -> int:
+        """Record a URL reached by a redirect as in flight; returns its id."""
+    def requeue(self, url_id: int, attempts: int) -> None: ...
+    def finish(self, url_id: int, state: int, reason: str) -> None: ...
+    def mark_kept(self, kept: Sequence[tuple[int | None, str, str, int]]) -> None:
+        """(url_id or None, url, doc id, shard number) for records now committed in a shard."""
+    def mark_done_urls(self, urls: Iterable[str]) -> int: ...
+    def recover(self) -> int:
+        """In-flight URLs back to the queue (after a crash or a stop); returns how many."""
+    def queued_count(self) -> int: ...
+    def state_counts(self) -> dict[str, int]: ...
+    def load_meta(self, key: str) -> Any: ...
+    def save_meta(self, key: str, value: Any) -> None: ...
+    def commit(self) -> None: ...
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    host TEXT NOT NULL,
+    depth INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS urls_queued ON urls(id) WHERE state = 0;
+CREATE INDEX IF NOT EXISTS urls_in_flight ON urls(id) WHERE state = 1;
+CREATE TABLE IF NOT EXISTS kept (
+    doc_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    shard INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class SQLiteFrontier:
+    """The embedded frontier. The seen-set and per-host counts are mirrored in memory, because
+    a page brings ~70 links and most are already known: they are filtered without a query."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit may be lost on power failure but never corrupts the file,
+        # and shards are the record of truth for kept samples anyway.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._seen: set[str] = set()
+        self._hosts: Counter[str] = Counter()
+        for url, host in self._db.execute("SELECT url, host FROM urls"):
+            self._seen.add(url)
+            self._hosts[host] += 1
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        return self._db.execute(sql, params)
+
+    def _write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN")
+        self._db.executemany(sql, rows)
+
+    def known(self, url: str) -> bool:
+        return url in self._seen
+
+    def host_count(self, host: str) -> int:
+        return self._hosts[host]
+
+    def finished(self, url: str) -> bool:
+        if url not in self._seen:
+            return False
+        row = self._db.execute("SELECT state FROM urls WHERE url = ?", (url,)).fetchone()
+        return row is not None and row[0] in (DONE, FAILED)
+
+    def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
+        fresh = []
+        for url, host, depth in entries:
+            if url in self._seen:
+                continue
+            self._seen.add(url)
+            self._hosts[host] += 1
+            fresh.append((url, host, depth, QUEUED))
+        if fresh:
+            self._write_many("INSERT OR IGNORE INTO urls (url, host, depth, state) VALUES (?, ?, ?, ?)", fresh)
+        return len(fresh)
+
+    def add_in_flight(self, url: str, host: str, depth: int) -> int:
+        if url not in self._seen:
+            self._seen.add(url)
+            self._hosts[host] += 1
+            cursor = self._write(
+                "INSERT INTO urls (url, host, depth, state) VALUES (?, ?, ?, ?)", (url, host, depth, IN_FLIGHT)
+            )
+            return int(cursor.lastrowid or 0)
+        self._write("UPDATE urls SET state = ? WHERE url = ?", (IN_FLIGHT, url))
+        row = self._db.execute("SELECT id FROM urls WHERE url = ?", (url,)).fetchone()
+        return int(row[0])
+
+    def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:
+        sql = "SELECT id, url, host, depth, attempts FROM urls WHERE state = 0"
+        params: list[Any] = []
+        if exclude_hosts:
+            sql += f" AND host NOT IN ({','.join('?' * len(exclude_hosts))})"
+            params.extend(exclude_hosts)
+        sql += " ORDER BY id LIMIT ?"
+        params.append(limit)
+        rows = self._db.execute(sql, params).fetchall()
+        if rows:
+            self._write_many("UPDATE urls SET state = 1 WHERE id = ?", [(row[0],) for row in rows])
+        return [FrontierEntry(*row) for row in rows]
+
+    def requeue(self, url_id: int, attempts: int) -> None:
+        self._write("UPDATE urls SET state = 0, attempts = ? WHERE id = ?", (attempts, url_id))
+
+    def finish(self, url_id: int, state: int, reason: str) -> None:
+        self._write("UPDATE urls SET state = ?, reason = ? WHERE id = ?", (state, reason, url_id))
+
+    def mark_kept(self, kept: Sequence[tuple[int | None, str, str, int]]) -> None:
+        self._write_many(
+            "UPDATE urls SET state = 2, reason = 'kept' WHERE id = ?",
+            [(url_id,) for url_id, _, _, _ in kept if url_id is not None],
+        )
+        self._write_many(
+            "INSERT OR IGNORE INTO kept (doc_id, url, shard) VALUES (?, ?, ?)",
+            [(doc_id, url, shard) for _, url, doc_id, shard in kept],
+        )
+
+    def mark_done_urls(self, urls: Iterable[str]) -> int:
+        rows = [(url,) for url in urls if url in self._seen]
+        self._write_many("UPDATE urls SET state = 2, reason = 'kept' WHERE url = ? AND state != 2", rows)
+        return len(rows)
+
+    def recover(self) -> int:
+        cursor = self._write("UPDATE urls SET state = 0 WHERE state = 1")
+        return cursor.rowcount
+
+    def queued_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM urls WHERE state = 0").fetchone()[0])
+
+    def state_counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT state, COUNT(*) FROM urls GROUP BY state").fetchall()
+        return {STATE_NAMES[state]: count for state, count in rows}
+
+    def load_meta(self, key: str) -> Any:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def save_meta(self, key: str, value: Any) -> None:
+        self._write(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, json.dumps(value, ensure_ascii=False)),
+        )
+
+    def commit(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.commit()
+        self._db.close()

@@ -1,0 +1,202 @@
+"""One crawl run end to end: output folder, resume, web or local pipeline, signals, final files.
+
+`run_crawl` is what `scripts/crawl.py` calls once the config is loaded. It owns the run's
+lifecycle: move old output aside (`--no-auto-resume`) or resume from it, reload committed
+shards, run until the target or the sources are exhausted or a signal asks to stop, commit what
+is pending, and leave `stats.json`, `shards/_COMPLETE` (when finished) and the status file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from tandem.atomicio import atomic_write_json
+from tandem.child import StatusReporter
+from tandem.cli import EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.config import ConfigError, save_resolved
+from tandem.crawl.dedup import Deduplicator
+from tandem.crawl.engine import WebCrawl
+from tandem.crawl.extract import Extractor
+from tandem.crawl.fetch import Fetcher, make_session
+from tandem.crawl.frontier import SQLiteFrontier
+from tandem.crawl.keeper import EXTRACTOR_KEY, STATS_KEY, Keeper
+from tandem.crawl.local_sources import run_local
+from tandem.crawl.quality import QualityFilter
+from tandem.crawl.robots import RobotsCache
+from tandem.crawl.settings import CrawlConfig
+from tandem.crawl.shards import ShardWriter, clear_complete_marker, remove_partial_shards, write_complete_marker
+from tandem.crawl.stats import CrawlStats
+from tandem.crawl.urls import Scope, seed_hosts
+from tandem.fsutil import move_contents_aside
+
+FRONTIER_FILE = "frontier.sqlite"
+EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
+
+
+@dataclass
+class StopRequest:
+    signum: int | None = None
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+    def __call__(self, signum: int, _frame: object = None) -> None:
+        if self.signum is None:
+            self.signum = signum
+            for callback in self.callbacks:
+                callback()
+
+
+def run_crawl(
+    config: CrawlConfig,
+    *,
+    web: bool,
+    resume: bool,
+    status_file: Path | None,
+    base_dir: Path | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    def say(line: str) -> None:
+        print(f"[crawl] {line}", file=out, flush=True)
+
+    if not web and not config.local_sources:
+        raise ConfigError("local_sources: --no-web-crawl needs at least one folder or file in local_sources")
+    for source in config.local_sources if not web else []:
+        if not source.exists():
+            raise ConfigError(f"local_sources: {source} does not exist")
+    output_dir = config.output_dir
+    if not resume:
+        moved = move_contents_aside(output_dir)
+        if moved is not None:
+            say(f"--no-auto-resume: moved the previous output to {moved}")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    save_resolved(config, output_dir / "crawl_config.resolved.yaml")
+    shards_dir = output_dir / "shards"
+    remove_partial_shards(shards_dir)
+
+    frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+    stats = CrawlStats(target=config.target)
+    stats.restore(frontier.load_meta(STATS_KEY))
+    extractor = Extractor(config.extract)
+    saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
+    if saved_extractor and hasattr(extractor, "load_state"):
+        extractor.load_state(saved_extractor)
+    keeper = Keeper(
+        stats, QualityFilter(config.quality, base_dir=base_dir), Deduplicator(config.dedup),
+        ShardWriter(shards_dir, config.output.shard_size), frontier, config.output.flush_interval_s,
+        extractor_state=extractor.state_dict if hasattr(extractor, "state_dict") else None,
+    )
+    recovered = frontier.recover()
+    replayed = keeper.replay()
+    frontier.commit()
+    if replayed or recovered:
+        say(f"resuming: {replayed} records in committed shards, {recovered} URLs back in the queue")
+    reporter = StatusReporter(status_file, unit="samples", total=config.target)
+    stop = StopRequest()
+    started = time.monotonic()
+    last_line = [started]
+
+    def tick(queue_size: int, force: bool = False) -> None:
+        now = time.monotonic()
+        stats.session_elapsed_s = now - started
+        stats.queue_size = queue_size
+        reporter.update(stats.kept, metrics=stats.metrics(), message=stats.progress_line(), force=force)
+        if force or now - last_line[0] >= config.progress_interval_s:
+            last_line[0] = now
+            say(stats.progress_line())
+
+    finish_reason = "error"
+    try:
+        if keeper.reached_target:
+            finish_reason = "target_reached"
+        else:
+            clear_complete_marker(shards_dir)
+            previous = {sig: signal.signal(sig, stop) for sig in EXIT_BY_SIGNAL}
+            try:
+                if web:
+                    finish_reason = asyncio.run(_run_web(config, frontier, keeper, extractor, stop, tick, say))
+                else:
+                    finish_reason = _run_local(config, frontier, keeper, extractor, stop, tick)
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+    finally:
+        keeper.flush()
+        if finish_reason in ("interrupted", "error"):
+            frontier.recover()
+        tick(frontier.queued_count(), force=True)
+        summary = {"finish_reason": finish_reason, **stats.metrics(), "frontier": frontier.state_counts()}
+        atomic_write_json(output_dir / "stats.json", summary)
+        frontier.close()
+    if finish_reason in ("target_reached", "exhausted"):
+        write_complete_marker(shards_dir, finish_reason, stats.kept, config.target)
+        say(f"finished ({finish_reason}): {stats.kept} samples in {shards_dir}")
+        return EXIT_OK
+    say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
+    return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)
+
+
+def _run_local(
+    config: CrawlConfig, frontier: SQLiteFrontier, keeper: Keeper, extractor: Extractor,
+    stop: StopRequest, tick: Callable[[int, bool], None],
+) -> str:
+    last = [time.monotonic()]
+
+    def local_tick() -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            keeper.maybe_flush()
+            keeper.save_progress()
+            tick(0, False)
+
+    return run_local(config.local_sources, keeper, extractor, frontier, lambda: stop.signum is not None, local_tick)
+
+
+async def _run_web(
+    config: CrawlConfig, frontier: SQLiteFrontier, keeper: Keeper, extractor: Extractor,
+    stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
+) -> str:
+    scope = Scope(config.allowed_domains or seed_hosts(config.seeds), config.allow_private_networks)
+    politeness = config.politeness
+    async with make_session(
+        config.fetch, config.workers, politeness.per_host_concurrency, config.allow_private_networks
+    ) as session:
+        fetcher = Fetcher(session, config.fetch)
+        crawl = WebCrawl(
+            config, frontier, keeper, extractor, fetcher, RobotsCache(fetcher.fetch_robots, config.fetch.user_agent),
+            scope,
+        )
+        added = crawl.add_seeds(config.seeds)
+        if frontier.queued_count() == 0 and not added and not frontier.state_counts():
+            raise ConfigError("seeds: nothing to crawl (give seeds in the config or --seeds URL ...)")
+        loop = asyncio.get_running_loop()
+        crawl_task = asyncio.ensure_future(crawl.run())
+        stop.callbacks.append(lambda: loop.call_soon_threadsafe(crawl_task.cancel))
+        if stop.signum is not None:  # the signal came while setting up
+            crawl_task.cancel()
+        ticker = asyncio.ensure_future(_ticker(crawl, keeper, tick))
+        try:
+            return await crawl_task
+        except asyncio.CancelledError:
+            if stop.signum is None:
+                raise
+            say(f"signal {stop.signum}: stopping after committing the current shard")
+            return "interrupted"
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+
+
+async def _ticker(crawl: WebCrawl, keeper: Keeper, tick: Callable[[int, bool], None]) -> None:
+    """Once a second: commit the frontier's progress, flush an old partial shard, report."""
+    while True:
+        await asyncio.sleep(1.0)
+        keeper.maybe_flush()
+        keeper.save_progress()
+        tick(crawl.frontier.queued_count() + crawl.buffered, False)

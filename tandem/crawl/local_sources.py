@@ -1,0 +1,127 @@
+"""`--no-web-crawl`: documents from local files, through the same filters, dedup and shards.
+
+Folders are walked in sorted order (so a resume sees the same sequence) for `.txt` (one
+document a file), `.html`/`.htm` (decoded and extracted like a fetched page), `.jsonl` (one
+object a line with `text` and optionally `url`, `title`) and WARC (`.warc`, `.warc.gz`:
+HTML responses, and text conversions as in WET files). Each document has a stable key (file
+URI, plus line number or record offset) kept in the frontier, so a resume skips what is done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from tandem.crawl.decode import decode_body
+from tandem.crawl.extract import Extractor
+from tandem.crawl.frontier import DONE, Frontier
+from tandem.crawl.keeper import Keeper
+
+SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".warc", ".warc.gz")
+LOCAL_HOST = "local"
+
+
+@dataclass
+class LocalDocument:
+    key: str  # frontier key: file URI (+ #line=N or #offset=N)
+    url: str  # the record's url: the page's own URL when the source knows it
+    title: str
+    text: str | None = None  # plain text, or…
+    html: bytes | None = None  # …a page to decode and extract
+    content_type: str | None = None
+    error: str | None = None  # a line or record that could not be read
+
+
+def source_files(sources: list[Path]) -> Iterator[Path]:
+    for source in sources:
+        if source.is_dir():
+            yield from sorted(p for p in source.rglob("*") if p.is_file() and p.name.lower().endswith(SUFFIXES))
+        elif source.is_file():
+            yield source
+        else:
+            raise FileNotFoundError(f"local source not found: {source}")
+
+
+def documents(path: Path) -> Iterator[LocalDocument]:
+    uri = path.resolve().as_uri()
+    name = path.name.lower()
+    if name.endswith(".txt"):
+        yield LocalDocument(uri, uri, path.stem, text=path.read_text(encoding="utf-8", errors="replace"))
+    elif name.endswith((".html", ".htm")):
+        yield LocalDocument(uri, uri, path.stem, html=path.read_bytes())
+    elif name.endswith(".jsonl"):
+        yield from _jsonl_documents(path, uri)
+    elif name.endswith((".warc", ".warc.gz")):
+        yield from _warc_documents(path, uri)
+
+
+def _jsonl_documents(path: Path, uri: str) -> Iterator[LocalDocument]:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            key = f"{uri}#line={number}"
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                text = obj["text"]
+                if not isinstance(text, str):
+                    raise TypeError("text is not a string")
+            except (ValueError, KeyError, TypeError):
+                yield LocalDocument(key, key, "", error="bad_jsonl_line")
+                continue
+            yield LocalDocument(key, str(obj.get("url") or key), str(obj.get("title") or ""), text=text)
+
+
+def _warc_documents(path: Path, uri: str) -> Iterator[LocalDocument]:
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for record in records:
+            key = f"{uri}#offset={records.get_record_offset()}"
+            target = record.rec_headers.get_header("WARC-Target-URI") or key
+            if record.rec_type == "response" and record.http_headers is not None:
+                content_type = record.http_headers.get_header("Content-Type") or ""
+                if "html" in content_type.lower():
+                    yield LocalDocument(key, target, "", html=record.content_stream().read(), content_type=content_type)
+            elif record.rec_type == "conversion":
+                body = record.content_stream().read()
+                yield LocalDocument(key, target, "", text=body.decode("utf-8", errors="replace"))
+
+
+def run_local(
+    sources: list[Path],
+    keeper: Keeper,
+    extractor: Extractor,
+    frontier: Frontier,
+    should_stop: Callable[[], bool],
+    tick: Callable[[], None],
+) -> str:
+    """Feed every local document to the keeper; "target_reached", "exhausted" or "interrupted"."""
+    stats = keeper.stats
+    for path in source_files(sources):
+        for doc in documents(path):
+            if keeper.reached_target:
+                return "target_reached"
+            if should_stop():
+                return "interrupted"
+            tick()
+            if frontier.finished(doc.key):
+                continue
+            url_id = frontier.add_in_flight(doc.key, LOCAL_HOST, 0)
+            stats.count_fetch(len(doc.html or b"") or len((doc.text or "").encode("utf-8")))
+            if doc.error is not None:
+                stats.drop(doc.error)
+                frontier.finish(url_id, DONE, doc.error)
+                continue
+            title, text = doc.title, doc.text or ""
+            if doc.html is not None:
+                html, _ = decode_body(doc.html, doc.content_type)
+                page = extractor.extract(html, doc.url)
+                title, text = page.title or title, page.text
+            reason = keeper.offer(text, doc.url, title, "local", url_id)
+            if reason is not None and reason != "target_reached":
+                frontier.finish(url_id, DONE, reason)
+    return "target_reached" if keeper.reached_target else "exhausted"

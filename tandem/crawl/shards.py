@@ -1,0 +1,122 @@
+"""JSONL shards (CONTRACT §7): a shard appears under its final name only when complete.
+
+Each shard is written to `.shard-NNNNNN.jsonl.tmp` (a name readers' `*.jsonl` globs skip),
+fsynced, renamed, and the folder fsynced. The committed shards are the record of truth for what
+the crawl kept: on resume they are read back to count the kept samples, refill the dedup index
+and mark their URLs done, so a crash between the rename and the frontier's commit loses nothing
+and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tandem.atomicio import atomic_write_json, fsync_dir
+
+_SHARD_NAME = re.compile(r"^shard-(\d{6})\.jsonl$")
+COMPLETE_MARKER = "_COMPLETE"
+
+
+def shard_path(folder: Path, number: int) -> Path:
+    return folder / f"shard-{number:06d}.jsonl"
+
+
+def committed_shards(folder: Path) -> list[tuple[int, Path]]:
+    """(number, path) of every complete shard, in order."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in folder.iterdir():
+        match = _SHARD_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry))
+    return sorted(found)
+
+
+def read_records(folder: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(shard number, record) for every line of every committed shard."""
+    for number, path in committed_shards(folder):
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield number, json.loads(line)
+
+
+def remove_partial_shards(folder: Path) -> int:
+    """Delete temp files a killed writer left behind; they were never visible as shards."""
+    removed = 0
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.name.startswith(".shard-") and entry.name.endswith(".tmp"):
+                entry.unlink()
+                removed += 1
+    return removed
+
+
+@dataclass
+class PendingRecord:
+    record: dict[str, Any]
+    url_id: int | None  # the frontier entry to mark done once the shard is committed
+
+
+@dataclass
+class ShardWriter:
+    """Buffers kept records and commits them as numbered shards."""
+
+    folder: Path
+    shard_size: int
+    next_number: int = 1
+    pending: list[PendingRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        existing = committed_shards(self.folder)
+        if existing:
+            self.next_number = max(self.next_number, existing[-1][0] + 1)
+
+    def add(self, record: dict[str, Any], url_id: int | None) -> None:
+        self.pending.append(PendingRecord(record, url_id))
+
+    @property
+    def full(self) -> bool:
+        return len(self.pending) >= self.shard_size
+
+    def commit(self) -> tuple[int, list[PendingRecord]] | None:
+        """Write the pending records as the next shard; (number, records) or None if empty."""
+        if not self.pending:
+            return None
+        number, records = self.next_number, self.pending
+        final = shard_path(self.folder, number)
+        temp = self.folder / f".{final.name}.tmp"
+        payload = "".join(json.dumps(p.record, ensure_ascii=False) + "\n" for p in records)
+        with temp.open("w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, final)
+        fsync_dir(self.folder)
+        self.next_number += 1
+        self.pending = []
+        return number, records
+
+
+def write_complete_marker(folder: Path, finish_reason: str, kept: int, target: int) -> None:
+    atomic_write_json(
+        folder / COMPLETE_MARKER,
+        {"finish_reason": finish_reason, "kept": kept, "target": target,
+         "finished_at": datetime.now().astimezone().isoformat(timespec="seconds")},
+    )
+
+
+def clear_complete_marker(folder: Path) -> None:
+    marker = folder / COMPLETE_MARKER
+    if marker.exists():
+        marker.unlink()
+        fsync_dir(folder)
