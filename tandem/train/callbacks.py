@@ -1,0 +1,152 @@
+"""What the training loop tells the outside: the status file (CONTRACT §4), `metrics.jsonl`,
+one log line per logging step for humans, and the stop request from a signal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+
+from tandem.atomicio import atomic_write_text
+from tandem.child import StatusReporter
+from tandem.train.packing import DataPosition, PackedBlocks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StopFlag:
+    """Set by SIGTERM/SIGINT; the loop saves a checkpoint at the end of the current step and stops.
+    A second signal stops at once."""
+
+    signum: int | None = None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+        signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None:
+            raise KeyboardInterrupt
+        log.warning("received %s: saving a checkpoint after this step, then stopping",
+                    signal.Signals(signum).name)
+        self.signum = signum
+
+    def __call__(self) -> bool:
+        return self.signum is not None
+
+
+@dataclass
+class DataTracker:
+    """Which data the optimizer has used by a step: the reader runs ahead, so count blocks."""
+
+    dataset: PackedBlocks
+    base_step: int  # the step the stream's start position belongs to
+    blocks_per_step: int  # batch × accumulation × processes
+
+    def position_at(self, step: int) -> DataPosition:
+        blocks = self.dataset.start.blocks + (step - self.base_step) * self.blocks_per_step
+        return self.dataset.position_after(blocks)
+
+
+@dataclass
+class ProgressCallback(TrainerCallback):
+    reporter: StatusReporter
+    tracker: DataTracker
+    metrics_file: Path
+    output_dir: Path
+    tokens_per_step: int
+    should_stop: Callable[[], bool]
+    newest_checkpoint: Callable[[], Path | None]
+    clock: Callable[[], float] = time.monotonic
+    _last: tuple[int, float] | None = None
+    _tokens_per_s: float = 0.0
+    _latest: dict[str, Any] = field(default_factory=dict)
+    _state: TrainerState | None = None
+
+    def waiting(self, message: str) -> None:
+        """The data stream is waiting for the crawl: say so in the status file."""
+        if self._state is not None:
+            self._report(self._state, message)
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                       **kwargs: Any) -> None:
+        self._last = (state.global_step, self.clock())
+        self._report(state, "training", force=True)
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    **kwargs: Any) -> None:
+        position = self.tracker.position_at(state.global_step)
+        self.tracker.dataset.forget_before(position.blocks)
+        if self.should_stop():
+            control.should_save = True
+            control.should_training_stop = True
+        self._report(state, "training")
+
+    def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+               logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+        if not logs or "loss" not in logs or not state.is_world_process_zero:
+            return
+        now = self.clock()
+        if self._last is not None and now > self._last[1] and state.global_step > self._last[0]:
+            steps = state.global_step - self._last[0]
+            self._tokens_per_s = steps * self.tokens_per_step / (now - self._last[1])
+        self._last = (state.global_step, now)
+        position = self.tracker.position_at(state.global_step)
+        record = {"step": state.global_step, "loss": logs["loss"], "learning_rate": logs.get("learning_rate"),
+                  "grad_norm": logs.get("grad_norm"), "tokens_per_s": round(self._tokens_per_s, 1),
+                  "samples_seen": position.samples, "data_pass": position.epoch,
+                  "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        self._latest = record
+        with open(self.metrics_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        lr = record["learning_rate"] or 0.0
+        log.info("step %d/%d | loss %.4f | lr %.2e | %.0f tok/s | %d samples | pass %d",
+                 state.global_step, state.max_steps, record["loss"], lr, self._tokens_per_s,
+                 position.samples, position.epoch)
+        self._report(state, "training")
+
+    def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                **kwargs: Any) -> None:
+        self._report(state, f"saved checkpoint-{state.global_step}", force=True)
+
+    def _report(self, state: TrainerState, message: str, force: bool = False) -> None:
+        self._state = state
+        if not state.is_world_process_zero:
+            return
+        checkpoint = self.newest_checkpoint()
+        self.reporter.update(state.global_step, total=state.max_steps or None, force=force, message=message,
+                             metrics=self.metrics(state, checkpoint))
+
+    def metrics(self, state: TrainerState, checkpoint: Path | None) -> dict[str, Any]:
+        position = self.tracker.dataset.newest
+        return {"step": state.global_step, "max_steps": state.max_steps, "loss": self._latest.get("loss"),
+                "learning_rate": self._latest.get("learning_rate"),
+                "tokens_per_s": round(self._tokens_per_s, 1),
+                "samples_seen": self._latest.get("samples_seen", position.samples),
+                "data_pass": position.epoch, "skipped_lines": position.skipped,
+                "checkpoint": str(checkpoint) if checkpoint else None,
+                "metrics_file": str(self.metrics_file), "output_dir": str(self.output_dir)}
+
+
+def trim_metrics(metrics_file: Path, last_step: int) -> None:
+    """On resume, drop lines past the checkpoint's step: those steps are about to be redone."""
+    if not metrics_file.is_file():
+        return
+    kept = []
+    for line in metrics_file.read_text(encoding="utf-8").splitlines():
+        try:
+            if json.loads(line)["step"] <= last_step:
+                kept.append(line)
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue  # a line cut short by a kill
+    atomic_write_text(metrics_file, "".join(f"{line}\n" for line in kept))

@@ -1,0 +1,56 @@
+"""What happens once per start, before any training process exists (so also before torchrun
+starts its workers): fresh start or resume, clean-up of half-written checkpoints, waiting for
+the first data, and training the tokenizer for a `model.init` model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from tandem.child import StatusReporter
+from tandem.fsutil import move_contents_aside
+from tandem.train.checkpoints import newest_complete, remove_incomplete
+from tandem.train.model import save_tokenizer_atomically, train_tokenizer
+from tandem.train.settings import TrainConfig
+from tandem.train.shards import ShardSource, wait_for_samples
+
+log = logging.getLogger(__name__)
+
+TOKENIZER_DIR = "tokenizer"
+
+
+def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
+            should_stop: Callable[[], bool]) -> Path | None:
+    """Get `output_dir` ready; returns the checkpoint the run will resume from (or None)."""
+    output_dir = config.output_dir
+    if not auto_resume:
+        moved = move_contents_aside(output_dir)
+        if moved:
+            log.info("--no-auto-resume: moved the earlier run's files to %s", moved)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    remove_incomplete(output_dir)
+    checkpoint = newest_complete(output_dir)
+    if checkpoint is not None:
+        log.info("resuming from %s", checkpoint)
+    source = ShardSource(config.data.paths, config.data.follow, config.data.text_field)
+    data = config.data
+
+    def waiting(message: str) -> None:
+        reporter.update(0, total=config.training.max_steps, message=message)
+
+    if checkpoint is None:
+        wanted = data.min_samples if data.follow else 1
+        found = wait_for_samples(source, wanted, data.poll_interval_s, waiting, should_stop,
+                                 timeout_s=data.start_timeout_s)
+        log.info("data: %d usable samples in %s", found, ", ".join(data.paths))
+    tokenizer_dir = output_dir / TOKENIZER_DIR
+    if config.model.init is not None and not tokenizer_dir.is_dir():
+        count = data.tokenizer_samples or data.min_samples
+        texts = source.first_texts(count)
+        tokenizer = train_tokenizer(texts, config.model.init.vocab_size)
+        save_tokenizer_atomically(tokenizer, tokenizer_dir)
+        log.info("trained a %d-token BPE on the first %d samples -> %s", len(tokenizer), len(texts),
+                 tokenizer_dir)
+    return checkpoint
