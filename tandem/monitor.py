@@ -44,6 +44,97 @@ class _Totals:
     peak_gpu_memory: int | None = None
 
 
+class SampleSummary:
+    """Peaks and means over samples, fed one sample at a time (live, or replayed from a file)."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.processes: dict[str, _Totals] = {}
+        self._system_cpu_sum = 0.0
+        self._peak_memory_percent = 0.0
+        self._min_free_disk: dict[str, int] = {}
+
+    def add(self, sample: Mapping[str, Any]) -> None:
+        self.samples += 1
+        for name, tree in (sample.get("processes") or {}).items():
+            totals = self.processes.setdefault(name, _Totals())
+            if isinstance(tree, dict):
+                self._add_tree(totals, tree)
+        system = sample.get("system") or {}
+        self._system_cpu_sum += system.get("cpu_percent", 0.0)
+        self._peak_memory_percent = max(self._peak_memory_percent, system.get("memory_percent", 0.0))
+        for name, free in (system.get("free_disk_bytes") or {}).items():
+            self._min_free_disk[name] = min(self._min_free_disk.get(name, free), free)
+
+    @staticmethod
+    def _add_tree(totals: _Totals, tree: Mapping[str, Any]) -> None:
+        totals.samples += 1
+        totals.rss_sum += tree.get("rss_bytes", 0)
+        totals.cpu_sum += tree.get("cpu_percent", 0.0)
+        totals.peak_rss = max(totals.peak_rss, tree.get("rss_bytes", 0))
+        totals.peak_cpu = max(totals.peak_cpu, tree.get("cpu_percent", 0.0))
+        totals.peak_threads = max(totals.peak_threads, tree.get("threads", 0))
+        totals.peak_open_files = max(totals.peak_open_files, tree.get("open_files", 0))
+        totals.read_bytes = max(totals.read_bytes, tree.get("read_bytes", 0))
+        totals.write_bytes = max(totals.write_bytes, tree.get("write_bytes", 0))
+        if "gpu_memory_bytes" in tree:
+            totals.peak_gpu_memory = max(totals.peak_gpu_memory or 0, tree["gpu_memory_bytes"])
+
+    def result(self, samples_file: Path, interval_s: float | None, warnings: list[str]) -> dict[str, Any]:
+        processes: dict[str, Any] = {}
+        for name, totals in self.processes.items():
+            n = max(totals.samples, 1)
+            entry: dict[str, Any] = {
+                "samples": totals.samples,
+                "peak_rss_bytes": totals.peak_rss,
+                "mean_rss_bytes": int(totals.rss_sum / n),
+                "peak_cpu_percent": totals.peak_cpu,
+                "mean_cpu_percent": round(totals.cpu_sum / n, 1),
+                "peak_threads": totals.peak_threads,
+                "peak_open_files": totals.peak_open_files,
+                "read_bytes": totals.read_bytes,
+                "write_bytes": totals.write_bytes,
+            }
+            if totals.peak_gpu_memory is not None:
+                entry["peak_gpu_memory_bytes"] = totals.peak_gpu_memory
+            processes[name] = entry
+        return {
+            "samples_file": str(samples_file),
+            "interval_s": interval_s,
+            "samples": self.samples,
+            "processes": processes,
+            "system": {
+                "peak_memory_percent": self._peak_memory_percent,
+                "min_free_disk_bytes": dict(self._min_free_disk),
+                "mean_cpu_percent": round(self._system_cpu_sum / max(self.samples, 1), 1),
+            },
+            "warnings": list(warnings),
+        }
+
+
+def summarize_samples(path: Path, interval_s: float | None = None) -> dict[str, Any]:
+    """The summary of a samples file, for a run whose record lacks one (still running, or its
+    supervisor was killed before writing it). Torn or foreign lines are skipped."""
+    summary = SampleSummary()
+    elapsed: list[float] = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    sample = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(sample, dict):
+                    summary.add(sample)
+                    if isinstance(sample.get("elapsed_s"), (int, float)):
+                        elapsed.append(float(sample["elapsed_s"]))
+    except OSError:
+        pass
+    if interval_s is None and len(elapsed) > 1:
+        interval_s = round((elapsed[-1] - elapsed[0]) / (len(elapsed) - 1), 2)
+    return summary.result(path, interval_s, [])
+
+
 @dataclass
 class _Tree:
     """What the monitor remembers about one process tree between samples."""
@@ -118,11 +209,7 @@ class ResourceMonitor:
         self._started: float | None = None
         self._next_due: float | None = None
         self._trees: dict[str, _Tree] = {}
-        self._totals: dict[str, _Totals] = {}
-        self._samples = 0
-        self._system_cpu_sum = 0.0
-        self._peak_memory_percent = 0.0
-        self._min_free_disk: dict[str, int] = {}
+        self._summary = SampleSummary()
         self._low: set[str] = set()  # thresholds currently crossed (warned once per crossing)
         self.warnings: list[str] = []
         self._write_failed = False
@@ -149,11 +236,7 @@ class ResourceMonitor:
         gpu_by_pid, gpu_devices = self._gpu.sample() if self._gpu else ({}, [])
         processes: dict[str, Any] = {}
         for name, pid in pids.items():
-            self._totals.setdefault(name, _Totals())
-            tree = self._sample_tree(name, pid, gpu_by_pid) if pid else None
-            processes[name] = tree
-            if tree is not None:
-                self._add_to_totals(self._totals[name], tree)
+            processes[name] = self._sample_tree(name, pid, gpu_by_pid) if pid else None
         memory = psutil.virtual_memory()
         system: dict[str, Any] = {
             "cpu_percent": psutil.cpu_percent(interval=None),
@@ -163,16 +246,15 @@ class ResourceMonitor:
         }
         if gpu_devices:
             system["gpus"] = gpu_devices
-        self._samples += 1
-        self._system_cpu_sum += system["cpu_percent"]
-        self._peak_memory_percent = max(self._peak_memory_percent, memory.percent)
         self._check_memory(memory.available)
-        return {
+        sample = {
             "t": datetime.now().astimezone().isoformat(timespec="seconds"),
             "elapsed_s": round(now - (self._started or now), 3),
             "processes": processes,
             "system": system,
         }
+        self._summary.add(sample)
+        return sample
 
     def _sample_tree(self, name: str, pid: int, gpu_by_pid: dict[int, dict[str, float]]) -> dict | None:
         try:
@@ -241,20 +323,6 @@ class ResourceMonitor:
             return (0, 0)
         return (io.read_bytes, io.write_bytes)
 
-    @staticmethod
-    def _add_to_totals(totals: _Totals, tree: dict[str, Any]) -> None:
-        totals.samples += 1
-        totals.rss_sum += tree["rss_bytes"]
-        totals.cpu_sum += tree["cpu_percent"]
-        totals.peak_rss = max(totals.peak_rss, tree["rss_bytes"])
-        totals.peak_cpu = max(totals.peak_cpu, tree["cpu_percent"])
-        totals.peak_threads = max(totals.peak_threads, tree["threads"])
-        totals.peak_open_files = max(totals.peak_open_files, tree["open_files"])
-        totals.read_bytes = max(totals.read_bytes, tree["read_bytes"])
-        totals.write_bytes = max(totals.write_bytes, tree["write_bytes"])
-        if "gpu_memory_bytes" in tree:
-            totals.peak_gpu_memory = max(totals.peak_gpu_memory or 0, tree["gpu_memory_bytes"])
-
     def _free_disk(self) -> dict[str, int]:
         free: dict[str, int] = {}
         limit = int(self.settings.min_free_disk_gb * GB)
@@ -266,7 +334,6 @@ class ResourceMonitor:
                 free[name] = psutil.disk_usage(str(path)).free
             except OSError:
                 continue
-            self._min_free_disk[name] = min(self._min_free_disk.get(name, free[name]), free[name])
             self._threshold(f"disk:{name}", free[name], limit,
                             f"low disk space: {free[name] / GB:.1f} GB free under '{name}' (below "
                             f"monitor.min_free_disk_gb = {self.settings.min_free_disk_gb:g} GB); a full "
@@ -303,34 +370,6 @@ class ResourceMonitor:
             self._warn_once("write-error", f"resource monitor: cannot write {self.samples_path} ({exc})")
 
     def summary(self) -> dict[str, Any]:
-        processes: dict[str, Any] = {}
-        for name, totals in self._totals.items():
-            n = max(totals.samples, 1)
-            entry: dict[str, Any] = {
-                "samples": totals.samples,
-                "peak_rss_bytes": totals.peak_rss,
-                "mean_rss_bytes": int(totals.rss_sum / n),
-                "peak_cpu_percent": totals.peak_cpu,
-                "mean_cpu_percent": round(totals.cpu_sum / n, 1),
-                "peak_threads": totals.peak_threads,
-                "peak_open_files": totals.peak_open_files,
-                "read_bytes": totals.read_bytes,
-                "write_bytes": totals.write_bytes,
-            }
-            if totals.peak_gpu_memory is not None:
-                entry["peak_gpu_memory_bytes"] = totals.peak_gpu_memory
-            processes[name] = entry
-        return {
-            "samples_file": str(self.samples_path),
-            "interval_s": self.settings.interval_s,
-            "samples": self._samples,
-            "processes": processes,
-            "system": {
-                "peak_memory_percent": self._peak_memory_percent,
-                "min_free_disk_bytes": dict(self._min_free_disk),
-                "mean_cpu_percent": round(self._system_cpu_sum / max(self._samples, 1), 1),
-            },
-            "warnings": list(self.warnings),
-            "gpu": self._gpu is not None,
-        }
-
+        result = self._summary.result(self.samples_path, self.settings.interval_s, self.warnings)
+        result["gpu"] = self._gpu is not None
+        return result

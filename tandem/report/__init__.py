@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tandem.atomicio import atomic_write_text
+from tandem.monitor import summarize_samples
 from tandem.report.figures import RunFigures, gather
 from tandem.report.plots import PLOT_NAMES, Plot, PlotsUnavailable, draw_plots
 from tandem.report.record import RecordError, latest_record, load_record, parse_time, resolve
@@ -30,6 +31,10 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
     record cannot be read."""
     record_path = Path(record_path)
     record = load_record(record_path)
+    if not isinstance(record.get("resources"), dict):  # still running, or its supervisor died early
+        samples = resolve(record.get("run_dir"), root)
+        if samples is not None and (samples / "resources.jsonl").is_file():
+            record["resources"] = summarize_samples(samples / "resources.jsonl")
     figures = gather(record, root)
     named = resolve(record.get("report"), root) if isinstance(record.get("report"), str) else None
     report_path = named or _claim_report_path(record, resolve(settings.docs_dir, root) or Path(root))

@@ -43,12 +43,11 @@ def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: i
     procs = processes(record)
     if found:
         first = found[0]
-        reason = _reason(procs.get(first.process, {}))
         what = "failed" if first.final else "crashed and was restarted"
         exit_text = inline(format_exit(first.exit_code))
         line = (f"**Root cause:** {code(first.process)} {what} first — exit {exit_text}"
                 f" at {inline(format_time(first.ended_at))}")
-        out += [line + (f": {inline(reason)}" if reason else "."), ""]
+        out += [line + (f": {inline(first.reason)}" if first.reason else "."), ""]
     if record.get("status") == "interrupted":
         stopped = [name for name, proc in procs.items() if proc.get("status") == "stopped"]
         names = ", ".join(code(name) for name in stopped) or "none"
@@ -65,15 +64,6 @@ def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: i
     return out
 
 
-def _reason(proc: dict[str, Any]) -> str | None:
-    error = proc.get("error")
-    if isinstance(error, dict) and error.get("reason"):
-        return str(error["reason"])
-    if isinstance(error, str) and error:
-        return error
-    return None
-
-
 def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:
     status = str(proc.get("status") or "unknown")
     count = restarts(proc)
@@ -81,31 +71,47 @@ def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tai
     if count:
         heading += f", {count} restart{'s' if count != 1 else ''}"
     out = [heading, ""]
-    reason = _reason(proc)
-    if reason:
-        out += [f"**Reason:** {inline(reason)}", ""]
+    error = proc.get("error") if isinstance(proc.get("error"), dict) else {}
+    if error.get("reason"):
+        out += [f"**Reason:** {inline(error['reason'])}", ""]
     attempts = [a for a in proc.get("attempts") or [] if isinstance(a, dict)]
-    if len(attempts) > 1 or (attempts and count):
-        rows = []
-        for number, attempt in enumerate(attempts, start=1):
-            uptime = attempt.get("uptime_s")
-            rows.append([str(number), inline(attempt.get("pid", "–")),
-                         inline(format_time(attempt.get("started_at"))),
-                         inline(format_time(attempt.get("ended_at"))),
-                         format_duration(uptime if isinstance(uptime, (int, float)) else None),
-                         inline(format_exit(attempt.get("exit_code")))])
-        out += [table(["Attempt", "PID", "Started", "Ended", "Uptime", "Exit code"], rows,
-                      ["r", "r", "l", "l", "r", "r"]), ""]
-    error = proc.get("error")
-    tail = error.get("log_tail") if isinstance(error, dict) else None
+    if len(attempts) > 1:
+        out += [_attempts_table(attempts), ""]
     log_path = resolve(proc.get("log_file"), root)
-    if not isinstance(tail, list) or not tail:
-        tail = log_tail(log_path, tail_lines)
-    else:
-        tail = [str(line) for line in tail[-tail_lines:]] if tail_lines > 0 else []
     source = link(inline(proc.get("log_file")), log_path, base) if log_path else "its log"
-    if tail:
-        out += [f"Last {len(tail)} lines of {source}:", "", fenced(tail), ""]
-    else:
-        out += [f"No log lines to show ({source} is empty or missing).", ""]
+    # Each failed attempt's own last lines (the supervisor keeps them); the process's error tail
+    # is the last attempt's, so it is shown only when no attempt carries one.
+    shown = False
+    for number, attempt in enumerate(attempts, start=1):
+        tail = _lines(attempt.get("log_tail"), tail_lines)
+        if tail:
+            out += [f"Attempt {number} (exit {inline(format_exit(attempt.get('exit_code')))}), last "
+                    f"{len(tail)} lines of {source}:", "", fenced(tail), ""]
+            shown = True
+    if not shown:
+        tail = _lines(error.get("log_tail"), tail_lines) or log_tail(log_path, tail_lines)
+        if tail:
+            out += [f"Last {len(tail)} lines of {source}:", "", fenced(tail), ""]
+        else:
+            out += [f"No log lines to show ({source} is empty or missing).", ""]
     return out
+
+
+def _attempts_table(attempts: list[dict[str, Any]]) -> str:
+    rows = []
+    for number, attempt in enumerate(attempts, start=1):
+        uptime = attempt.get("uptime_s")
+        rows.append([str(number), inline(attempt.get("pid", "–")),
+                     inline(format_time(attempt.get("started_at"))),
+                     inline(format_time(attempt.get("ended_at"))),
+                     format_duration(uptime if isinstance(uptime, (int, float)) else None),
+                     inline(format_exit(attempt.get("exit_code"))),
+                     inline(attempt.get("reason") or "–")])
+    return table(["Attempt", "PID", "Started", "Ended", "Uptime", "Exit code", "Reason"], rows,
+                 ["r", "r", "l", "l", "r", "r", "l"])
+
+
+def _lines(value: Any, limit: int) -> list[str]:
+    if not isinstance(value, list) or limit <= 0:
+        return []
+    return [str(line) for line in value[-limit:]]

@@ -122,6 +122,7 @@ class Failure:
     exit_code: Any
     ended_at: str | None
     final: bool  # the process's last attempt (no restart followed)
+    reason: str | None
 
 
 def failures(record: dict[str, Any]) -> list[Failure]:
@@ -137,10 +138,17 @@ def failures(record: dict[str, Any]) -> list[Failure]:
             last = index == len(attempts) - 1
             if attempt.get("exit_code") in (0, None) or (last and proc.get("status") == "stopped"):
                 continue
-            found.append(Failure(name, attempt.get("exit_code"), attempt.get("ended_at"), last))
+            found.append(Failure(name, attempt.get("exit_code"), attempt.get("ended_at"), last,
+                                 _text(attempt.get("reason"))))
         if proc.get("status") == "failed" and not any(f.process == name and f.final for f in found):
-            found.append(Failure(name, proc.get("exit_code"), proc.get("ended_at"), True))
+            error = proc.get("error")
+            reason = error.get("reason") if isinstance(error, dict) else error
+            found.append(Failure(name, proc.get("exit_code"), proc.get("ended_at"), True, _text(reason)))
     return sorted(found, key=lambda f: _sort_time(f.ended_at))
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def _sort_time(value: str | None) -> float:
