@@ -32,6 +32,8 @@ def main() -> int:
     parser.add_argument("--print-progress", type=int, default=0, help="print 'step N/M' lines")
     parser.add_argument("--env-file", type=Path, help="write the TANDEM_* environment here as JSON")
     parser.add_argument("--read-stdin", action="store_true", help="read stdin (must see EOF at once)")
+    parser.add_argument("--no-auto-resume", action="store_true", help="the kit's documented flag")
+    parser.add_argument("--no-web-crawl", action="store_true", help="the kit's documented flag")
     args = parser.parse_args()
 
     if args.ignore_term:

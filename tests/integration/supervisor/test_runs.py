@@ -1,0 +1,149 @@
+"""Whole runs through `invoke parallel`: outcomes, restarts, logs and records."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+LOG_NAME = re.compile(r"^logs/(train|crawl)_\d{8}_\d{6}\.log$")
+
+
+def test_both_succeed_with_every_line_in_contract_named_logs(workdir):
+    workdir.config(["--lines", "500", "--sleep", "0.3"], ["--lines", "300", "--status-steps", "5", "--sleep", "0.5"])
+    result = workdir.run()
+    assert result.returncode == 0, result.stderr
+    record = workdir.record()
+    assert record["status"] == "succeeded" and record["exit_code"] == 0
+    assert re.fullmatch(r"\d{8}_\d{6}", record["run_id"])
+    for stamp in (record["started_at"], record["ended_at"]):
+        assert datetime.fromisoformat(stamp).utcoffset() is not None
+    for name, lines in (("train", 500), ("crawl", 300)):
+        entry = record["processes"][name]
+        assert entry["status"] == "succeeded" and entry["exit_code"] == 0 and entry["restarts"] == 0
+        assert LOG_NAME.match(entry["log_file"]) and entry["log_file"].startswith(f"logs/{name}_")
+        log = workdir.log(name)
+        out = [line for line in log.splitlines() if line.startswith("out line")]
+        err = [line for line in log.splitlines() if line.startswith("err line")]
+        assert out == [f"out line {i}" for i in range(lines)]
+        assert err == [f"err line {i}" for i in range(lines)]
+    assert record["processes"]["crawl"]["progress"]["done"] == 5
+    supervisor_log = (workdir.root / "logs" / "parallel_train_crawl.log").read_text()
+    assert f"[run {record['run_id']}]" in supervisor_log
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+[+-]\d\d:\d\d ", supervisor_log, re.M)
+    progress = [json.loads(line) for line in
+                (workdir.root / record["run_dir"] / "progress.jsonl").read_text().splitlines()]
+    assert progress[-1]["process"] == "crawl" or any(p["done"] == 5 for p in progress)
+
+
+def test_one_failing_never_stops_the_other(workdir):
+    workdir.config(["--sleep", "3"], ["--exit", "3", "--sleep", "0.2"], restart={"max_restarts": 0})
+    result = workdir.run()
+    assert result.returncode == 1
+    record = workdir.record()
+    assert record["status"] == "failed" and record["exit_code"] == 1
+    crawl, train = record["processes"]["crawl"], record["processes"]["train"]
+    assert crawl["status"] == "failed" and crawl["exit_code"] == 3
+    assert "exit code 3" in crawl["error"]["reason"]
+    assert train["status"] == "succeeded" and train["exit_code"] == 0
+    assert train["attempts"][0]["uptime_s"] >= 2.9  # it ran its full course after the crawl died
+
+
+def test_crash_is_restarted_with_backoff_and_told_to_resume(workdir):
+    counter = workdir.root / "counter"
+    env_file = workdir.root / "env.json"
+    workdir.config(None, ["--exit", "7", "--fail-times", "2", "--counter", str(counter),
+                          "--env-file", str(env_file)],
+                   restart={"max_restarts": 3, "backoff_s": 0.4, "backoff_max_s": 10, "min_uptime_s": 5})
+    result = workdir.run()
+    assert result.returncode == 0, result.stderr
+    entry = workdir.record()["processes"]["crawl"]
+    assert entry["status"] == "succeeded" and entry["restarts"] == 2
+    assert [a["exit_code"] for a in entry["attempts"]] == [7, 7, 0]
+    starts = [datetime.fromisoformat(a["started_at"]) for a in entry["attempts"]]
+    ends = [datetime.fromisoformat(a["ended_at"]) for a in entry["attempts"]]
+    # Two failed starts in a row: 0.4 s, then twice that.
+    assert (starts[1] - ends[0]).total_seconds() >= 0.35
+    assert (starts[2] - ends[1]).total_seconds() >= 0.75
+    assert json.loads(env_file.read_text())["TANDEM_AUTO_RESUME"] == "1"
+    log = workdir.log("crawl")
+    assert log.count("===== tandem") == 3 and "restart 2 of crawl" in log
+    assert log.count("crash number") == 2 and "recovered" in log
+
+
+def test_restarts_run_out_and_the_child_fails(workdir):
+    workdir.config(None, ["--exit", "5"], restart={"max_restarts": 2, "backoff_s": 0.1, "min_uptime_s": 5})
+    result = workdir.run()
+    assert result.returncode == 1
+    entry = workdir.record()["processes"]["crawl"]
+    assert entry["status"] == "failed" and entry["restarts"] == 2
+    assert [a["exit_code"] for a in entry["attempts"]] == [5, 5, 5]
+    assert "gave up after 2 restart(s)" in entry["error"]["reason"]
+
+
+def test_no_auto_resume_turns_restarts_off_and_tells_the_child(workdir):
+    env_file = workdir.root / "env.json"
+    workdir.config(None, ["{no_auto_resume}", "--exit", "4", "--env-file", str(env_file)])
+    result = workdir.run("--no-auto-resume")
+    assert result.returncode == 1
+    entry = workdir.record()["processes"]["crawl"]
+    assert entry["restarts"] == 0 and entry["status"] == "failed"
+    seen = json.loads(env_file.read_text())
+    assert seen["TANDEM_AUTO_RESUME"] == "0" and "--no-auto-resume" in seen["argv"]
+
+
+def test_placeholder_switch_vanishes_when_flag_not_given(workdir):
+    env_file = workdir.root / "env.json"
+    workdir.config(None, ["{no_web_crawl}", "--env-file", str(env_file)])
+    assert workdir.run().returncode == 0
+    seen = json.loads(env_file.read_text())
+    assert seen["argv"] == ["--env-file", str(env_file)]
+    assert seen["TANDEM_WEB_CRAWL"] == "1" and seen["TANDEM_PROCESS"] == "crawl"
+    assert seen["TANDEM_RUN_ID"] == workdir.record()["run_id"]
+
+
+def test_japanese_output_arrives_byte_exact(workdir):
+    workdir.config(["--japanese"], None)
+    assert workdir.run().returncode == 0
+    expected = "".join(f"{i:05d} 日本語のログ行です。東京で学習が進んでいます。\n" for i in range(3000))
+    log = workdir.log("train")
+    assert "\ufffd" not in log
+    body = log.split("=====\n", 1)[1]
+    assert body == expected
+
+
+def test_child_reading_stdin_sees_end_of_input(workdir):
+    workdir.config(["--read-stdin"], None)
+    result = workdir.run(timeout=30)
+    assert result.returncode == 0
+    assert "stdin gave 0 chars" in workdir.log("train")
+
+
+def test_progress_pattern_feeds_progress_for_foreign_scripts(workdir):
+    workdir.config(["--print-progress", "8", "--sleep", "1.5"], None,
+                   patterns={"train": r"step (?P<done>\d+)/(?P<total>\d+)"})
+    assert workdir.run().returncode == 0
+    progress = workdir.record()["processes"]["train"]["progress"]
+    assert progress["done"] == 8 and progress["total"] == 8
+
+
+def test_second_run_in_the_same_second_gets_its_own_files(workdir):
+    workdir.config(["--lines", "1"], None)
+    assert workdir.run().returncode == 0
+    assert workdir.run().returncode == 0
+    records = workdir.records()
+    assert len(records) == 2 and records[0]["run_id"] != records[1]["run_id"]
+    assert records[0]["processes"]["train"]["log_file"] != records[1]["processes"]["train"]["log_file"]
+
+
+def test_status_and_logs_tasks_show_the_latest_run(workdir):
+    workdir.config(["--lines", "3"], ["--lines", "2", "--status-steps", "4"])
+    assert workdir.run().returncode == 0
+    status = workdir.run(task="status")
+    assert status.returncode == 0, status.stderr
+    assert "train succeeded" in status.stdout and "crawl succeeded 4/4 steps (100.0%)" in status.stdout
+    assert "not running" in status.stdout and "last line: err line 2" in status.stdout
+    logs = workdir.run(task="logs")
+    assert "[train] out line 2" in logs.stdout and "[crawl] err line 1" in logs.stdout
+    only = workdir.run("--process", "crawl", task="logs")
+    assert "[crawl]" in only.stdout and "[train]" not in only.stdout
