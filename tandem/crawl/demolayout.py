@@ -19,6 +19,7 @@ TAGLINE = "毎日の小さな発見を、のんびり記録しています。"
 PROFILE = ("このブログでは、料理や旅、庭仕事など、暮らしの中で気づいたことを気ままに書いています。"
            "ご意見やご感想は、お問い合わせのページからお気軽にお寄せください。")
 SHARE = "この記事をシェアする：Twitter Facebook はてなブックマーク LINE"
+NOTICE = "このページの内容は、予告なく変更されることがありますのでご了承ください。"
 COPYRIGHT = f"Copyright (C) 2024 {SITE_NAME} All Rights Reserved."
 FOOTER_LINKS = [("/privacy.html", "プライバシーポリシー"), ("/about.html", "運営者情報"),
                 ("https://www.example.com/partner/", "提携サイト"), ("http://example.org/ja/", "リンク集")]
@@ -161,5 +162,6 @@ def _table(parts: PageParts, rng: random.Random) -> str:
 <td valign="top">{prev_next}
 {heading}
 {content}
+<p>{NOTICE}</p>
 {prev_next}</td></tr>
 <tr><td colspan="2" align="center">{footer}<br>{COPYRIGHT}</td></tr></table>"""

@@ -31,7 +31,7 @@ DECLARATIONS = ["header", "meta", "http-equiv", "header+meta"]
 # Share of article pages of each special kind; the rest are ordinary articles.
 SPECIAL_KINDS = [("exact_duplicate", 0.03), ("near_duplicate", 0.03), ("link_list", 0.015),
                  ("katakana_heavy", 0.015), ("too_short", 0.015), ("repetitive", 0.01),
-                 ("ngwords", 0.01), ("english", 0.01)]
+                 ("ng_words", 0.01), ("english", 0.01)]
 PRIVATE_PAGES = 2
 
 __all__ = ["MANIFEST_NAME", "PageRecord", "SiteManifest", "SiteServer", "generate_site",
@@ -160,7 +160,7 @@ def _article_for(kind: str, topic: str, prose: ProseGenerator, earlier: list[tup
         return Article(topic, "お知らせ", [sentence[:60]] * 12), None
     if kind == "katakana_heavy":
         return Article(topic, "新着アイテム", [_katakana_paragraph(rng) for _ in range(4)]), None
-    if kind == "ngwords":
+    if kind == "ng_words":
         article = prose.article(topic)
         spam = "出会い系アダルト動画、無修正、オンラインカジノで即金。"
         return Article(topic, article.title, [spam * 2 + p for p in article.paragraphs]), None

@@ -1,0 +1,238 @@
+"""Main-text extraction: one selectolax (lexbor) pass, then per-host repeated-line removal.
+
+1. Walk the DOM once, skipping scripts/styles and site chrome — `nav`, `header`, `footer`,
+   `aside`, `menu`, ARIA landmarks, and elements whose class/id words say navigation, menu,
+   breadcrumb, sidebar, share, related, comment, … (unless such an element holds most of the
+   page's text: some sites wrap everything in `<div class="header-wrap">`). The walk cuts the
+   text into blocks at block-level tags and `<br>`, noting each block's link-text share.
+2. Pick the main container without trusting names (div soup, table layouts): the deepest
+   element that holds at least `container_share` of the page's prose-like text (blocks of
+   `content_block_chars` or more with few links). Its blocks that are not link-dense (nav cells,
+   prev/next rows, link lists) form the text; a line equal to the title is dropped.
+3. Drop lines this host has shown on `repeat_min_pages` pages (boilerplate.RepeatedLines).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from tandem.crawl.boilerplate import RepeatedLines
+
+SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "head", "button",
+                       "select", "textarea", "input", "option", "object", "embed", "canvas", "-comment"})
+CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu"})
+CHROME_WORDS = frozenset({
+    "nav", "navi", "navbar", "navigation", "gnav", "subnav", "menu", "menubar", "breadcrumb",
+    "breadcrumbs", "topicpath", "pankuzu", "footer", "header", "masthead", "sidebar", "side",
+    "sidemenu", "widget", "share", "sharing", "social", "sns", "related", "recommend", "ranking",
+    "popular", "comment", "comments", "pagination", "pager", "paging", "ad", "ads", "advert",
+    "advertisement", "sponsor", "banner", "byline", "tags", "tagcloud", "categories", "archive",
+    "archives", "cookie", "copyright", "login", "search",
+})
+BLOCK_TAGS = frozenset({"address", "article", "blockquote", "body", "caption", "center", "dd", "details",
+                        "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",
+                        "h3", "h4", "h5", "h6", "hr", "html", "li", "main", "ol", "p", "pre", "section",
+                        "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br"})
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_SPACES = re.compile(r"\s+")
+_TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—:：]\s+|\s*[|｜]\s*")
+
+
+@dataclass
+class ExtractSettings:
+    min_block_chars: int = 8  # shorter blocks are dropped (labels, buttons, dates)
+    content_block_chars: int = 20  # blocks this long (and not link-dense) count as prose
+    max_link_density: float = 0.5  # share of a block's characters inside links
+    container_share: float = 0.6
+    remove_chrome: bool = True  # the tag/role/class pass of step 1
+    repeated_lines: bool = True
+    repeat_min_pages: int = 3
+    max_lines_per_host: int = 20_000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_link_density <= 1.0:
+            raise ValueError(f"max_link_density: must be between 0 and 1, got {self.max_link_density}")
+        if not 0.0 < self.container_share <= 1.0:
+            raise ValueError(f"container_share: must be in (0, 1], got {self.container_share}")
+        if self.repeat_min_pages < 2:
+            raise ValueError("repeat_min_pages: must be 2 or more")
+        for key in ("min_block_chars", "content_block_chars", "max_lines_per_host"):
+            if getattr(self, key) < 0:
+                raise ValueError(f"{key}: must be 0 or more")
+
+
+@dataclass
+class ExtractedPage:
+    title: str
+    text: str
+    links: list[str]
+    lang: str | None
+
+
+@dataclass
+class _Block:
+    text: str
+    link_chars: int
+    ancestors: tuple[int, ...]  # serial numbers of the enclosing elements, outermost first
+
+
+class Extractor:
+    def __init__(self, settings: ExtractSettings) -> None:
+        self.settings = settings
+        self._repeated = RepeatedLines(settings.repeat_min_pages, settings.max_lines_per_host)
+
+    def extract(self, html: str, url: str) -> ExtractedPage:
+        tree = LexborHTMLParser(html)
+        title = _title(tree)
+        links = _links(tree, url)
+        lang = _lang(tree)
+        root = tree.body or tree.root
+        if root is None:
+            return ExtractedPage(title, "", links, lang)
+        walker = _BlockWalker(self.settings, len(root.text(deep=True, separator="")))
+        walker.walk_root(root)
+        lines = [b.text for b in self._main_blocks(walker.blocks) if b.text != title]
+        if self.settings.repeated_lines and lines:
+            lines = self._repeated.filter(urlsplit(url).hostname or "", lines)
+        return ExtractedPage(title, "\n".join(lines), links, lang)
+
+    def state_dict(self) -> dict[str, Any]:
+        return self._repeated.state_dict()
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._repeated.load_state(state)
+
+    def _main_blocks(self, blocks: list[_Block]) -> list[_Block]:
+        s = self.settings
+        kept = [b for b in blocks if len(b.text) >= s.min_block_chars and _link_density(b) <= s.max_link_density]
+        prose = [b for b in kept if len(b.text) >= s.content_block_chars]
+        if not prose:
+            return kept
+        weight: dict[int, int] = {}
+        depth: dict[int, int] = {}
+        for block in prose:
+            for level, serial in enumerate(block.ancestors):
+                weight[serial] = weight.get(serial, 0) + len(block.text) - block.link_chars
+                depth[serial] = level
+        total = sum(len(b.text) - b.link_chars for b in prose)
+        enough = [serial for serial, w in weight.items() if w >= s.container_share * total]
+        container = max(enough, key=lambda serial: (depth[serial], weight[serial]))
+        return [b for b in kept if container in b.ancestors]
+
+
+class _BlockWalker:
+    """Cuts the visible text into blocks, skipping site chrome."""
+
+    def __init__(self, settings: ExtractSettings, page_chars: int) -> None:
+        self.settings = settings
+        self.page_chars = page_chars
+        self.blocks: list[_Block] = []
+        self._serial = 0
+        self._stack: list[int] = []
+        self._parts: list[str] = []
+        self._link_chars = 0
+
+    def walk_root(self, root: LexborNode) -> None:
+        self._open()
+        self.walk(root, in_link=False)
+        self._flush()
+
+    def walk(self, node: LexborNode, in_link: bool) -> None:
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                text = child.text_content or ""
+                self._parts.append(text)
+                if in_link:
+                    self._link_chars += len(text.strip())
+            elif tag in SKIP_TAGS or (self.settings.remove_chrome and self._is_chrome(child, tag)):
+                continue
+            elif tag == "pre":
+                self._flush()
+                self._open()
+                self._add_block((child.text(deep=True) or "").strip("\n"), preformatted=True)
+                self._stack.pop()
+            elif tag in BLOCK_TAGS:
+                self._flush()
+                if tag != "br":
+                    self._open()
+                    self.walk(child, in_link)
+                    self._flush()
+                    self._stack.pop()
+            else:
+                self.walk(child, in_link or tag == "a")
+
+    def _open(self) -> None:
+        self._serial += 1
+        self._stack.append(self._serial)
+
+    def _flush(self) -> None:
+        if self._parts:
+            self._add_block(_SPACES.sub(" ", "".join(self._parts)).strip())
+        self._parts = []
+        self._link_chars = 0
+
+    def _add_block(self, text: str, preformatted: bool = False) -> None:
+        if not text:
+            return
+        ancestors = tuple(self._stack)
+        if preformatted:
+            for line in text.splitlines():
+                if line.strip():
+                    self.blocks.append(_Block(line.rstrip(), 0, ancestors))
+            return
+        self.blocks.append(_Block(text, min(self._link_chars, len(text)), ancestors))
+
+    def _is_chrome(self, node: LexborNode, tag: str) -> bool:
+        attributes = node.attributes
+        named = tag in CHROME_TAGS or attributes.get("role") in CHROME_ROLES
+        if not named:
+            words = _WORD_SPLIT.split(f"{attributes.get('class') or ''} {attributes.get('id') or ''}".lower())
+            named = not CHROME_WORDS.isdisjoint(words)
+        if not named or tag in ("html", "body", "main", "article"):
+            return False
+        # Some sites wrap the whole page in a "header-wrapper"; chrome never holds most of the text.
+        return len(node.text(deep=True, separator="")) < 0.5 * self.page_chars
+
+
+def _link_density(block: _Block) -> float:
+    return block.link_chars / len(block.text) if block.text else 0.0
+
+
+def _title(tree: LexborHTMLParser) -> str:
+    node = tree.css_first('meta[property="og:title"]')
+    if node is not None and node.attributes.get("content"):
+        return _SPACES.sub(" ", node.attributes["content"] or "").strip()
+    node = tree.css_first("title")
+    if node is not None:
+        full = _SPACES.sub(" ", node.text()).strip()
+        return _TITLE_SEPARATORS.split(full)[0].strip() or full
+    node = tree.css_first("h1")
+    return _SPACES.sub(" ", node.text()).strip() if node is not None else ""
+
+
+def _links(tree: LexborHTMLParser, url: str) -> list[str]:
+    base_node = tree.css_first("base[href]")
+    base = urljoin(url, base_node.attributes.get("href") or "") if base_node is not None else url
+    seen: dict[str, None] = {}
+    for node in tree.css("a[href]"):
+        href = (node.attributes.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        seen.setdefault(urljoin(base, href), None)
+    return list(seen)
+
+
+def _lang(tree: LexborHTMLParser) -> str | None:
+    html_node = tree.css_first("html")
+    value = html_node.attributes.get("lang") if html_node is not None else None
+    if not value:
+        meta = tree.css_first('meta[http-equiv="content-language" i]')
+        value = meta.attributes.get("content") if meta is not None else None
+    return value.strip().split("-")[0].split("_")[0].lower() or None if value else None
