@@ -68,7 +68,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
 def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") -> T:
     """Check `data` against the dataclass `cls` and construct it (recursively)."""
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{source}: {prefix or 'top level'}: expected a mapping, got {_kind(data)}")
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: expected a mapping, got {_kind(data)}")
     hints = get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     unknown = [key for key in data if key not in fields]
@@ -83,7 +83,7 @@ def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") 
     except ValueError as exc:
         raise ConfigError(f"{source}: {prefix}{exc}") from None
     except TypeError as exc:  # a required field left out
-        raise ConfigError(f"{source}: {prefix or 'top level'}: {exc}") from None
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: {exc}") from None
 
 
 def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
