@@ -85,8 +85,11 @@ def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tai
     for number, attempt in enumerate(attempts, start=1):
         tail = _lines(attempt.get("log_tail"), tail_lines)
         if tail:
-            out += [f"Attempt {number} (exit {inline(format_exit(attempt.get('exit_code')))}), last "
-                    f"{len(tail)} lines of {source}:", "", fenced(tail), ""]
+            label = f"Last {len(tail)} lines of {source}:"
+            if len(attempts) > 1:
+                exit_text = inline(format_exit(attempt.get("exit_code")))
+                label = f"Attempt {number} (exit {exit_text}), l{label[1:]}"
+            out += [label, "", fenced(tail), ""]
             shown = True
     if not shown:
         tail = _lines(error.get("log_tail"), tail_lines) or log_tail(log_path, tail_lines)

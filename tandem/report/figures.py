@@ -133,16 +133,19 @@ def _training_history(item: ProcessFigures, entries: list[dict[str, Any]], root:
     rows = list(read_jsonl(item.metrics_file))
     if not rows:
         rows = [e["metrics"] for e in entries if isinstance(e.get("metrics"), dict)]
-    by_step: dict[float, float] = {}
-    speeds: list[float] = []
+    losses: dict[float, float] = {}
+    speeds: dict[float, float] = {}
     for row in rows:
         step, loss, speed = number(row.get("step")), number(row.get("loss")), number(row.get("tokens_per_s"))
-        if step is not None and loss is not None:
-            by_step[step] = loss  # a resumed run repeats steps: the latest value wins
+        if step is None:
+            continue
+        # A run resumed from a checkpoint logs some steps again: the latest value of a step wins.
+        if loss is not None:
+            losses[step] = loss
         if speed is not None and speed > 0:
-            speeds.append(speed)
-    item.loss_series = thin(sorted(by_step.items()))
-    item.tokens_per_s_mean = sum(speeds) / len(speeds) if speeds else None
+            speeds[step] = speed
+    item.loss_series = thin(sorted(losses.items()))
+    item.tokens_per_s_mean = sum(speeds.values()) / len(speeds) if speeds else None
 
 
 def _resource_series(path: Path | None) -> dict[str, ResourceSeries]:
