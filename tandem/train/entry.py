@@ -9,6 +9,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from tandem.child import ChildEnvironment, StatusReporter
 from tandem.cli import EXIT_FAILED, EXIT_SIGINT, EXIT_SIGTERM
@@ -21,8 +22,14 @@ log = logging.getLogger("tandem.train")
 DEFAULT_CONFIG = "configs/training_config.yaml"
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """A bad flag is one line (`error: …`, exit 2) like a bad config value."""
+        raise ConfigError(message)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="train.py", description="Train or fine-tune a causal LM on the crawl's JSONL shards; resumes "
         "from the newest complete checkpoint in output_dir unless told otherwise.")
     parser.add_argument("--config", default=DEFAULT_CONFIG,

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
+from tandem.train.shards import ShardSource, TrainingStopped
+
+EOS = 0
+
+
+def encode(text: str) -> list[int]:
+    return [ord(c) for c in text] + [EOS]
+
+
+def blocks_of(dataset: PackedBlocks, count: int) -> list[list[int]]:
+    return [b["input_ids"].tolist() for b in itertools.islice(iter(dataset), count)]
+
+
+def stream(folder: Path, follow: bool = False, **kwargs) -> PackedBlocks:
+    source = ShardSource([str(folder / "*.jsonl")], follow=follow)
+    return PackedBlocks(source, encode, seq_len=5, **kwargs)
+
+
+def test_texts_are_packed_back_to_back_with_eos_and_passes_repeat(tmp_path, write_shard):
+    write_shard(tmp_path, 1, ["abc", "defgh"])
+    write_shard(tmp_path, 2, ["ij"])
+    flat = encode("abc") + encode("defgh") + encode("ij")  # 13 tokens
+    dataset = stream(tmp_path)
+    got = blocks_of(dataset, 6)
+    assert list(itertools.chain.from_iterable(got)) == (flat * 3)[:30]
+    first = dataset.position_after(2)  # blocks 1-2 used 10 tokens: "ij" not started
+    assert (Path(first.shard).name, first.line, first.offset, first.samples) == ("shard-000001.jsonl", 2, 0, 2)
+    assert dataset.newest.epoch == 2 and dataset.newest.blocks == 6
+
+
+def test_labels_are_the_inputs(tmp_path, write_shard):
+    write_shard(tmp_path, 1, ["abcdefghij"])
+    block = next(iter(stream(tmp_path)))
+    assert block["labels"].tolist() == block["input_ids"].tolist()
+
+
+@pytest.mark.parametrize("cut", range(1, 9))
+def test_a_stream_restarted_from_any_recorded_position_continues_identically(tmp_path, write_shard, cut):
+    write_shard(tmp_path, 1, ["abcdefg", None, "hi", "jklmnopqrstu"])
+    write_shard(tmp_path, 2, ["", "vw", "xyz"])
+    whole = stream(tmp_path)
+    expected = blocks_of(whole, 12)
+    position = DataPosition.from_json(whole.position_after(cut).to_json())  # through JSON, as saved
+    resumed = stream(tmp_path, start=position)
+    assert blocks_of(resumed, 12 - cut) == expected[cut:]
+    assert resumed.newest.samples == whole.newest.samples
+    assert resumed.newest.skipped == whole.newest.skipped
+
+
+def test_skipped_lines_are_counted_in_the_position(tmp_path, write_shard):
+    write_shard(tmp_path, 1, [None, "abcd", None, "", "efgh"])
+    dataset = stream(tmp_path)
+    blocks_of(dataset, 2)
+    assert dataset.position_after(2).skipped == 3
+    assert dataset.position_after(2).samples == 2
+
+
+def test_following_takes_shards_that_appear_and_says_it_waits(tmp_path, write_shard, clock):
+    write_shard(tmp_path, 1, ["abcd"])
+    messages: list[str] = []
+
+    def crawl_progress(now: float) -> None:
+        if now == 2:
+            write_shard(tmp_path, 2, ["efgh"])
+        if now == 4:
+            (tmp_path / "_COMPLETE").write_text("{}")
+
+    clock.on_sleep.append(crawl_progress)
+    dataset = stream(tmp_path, follow=True, timing=FollowTiming(poll_interval_s=1, idle_timeout_s=100),
+                     on_wait=messages.append, clock=clock, sleep=clock.sleep)
+    got = blocks_of(dataset, 4)
+    assert list(itertools.chain.from_iterable(got)) == (encode("abcd") + encode("efgh")) * 2
+    assert messages[0] == "waiting for data: caught up with 1 shards, crawl still running"
+    assert len(messages) == 4  # waited at t=0,1 for shard 2 and at t=2,3 for _COMPLETE
+    assert dataset.position_after(2).done_shards == (str(tmp_path / "shard-000001.jsonl"),)
+    assert dataset.newest.epoch == 1
+
+
+def test_following_starts_another_pass_after_the_idle_timeout(tmp_path, write_shard, clock):
+    write_shard(tmp_path, 1, ["abcd"])
+    dataset = stream(tmp_path, follow=True, timing=FollowTiming(poll_interval_s=1, idle_timeout_s=3),
+                     clock=clock, sleep=clock.sleep)
+    assert blocks_of(dataset, 2) == [encode("abcd"), encode("abcd")]
+    assert clock.now == 3 and dataset.newest.epoch == 1
+
+
+def test_a_stop_while_waiting_for_shards_raises(tmp_path, write_shard, clock):
+    write_shard(tmp_path, 1, ["abcd"])
+    stop = {"now": False}
+    clock.on_sleep.append(lambda now: stop.update(now=True))
+    dataset = stream(tmp_path, follow=True, should_stop=lambda: stop["now"], clock=clock, sleep=clock.sleep)
+    with pytest.raises(TrainingStopped):
+        blocks_of(dataset, 3)
+
+
+def test_history_is_forgotten_once_no_checkpoint_can_need_it(tmp_path, write_shard):
+    write_shard(tmp_path, 1, ["abcdefghijklmnopqrst"])
+    dataset = stream(tmp_path)
+    blocks_of(dataset, 4)
+    dataset.forget_before(3)
+    assert sorted(dataset.history) == [3, 4]
+    with pytest.raises(KeyError):
+        dataset.position_after(2)
