@@ -70,9 +70,13 @@ class WebCrawl:
         return self._buffered
 
     def add_seeds(self, seeds: list[str]) -> int:
+        """Queue the seeds that are in scope (a seed is checked like any link); returns how many."""
         entries = []
         for seed in seeds:
-            url = canonicalize(seed)
+            url, refusal = self._classify(seed)
+            if refusal is not None:
+                self.stats.refused[refusal] += 1
+                continue
             entries.append((url, host_of(url), 0))
         return self.frontier.add(entries)
 

@@ -127,8 +127,7 @@ def run_crawl(
                     signal.signal(sig, handler)
     finally:
         keeper.flush()
-        if finish_reason in ("interrupted", "error"):
-            frontier.recover()
+        frontier.recover()  # buffered and abandoned URLs: queued again for a later run
         tick(frontier.queued_count(), force=True)
         summary = {"finish_reason": finish_reason, **stats.metrics(), "frontier": frontier.state_counts()}
         atomic_write_json(output_dir / "stats.json", summary)
@@ -172,8 +171,12 @@ async def _run_web(
             config, frontier, keeper, extractor, fetcher, RobotsCache(fetcher.fetch_robots, config.fetch.user_agent),
             scope,
         )
-        added = crawl.add_seeds(config.seeds)
-        if frontier.queued_count() == 0 and not added and not frontier.state_counts():
+        crawl.add_seeds(config.seeds)
+        if not frontier.state_counts():
+            if keeper.stats.refused:
+                why = ", ".join(sorted(keeper.stats.refused))
+                raise ConfigError(f"seeds: every seed is out of scope ({why}; see allowed_domains, "
+                                  "allow_private_networks)")
             raise ConfigError("seeds: nothing to crawl (give seeds in the config or --seeds URL ...)")
         loop = asyncio.get_running_loop()
         crawl_task = asyncio.ensure_future(crawl.run())

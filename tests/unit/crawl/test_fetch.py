@@ -26,21 +26,31 @@ async def _huge(_request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _answer(make):
+    async def handler(request: web.Request) -> web.StreamResponse:
+        answer = make(request)
+        if isinstance(answer, web.HTTPException):
+            raise answer
+        return answer
+
+    return handler
+
+
 def _app() -> web.Application:
     app = web.Application()
     routes = [
         web.get("/ok", _ok),
-        web.get("/404", lambda r: web.Response(status=404)),
-        web.get("/500", lambda r: web.Response(status=500)),
-        web.get("/429", lambda r: web.Response(status=429, headers={"Retry-After": "7"})),
-        web.get("/loop-a", lambda r: web.HTTPFound("/loop-b")),
-        web.get("/loop-b", lambda r: web.HTTPFound("/loop-a")),
-        web.get("/hop", lambda r: web.HTTPMovedPermanently("/ok#frag")),
-        web.get("/away", lambda r: web.HTTPFound("http://elsewhere.example/")),
-        web.get("/chain/{n}", lambda r: web.HTTPFound(f"/chain/{int(r.match_info['n']) + 1}")),
+        web.get("/404", _answer(lambda r: web.Response(status=404))),
+        web.get("/500", _answer(lambda r: web.Response(status=500))),
+        web.get("/429", _answer(lambda r: web.Response(status=429, headers={"Retry-After": "7"}))),
+        web.get("/loop-a", _answer(lambda r: web.HTTPFound("/loop-b"))),
+        web.get("/loop-b", _answer(lambda r: web.HTTPFound("/loop-a"))),
+        web.get("/hop", _answer(lambda r: web.HTTPMovedPermanently("/ok#frag"))),
+        web.get("/away", _answer(lambda r: web.HTTPFound("http://elsewhere.example/"))),
+        web.get("/chain/{n}", _answer(lambda r: web.HTTPFound(f"/chain/{int(r.match_info['n']) + 1}"))),
         web.get("/slow", _slow),
         web.get("/huge", _huge),
-        web.get("/binary", lambda r: web.Response(body=b"\x89PNG\r\n", content_type="image/png")),
+        web.get("/binary", _answer(lambda r: web.Response(body=b"\x89PNG\r\n", content_type="image/png"))),
     ]
     app.add_routes(routes)
     return app
