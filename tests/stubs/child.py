@@ -60,11 +60,10 @@ def main() -> int:
             sys.stdout.buffer.write(text[start:start + 997])
             sys.stdout.buffer.flush()
     if args.flood_mb:
-        line = b"x" * 99 + b"\n"
-        block = line * 10_000
-        for _ in range(int(args.flood_mb * 1_000_000 / len(block))):
-            sys.stdout.buffer.write(block)
-        sys.stdout.buffer.flush()
+        # One print per 100-byte line, as a chatty program logs; stdout's own buffering applies.
+        for i in range(int(args.flood_mb * 10_000)):
+            print(f"{i:010d} " + "x" * 88)
+        sys.stdout.flush()
 
     status_file = os.environ.get("TANDEM_STATUS_FILE")
     for step in range(1, max(args.status_steps, args.print_progress) + 1):
