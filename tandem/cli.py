@@ -16,6 +16,12 @@ EXIT_SIGTERM = 143
 
 def run_main(main: Callable[[], int]) -> None:
     """Call `main` and exit with its status; a ConfigError becomes `error: …` and exit 2."""
+    # A log file is read while it grows (`invoke logs --follow`, progress patterns): whole lines
+    # should reach it as they are printed, not in 8 KiB blocks that may end mid-line.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
     try:
         status = main()
     except ConfigError as exc:
