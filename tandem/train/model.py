@@ -62,7 +62,7 @@ def save_tokenizer_atomically(tokenizer: PreTrainedTokenizerBase, folder: Path) 
 
 def load_tokenizer(name_or_path: str, trust_remote_code: bool = False) -> PreTrainedTokenizerBase:
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
+        tokenizer = AutoTokenizer.from_pretrained(locate_model(name_or_path), trust_remote_code=trust_remote_code)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"model.name_or_path: cannot load a tokenizer from '{name_or_path}' "
                           f"({_first_line(exc)})") from None

@@ -12,7 +12,7 @@ from pathlib import Path
 from tandem.child import StatusReporter
 from tandem.fsutil import move_contents_aside
 from tandem.train.checkpoints import newest_complete, remove_incomplete
-from tandem.train.model import save_tokenizer_atomically, train_tokenizer
+from tandem.train.model import locate_model, save_tokenizer_atomically, train_tokenizer
 from tandem.train.settings import TrainConfig
 from tandem.train.shards import ShardSource, wait_for_samples
 
@@ -25,6 +25,8 @@ def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
             should_stop: Callable[[], bool]) -> Path | None:
     """Get `output_dir` ready; returns the checkpoint the run will resume from (or None)."""
     output_dir = config.output_dir
+    if config.model.name_or_path is not None:
+        locate_model(config.model.name_or_path)  # a missing folder is exit 2 now, not after the wait
     if not auto_resume:
         moved = move_contents_aside(output_dir)
         if moved:

@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from transformers import PrinterCallback, TrainingArguments, default_data_collator, set_seed
+from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
 
 from tandem.child import StatusReporter
 from tandem.cli import EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.jsonl"
 RESOLVED_CONFIG = "resolved_config.yaml"
+BASE_MODEL_DIR = "base_model"
 
 
 def world() -> tuple[int, int]:
@@ -46,8 +47,10 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     assert tokenizer_source is not None
     tokenizer = load_tokenizer(tokenizer_source, config.model.trust_remote_code)
     set_seed(training.seed)
-    model = apply_adapter(build_model(config.model, tokenizer, training, load_dtype(precision, config.adapter)),
-                          config)
+    base = build_model(config.model, tokenizer, training, load_dtype(precision, config.adapter))
+    if config.model.init is not None and config.adapter != "none":
+        keep_base_model(base, output_dir / BASE_MODEL_DIR, rank)
+    model = apply_adapter(base, config)
 
     saved = read_data_state(checkpoint) if checkpoint else None
     start = DataPosition.from_json(saved["position"]) if saved else DataPosition()
@@ -113,6 +116,17 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     reporter.update(trainer.state.global_step, total=training.max_steps, force=True, message="finished",
                     metrics=progress.metrics(trainer.state, newest_complete(output_dir)))
     return EXIT_OK
+
+
+def keep_base_model(base: PreTrainedModel, folder: Path, rank: int) -> None:
+    """An adapter is only usable with its base: keep the from-scratch base (the same on every
+    start, built from the seed) and point the adapter's `base_model_name_or_path` at it."""
+    base.config._name_or_path = str(folder.resolve())
+    if rank == 0 and not folder.is_dir():
+        staged = folder.parent / STAGING / folder.name
+        shutil.rmtree(staged, ignore_errors=True)
+        base.save_pretrained(staged)
+        publish_folder(staged, folder)
 
 
 def save_final(trainer: CheckpointingTrainer, output_dir: Path, rank: int) -> None:
