@@ -110,6 +110,7 @@ def run_crawl(
             last_line[0] = now
             say(stats.progress_line())
 
+    tick(frontier.queued_count(), force=True)
     finish_reason = "error"
     try:
         if keeper.reached_target:
@@ -180,7 +181,11 @@ async def _run_web(
             raise ConfigError("seeds: nothing to crawl (give seeds in the config or --seeds URL ...)")
         loop = asyncio.get_running_loop()
         crawl_task = asyncio.ensure_future(crawl.run())
-        stop.callbacks.append(lambda: loop.call_soon_threadsafe(crawl_task.cancel))
+
+        def cancel_crawl() -> None:  # runs in the signal handler: hand the cancel to the loop
+            loop.call_soon_threadsafe(crawl_task.cancel)
+
+        stop.callbacks.append(cancel_crawl)
         if stop.signum is not None:  # the signal came while setting up
             crawl_task.cancel()
         ticker = asyncio.ensure_future(_ticker(crawl, keeper, tick))

@@ -73,7 +73,8 @@ class _TrapHandler(BaseHTTPRequestHandler):
         if path == "/trap/500":
             return self._send(500, b"oops", "text/plain")
         if path in ("/trap/loop-a", "/trap/loop-b"):
-            return self._send(302, b"", "text/plain", {"Location": "/trap/loop-b" if path.endswith("a") else "/trap/loop-a"})
+            other = "/trap/loop-b" if path.endswith("a") else "/trap/loop-a"
+            return self._send(302, b"", "text/plain", {"Location": other})
         if path == "/trap/slow":
             time.sleep(4)
             return self._send(200, b"<html>late</html>", "text/html")

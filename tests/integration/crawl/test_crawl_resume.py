@@ -54,7 +54,8 @@ def test_kill_9_then_resume_is_exact(site, write_config, run_crawl, start_crawl,
 def test_sigterm_stops_cleanly_and_resumes_exactly(site, write_config, run_crawl, start_crawl, shards,
                                                    tmp_path) -> None:
     target = 40
-    config = write_config(target=target, output={"shard_size": 100, "flush_interval_s": 60})
+    config = write_config(target=target, output={"shard_size": 100, "flush_interval_s": 60},
+                          politeness={"min_delay_s": 0.05})  # ~20 pages/s: time to stop it midway
     out = tmp_path / "out"
     status = tmp_path / "status.json"
     process = start_crawl(config, "--seeds", site.url, "--status-file", str(status))
