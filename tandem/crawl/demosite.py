@@ -162,14 +162,21 @@ def _article_for(kind: str, topic: str, prose: ProseGenerator, earlier: list[tup
         return Article(topic, "新着アイテム", [_katakana_paragraph(rng) for _ in range(4)]), None
     if kind == "ng_words":
         article = prose.article(topic)
-        spam = "出会い系アダルト動画、無修正、オンラインカジノで即金。"
-        return Article(topic, article.title, [spam * 2 + p for p in article.paragraphs]), None
+        spam = [rng.choice(_SPAM).format(k=rng.randint(10, 99)) for _ in article.paragraphs]
+        return Article(topic, article.title, [s + p for s, p in zip(spam, article.paragraphs, strict=True)]), None
     if kind == "english":
-        sentence = "This page is written in English only and describes our weekend garden project. "
-        return Article(topic, "Garden notes", [sentence * 4 for _ in range(4)]), None
+        return Article(topic, "Garden notes", [" ".join(
+            f"On day {rng.randint(1, 300)} we {rng.choice(_ENGLISH_DONE)} in the {rng.choice(_ENGLISH_PLACES)}."
+            for _ in range(8)) for _ in range(4)]), None
     return prose.article(topic), None
 
 
+_SPAM = ["出会い系アダルト動画が無修正で見放題、オンラインカジノで即金{k}万円。",
+         "簡単に稼げる情報商材、副業で月収{k}万円、今すぐ登録で必ず儲かる。",
+         "激安デリヘルと風俗の最安値情報、無料登録で高収入{k}万円。"]
+_ENGLISH_DONE = ["planted tomatoes", "watered the beans", "repaired the fence", "picked strawberries",
+                 "moved the compost", "painted the shed"]
+_ENGLISH_PLACES = words("garden greenhouse backyard allotment orchard")
 _KATAKANA_WORDS = words("スマートウォッチ ワイヤレスイヤホン モバイルバッテリー キーボード ゲーミングマウス "
                    "ポータブルスピーカー タブレットスタンド ノイズキャンセリング プレミアムモデル "
                    "アウトドアチェア ステンレスボトル コンパクトカメラ デジタルフォトフレーム")
