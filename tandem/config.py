@@ -127,8 +127,8 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
         try:
             return hint(value)
         except ValueError:
-            choices = ", ".join(str(m.value) for m in hint)
-            raise ConfigError(f"{source}: {key}: must be one of {choices}, got {value!r}") from None
+            names = ", ".join(str(m.value) for m in hint)
+            raise ConfigError(f"{source}: {key}: must be one of {names}, got {value!r}") from None
     if hint is bool:
         if isinstance(value, bool):
             return value

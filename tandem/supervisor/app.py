@@ -141,12 +141,13 @@ def resolve_commands(config: ParallelConfig, request: SupervisorRequest) -> dict
     values = {"python": sys.executable, **request.placeholders}
     commands = {}
     for name in names:
-        argv = []
+        argv: list[str] = []
         for index, item in enumerate(config.processes[name].command):
             key = item[1:-1] if item.startswith("{") and item.endswith("}") else None
             if key is not None and key in request.switches:
-                if request.switches[key]:
-                    argv.append(request.switches[key])
+                switch = request.switches[key]
+                if switch:
+                    argv.append(switch)
                 continue
             try:
                 argv.append(item.format(**values))
@@ -195,8 +196,9 @@ def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
 
 
 def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float) -> subprocess.Popen[bytes]:
-    kwargs: dict[str, Any] = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-                              if sys.platform == "win32" else {"start_new_session": True})
+    kwargs: dict[str, Any] = {"start_new_session": True}
+    if sys.platform == "win32":
+        kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return subprocess.Popen(
         [sys.executable, "-m", "tandem.supervisor.watchdog", "--record", str(record_path),
          "--supervisor-log", str(supervisor_log), "--grace-s", str(grace_s)],

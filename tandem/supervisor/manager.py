@@ -26,7 +26,7 @@ from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
 
 LOG_TAIL_LINES = 20
 RECORD_PROGRESS_EVERY_S = 5.0
-EXIT_FOR_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class Monitor(Protocol):

@@ -24,8 +24,6 @@ from typing import Any
 from invoke import Config, Context
 from invoke.runners import Local, Promise
 
-WINDOWS = sys.platform == "win32"
-
 
 @dataclass
 class LaunchSpec:
@@ -40,10 +38,9 @@ class LaunchSpec:
 class SupervisedLocal(Local):
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
         spec: LaunchSpec = self.context.config.tandem.launch
-        if WINDOWS:
-            platform_kwargs: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-        else:
-            platform_kwargs = {"start_new_session": True}
+        platform_kwargs: dict[str, Any] = {"start_new_session": True}
+        if sys.platform == "win32":
+            platform_kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         # Opened in append mode: a restart adds to the same file, and O_APPEND keeps each of the
         # child's writes whole even though stdout and stderr share the descriptor.
         with open(spec.log_path, "ab", buffering=0) as log:
@@ -61,7 +58,7 @@ class SupervisedLocal(Local):
         """Signal the child's whole process group; a group already gone is not an error."""
         pid = self.get_pid()
         try:
-            if WINDOWS:
+            if sys.platform == "win32":
                 os.kill(pid, signum)
             else:
                 os.killpg(pid, signum)
@@ -70,11 +67,14 @@ class SupervisedLocal(Local):
 
     def terminate(self) -> None:
         """Ask the tree to stop: SIGTERM to the group (Windows: CTRL_BREAK_EVENT)."""
-        self.send_signal_to_tree(signal.CTRL_BREAK_EVENT if WINDOWS else signal.SIGTERM)  # type: ignore[attr-defined]
+        if sys.platform == "win32":
+            self.send_signal_to_tree(signal.CTRL_BREAK_EVENT)
+        else:
+            self.send_signal_to_tree(signal.SIGTERM)
 
     def kill(self) -> None:
         """Stop the tree at once: SIGKILL to the group (Windows: taskkill /T /F)."""
-        if WINDOWS:
+        if sys.platform == "win32":
             subprocess.run(
                 ["taskkill", "/T", "/F", "/PID", str(self.get_pid())],
                 stdout=subprocess.DEVNULL,
