@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -84,10 +85,11 @@ def main() -> int:
                 grandchildren += psutil.Process(proc.pid).children(recursive=True)
             except psutil.NoSuchProcess:
                 pass
-        for proc in [*busy, *loops.values()]:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
+        everything: list[subprocess.Popen[Any]] = [*busy, *loops.values()]
+        for started in everything:
+            if started.poll() is None:
+                started.kill()
+            started.wait()
         for child in grandchildren:
             try:
                 child.kill()

@@ -285,7 +285,7 @@ class ResourceMonitor:
                     cpu_seconds += times.user + times.system + times.children_user + times.children_system
                     out["rss_bytes"] += proc.memory_info().rss
                     out["threads"] += proc.num_threads()
-                    out["open_files"] += proc.num_fds() if hasattr(proc, "num_fds") else proc.num_handles()
+                    out["open_files"] += _descriptors(proc)
                     key = (proc.pid, proc.create_time())
                     live_io[key] = self._io_counters(proc)
                     out["procs"] += 1
@@ -373,3 +373,9 @@ class ResourceMonitor:
         result = self._summary.result(self.samples_path, self.settings.interval_s, self.warnings)
         result["gpu"] = self._gpu is not None
         return result
+
+
+def _descriptors(proc: psutil.Process) -> int:
+    """Open file descriptors (POSIX) or handles (Windows): what "too many open files" counts."""
+    counter = getattr(proc, "num_fds", None) or getattr(proc, "num_handles")  # noqa: B009
+    return int(counter())

@@ -4,6 +4,7 @@ first player the platform has; with none, the terminal bell."""
 from __future__ import annotations
 
 import array
+import importlib
 import io
 import math
 import os
@@ -121,7 +122,7 @@ def play_sound(sound: str | None, timeout_s: float, log: Callable[[str], None]) 
 
 
 def _play_winsound(path: Path, timeout_s: float, log: Callable[[str], None]) -> dict[str, Any]:
-    import winsound  # type: ignore[import-not-found]
+    winsound: Any = importlib.import_module("winsound")  # Windows only
 
     errors: list[str] = []
 

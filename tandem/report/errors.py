@@ -71,7 +71,8 @@ def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tai
     if count:
         heading += f", {count} restart{'s' if count != 1 else ''}"
     out = [heading, ""]
-    error = proc.get("error") if isinstance(proc.get("error"), dict) else {}
+    raw_error = proc.get("error")
+    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
     if error.get("reason"):
         out += [f"**Reason:** {inline(error['reason'])}", ""]
     attempts = [a for a in proc.get("attempts") or [] if isinstance(a, dict)]

@@ -183,7 +183,8 @@ def _resources_section(record: dict[str, Any]) -> list[str]:
     out = ["## Resources", ""]
     if not isinstance(summary, dict) or not summary.get("samples"):
         return [*out, "No resource samples (monitoring off, or the run ended before the first sample).", ""]
-    system = summary.get("system") if isinstance(summary.get("system"), dict) else {}
+    raw_system = summary.get("system")
+    system: dict[str, Any] = raw_system if isinstance(raw_system, dict) else {}
     out.append(f"{format_number(summary.get('samples'))} samples every "
                f"{format_number(summary.get('interval_s'))} s. "
                f"System: mean CPU {format_number(system.get('mean_cpu_percent'), 3)} %, peak memory "
