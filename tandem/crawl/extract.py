@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -39,6 +40,8 @@ BLOCK_TAGS = frozenset({"address", "article", "blockquote", "body", "caption", "
                         "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",
                         "h3", "h4", "h5", "h6", "hr", "html", "li", "main", "ol", "p", "pre", "section",
                         "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br"})
+# Deeper block elements count as part of their ancestor at this depth (bounds the work per block).
+MAX_BLOCK_DEPTH = 200
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—:：]\s+|\s*[|｜]\s*")
@@ -54,6 +57,7 @@ class ExtractSettings:
     repeated_lines: bool = True
     repeat_min_pages: int = 3
     max_lines_per_host: int = 20_000
+    max_hosts: int = 1_000  # hosts whose lines are remembered (least recently seen forgotten first)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_link_density <= 1.0:
@@ -62,7 +66,7 @@ class ExtractSettings:
             raise ValueError(f"container_share: must be in (0, 1], got {self.container_share}")
         if self.repeat_min_pages < 2:
             raise ValueError("repeat_min_pages: must be 2 or more")
-        for key in ("min_block_chars", "content_block_chars", "max_lines_per_host"):
+        for key in ("min_block_chars", "content_block_chars", "max_lines_per_host", "max_hosts"):
             if getattr(self, key) < 0:
                 raise ValueError(f"{key}: must be 0 or more")
 
@@ -85,7 +89,7 @@ class _Block:
 class Extractor:
     def __init__(self, settings: ExtractSettings) -> None:
         self.settings = settings
-        self._repeated = RepeatedLines(settings.repeat_min_pages, settings.max_lines_per_host)
+        self._repeated = RepeatedLines(settings.repeat_min_pages, settings.max_lines_per_host, settings.max_hosts)
 
     def extract(self, html: str, url: str) -> ExtractedPage:
         tree = LexborHTMLParser(html)
@@ -139,12 +143,19 @@ class _BlockWalker:
         self._link_chars = 0
 
     def walk_root(self, root: LexborNode) -> None:
+        """Depth-first over the DOM with an explicit stack: broken pages nest thousands deep."""
         self._open()
-        self.walk(root, in_link=False)
-        self._flush()
-
-    def walk(self, node: LexborNode, in_link: bool) -> None:
-        for child in node.iter(include_text=True):
+        # (remaining children, inside a link, this level opened a block)
+        frames: list[tuple[Iterator[LexborNode], bool, bool]] = [(root.iter(include_text=True), False, False)]
+        while frames:
+            children, in_link, opened_block = frames[-1]
+            child = next(children, None)
+            if child is None:
+                frames.pop()
+                if opened_block:
+                    self._flush()
+                    self._stack.pop()
+                continue
             tag = child.tag
             if tag == "-text":
                 text = child.text_content or ""
@@ -160,13 +171,15 @@ class _BlockWalker:
                 self._stack.pop()
             elif tag in BLOCK_TAGS:
                 self._flush()
-                if tag != "br":
+                opens = tag != "br" and len(self._stack) < MAX_BLOCK_DEPTH
+                if opens:
                     self._open()
-                    self.walk(child, in_link)
-                    self._flush()
-                    self._stack.pop()
+                if tag != "br":
+                    frames.append((child.iter(include_text=True), in_link, opens))
             else:
-                self.walk(child, in_link or tag == "a")
+                frames.append((child.iter(include_text=True), in_link or tag == "a", False))
+        self._flush()
+        self._stack.pop()
 
     def _open(self) -> None:
         self._serial += 1

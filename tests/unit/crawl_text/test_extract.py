@@ -61,11 +61,13 @@ def test_repeated_lines_are_counted_per_host() -> None:
 
 
 def test_state_round_trips_through_json() -> None:
-    first = Extractor(ExtractSettings(repeat_min_pages=2))
+    first = Extractor(ExtractSettings(repeat_min_pages=3))
     first.extract(html_for("table"), "http://one.test/1.html")
-    second = Extractor(ExtractSettings(repeat_min_pages=2))
+    first.extract(html_for("table"), "http://one.test/2.html")
+    second = Extractor(ExtractSettings(repeat_min_pages=3))
     second.load_state(json.loads(json.dumps(first.state_dict())))
-    assert NOTICE not in second.extract(html_for("table"), "http://one.test/2.html").text
+    assert NOTICE not in second.extract(html_for("table"), "http://one.test/3.html").text
+    assert NOTICE in Extractor(ExtractSettings(repeat_min_pages=3)).extract(html_for("table"), "http://one.test/3.html").text
     with pytest.raises(ValueError, match="version"):
         second.load_state({"version": 99})
 
@@ -111,3 +113,10 @@ def test_settings_validation() -> None:
         ExtractSettings(max_link_density=2.0)
     with pytest.raises(ValueError, match="repeat_min_pages"):
         ExtractSettings(repeat_min_pages=1)
+
+
+def test_pathologically_deep_nesting_does_not_overflow_the_stack() -> None:
+    depth = 5_000
+    html = "<html><body>" + "<div>" * depth + SHORT[0] + "</div>" * depth + "<font>" * depth + SHORT[1]
+    text = Extractor(ExtractSettings()).extract(html, "http://s.test/").text
+    assert text.split("\n") == SHORT[:2]
