@@ -108,6 +108,7 @@ def publish(staged: Path, target: Path, data_state: dict[str, Any]) -> None:
         shutil.rmtree(target)
     os.replace(staged, target)
     fsync_dir(target.parent)
+    _drop_if_empty(staged.parent)
 
 
 def rotate(output_dir: Path, keep: int | None) -> list[Path]:
@@ -130,3 +131,12 @@ def publish_folder(staged: Path, target: Path) -> None:
     os.replace(staged, target)
     fsync_dir(target.parent)
     shutil.rmtree(retired, ignore_errors=True)
+    _drop_if_empty(staged.parent)
+
+
+def _drop_if_empty(staging: Path) -> None:
+    if staging.name == STAGING:
+        try:
+            staging.rmdir()
+        except OSError:  # not empty: another rank's or a later save's files
+            pass

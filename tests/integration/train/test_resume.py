@@ -1,0 +1,92 @@
+"""Crashes and restarts for real: kill -9 mid-run, half-written checkpoints, SIGTERM, a fresh
+start in the same folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+
+import pytest
+
+CHECKPOINTED = {"training": {"max_steps": 40, "save_steps": 10, "save_total_limit": 2}}
+
+
+@pytest.mark.slow
+def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_shard, make_config, run_train,
+                                                               start_train, metrics, wait_until):
+    for index in range(4):
+        write_shard(tmp_path / "shards", index, extra_lines=("{bad",))
+    reference = make_config("ref.yaml", output_dir=str(tmp_path / "ref"), **CHECKPOINTED)
+    assert run_train("--config", str(reference)).returncode == 0
+    expected = metrics(tmp_path / "ref")
+
+    crashed = make_config("crash.yaml", **CHECKPOINTED)
+    out = tmp_path / "out"
+    process = start_train("--config", str(crashed))
+    wait_until(lambda: len(metrics(out)) >= 25, what="step 25")
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert (out / "checkpoint-20").is_dir() and not (out / "final").exists()
+
+    result = run_train("--config", str(crashed))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "resuming from" in result.stdout and "checkpoint-20" in result.stdout
+    resumed = metrics(out)
+    assert [m["step"] for m in resumed] == list(range(1, 41))
+    assert max(abs(a["loss"] - b["loss"]) for a, b in zip(resumed, expected, strict=True)) == 0
+    assert [m["learning_rate"] for m in resumed] == [m["learning_rate"] for m in expected]
+    assert [m["samples_seen"] for m in resumed] == [m["samples_seen"] for m in expected]
+    final = json.loads((out / "checkpoint-40" / "data_state.json").read_text())
+    reference_final = json.loads((tmp_path / "ref" / "checkpoint-40" / "data_state.json").read_text())
+    assert final["position"] == reference_final["position"]
+
+
+def test_an_incomplete_checkpoint_is_never_resumed_from_and_is_removed(tmp_path, write_shard, make_config,
+                                                                       run_train):
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(training={"max_steps": 10, "save_steps": 5})
+    assert run_train("--config", str(config)).returncode == 0
+    out = tmp_path / "out"
+    # What a kill during Trainer's own save leaves: the files but no trainer_state.json.
+    half = out / "checkpoint-15"
+    shutil.copytree(out / "checkpoint-10", half)
+    (half / "trainer_state.json").unlink()
+    (half / "tandem_complete.json").unlink()
+    (out / ".staging" / "checkpoint-20").mkdir(parents=True)
+
+    result = run_train("--config", str(config), "--max-steps", "20")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "removing incomplete checkpoint" in result.stdout and f"resuming from {out / 'checkpoint-10'}" in result.stdout
+    assert not (out / ".staging").exists()
+    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-15", "checkpoint-20"]
+    assert json.loads((out / "checkpoint-15" / "trainer_state.json").read_text())["global_step"] == 15
+
+
+def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_config, start_train, metrics,
+                                                  wait_until):
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(training={"max_steps": 100000, "save_steps": 100000})
+    out = tmp_path / "out"
+    process = start_train("--config", str(config))
+    wait_until(lambda: len(metrics(out)) >= 3, what="step 3")
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 143, output
+    [checkpoint] = list(out.glob("checkpoint-*"))
+    step = int(checkpoint.name.split("-")[1])
+    assert step >= 3 and (checkpoint / "tandem_complete.json").is_file()
+    assert not (out / "final").exists()
+
+
+def test_no_auto_resume_moves_the_earlier_run_aside(tmp_path, write_shard, make_config, run_train):
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(training={"max_steps": 5, "save_steps": 5})
+    assert run_train("--config", str(config)).returncode == 0
+    result = run_train("--config", str(config), TANDEM_AUTO_RESUME="0")
+    assert result.returncode == 0 and "resuming" not in result.stdout
+    [aside] = list(tmp_path.glob("out.prev-*"))
+    assert (aside / "checkpoint-5").is_dir() and (aside / "metrics.jsonl").is_file()
+    assert (tmp_path / "out" / "checkpoint-5").is_dir()
+    again = run_train("--config", str(config), "--no-auto-resume")
+    assert again.returncode == 0 and len(list(tmp_path.glob("out.prev-*"))) == 2
