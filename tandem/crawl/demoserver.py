@@ -30,7 +30,8 @@ class SiteServer:
         handler = type("Handler", (_Handler,), {"site": self})
         self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
-        self.host, self.port = self._httpd.server_address[:2]
+        address = self._httpd.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         self.url = f"http://{self.host}:{self.port}/"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="demo-site", daemon=True)
         self._thread.start()

@@ -156,7 +156,7 @@ class _BlockWalker:
                     self._flush()
                     self._stack.pop()
                 continue
-            tag = child.tag
+            tag = child.tag or ""
             if tag == "-text":
                 text = child.text_content or ""
                 self._parts.append(text)
