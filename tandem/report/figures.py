@@ -131,8 +131,8 @@ def _training_history(item: ProcessFigures, entries: list[dict[str, Any]], root:
     source = item.metrics.get("metrics_file")
     item.metrics_file = resolve(source, root) if isinstance(source, str) else None
     rows = list(read_jsonl(item.metrics_file))
-    if not rows:
-        rows = [e["metrics"] for e in entries if isinstance(e.get("metrics"), dict)]
+    if not rows:  # no metrics file: the progress history, where `done` counts the steps
+        rows = [{"step": e.get("done"), **e["metrics"]} for e in entries if isinstance(e.get("metrics"), dict)]
     losses: dict[float, float] = {}
     speeds: dict[float, float] = {}
     for row in rows:

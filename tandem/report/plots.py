@@ -36,6 +36,15 @@ def _canvas() -> tuple[Any, Any]:
     return Figure, FigureCanvasAgg
 
 
+def time_axis(longest_s: float) -> tuple[float, str]:
+    """(divisor, label) so that a run of seconds or of days both get readable ticks."""
+    if longest_s < 120:
+        return 1.0, "seconds since start"
+    if longest_s < 3 * 3600:
+        return 60.0, "minutes since start"
+    return 3600.0, "hours since start"
+
+
 def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
     """Draw what the figures allow into `folder`; raises PlotsUnavailable without matplotlib."""
     figure_cls, canvas_cls = _canvas()
@@ -64,13 +73,14 @@ def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
     if crawls:
         fig = figure_cls(figsize=(7, 3.5))
         ax = fig.add_subplot()
+        divisor, time_label = time_axis(max(p.progress_series[-1][0] for p in crawls))
         for proc in crawls:
             times, done = zip(*proc.progress_series, strict=True)
-            ax.plot([t / 60 for t in times], done, label=f"{proc.name} kept")
+            ax.plot([t / divisor for t in times], done, label=f"{proc.name} kept")
             target = proc.metrics.get("target") or (proc.progress or {}).get("total")
             if isinstance(target, (int, float)) and not isinstance(target, bool) and target > 0:
                 ax.axhline(target, linestyle="--", color="grey", linewidth=1, label=f"{proc.name} target")
-        ax.set(xlabel="minutes since start", ylabel="samples kept", title="Crawl: samples over time")
+        ax.set(xlabel=time_label, ylabel="samples kept", title="Crawl: samples over time")
         ax.grid(alpha=0.3)
         ax.legend()
         save(fig, PLOT_NAMES[1], "Crawl samples over time")
@@ -79,12 +89,13 @@ def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
     if series:
         fig = figure_cls(figsize=(7, 5))
         cpu_ax, rss_ax = fig.subplots(2, 1, sharex=True)
+        divisor, time_label = time_axis(max(s.elapsed_s[-1] for s in series.values()))
         for name, values in series.items():
-            minutes = [t / 60 for t in values.elapsed_s]
-            cpu_ax.plot(minutes, values.cpu_percent, label=name)
-            rss_ax.plot(minutes, [r / MIB for r in values.rss_bytes], label=name)
+            times = [t / divisor for t in values.elapsed_s]
+            cpu_ax.plot(times, values.cpu_percent, label=name)
+            rss_ax.plot(times, [r / MIB for r in values.rss_bytes], label=name)
         cpu_ax.set(ylabel="CPU % (100 = one core)", title="CPU and memory per process tree")
-        rss_ax.set(xlabel="minutes since start", ylabel="RSS (MiB)")
+        rss_ax.set(xlabel=time_label, ylabel="RSS (MiB)")
         for ax in (cpu_ax, rss_ax):
             ax.grid(alpha=0.3)
             ax.legend()

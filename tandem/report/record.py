@@ -101,9 +101,14 @@ def format_exit(code: Any) -> str:
     return str(code)
 
 
-def format_time(value: Any) -> str:
+def format_time(value: Any, with_offset: bool = False) -> str:
+    """`2026-11-28 14:00:00` in the offset the record was written in (`+09:00` appended on request)."""
     moment = parse_time(value)
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "–"
+    if moment is None:
+        return "–"
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.strftime("%z")
+    return f"{text} {offset[:3]}:{offset[3:]}" if with_offset and offset else text
 
 
 def format_number(value: Any, digits: int = 4) -> str:

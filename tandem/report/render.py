@@ -61,8 +61,8 @@ def render(record: dict[str, Any], record_path: Path, figures: RunFigures, plots
         ["Kind", inline(record.get("kind") or "–")],
         ["Status", inline(record.get("status") or "–")],
         ["Exit code", inline(format_exit(record.get("exit_code")))],
-        ["Started", inline(format_time(record.get("started_at")))],
-        ["Ended", inline(format_time(record.get("ended_at")))],
+        ["Started", inline(format_time(record.get("started_at"), with_offset=True))],
+        ["Ended", inline(format_time(record.get("ended_at"), with_offset=True))],
         ["Duration", format_duration(run_duration(record))],
     ]), ""]
     out += _process_table(record), ""
@@ -124,8 +124,14 @@ def _figures_section(figures: RunFigures, root: Path, base: Path) -> list[str]:
     return out
 
 
+def _known(rows: list[list[str]]) -> list[list[str]]:
+    """Rows with a value: a figure the process does not report is left out, not shown as a dash."""
+    return [row for row in rows if row[1] not in ("–", "– / –", "– exact / – near")] or rows[:1]
+
+
 def _crawl_figures(proc: ProcessFigures) -> list[str]:
-    m = proc.metrics
+    progress = proc.progress or {}
+    m = {"kept": progress.get("done"), "target": progress.get("total"), **proc.metrics}
     kept, target = number(m.get("kept")), number(m.get("target"))
     share = f" ({100 * kept / target:.1f} %)" if kept is not None and target else ""
     dupes = (f"{format_number(m.get('duplicates_exact'))} exact / "
@@ -140,19 +146,20 @@ def _crawl_figures(proc: ProcessFigures) -> list[str]:
         ["Bytes fetched", format_bytes(m.get("bytes_fetched"))],
         ["Elapsed", format_duration(number(m.get("elapsed_s")))],
     ]
-    out = [table(["Figure", "Value"], rows, ["l", "r"]), ""]
+    out = [table(["Figure", "Value"], _known(rows), ["l", "r"]), ""]
     dropped = m.get("dropped")
     if isinstance(dropped, dict) and dropped:
         ordered = sorted(dropped.items(), key=lambda kv: -(number(kv[1]) or 0))
         rows = [[inline(k), format_number(v)] for k, v in ordered]
         out += ["Dropped, by reason:", "", table(["Reason", "Pages"], rows, ["l", "r"]), ""]
-    else:
-        out += ["Dropped, by reason: none reported.", ""]
+    elif isinstance(dropped, dict):
+        out += ["Dropped, by reason: none.", ""]
     return out
 
 
 def _train_figures(proc: ProcessFigures, root: Path, base: Path) -> list[str]:
-    m = proc.metrics
+    progress = proc.progress or {}
+    m = {"step": progress.get("done"), "max_steps": progress.get("total"), **proc.metrics}
     final = proc.loss_series[-1][1] if proc.loss_series else number(m.get("loss"))
     best = min(proc.loss_series, key=lambda point: point[1]) if proc.loss_series else None
     best_text = f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"
@@ -170,7 +177,7 @@ def _train_figures(proc: ProcessFigures, root: Path, base: Path) -> list[str]:
         ["Metrics file", _path_link(m.get("metrics_file"), root, base)],
         ["Output folder", _path_link(m.get("output_dir"), root, base)],
     ]
-    return [table(["Figure", "Value"], rows, ["l", "r"]), ""]
+    return [table(["Figure", "Value"], _known(rows), ["l", "r"]), ""]
 
 
 def _path_link(value: Any, root: Path, base: Path) -> str:

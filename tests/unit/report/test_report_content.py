@@ -40,6 +40,7 @@ def test_success_table_row_by_row(run, md, metrics) -> None:
         "tandem run 20261128_140000: succeeded in 3m12s — train succeeded, crawl succeeded"
     run_rows = {row["Run"]: row[""] for row in md.table_after(text, "Run")}
     assert run_rows["Exit code"] == "0" and run_rows["Duration"] == "3m12s" and run_rows["Kind"] == "parallel"
+    assert run_rows["Started"] == "2026-11-28 14:00:00 +00:00"
 
 
 def test_failure_exit_3_names_root_cause_and_fences_the_log(run, md, at_time) -> None:
@@ -228,3 +229,13 @@ def test_a_broken_record_still_gives_a_report(tmp_path: Path, record: dict) -> N
     path.write_text(json.dumps(record))
     report = write_report(path, NO_PLOTS, root=tmp_path)
     assert "## Processes" in report.read_text()
+
+
+def test_figures_not_reported_are_left_out_and_progress_counts_the_steps(run, md) -> None:
+    run.process("train", progress={"done": 20, "total": 50, "unit": "steps", "metrics": {"loss": 0.5}})
+    run.progress_lines([{"t": "x", "elapsed_s": float(i), "process": "train", "done": done, "total": 50,
+                         "unit": "steps", "metrics": {"loss": loss}}
+                        for i, (done, loss) in enumerate([(10, 1.0), (15, 0.4), (20, 0.5)])])
+    _, text = build(run)
+    figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert figures == {"Steps": "20 / 50", "Final loss": "0.5", "Best loss": "0.4 (step 15)"}
