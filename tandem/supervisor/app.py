@@ -23,7 +23,7 @@ from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.record import RunRecord, new_run_id
-from tandem.supervisor.recovery import recover_run, unfinished_runs
+from tandem.supervisor.recovery import recover_run, report_recovered_run, unfinished_runs
 
 SUPERVISOR_LOG = "parallel_train_crawl.log"
 LOCK_FILE = ".tandem.lock"
@@ -76,8 +76,9 @@ def _run_locked(config: ParallelConfig, request: SupervisorRequest, commands: di
     supervisor_log = logs_dir / SUPERVISOR_LOG
     display = ProgressDisplay(list(commands))
     for leftover in unfinished_runs(runs_dir):
-        recover_run(leftover, config.shutdown.grace_s, "stopped before a new run started",
-                    EventLog(supervisor_log, leftover.stem, display.event))
+        leftover_events = EventLog(supervisor_log, leftover.stem, display.event)
+        recover_run(leftover, config.shutdown.grace_s, "stopped before a new run started", leftover_events)
+        report_recovered_run(leftover, leftover_events)
     run_id = new_run_id(runs_dir)
     run_dir = runs_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)

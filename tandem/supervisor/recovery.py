@@ -102,6 +102,36 @@ def recover_run(record_path: Path, grace_s: float, note: str, log: Callable[[str
     return stopped
 
 
+def report_recovered_run(record_path: Path, log: Callable[[str], None]) -> None:
+    """The report (and notification) a run killed with -9 could not write for itself, with the
+    settings it ran under (saved in its run folder). Failures are logged, never raised."""
+    from tandem.config import ConfigError, load_config
+    from tandem.settings import ParallelConfig
+
+    record = load_record(record_path)
+    if record is None or record.get("report"):
+        return
+    try:
+        config = load_config(ParallelConfig, Path(record.get("run_dir", "")) / "parallel.resolved.yaml")
+    except ConfigError as exc:
+        log(f"no report for run {record.get('run_id')}: {exc}")
+        return
+    try:
+        from tandem.report import summary_line, write_report
+
+        report = write_report(record_path, config.report) if config.report.enabled else None
+        if report is not None:
+            record["report"] = str(report)
+            atomic_write_json(record_path, record)
+            log(f"report: {report}")
+        if config.notify.enabled:
+            from tandem.notify import notify
+
+            notify(config.notify, "tandem", summary_line(record), report, log)
+    except Exception as exc:  # the recovery itself must not fail on a report
+        log(f"report of run {record.get('run_id')} could not be written: {exc!r}")
+
+
 def unfinished_runs(runs_dir: Path) -> list[Path]:
     found = []
     for path in sorted(runs_dir.glob("*.json")):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tandem.supervisor.eventlog import append_supervisor_log
 from tandem.supervisor.record import load_record
-from tandem.supervisor.recovery import recover_run, supervisor_alive
+from tandem.supervisor.recovery import recover_run, report_recovered_run, supervisor_alive
 
 POLL_S = 0.5
 
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     stopped = recover_run(args.record, args.grace_s, "stopped by the watchdog", log)
     log(f"supervisor of run {record.get('run_id')} died; stopped {', '.join(stopped) or 'nothing'}; "
         f"run marked interrupted")
+    report_recovered_run(args.record, log)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from datetime import datetime
 
 LOG_NAME = re.compile(r"^logs/(train|crawl)_\d{8}_\d{6}\.log$")
@@ -147,3 +148,18 @@ def test_status_and_logs_tasks_show_the_latest_run(workdir):
     assert "[train] out line 2" in logs.stdout and "[crawl] err line 1" in logs.stdout
     only = workdir.run("--process", "crawl", task="logs")
     assert "[crawl]" in only.stdout and "[train]" not in only.stdout
+
+
+def test_logs_follow_tails_both_logs_until_the_run_ends(workdir):
+    workdir.config(["--print-progress", "20", "--sleep", "2"], ["--print-progress", "10", "--sleep", "2.5"])
+    supervisor = workdir.start()
+    workdir.wait_for(lambda: (workdir.root / "logs" / "runs").is_dir() and workdir.records(), what="a record")
+    follower = subprocess.run(workdir.invoke_argv("logs", "--follow"), cwd=workdir.root, capture_output=True,
+                              text=True, timeout=60)
+    supervisor.wait(timeout=30)
+    assert follower.returncode == 0
+    lines = follower.stdout.splitlines()
+    assert [line for line in lines if line.startswith("[train] step")] == [
+        f"[train] step {i}/20" for i in range(1, 21)]
+    assert [line for line in lines if line.startswith("[crawl] step")] == [
+        f"[crawl] step {i}/10" for i in range(1, 11)]

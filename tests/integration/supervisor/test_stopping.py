@@ -70,7 +70,8 @@ def test_well_behaved_children_stop_fast(workdir, reap):
 def test_kill_9_of_the_supervisor_then_watchdog_stops_the_children(workdir, reap):
     pid_file = workdir.root / "pids"
     workdir.config(["--sleep", "600", "--grandchild", "--pid-file", str(pid_file)],
-                   ["--sleep", "600", "--pid-file", str(pid_file)], shutdown={"grace_s": 2})
+                   ["--sleep", "600", "--pid-file", str(pid_file)], shutdown={"grace_s": 2},
+                   report={"enabled": True, "plots": False})
     supervisor = workdir.start()
     pids = _pids(workdir, pid_file, 3)
     reap.extend(pids)
@@ -78,10 +79,14 @@ def test_kill_9_of_the_supervisor_then_watchdog_stops_the_children(workdir, reap
     supervisor.wait()
     workdir.wait_for(lambda: not [p for p in pids if workdir.alive(p)], timeout=2 + 4,
                      what="the watchdog to stop the orphaned children")
-    workdir.wait_for(lambda: workdir.record()["status"] == "interrupted", timeout=5, what="record update")
+    workdir.wait_for(lambda: workdir.record().get("report") is not None, timeout=15,
+                     what="the watchdog to write the interrupted run's report")
     record = workdir.record()
+    assert record["status"] == "interrupted"
     assert {e["status"] for e in record["processes"].values()} == {"stopped"}
     assert "died" in record["interrupted_reason"]
+    report = (workdir.root / record["report"]).read_text()
+    assert "interrupted" in report and record["run_id"].replace("_", "\\_") in report
 
 
 def test_kill_9_of_supervisor_and_watchdog_then_next_run_stops_leftovers_and_resumes(workdir, reap):
