@@ -40,6 +40,9 @@ _ALIASES = {
     "us-ascii": "cp1252",
     "ascii": "cp1252",
 }
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+MIN_HIRAGANA_SHARE = 0.2
+MAX_REPLACED_SHARE = 0.01
 _ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")
 
 
@@ -47,13 +50,24 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     """(text, encoding used). Never raises; the last resort is UTF-8 with replacement marks."""
     if body.startswith(codecs.BOM_UTF8):
         return body[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8"
-    for declared in (_header_charset(content_type), _meta_charset(body)):
-        if declared is None:
-            continue
-        text = _try_decode(body, declared)
+    declared = [c for c in dict.fromkeys((_header_charset(content_type), _meta_charset(body))) if c]
+    for encoding in declared:
+        text = _try_decode(body, encoding)
         if text is not None:
-            return text, declared
-    return _detect(body)
+            return text, encoding
+    detected = _detect_exactly(body)
+    if detected is not None:
+        return detected
+    # A declared charset with a few bad bytes (common on old Shift_JIS sites) beats a guess.
+    for encoding in declared:
+        text = body.decode(encoding, errors="replace")
+        if text.count("\ufffd") <= MAX_REPLACED_SHARE * len(text):
+            return text, encoding
+    best = charset_normalizer.from_bytes(body).best()
+    if best is not None:
+        name = codec_name(best.encoding) or "utf-8"
+        return body.decode(name, errors="replace"), name
+    return body.decode("utf-8", errors="replace"), "utf-8"
 
 
 def codec_name(label: str) -> str | None:
@@ -88,22 +102,30 @@ def _try_decode(body: bytes, encoding: str) -> str | None:
         return None
 
 
-def _detect(body: bytes) -> tuple[str, str]:
-    # Cheap exact checks before the statistical detector: ISO-2022-JP is 7-bit and would pass
-    # as UTF-8; EUC-JP rarely decodes cleanly unless it is EUC-JP, while EUC-JP bytes often do
-    # decode as (nonsense) cp932 half-width kana, so EUC-JP is tried before cp932.
+def _detect_exactly(body: bytes) -> tuple[str, str] | None:
+    """Cheap exact checks before the statistical detector.
+
+    ISO-2022-JP is 7-bit and would pass as ASCII/UTF-8, so its escapes are looked for first.
+    Random bytes rarely form valid UTF-8. EUC-JP is tried before cp932 because EUC-JP bytes
+    often decode as (nonsense) cp932 half-width katakana; a Japanese reading is accepted only
+    when hiragana make up a fair share of the non-ASCII characters, as in any Japanese prose.
+    """
     if any(escape in body for escape in _ISO2022_ESCAPES):
         text = _try_decode(body, "iso2022_jp")
         if text is not None:
             return text, "iso2022_jp"
     if body.isascii():
         return body.decode("ascii"), "ascii"
-    for encoding in ("utf-8", "euc_jp", "cp932"):
+    text = _try_decode(body, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    for encoding in ("euc_jp", "cp932"):
         text = _try_decode(body, encoding)
-        if text is not None:
+        if text is not None and _looks_japanese(text):
             return text, encoding
-    best = charset_normalizer.from_bytes(body).best()
-    if best is not None:
-        name = codec_name(best.encoding) or "utf-8"
-        return body.decode(name, errors="replace"), name
-    return body.decode("utf-8", errors="replace"), "utf-8"
+    return None
+
+
+def _looks_japanese(text: str) -> bool:
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    return non_ascii > 0 and len(_HIRAGANA.findall(text)) >= MIN_HIRAGANA_SHARE * non_ascii

@@ -67,3 +67,17 @@ def test_codec_name_maps_labels_and_rejects_unknown() -> None:
     assert codec_name(" Windows-31J ") == "cp932"
     assert codec_name("x-euc-jp") == "euc_jp"
     assert codec_name("no-such-charset") is None
+
+
+def test_declared_shift_jis_with_a_stray_bad_byte_still_reads_as_cp932() -> None:
+    body = page("cp932", "Shift_JIS").replace(b"<p>", b"<p>\x81\x20", 1)
+    text, used = decode_body(body, None)
+    assert used == "cp932" and PLAIN in text
+
+
+def test_undeclared_latin1_page_is_not_read_as_japanese() -> None:
+    body = ("<html><body><p>" + "Le café crème était très apprécié à Noël, à côté du théâtre. " * 8
+            + "</p></body></html>").encode("latin-1")
+    text, used = decode_body(body, None)
+    assert used not in ("cp932", "euc_jp")
+    assert "Le café" in text  # the detector may pick a cousin of Latin-1; never a Japanese codec
