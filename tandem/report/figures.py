@@ -44,17 +44,16 @@ def read_jsonl(path: Path | None) -> Iterator[dict[str, Any]]:
     if path is None:
         return
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            lines = handle.readlines()
+        with open(path, encoding="utf-8", errors="replace") as handle:  # streamed: files grow for days
+            for line in handle:
+                try:
+                    item = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(item, dict):
+                    yield item
     except OSError:
         return
-    for line in lines:
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(item, dict):
-            yield item
 
 
 def thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -73,7 +72,6 @@ class ProcessFigures:
     progress_series: list[tuple[float, float]] = field(default_factory=list)  # (elapsed_s, done)
     loss_series: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
     tokens_per_s_mean: float | None = None
-    metrics_file: Path | None = None
 
 
 @dataclass
@@ -95,17 +93,15 @@ def gather(record: dict[str, Any], root: Path) -> RunFigures:
     history = _progress_history(run_dir / "progress.jsonl" if run_dir else None)
     figures: dict[str, ProcessFigures] = {}
     for name, proc in processes(record).items():
-        entries = history.get(name, [])
+        past = history.get(name, _History())
         progress = proc.get("progress") if isinstance(proc.get("progress"), dict) else None
-        if progress is None and entries:  # the record missed the last status: take the history's
-            last = entries[-1]
-            progress = {k: last.get(k) for k in ("done", "total", "unit", "metrics")}
+        if progress is None and past.last is not None:  # the record missed the last status
+            progress = {k: past.last.get(k) for k in ("done", "total", "unit", "metrics")}
         metrics = progress.get("metrics") if progress and isinstance(progress.get("metrics"), dict) else {}
         item = ProcessFigures(name=name, kind=kind_of(metrics), progress=progress, metrics=metrics or {})
-        points = ((number(e.get("elapsed_s")), number(e.get("done"))) for e in entries)
-        item.progress_series = thin([(t, d) for t, d in points if t is not None and d is not None])
+        item.progress_series = thin(past.points)
         if item.kind == "train":
-            _training_history(item, entries, root)
+            _training_history(item, past.steps, root)
         figures[name] = item
     resources = _resource_series(resolve(_samples_file(record, run_dir), root))
     return RunFigures(processes=figures, resources=resources, run_dir=run_dir)
@@ -118,34 +114,56 @@ def _samples_file(record: dict[str, Any], run_dir: Path | None) -> str | None:
     return str(run_dir / "resources.jsonl") if run_dir else None
 
 
-def _progress_history(path: Path | None) -> dict[str, list[dict[str, Any]]]:
-    history: dict[str, list[dict[str, Any]]] = {}
+@dataclass
+class _History:
+    """What the report needs from one process's lines of progress.jsonl (kept compact: the file
+    gets a line per change, for as long as the run lasts)."""
+
+    last: dict[str, Any] | None = None
+    points: list[tuple[float, float]] = field(default_factory=list)  # (elapsed_s, done)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # {step, loss, tokens_per_s}
+
+
+def _progress_history(path: Path | None) -> dict[str, _History]:
+    history: dict[str, _History] = {}
     for entry in read_jsonl(path):
-        if isinstance(entry.get("process"), str):
-            history.setdefault(entry["process"], []).append(entry)
+        if not isinstance(entry.get("process"), str):
+            continue
+        past = history.setdefault(entry["process"], _History())
+        past.last = entry
+        elapsed, done = number(entry.get("elapsed_s")), number(entry.get("done"))
+        if elapsed is not None and done is not None:
+            past.points.append((elapsed, done))
+        metrics = entry.get("metrics")
+        if isinstance(metrics, dict) and "loss" in metrics:  # `done` counts the steps if no `step`
+            past.steps.append({"step": metrics.get("step", entry.get("done")), "loss": metrics.get("loss"),
+                               "tokens_per_s": metrics.get("tokens_per_s")})
     return history
 
 
-def _training_history(item: ProcessFigures, entries: list[dict[str, Any]], root: Path) -> None:
+def _training_history(item: ProcessFigures, from_progress: list[dict[str, Any]], root: Path) -> None:
     """Loss per step and mean tokens/s, from the trainer's metrics file or else the progress log."""
     source = item.metrics.get("metrics_file")
-    item.metrics_file = resolve(source, root) if isinstance(source, str) else None
-    rows = list(read_jsonl(item.metrics_file))
-    if not rows:  # no metrics file: the progress history, where `done` counts the steps
-        rows = [{"step": e.get("done"), **e["metrics"]} for e in entries if isinstance(e.get("metrics"), dict)]
+    metrics_file = resolve(source, root) if isinstance(source, str) else None
     losses: dict[float, float] = {}
     speeds: dict[float, float] = {}
-    for row in rows:
-        step, loss, speed = number(row.get("step")), number(row.get("loss")), number(row.get("tokens_per_s"))
-        if step is None:
-            continue
+    for rows in (read_jsonl(metrics_file), from_progress):  # the progress log only if no file rows
+        for row in rows:
+            _add_step(losses, speeds, row)
+        if losses or speeds:
+            break
+    item.loss_series = thin(sorted(losses.items()))
+    item.tokens_per_s_mean = sum(speeds.values()) / len(speeds) if speeds else None
+
+
+def _add_step(losses: dict[float, float], speeds: dict[float, float], row: dict[str, Any]) -> None:
+    step, loss, speed = number(row.get("step")), number(row.get("loss")), number(row.get("tokens_per_s"))
+    if step is not None:
         # A run resumed from a checkpoint logs some steps again: the latest value of a step wins.
         if loss is not None:
             losses[step] = loss
         if speed is not None and speed > 0:
             speeds[step] = speed
-    item.loss_series = thin(sorted(losses.items()))
-    item.tokens_per_s_mean = sum(speeds.values()) / len(speeds) if speeds else None
 
 
 def _resource_series(path: Path | None) -> dict[str, ResourceSeries]:
