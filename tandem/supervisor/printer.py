@@ -60,7 +60,7 @@ class ProgressDisplay:
             width = max(len(n) for n in names)
             for position, name in enumerate(names):
                 self._bars[name] = tqdm(
-                    total=None, desc=name.ljust(width), position=position, leave=True,
+                    total=None, desc=name.ljust(width), position=position, leave=False,
                     file=self.stream, dynamic_ncols=True, mininterval=0.5,
                     bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} "
                                "[{elapsed}<{remaining}, {rate_fmt}]{postfix}",
@@ -98,10 +98,9 @@ class ProgressDisplay:
         bar.set_postfix_str(f"{view.status}, restarts {view.restarts}", refresh=True)
 
     def close(self, views: list[ProcessView]) -> None:
+        """Replace the bars (or the last plain lines) with one final line per process."""
         if self.interactive:
-            for view in views:
-                self._update_bar(self._bars[view.name], view)
+            for view in reversed(views):  # the lowest bar first, or tqdm redraws the upper ones
                 self._bars[view.name].close()
-        else:
-            self._last_plain = None
-            self.update(views)
+        for view in views:
+            print(f"[final] {describe(view)}", file=self.stream, flush=True)
