@@ -91,9 +91,9 @@ def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
         cpu_ax, rss_ax = fig.subplots(2, 1, sharex=True)
         divisor, time_label = time_axis(max(s.elapsed_s[-1] for s in series.values()))
         for name, values in series.items():
-            times = [t / divisor for t in values.elapsed_s]
-            cpu_ax.plot(times, values.cpu_percent, label=name)
-            rss_ax.plot(times, [r / MIB for r in values.rss_bytes], label=name)
+            scaled = [t / divisor for t in values.elapsed_s]
+            cpu_ax.plot(scaled, values.cpu_percent, label=name)
+            rss_ax.plot(scaled, [r / MIB for r in values.rss_bytes], label=name)
         cpu_ax.set(ylabel="CPU % (100 = one core)", title="CPU and memory per process tree")
         rss_ax.set(xlabel=time_label, ylabel="RSS (MiB)")
         for ax in (cpu_ax, rss_ax):
