@@ -1,0 +1,59 @@
+"""LoRA and SO(8) adapters train and save small; SO(8) stays SO(8) and merges exactly."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM
+
+
+def adapter_run(tmp_path, write_shard, make_config, run_train, adapter: str, lr: float):
+    for index in range(2):
+        write_shard(tmp_path / "shards", index)
+    config = make_config(adapter=adapter, training={"max_steps": 15, "save_steps": 15, "learning_rate": lr},
+                         model={"init": {"hidden_size": 64}}, lora={"r": 4})
+    result = run_train("--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize("adapter", ["lora", "so8"])
+def test_adapters_train_and_save_small(tmp_path, write_shard, make_config, run_train, metrics, adapter):
+    out = adapter_run(tmp_path, write_shard, make_config, run_train, adapter, lr=0.01)
+    losses = [m["loss"] for m in metrics(out)]
+    assert losses[-1] < losses[0]
+    base_size = (out / "base_model" / "model.safetensors").stat().st_size
+    for folder in (out / "final", out / "checkpoint-15"):
+        adapter_file = folder / "adapter_model.safetensors"
+        assert adapter_file.is_file() and not (folder / "model.safetensors").exists()
+        assert adapter_file.stat().st_size < base_size / 10
+
+
+def rotation_blocks(model: PeftModel) -> torch.Tensor:
+    blocks = []
+    for module in model.modules():
+        rotation = getattr(module, "oft_R", None)
+        if rotation is not None and "default" in rotation:
+            r = rotation["default"]
+            blocks.append(r._cayley_batch(r.weight, r.block_size, r.use_cayley_neumann, r.num_cayley_neumann_terms))
+    return torch.cat(blocks)
+
+
+def test_so8_blocks_are_rotations_after_training_and_merging_changes_nothing(tmp_path, write_shard,
+                                                                             make_config, run_train):
+    out = adapter_run(tmp_path, write_shard, make_config, run_train, "so8", lr=0.05)
+    base = AutoModelForCausalLM.from_pretrained(out / "base_model")
+    model = PeftModel.from_pretrained(base, out / "final").eval()
+    blocks = rotation_blocks(model).detach().double()
+    assert blocks.shape[1:] == (8, 8) and blocks.shape[0] == 2 * 64 // 8  # o_proj of 2 layers
+    identity = torch.eye(8, dtype=torch.float64)
+    assert (blocks - identity).abs().max() > 1e-3  # training moved them
+    assert (blocks.transpose(1, 2) @ blocks - identity).abs().max() < 1e-5
+    assert torch.allclose(torch.linalg.det(blocks), torch.ones(len(blocks), dtype=torch.float64), atol=1e-5)
+
+    tokens = torch.randint(0, base.config.vocab_size, (2, 24), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        adapted = model(tokens).logits
+        merged = model.merge_and_unload()(tokens).logits
+    assert torch.allclose(adapted, merged, atol=1e-4, rtol=1e-4)

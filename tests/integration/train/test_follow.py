@@ -1,0 +1,43 @@
+"""Follow mode against a crawl simulated by the test: shards appear while the trainer runs."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, write_shard, make_config,
+                                                                    start_train, wait_until):
+    shards = tmp_path / "shards"
+    write_shard(shards, 0)
+    config = make_config(data={"follow": True, "min_samples": 20, "follow_idle_timeout_s": 60},
+                         training={"max_steps": 40, "save_steps": 5, "save_total_limit": None})
+    status = tmp_path / "status.json"
+    process = start_train("--config", str(config), TANDEM_STATUS_FILE=str(status))
+
+    def message() -> str:
+        try:
+            return json.loads(status.read_text())["message"]
+        except (FileNotFoundError, json.JSONDecodeError):
+            return ""
+
+    wait_until(lambda: message() == "waiting for data: caught up with 1 shards, crawl still running",
+               what="the trainer to catch up with shard 0")
+    waiting_at = json.loads(status.read_text())["done"]
+    write_shard(shards, 1)
+    wait_until(lambda: "caught up with 2 shards" in message(), what="the trainer to catch up with shard 1")
+    write_shard(shards, 2, count=5)
+    (shards / "_COMPLETE").write_text(json.dumps({"finish_reason": "target", "kept": 45}))
+    output, _ = process.communicate(timeout=90)
+    assert process.returncode == 0, output
+
+    out = tmp_path / "out"
+    states = {int(p.name.split("-")[1]): json.loads((p / "data_state.json").read_text())["position"]
+              for p in out.glob("checkpoint-*")}
+    names = [f"{shards}/shard-{i:06d}.jsonl" for i in range(3)]
+    first_after_wait = min(step for step in states if step > waiting_at)
+    assert states[first_after_wait]["shard"] == names[1] and states[first_after_wait]["done_shards"] == names[:1]
+    passes = [states[step]["epoch"] for step in sorted(states)]
+    assert passes == sorted(passes) and passes[-1] >= 1  # after _COMPLETE: more passes until max_steps
+    done_in_pass_0 = max((s for s in states.values() if s["epoch"] == 0), key=lambda s: s["blocks"])
+    assert done_in_pass_0["done_shards"][:2] == names[:2]
+    assert json.loads(status.read_text())["metrics"]["data_pass"] >= 1
