@@ -141,7 +141,7 @@ class _Tree:
 
     root_key: tuple[int, float]
     cpu_seconds: float | None = None  # tree CPU time at the previous sample
-    sampled_at: float = 0.0
+    sampled_at: float = 0.0  # time.monotonic() of that sample
     io_live: dict[tuple[int, float], tuple[int, int]] = field(default_factory=dict)
     io_gone: list[int] = field(default_factory=lambda: [0, 0])  # bytes of members that ended
 
@@ -300,14 +300,14 @@ class ResourceMonitor:
             return None
         out["read_bytes"] = tree.io_gone[0] + sum(r for r, _ in live_io.values())
         out["write_bytes"] = tree.io_gone[1] + sum(w for _, w in live_io.values())
-        wall = time.time()
+        moment = time.monotonic()  # CPU per second of real time: immune to wall-clock jumps
         if tree.cpu_seconds is None:  # no baseline yet: the tree's average since it started
-            span = max(wall - root_key[1], 1e-3)
+            span = max(time.time() - root_key[1], 1e-3)
             out["cpu_percent"] = round(100.0 * cpu_seconds / span, 1)
         else:
-            span = max(wall - tree.sampled_at, 1e-3)
+            span = max(moment - tree.sampled_at, 1e-3)
             out["cpu_percent"] = round(100.0 * max(cpu_seconds - tree.cpu_seconds, 0.0) / span, 1)
-        tree.cpu_seconds, tree.sampled_at = cpu_seconds, wall
+        tree.cpu_seconds, tree.sampled_at = cpu_seconds, moment
         member_pids = {key[0] for key in live_io}
         gpu = [gpu_by_pid[p] for p in member_pids if p in gpu_by_pid]
         if gpu:

@@ -232,3 +232,22 @@ def test_poll_never_raises_when_psutil_does(tmp_path, clock, monkeypatch, call: 
     clock.advance(5)
     monitor.poll({"train": None})
     assert len(logged) == 1 and "sample failed" in logged[0]
+
+
+def test_disk_io_of_a_restarted_process_keeps_counting(tmp_path, clock, monkeypatch, allocator) -> None:
+    written = {}
+    monkeypatch.setattr(ResourceMonitor, "_io_counters", staticmethod(lambda proc: (0, written[proc.pid])))
+    first = allocator("1")
+    wait_ready(first)
+    written[first.pid] = 3 * MB
+    monitor = make(tmp_path, clock)
+    monitor.poll({"train": first.pid})
+    first.kill()
+    first.wait()
+    second = allocator("1")  # the restart: a new pid under the same name
+    wait_ready(second)
+    written[second.pid] = 2 * MB
+    clock.advance(5)
+    monitor.poll({"train": second.pid})
+    assert [s["processes"]["train"]["write_bytes"] for s in samples(monitor.samples_path)] == [3 * MB, 5 * MB]
+    assert monitor.summary()["processes"]["train"]["write_bytes"] == 5 * MB
