@@ -1,5 +1,6 @@
 import json
 import random
+from urllib.parse import urljoin
 
 import pytest
 
@@ -120,3 +121,13 @@ def test_pathologically_deep_nesting_does_not_overflow_the_stack() -> None:
     html = "<html><body>" + "<div>" * depth + SHORT[0] + "</div>" * depth + "<font>" * depth + SHORT[1]
     text = Extractor(ExtractSettings()).extract(html, "http://s.test/").text
     assert text.split("\n") == SHORT[:2]
+
+
+def test_every_link_form_is_resolved_like_urljoin() -> None:
+    hrefs = ["/p/../q.html", "//cdn.test/lib.js", "../up.html", "./same.html", "?page=2", "/plain.html",
+             "HTTP://Upper.test/", "https://x.test/a b"]
+    html = "<html><body>" + "".join(f'<a href="{h}">l</a>' for h in hrefs) + "</body></html>"
+    base = "https://site.test/dir/page.html"
+    page = Extractor(ExtractSettings()).extract(html, base)
+    assert page.links == [urljoin(base, href) for href in hrefs]
+    assert page.links[:2] == ["https://site.test/q.html", "https://cdn.test/lib.js"]
