@@ -63,6 +63,11 @@ class SiteManifest:
     def by_path(self) -> dict[str, PageRecord]:
         return {page.path: page for page in self.pages}
 
+    def ground_truth(self, base_url: str) -> dict[str, str]:
+        """URL → main text (one paragraph a line) for every page that has prose."""
+        base = base_url.rstrip("/")
+        return {base + page.path: page.main_text for page in self.pages if page.main_text}
+
     def header_charsets(self) -> dict[str, str]:
         """URL path → charset for the pages whose charset the server must send."""
         return {p.path: p.encoding for p in self.pages if p.declaration.startswith("header")}

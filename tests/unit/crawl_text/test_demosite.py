@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from tandem.crawl.decode import decode_body
+from tandem.crawl.dedup import Deduplicator, DedupSettings
 from tandem.crawl.demosite import MANIFEST_NAME, SiteManifest, generate_site, load_manifest, serve_site
 from tandem.crawl.extract import Extractor, ExtractSettings
-from tandem.crawl.normalize import normalize_text
+from tandem.crawl.normalize import normalize_text, text_id
 from tandem.crawl.quality import QualityFilter, QualitySettings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -84,3 +85,24 @@ def test_server_sends_the_declared_charsets_and_pages_decode_to_the_ground_truth
 def test_too_few_pages_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="pages"):
         generate_site(tmp_path, 5)
+
+
+def test_ground_truth_maps_urls_to_main_text(small_site: tuple[Path, SiteManifest]) -> None:
+    _, manifest = small_site
+    truth = manifest.ground_truth("http://127.0.0.1:8080/")
+    first = next(p for p in manifest.pages if p.kind == "article")
+    assert truth["http://127.0.0.1:8080" + first.path] == first.main_text
+    assert all(text for text in truth.values())
+    assert "http://127.0.0.1:8080/index.html" not in truth
+
+
+def test_the_sites_duplicates_are_what_dedup_catches(small_site: tuple[Path, SiteManifest]) -> None:
+    _, manifest = small_site
+    dedup = Deduplicator(DedupSettings())
+    verdicts: dict[str, set[str]] = {}
+    for page in manifest.pages:  # originals come first: duplicates copy earlier pages
+        if page.kind in ("article", "exact_duplicate", "near_duplicate"):
+            text = normalize_text(page.main_text)
+            verdicts.setdefault(page.kind, set()).add(dedup.check_and_add(text_id(text), text)[1])
+    assert verdicts == {"article": {"ok"}, "exact_duplicate": {"duplicate_exact"},
+                        "near_duplicate": {"duplicate_near"}}
