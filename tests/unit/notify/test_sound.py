@@ -7,7 +7,7 @@ import time
 import wave
 
 from tandem.notify import notify
-from tandem.notify.sound import chime_wav, play_sound, ring_bell
+from tandem.notify.sound import chime_path, chime_wav, play_sound, ring_bell
 from tandem.settings import NotifySettings
 
 
@@ -100,3 +100,10 @@ def test_sound_can_be_turned_off(fake_bin) -> None:
     fake_bin.add("paplay")
     assert notify(settings(play_sound=False), "t", "m", None, lambda line: None)["sound"] == {"status": "disabled"}
     assert fake_bin.calls("paplay") == []
+
+
+def test_the_chime_is_written_once_into_its_cache(tmp_path) -> None:
+    path = chime_path(tmp_path / "cache")
+    stamp = path.stat().st_mtime_ns
+    assert path.read_bytes() == chime_wav()
+    assert chime_path(tmp_path / "cache") == path and path.stat().st_mtime_ns == stamp
