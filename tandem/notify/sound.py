@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
@@ -107,9 +108,14 @@ def play_sound(sound: str | None, timeout_s: float, log: Callable[[str], None]) 
     if sys.platform.startswith("win"):
         return _play_winsound(path, timeout_s, log)
     tried = []
+    deadline = time.monotonic() + timeout_s  # one budget for all players tried, not one each
     for command in player_commands():
-        result = run_bounded([*command, str(path)], timeout_s)
+        remaining = deadline - time.monotonic()
         name = os.path.basename(command[0])
+        if remaining <= 0:
+            tried.append(f"{name}: not tried, out of time")
+            break
+        result = run_bounded([*command, str(path)], remaining)
         if result.status == "ok":
             return {"status": "played", "player": name, "file": str(path)}
         tried.append(f"{name}: {result.detail or result.status}")
