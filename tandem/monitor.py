@@ -324,18 +324,28 @@ class ResourceMonitor:
         return (io.read_bytes, io.write_bytes)
 
     def _free_disk(self) -> dict[str, int]:
-        free: dict[str, int] = {}
-        limit = int(self.settings.min_free_disk_gb * GB)
+        """Free bytes per watched path; one query and at most one warning per file system."""
+        by_device: dict[int, tuple[Path, list[str]]] = {}
         for name in self.settings.watch_paths:
             path = self._root / name
             while not path.exists() and path != path.parent:  # not created yet: its disk is above
                 path = path.parent
             try:
-                free[name] = psutil.disk_usage(str(path)).free
+                device = path.stat().st_dev
             except OSError:
                 continue
-            self._threshold(f"disk:{name}", free[name], limit,
-                            f"low disk space: {free[name] / GB:.1f} GB free under '{name}' (below "
+            by_device.setdefault(device, (path, []))[1].append(name)
+        free: dict[str, int] = {}
+        limit = int(self.settings.min_free_disk_gb * GB)
+        for device, (path, names) in by_device.items():
+            try:
+                available = psutil.disk_usage(str(path)).free
+            except OSError:
+                continue
+            free.update(dict.fromkeys(names, available))
+            where = ", ".join(f"'{name}'" for name in names)
+            self._threshold(f"disk:{device}", available, limit,
+                            f"low disk space: {available / GB:.1f} GB free under {where} (below "
                             f"monitor.min_free_disk_gb = {self.settings.min_free_disk_gb:g} GB); a full "
                             "disk can lose a checkpoint")
         return free

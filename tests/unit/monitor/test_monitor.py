@@ -128,14 +128,15 @@ def test_low_disk_warns_once_per_crossing(tmp_path, clock, monkeypatch) -> None:
     usage = namedtuple("usage", "total used free percent")
     monkeypatch.setattr(monitor_module.psutil, "disk_usage", lambda path: usage(0, 0, next(free) * GB, 0))
     logged: list[str] = []
-    monitor = make(tmp_path, clock, logged, watch_paths=["data/not/created/yet"], min_free_disk_gb=5)
+    (tmp_path / "outputs").mkdir()
+    monitor = make(tmp_path, clock, logged, watch_paths=["data/not/created/yet", "outputs"], min_free_disk_gb=5)
     for _ in range(5):
         monitor.poll({})
         clock.advance(5)
-    assert len(logged) == 2
-    assert logged[0].startswith("warning: low disk space: 1.0 GB free under 'data/not/created/yet'")
+    assert len(logged) == 2  # one file system: one warning per crossing, naming both paths
+    assert logged[0].startswith("warning: low disk space: 1.0 GB free under 'data/not/created/yet', 'outputs'")
     assert monitor.summary()["warnings"] == [line.removeprefix("warning: ") for line in logged]
-    assert monitor.summary()["system"]["min_free_disk_bytes"] == {"data/not/created/yet": 1 * GB}
+    assert monitor.summary()["system"]["min_free_disk_bytes"] == {"data/not/created/yet": 1 * GB, "outputs": 1 * GB}
 
 
 def test_low_memory_warns_once_while_it_stays_low(tmp_path, clock) -> None:
