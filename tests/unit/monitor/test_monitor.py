@@ -237,7 +237,7 @@ def test_poll_never_raises_when_psutil_does(tmp_path, clock, monkeypatch, call: 
 
 def test_disk_io_of_a_restarted_process_keeps_counting(tmp_path, clock, monkeypatch, allocator) -> None:
     written = {}
-    monkeypatch.setattr(ResourceMonitor, "_io_counters", staticmethod(lambda proc: (0, written[proc.pid])))
+    monkeypatch.setattr("tandem.monitor.tree.io_counters", lambda proc: (0, written[proc.pid]))
     first = allocator("1")
     wait_ready(first)
     written[first.pid] = 3 * MB
