@@ -85,8 +85,9 @@ class ProgressCallback(TrainerCallback):
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                     **kwargs: Any) -> None:
-        position = self.tracker.position_at(state.global_step)
-        self.tracker.dataset.forget_before(position.blocks)
+        if state.is_world_process_zero:  # with several processes, rank 0 reads for all of them
+            position = self.tracker.position_at(state.global_step)
+            self.tracker.dataset.forget_before(position.blocks)
         if self.should_stop():
             control.should_save = True
             control.should_training_stop = True

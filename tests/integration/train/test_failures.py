@@ -1,0 +1,44 @@
+"""A full disk during a save, for real: the write fails in a child process patched to fail."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tandem.train.checkpoints import newest_complete
+
+from .conftest import REPO, SCRIPT, child_env
+
+FAIL_SECOND_SAVE = """
+import errno, runpy, sys
+import transformers.trainer as hf
+real = hf.Trainer._save_optimizer_and_scheduler
+saves = []
+def fail_second(self, output_dir):
+    saves.append(output_dir)
+    if len(saves) == 2:  # the weights are written, the optimizer state is not
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(self, output_dir)
+hf.Trainer._save_optimizer_and_scheduler = fail_second
+sys.argv = [sys.argv[1], "--config", sys.argv[2]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_out_of_disk_while_saving_keeps_the_previous_complete_checkpoint(tmp_path, write_shard, make_config,
+                                                                         run_train):
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(training={"max_steps": 15, "save_steps": 5, "save_total_limit": 1})
+    failed = subprocess.run([sys.executable, "-c", FAIL_SECOND_SAVE, str(SCRIPT), str(config)], cwd=REPO,
+                            env=child_env(), capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "No space left on device" in failed.stdout
+    out = tmp_path / "out"
+    assert (out / ".staging" / "checkpoint-10" / "model.safetensors").is_file()
+    assert newest_complete(out) == out / "checkpoint-5"
+
+    result = run_train("--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"resuming from {out / 'checkpoint-5'}" in result.stdout
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(("checkpoint", ".staging"))) == [
+        "checkpoint-15"]
