@@ -19,6 +19,7 @@ Run: .venv/bin/python bench/bench_extract.py [--pages 2000] [--repeat 1]
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 import tempfile
@@ -26,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tandem.crawl.decode import decode_body
 from tandem.crawl.dedup import Deduplicator, DedupSettings
@@ -131,37 +133,90 @@ def bench_extraction(pages: list[Page], repeat: int) -> list[Score]:
     return scores
 
 
+class DatasketchDedup:
+    """The reference: datasketch MinHash LSH with the same shingles, bands, rows and check."""
+
+    def __init__(self, settings: DedupSettings) -> None:
+        from datasketch import MinHash, MinHashLSH
+
+        self._minhash = MinHash
+        self.settings = settings
+        self._lsh = MinHashLSH(num_perm=settings.bands * settings.rows, params=(settings.bands, settings.rows))
+        self._stored: dict[int, Any] = {}
+        self._ids: set[str] = set()
+
+    def check_and_add(self, doc_id: str, text: str) -> tuple[bool, str]:
+        if doc_id in self._ids:
+            return False, "duplicate_exact"
+        signature = self._signature(text)
+        if any(signature.jaccard(self._stored[key]) >= self.settings.threshold for key in self._lsh.query(signature)):
+            return False, "duplicate_near"
+        self.add(doc_id, text, signature)
+        return True, "ok"
+
+    def add(self, doc_id: str, text: str, signature: Any = None) -> None:
+        self._ids.add(doc_id)
+        key = len(self._stored)
+        self._stored[key] = signature if signature is not None else self._signature(text)
+        self._lsh.insert(key, self._stored[key])
+
+    def _signature(self, text: str) -> Any:
+        n = self.settings.ngram
+        signature = self._minhash(num_perm=self.settings.bands * self.settings.rows, seed=self.settings.seed)
+        signature.update_batch([s.encode("utf-8") for s in {text[i : i + n] for i in range(len(text) - n + 1)}])
+        return signature
+
+
+DEDUPERS: dict[str, Callable[[DedupSettings], Any]] = {
+    "rensa (tandem Deduplicator)": Deduplicator, "datasketch": DatasketchDedup}
+
+
 def bench_dedup(texts: list[tuple[str, str]]) -> list[tuple[str, float, float, int]]:
-    """(name, docs/s, near-duplicate recall, false alarms on ordinary articles) for rensa and datasketch."""
-    from datasketch import MinHash, MinHashLSH
-
-    def rensa_run() -> list[bool]:
-        dedup = Deduplicator(DedupSettings(bands=14, rows=8))
-        return [dedup.check_and_add(text_id(t), t)[1] == "duplicate_near" for _, t in texts]
-
-    def datasketch_run() -> list[bool]:
-        lsh = MinHashLSH(num_perm=112, params=(14, 8))
-        stored: dict[int, MinHash] = {}
-        flags = []
-        for index, (_, text) in enumerate(texts):
-            signature = MinHash(num_perm=112, seed=42)
-            signature.update_batch([text[i : i + 5].encode("utf-8") for i in range(len(text) - 4)])
-            hits = [key for key in lsh.query(signature) if signature.jaccard(stored[key]) >= 0.7]
-            flags.append(bool(hits))
-            if not hits:
-                lsh.insert(index, signature)
-                stored[index] = signature
-        return flags
-
+    """(name, docs/s, near-duplicate recall, false alarms on ordinary articles) over the site's texts."""
     results = []
-    for name, run in (("rensa (tandem Deduplicator)", rensa_run), ("datasketch", datasketch_run)):
+    for name, make in DEDUPERS.items():
+        dedup = make(DedupSettings())
         start = time.perf_counter()
-        flags = run()
+        flags = [dedup.check_and_add(text_id(t), t)[1] == "duplicate_near" for _, t in texts]
         seconds = time.perf_counter() - start
         near = [flag for (kind, _), flag in zip(texts, flags, strict=True) if kind == "near_duplicate"]
         false_alarms = sum(flag for (kind, _), flag in zip(texts, flags, strict=True) if kind == "article")
         results.append((name, len(texts) / seconds, sum(near) / len(near) if near else 0.0, false_alarms))
     return results
+
+
+def near_recall_by_similarity(articles: list[str], originals: int = 250) -> dict[str, dict[str, list[bool]]]:
+    """Detection of edited copies by their true Jaccard similarity (character 5-grams).
+
+    Each original gets one copy per edit level, with that share of its sentences replaced by
+    sentences of another article; each level runs against a fresh index holding the originals.
+    """
+    rng = random.Random(0)
+    buckets: dict[str, dict[str, list[bool]]] = {}
+    for share in (0.05, 0.1, 0.2, 0.3, 0.45):
+        copies = []
+        for index, original in enumerate(articles[:originals]):
+            sentences = _PIECES.findall(original)
+            donor = _PIECES.findall(articles[originals + index])
+            for position in rng.sample(range(len(sentences)), k=max(1, round(share * len(sentences)))):
+                sentences[position] = rng.choice(donor)
+            copy = "".join(sentences)
+            copies.append((copy, _jaccard(original, copy)))
+        for name, make in DEDUPERS.items():
+            dedup = make(DedupSettings())
+            for original in articles[:originals]:
+                dedup.add(text_id(original), original)
+            for copy, similarity in copies:
+                bucket = f"{min(0.9, int(similarity * 10) / 10):.1f}"
+                found = dedup.check_and_add(text_id(copy), copy)[1] == "duplicate_near"
+                buckets.setdefault(bucket, {}).setdefault(name, []).append(found)
+    return buckets
+
+
+def _jaccard(a: str, b: str) -> float:
+    first = {a[i : i + 5] for i in range(len(a) - 4)}
+    second = {b[i : i + 5] for i in range(len(b) - 4)}
+    return len(first & second) / len(first | second)
 
 
 def bench_quality(texts: list[tuple[str, str]]) -> tuple[float, float]:
@@ -199,6 +254,15 @@ def main() -> int:
     for name, rate, recall, false_alarms in dedup:
         print(f"{name:34} {rate:8.0f} {recall:12.3f} {false_alarms:13d}")
     print(f"rensa / datasketch speed: {dedup[0][1] / dedup[1][1]:.1f}x")
+
+    articles = [text for kind, text in texts if kind == "article"]
+    sweep = near_recall_by_similarity(articles)
+    print(f"\nedited copies found, by true Jaccard (threshold {DedupSettings().threshold}): "
+          + "  ".join(f"{name}" for name in DEDUPERS))
+    for bucket in sorted(sweep):
+        found = sweep[bucket]
+        cells = "  ".join(f"{sum(v) / len(v):6.2f} (n={len(v)})" for v in found.values())
+        print(f"  J {bucket}-{float(bucket) + 0.1:.1f}: {cells}")
 
     rate, kept = bench_quality(texts)
     print(f"\nquality filters: {rate:.0f} docs/s; ordinary articles kept: {kept:.1%}")
