@@ -3,7 +3,8 @@
 Order (as browsers and the Swallow corpus' warc2raw do it, roughly): a UTF-8 BOM, the HTTP
 header's charset, `<meta charset>` / `<meta http-equiv="Content-Type">` in the first bytes, then
 detection. A declaration that does not decode cleanly is skipped rather than trusted, because
-mislabelled pages are common. Shift_JIS is read as cp932 (Windows-31J), which is what sites
+mislabelled pages are common; a Western single-byte label (often a server default) is only
+believed when the bytes are neither UTF-8 nor Japanese. Shift_JIS is read as cp932 (Windows-31J), which is what sites
 labelled Shift_JIS actually use (NEC/IBM extensions, ①, ㈱, …).
 """
 
@@ -39,7 +40,11 @@ _ALIASES = {
     "iso-8859-1": "cp1252",
     "us-ascii": "cp1252",
     "ascii": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "windows-1252": "cp1252",
 }
+_WEAK_LABELS = frozenset({"cp1252"})
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 MIN_HIRAGANA_SHARE = 0.2
 MAX_REPLACED_SHARE = 0.01
@@ -51,13 +56,21 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     if body.startswith(codecs.BOM_UTF8):
         return body[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8"
     declared = [c for c in dict.fromkeys((_header_charset(content_type), _meta_charset(body))) if c]
-    for encoding in declared:
+    # Servers often send a default "ISO-8859-1" for pages that are really Japanese (Apache's
+    # AddDefaultCharset); a single-byte Western label decodes anything, so it is tried last.
+    strong = [c for c in declared if c not in _WEAK_LABELS]
+    for encoding in strong:
         text = _try_decode(body, encoding)
         if text is not None:
             return text, encoding
     detected = _detect_exactly(body)
     if detected is not None:
         return detected
+    for encoding in declared:
+        if encoding in _WEAK_LABELS:
+            text = _try_decode(body, encoding)
+            if text is not None:
+                return text, encoding
     # A declared charset with a few bad bytes (common on old Shift_JIS sites) beats a guess.
     for encoding in declared:
         text = body.decode(encoding, errors="replace")

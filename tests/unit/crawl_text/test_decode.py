@@ -81,3 +81,12 @@ def test_undeclared_latin1_page_is_not_read_as_japanese() -> None:
     text, used = decode_body(body, None)
     assert used not in ("cp932", "euc_jp")
     assert "Le café" in text  # the detector may pick a cousin of Latin-1; never a Japanese codec
+
+
+def test_a_servers_default_latin1_header_does_not_hide_a_japanese_page() -> None:
+    text, used = decode_body(page("cp932", "Shift_JIS"), "text/html; charset=ISO-8859-1")
+    assert used == "cp932" and PLAIN in text
+    text, used = decode_body(page("utf-8", None), "text/html; charset=iso-8859-1")
+    assert used == "utf-8" and PLAIN in text
+    western = "<p>Le café était très apprécié.</p>".encode("latin-1")
+    assert decode_body(western, "text/html; charset=ISO-8859-1") == (western.decode("cp1252"), "cp1252")
