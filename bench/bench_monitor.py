@@ -49,7 +49,8 @@ def loop(kind: str, pids: dict[str, int], seconds: float, samples_path: Path) ->
     cpu = time.process_time() - cpu0
     return {"cpu_s": cpu, "wall_s": time.monotonic() - wall0,
             "samples": monitor.summary()["samples"] if monitor else 0,
-            "interval_s": monitor.settings.interval_s if monitor else 0.0}
+            # every-tick asks for less than a tick, so it samples once per tick
+            "interval_s": max(monitor.settings.interval_s, TICK_S) if monitor else 0.0}
 
 
 def main() -> int:
