@@ -51,8 +51,10 @@ def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: i
     if record.get("status") == "interrupted":
         stopped = [name for name, proc in procs.items() if proc.get("status") == "stopped"]
         names = ", ".join(code(name) for name in stopped) or "none"
-        out += ["The run was **interrupted** before it finished (a signal to the supervisor, or a "
-                f"supervisor that died and was found by the next run). Stopped: {names}.", ""]
+        why = record.get("interrupted_reason")
+        cause = (f": {inline(why)}" if why else
+                 " (a signal to the supervisor, or a supervisor that died and was found later)")
+        out += [f"The run was **interrupted** before it finished{cause}. Stopped: {names}.", ""]
     troubled = [(name, proc) for name, proc in procs.items()
                 if proc.get("status") == "failed" or restarts(proc) > 0 or proc.get("error")]
     if not troubled and not found:

@@ -239,3 +239,14 @@ def test_figures_not_reported_are_left_out_and_progress_counts_the_steps(run, md
     _, text = build(run)
     figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
     assert figures == {"Steps": "20 / 50", "Final loss": "0.5", "Best loss": "0.4 (step 15)"}
+
+
+def test_a_recovered_runs_interruption_reason_is_shown(run) -> None:
+    run.process("train", status="stopped", exit_code=None,
+                error={"reason": "supervisor died; stopped by the next run", "log_tail": []})
+    run.record.update(status="interrupted", exit_code=None,
+                      interrupted_reason="the supervisor (pid 42) died; its children were stopped")
+    _, text = build(run)
+    assert ("The run was **interrupted** before it finished: the supervisor (pid 42) died; its children "
+            "were stopped. Stopped: `train`.") in text
+    assert "**Reason:** supervisor died; stopped by the next run" in text
