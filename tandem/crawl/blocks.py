@@ -27,6 +27,8 @@ CHROME_WORDS = frozenset({
     "popular", "comment", "comments", "pagination", "pager", "paging", "ad", "ads", "advert",
     "advertisement", "sponsor", "banner", "byline", "tags", "tagcloud", "categories", "archive",
     "archives", "cookie", "copyright", "login", "search",
+    # MediaWiki (Wikipedia): edit links, footnote markers, navboxes, contents, category links.
+    "editsection", "reference", "navbox", "toc", "catlinks", "printfooter", "noprint", "jump",
 })
 BLOCK_TAGS = frozenset({"address", "article", "blockquote", "body", "caption", "center", "dd", "details",
                         "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",

@@ -131,3 +131,22 @@ def test_every_link_form_is_resolved_like_urljoin() -> None:
     page = Extractor(ExtractSettings()).extract(html, base)
     assert page.links == [urljoin(base, href) for href in hrefs]
     assert page.links[:2] == ["https://site.test/q.html", "https://cdn.test/lib.js"]
+
+
+def test_mediawiki_chrome_is_removed() -> None:
+    body = "".join(f'<p>{p}<sup class="reference"><a href="#cite-{i}">[{i}]</a></sup></p>'
+                   for i, p in enumerate(SHORT, start=1))
+    html = f"""<html lang="ja"><head><title>散歩 - Wikipedia</title></head><body>
+<a class="mw-jump-link" href="#content">コンテンツにスキップ</a>
+<div id="mw-navigation"><div id="mw-panel"><a href="/wiki/Main">メインページ</a></div></div>
+<div id="content"><h1 id="firstHeading">散歩</h1><div id="mw-content-text"><div class="mw-parser-output">
+<div id="toc" class="toc"><div class="toctitle">目次</div><ul><li><a href="#a">1 歴史</a></li></ul></div>
+<h2><span class="mw-headline">散歩の歴史と文化</span><span class="mw-editsection">[<a href="?edit">編集</a>]</span></h2>
+{body}
+<div class="navbox"><table><tr><td><a href="/a">関連項目その一</a>
+<a href="/b">関連項目その二</a></td></tr></table></div>
+</div></div><div id="catlinks" class="catlinks">カテゴリ: <a href="/c">生活</a></div></div>
+<div id="footer"><p>最終更新 2024年1月1日 (月) 00:00 (日時は個人設定で未設定ならばUTC)。</p></div></body></html>"""
+    page = Extractor(ExtractSettings()).extract(html, "https://ja.wikipedia.org/wiki/散歩")
+    assert page.title == "散歩"
+    assert page.text.split("\n") == ["散歩の歴史と文化", *SHORT]
