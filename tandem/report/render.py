@@ -64,6 +64,7 @@ def render(record: dict[str, Any], record_path: Path, figures: RunFigures, plots
         ["Started", inline(format_time(record.get("started_at"), with_offset=True))],
         ["Ended", inline(format_time(record.get("ended_at"), with_offset=True))],
         ["Duration", format_duration(run_duration(record))],
+        *_settings_rows(record),
     ]), ""]
     out += _process_table(record), ""
     out += errors_section(record, root, base, tail_lines)
@@ -72,6 +73,17 @@ def render(record: dict[str, Any], record_path: Path, figures: RunFigures, plots
     out += _plots_section(plots, base)
     out += _files_section(record, record_path, figures, root, base)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _settings_rows(record: dict[str, Any]) -> list[list[str]]:
+    """How the run was started, where the record says (older or foreign records may not)."""
+    rows = []
+    if isinstance(record.get("config_file"), str):
+        rows.append(["Config", code(record["config_file"])])
+    for key, label in (("auto_resume", "Auto-resume"), ("web_crawl", "Web crawl")):
+        if isinstance(record.get(key), bool):
+            rows.append([label, "on" if record[key] else "off"])
+    return rows
 
 
 def _process_table(record: dict[str, Any]) -> str:

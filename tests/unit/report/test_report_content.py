@@ -41,6 +41,16 @@ def test_success_table_row_by_row(run, md, metrics) -> None:
     run_rows = {row["Run"]: row[""] for row in md.table_after(text, "Run")}
     assert run_rows["Exit code"] == "0" and run_rows["Duration"] == "3m12s" and run_rows["Kind"] == "parallel"
     assert run_rows["Started"] == "2026-11-28 14:00:00 +00:00"
+    assert "Config" not in run_rows  # this record does not say
+
+
+def test_the_run_table_shows_how_the_run_was_started(run, md) -> None:
+    run.process("train")
+    run.record.update(config_file="configs/parallel.yaml", auto_resume=False, web_crawl=True)
+    _, text = build(run)
+    run_rows = {row["Run"]: row[""] for row in md.table_after(text, "Run")}
+    assert (run_rows["Config"], run_rows["Auto-resume"], run_rows["Web crawl"]) == \
+        ("configs/parallel.yaml", "off", "on")
 
 
 def test_failure_exit_3_names_root_cause_and_fences_the_log(run, md, at_time) -> None:
