@@ -17,6 +17,8 @@ from tandem.report.record import (
     restarts,
 )
 
+MAX_LINE_CHARS = 2000
+
 
 def log_tail(path: Path | None, lines: int) -> list[str]:
     """The last `lines` lines of a log file, read from its end (logs may be gigabytes)."""
@@ -32,9 +34,11 @@ def log_tail(path: Path | None, lines: int) -> list[str]:
     except OSError:
         return []
     text = data.decode("utf-8", errors="replace").splitlines()
-    if block < size:
+    if block < size and len(text) > 1:
         text = text[1:]  # the first line read is probably cut
-    return list(deque(text, maxlen=lines))
+    elif block < size and text:
+        text = [f"[…] {text[0]}"]  # one line longer than the block: its end is what we have
+    return [_cut(line) for line in deque(text, maxlen=lines)]
 
 
 def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:
@@ -120,4 +124,12 @@ def _attempts_table(attempts: list[dict[str, Any]]) -> str:
 def _lines(value: Any, limit: int) -> list[str]:
     if not isinstance(value, list) or limit <= 0:
         return []
-    return [str(line) for line in value[-limit:]]
+    return [_cut(str(line)) for line in value[-limit:]]
+
+
+def _cut(line: str) -> str:
+    """One logged line as the report shows it: a megabyte-long line (a dumped tensor, minified
+    JSON) would bury everything else."""
+    if len(line) <= MAX_LINE_CHARS:
+        return line
+    return f"{line[:MAX_LINE_CHARS]} … [{len(line) - MAX_LINE_CHARS} more characters]"

@@ -260,3 +260,19 @@ def test_a_recovered_runs_interruption_reason_is_shown(run) -> None:
     assert ("The run was **interrupted** before it finished: the supervisor (pid 42) died; its children "
             "were stopped. Stopped: `train`.") in text
     assert "**Reason:** supervisor died; stopped by the next run" in text
+
+
+def test_a_huge_log_line_is_cut(run, md, at_time) -> None:
+    huge = "tensor([" + "0.1234, " * 50_000 + "])"
+    run.process("train", status="failed", exit_code=1, log=f"start\n{huge}\n",
+                attempts=[{"pid": 3, "started_at": at_time(0), "ended_at": at_time(5), "exit_code": 1,
+                           "uptime_s": 5.0, "reason": "exit code 1"}])
+    _, text = build(run)
+    (fence,) = md.fences(text)
+    last = fence.splitlines()[-1]
+    assert last.startswith("[…] ") and last.endswith(" more characters]") and len(last) < 2100
+    assert len(text) < 10_000
+    run.process("train", status="failed", exit_code=1, error={"reason": "exit code 1", "log_tail": ["a", huge]},
+                attempts=[])
+    _, text = build(run)
+    assert md.fences(text)[0].splitlines() == ["a", f"{huge[:2000]} … [{len(huge) - 2000} more characters]"]
