@@ -102,7 +102,7 @@ def report(c: Context, run: str | None = None, logs_dir: str = "logs", docs_dir:
     _script(argv)
 
 
-@task(help={"message": "text of the notification (default: a short 'done' line)",
+@task(help={"message": "text of the notification (default: the latest run's summary line)",
             "sound": "WAV file to play (default: notify.sound of the config, else the kit's chime)",
             "config": PARALLEL_HELP})
 def notify(c: Context, message: str | None = None, sound: str | None = None,
