@@ -18,6 +18,7 @@ from transformers import TrainerCallback, TrainerControl, TrainerState, Training
 
 from tandem.atomicio import atomic_write_text
 from tandem.child import StatusReporter
+from tandem.cli import EXIT_SIGINT, EXIT_SIGTERM
 from tandem.train.packing import DataPosition, PackedBlocks
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class StopFlag:
 
     def __call__(self) -> bool:
         return self.signum is not None
+
+    def exit_code(self) -> int:
+        return EXIT_SIGINT if self.signum == signal.SIGINT else EXIT_SIGTERM
 
 
 @dataclass

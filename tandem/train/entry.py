@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tandem.child import ChildEnvironment, StatusReporter
-from tandem.cli import EXIT_FAILED, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.cli import EXIT_FAILED
 from tandem.config import ConfigError
 from tandem.train.callbacks import StopFlag
 from tandem.train.settings import load_train_config
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         raise ConfigError(f"{args.config}: {exc}") from None
     except TrainingStopped:
-        return EXIT_SIGINT if stop.signum == 2 else EXIT_SIGTERM
+        return stop.exit_code()
     except Exception:
         log.exception("training failed")
         return EXIT_FAILED

@@ -12,7 +12,7 @@ from pathlib import Path
 from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
 
 from tandem.child import StatusReporter
-from tandem.cli import EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.cli import EXIT_OK
 from tandem.config import save_resolved
 from tandem.train.callbacks import DataTracker, ProgressCallback, StopFlag, trim_metrics
 from tandem.train.checkpoints import STAGING, checkpoint_step, newest_complete, publish_folder, read_data_state
@@ -106,12 +106,14 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     log.info("training %s (%s, adapter %s) for %d steps, %d process(es), %s; output %s",
              config.model.name_or_path or "a new Qwen2 from model.init", precision, config.adapter,
              training.max_steps, world_size, "CPU" if use_cpu else "GPU", output_dir)
+    if stop():  # a signal while the model was being built: nothing trained, nothing to save
+        return stop.exit_code()
     try:
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except TrainingStopped:
         log.warning("stopped while waiting for data; the newest checkpoint is %s", newest_complete(output_dir))
     if stop.signum is not None:
-        return EXIT_SIGTERM if stop.signum != 2 else EXIT_SIGINT
+        return stop.exit_code()
     save_final(trainer, output_dir, rank)
     reporter.update(trainer.state.global_step, total=training.max_steps, force=True, message="finished",
                     metrics=progress.metrics(trainer.state, newest_complete(output_dir)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 
 
 def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, write_shard, make_config,
@@ -41,3 +42,16 @@ def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, wri
     done_in_pass_0 = max((s for s in states.values() if s["epoch"] == 0), key=lambda s: s["blocks"])
     assert done_in_pass_0["done_shards"][:2] == names[:2]
     assert json.loads(status.read_text())["metrics"]["data_pass"] >= 1
+
+
+def test_sigterm_while_waiting_for_the_crawl_stops_at_once_with_143(tmp_path, write_shard, make_config,
+                                                                    start_train, wait_until):
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(data={"follow": True, "follow_idle_timeout_s": 600}, training={"max_steps": 1000})
+    status = tmp_path / "status.json"
+    process = start_train("--config", str(config), TANDEM_STATUS_FILE=str(status))
+    wait_until(lambda: status.is_file() and "caught up" in status.read_text(), what="the wait for shards")
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 143, output
+    assert "stopped while waiting for data" in output

@@ -80,6 +80,9 @@ def test_stop_flag_records_the_first_signal_and_a_second_interrupts():
     flag = StopFlag()
     assert not flag()
     flag._handle(signal.SIGTERM, None)
-    assert flag() and flag.signum == signal.SIGTERM
+    assert flag() and flag.signum == signal.SIGTERM and flag.exit_code() == 143
     with pytest.raises(KeyboardInterrupt):
         flag._handle(signal.SIGINT, None)
+    interrupted = StopFlag()
+    interrupted._handle(signal.SIGINT, None)
+    assert interrupted.exit_code() == 130
