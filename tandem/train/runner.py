@@ -7,13 +7,14 @@ import logging
 import os
 import shutil
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
 
 from tandem.child import StatusReporter
 from tandem.cli import EXIT_OK
-from tandem.config import save_resolved
+from tandem.config import ConfigError, save_resolved
 from tandem.train.callbacks import DataTracker, ProgressCallback, StopFlag, trim_metrics
 from tandem.train.checkpoints import STAGING, checkpoint_step, newest_complete, publish_folder, read_data_state
 from tandem.train.model import apply_adapter, build_model, load_dtype, load_tokenizer, resolve_precision
@@ -76,6 +77,9 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         trim_metrics(metrics_file, base_step)
         save_resolved(config, output_dir / RESOLVED_CONFIG)
 
+    for integration in training.report_to:
+        if integration == "tensorboard" and not any(find_spec(m) for m in ("tensorboard", "tensorboardX")):
+            raise ConfigError("training.report_to: tensorboard is not installed (pip install tensorboard)")
     args = TrainingArguments(
         output_dir=str(output_dir), max_steps=training.max_steps,
         per_device_train_batch_size=training.batch_size,

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tandem.config import load_config
+from tandem.config import ConfigError, build, load_config, read_yaml_mapping
+from tandem.train.so8t_compat import from_so8t, is_so8t_shape
 
 Adapter = Literal["none", "lora", "so8"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
@@ -161,4 +162,20 @@ class TrainConfig:
 
 
 def load_train_config(path: Path | str | None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    return load_config(TrainConfig, path, overrides)
+    """This kit's config, or the original SO8T training config (converted, see so8t_compat)."""
+    overrides = overrides or {}
+    if path is None:
+        return load_config(TrainConfig, None, overrides)
+    data = read_yaml_mapping(Path(path))
+    if is_so8t_shape(data):
+        data = from_so8t(data, str(path), max_steps_flag=overrides.get("training.max_steps") is not None)
+    for dotted, value in overrides.items():
+        if value is not None:
+            *parents, last = dotted.split(".")
+            node = data
+            for part in parents:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ConfigError(f"{path}: {part}: expected a mapping")
+            node[last] = value
+    return build(TrainConfig, data, str(path))
