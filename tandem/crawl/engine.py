@@ -3,8 +3,8 @@
 `--workers` coroutines share one scheduler. It pulls queued URLs from the frontier into per-host
 buffers and hands a worker a URL only when its host is below its concurrency limit and past its
 delay (the larger of `min_delay_s` and robots' Crawl-delay, or a 429/503 Retry-After). Page
-processing (decode, extract, links, filters, dedup) runs inline on the event loop: it is pure
-Python/C work under the GIL, so a thread pool would only add hand-off cost on these 2 cores.
+analysis (decode, extract, filters) runs inline (see pageproc.py for why); links, dedup and the
+keep decision happen in one place, on the loop, which is what keeps `--target` exact.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tandem.crawl.decode import decode_body
-from tandem.crawl.extract import Extractor
 from tandem.crawl.fetch import Fetcher, FetchResult
 from tandem.crawl.frontier import DONE, FAILED, Frontier, FrontierEntry
 from tandem.crawl.keeper import Keeper
+from tandem.crawl.pageproc import InlineAnalyzer
 from tandem.crawl.robots import RobotsCache
 from tandem.crawl.settings import CrawlConfig
 from tandem.crawl.urls import InvalidURL, Scope, canonicalize, host_of
@@ -43,7 +42,7 @@ class WebCrawl:
         config: CrawlConfig,
         frontier: Frontier,
         keeper: Keeper,
-        extractor: Extractor,
+        analyzer: InlineAnalyzer,
         fetcher: Fetcher,
         robots: RobotsCache,
         scope: Scope,
@@ -53,7 +52,7 @@ class WebCrawl:
         self.frontier = frontier
         self.keeper = keeper
         self.stats = keeper.stats
-        self.extractor = extractor
+        self.analyzer = analyzer
         self.fetcher = fetcher
         self.robots = robots
         self.scope = scope
@@ -187,7 +186,7 @@ class WebCrawl:
         if result.redirects:
             self.frontier.finish(entry.url_id, DONE, "redirected")
             url_id = self.frontier.add_in_flight(result.url, host_of(result.url), entry.depth)
-        self._process(result, entry.depth, url_id)
+        await self._process(result, entry.depth, url_id)
 
     async def _hop_check(self, url: str) -> str | None:
         refusal = self.scope.refusal(url)
@@ -210,14 +209,13 @@ class WebCrawl:
         self.frontier.finish(url_id, state, reason)
         self.stats.drop(reason)
 
-    def _process(self, result: FetchResult, depth: int, url_id: int) -> None:
-        html, _ = decode_body(result.body or b"", result.content_type)
-        page = self.extractor.extract(html, result.url)
+    async def _process(self, result: FetchResult, depth: int, url_id: int) -> None:
+        page = await self.analyzer.analyse(result.body or b"", result.content_type, result.url)
         if depth < self.config.scope.max_depth:
             self._enqueue_links(page.links, depth + 1)
         else:
             self.stats.refused["depth"] += len(page.links)
-        reason = self.keeper.offer(page.text, result.url, page.title, "web", url_id)
+        reason = self.keeper.offer(page, result.url, "web", url_id)
         # A kept page stays in flight until its shard is committed; one refused only because
         # the target was reached is left for a later, larger crawl.
         if reason is not None and reason != "target_reached":

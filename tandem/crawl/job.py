@@ -23,12 +23,11 @@ from tandem.cli import EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from tandem.config import ConfigError, save_resolved
 from tandem.crawl.dedup import Deduplicator
 from tandem.crawl.engine import WebCrawl
-from tandem.crawl.extract import Extractor
 from tandem.crawl.fetch import Fetcher, make_session
 from tandem.crawl.frontier import SQLiteFrontier
 from tandem.crawl.keeper import EXTRACTOR_KEY, STATS_KEY, Keeper
 from tandem.crawl.local_sources import run_local
-from tandem.crawl.quality import QualityFilter
+from tandem.crawl.pageproc import InlineAnalyzer, PageAnalyzer
 from tandem.crawl.robots import RobotsCache
 from tandem.crawl.settings import CrawlConfig
 from tandem.crawl.shards import ShardWriter, clear_complete_marker, remove_partial_shards, write_complete_marker
@@ -82,14 +81,11 @@ def run_crawl(
     frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
     stats = CrawlStats(target=config.target)
     stats.restore(frontier.load_meta(STATS_KEY))
-    extractor = Extractor(config.extract)
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
-    if saved_extractor and hasattr(extractor, "load_state"):
-        extractor.load_state(saved_extractor)
+    analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, base_dir, saved_extractor))
     keeper = Keeper(
-        stats, QualityFilter(config.quality, base_dir=base_dir), Deduplicator(config.dedup),
-        ShardWriter(shards_dir, config.output.shard_size), frontier, config.output.flush_interval_s,
-        extractor_state=extractor.state_dict if hasattr(extractor, "state_dict") else None,
+        stats, Deduplicator(config.dedup), ShardWriter(shards_dir, config.output.shard_size), frontier,
+        config.output.flush_interval_s, extractor_state=analyzer.state_dict,
     )
     recovered = frontier.recover()
     replayed = keeper.replay()
@@ -120,9 +116,9 @@ def run_crawl(
             previous = {sig: signal.signal(sig, stop) for sig in EXIT_BY_SIGNAL}
             try:
                 if web:
-                    finish_reason = asyncio.run(_run_web(config, frontier, keeper, extractor, stop, tick, say))
+                    finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
                 else:
-                    finish_reason = _run_local(config, frontier, keeper, extractor, stop, tick)
+                    finish_reason = _run_local(config, frontier, keeper, analyzer.analyzer, stop, tick)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
@@ -142,7 +138,7 @@ def run_crawl(
 
 
 def _run_local(
-    config: CrawlConfig, frontier: SQLiteFrontier, keeper: Keeper, extractor: Extractor,
+    config: CrawlConfig, frontier: SQLiteFrontier, keeper: Keeper, analyzer: PageAnalyzer,
     stop: StopRequest, tick: Callable[[int, bool], None],
 ) -> str:
     last = [time.monotonic()]
@@ -155,11 +151,11 @@ def _run_local(
             keeper.save_progress()
             tick(0, False)
 
-    return run_local(config.local_sources, keeper, extractor, frontier, lambda: stop.signum is not None, local_tick)
+    return run_local(config.local_sources, keeper, analyzer, frontier, lambda: stop.signum is not None, local_tick)
 
 
 async def _run_web(
-    config: CrawlConfig, frontier: SQLiteFrontier, keeper: Keeper, extractor: Extractor,
+    config: CrawlConfig, frontier: SQLiteFrontier, keeper: Keeper, analyzer: InlineAnalyzer,
     stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
 ) -> str:
     scope = Scope(config.allowed_domains or seed_hosts(config.seeds), config.allow_private_networks)
@@ -169,7 +165,7 @@ async def _run_web(
     ) as session:
         fetcher = Fetcher(session, config.fetch)
         crawl = WebCrawl(
-            config, frontier, keeper, extractor, fetcher, RobotsCache(fetcher.fetch_robots, config.fetch.user_agent),
+            config, frontier, keeper, analyzer, fetcher, RobotsCache(fetcher.fetch_robots, config.fetch.user_agent),
             scope,
         )
         crawl.add_seeds(config.seeds)

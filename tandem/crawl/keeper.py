@@ -18,8 +18,8 @@ from typing import Any
 
 from tandem.crawl.dedup import Deduplicator
 from tandem.crawl.frontier import Frontier
-from tandem.crawl.normalize import japanese_ratio, normalize_text, text_id
-from tandem.crawl.quality import QualityFilter
+from tandem.crawl.normalize import japanese_ratio, text_id
+from tandem.crawl.pageproc import PageAnalysis
 from tandem.crawl.shards import ShardWriter, read_records
 from tandem.crawl.stats import CrawlStats
 
@@ -31,7 +31,6 @@ class Keeper:
     def __init__(
         self,
         stats: CrawlStats,
-        quality: QualityFilter,
         dedup: Deduplicator,
         writer: ShardWriter,
         frontier: Frontier,
@@ -40,7 +39,6 @@ class Keeper:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stats = stats
-        self.quality = quality
         self.dedup = dedup
         self.writer = writer
         self.frontier = frontier
@@ -66,18 +64,15 @@ class Keeper:
         self.stats.kept = count
         return count
 
-    def offer(self, raw_text: str, url: str, title: str, source: str, url_id: int | None) -> str | None:
-        """Keep the text as a record if it passes and the target is not reached yet.
-
-        Returns None when kept, else why not (a filter's reason, a duplicate, `target_reached`).
-        """
+    def offer(self, page: PageAnalysis, url: str, source: str, url_id: int | None) -> str | None:
+        """Keep the page as a record if it passed the filters, is new, and the target is not
+        reached yet. Returns None when kept, else why not (filter, duplicate, `target_reached`)."""
         if self.reached_target:
             return "target_reached"
-        text = normalize_text(raw_text)
-        keep, reason = self.quality.check(text)
-        if not keep:
-            self.stats.drop(reason)
-            return reason
+        if page.drop_reason is not None:
+            self.stats.drop(page.drop_reason)
+            return page.drop_reason
+        text = page.text
         doc_id = text_id(text)
         keep, reason = self.dedup.check_and_add(doc_id, text)
         if not keep:
@@ -86,7 +81,7 @@ class Keeper:
         record = {
             "id": doc_id,
             "url": url,
-            "title": title,
+            "title": page.title,
             "text": text,
             "source": source,
             "fetched_at": datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -16,10 +16,9 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from tandem.crawl.decode import decode_body
-from tandem.crawl.extract import Extractor
 from tandem.crawl.frontier import DONE, Frontier
 from tandem.crawl.keeper import Keeper
+from tandem.crawl.pageproc import PageAnalyzer
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".warc", ".warc.gz")
 LOCAL_HOST = "local"
@@ -97,7 +96,7 @@ def _warc_documents(path: Path, uri: str) -> Iterator[LocalDocument]:
 def run_local(
     sources: list[Path],
     keeper: Keeper,
-    extractor: Extractor,
+    analyzer: PageAnalyzer,
     frontier: Frontier,
     should_stop: Callable[[], bool],
     tick: Callable[[], None],
@@ -119,12 +118,11 @@ def run_local(
                 stats.drop(doc.error)
                 frontier.finish(url_id, DONE, doc.error)
                 continue
-            title, text = doc.title, doc.text or ""
             if doc.html is not None:
-                html, _ = decode_body(doc.html, doc.content_type)
-                page = extractor.extract(html, doc.url)
-                title, text = page.title or title, page.text
-            reason = keeper.offer(text, doc.url, title, "local", url_id)
+                page = analyzer.analyse_html(doc.html, doc.content_type, doc.url, doc.title)
+            else:
+                page = analyzer.analyse_text(doc.text or "", doc.title)
+            reason = keeper.offer(page, doc.url, "local", url_id)
             if reason is not None and reason != "target_reached":
                 frontier.finish(url_id, DONE, reason)
     return "target_reached" if keeper.reached_target else "exhausted"
