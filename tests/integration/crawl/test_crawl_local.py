@@ -80,3 +80,11 @@ def test_bad_config_is_one_line_and_exit_2(write_config, run_crawl, tmp_path) ->
         assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     flag = run_crawl(write_config(), "--target", "many")
     assert flag.returncode == 2 and flag.stderr.count("\n") == 1
+
+
+def test_help_documents_every_flag(run_crawl, write_config) -> None:
+    shown = run_crawl(write_config(), "--help")
+    assert shown.returncode == 0
+    for flag in ("--config", "--target", "--workers", "--seeds", "--no-web-crawl", "--no-auto-resume",
+                 "--output-dir", "--status-file"):
+        assert flag in shown.stdout
