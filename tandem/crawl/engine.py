@@ -10,6 +10,7 @@ keep decision happen in one place, on the loop, which is what keeps `--target` e
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -210,7 +211,12 @@ class WebCrawl:
         self.stats.drop(reason)
 
     async def _process(self, result: FetchResult, depth: int, url_id: int) -> None:
-        page = await self.analyzer.analyse(result.body or b"", result.content_type, result.url)
+        try:
+            page = await self.analyzer.analyse(result.body or b"", result.content_type, result.url)
+        except Exception as exc:  # one odd page must not end a crawl of thousands
+            print(f"[crawl] analysis failed for {result.url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            self._finish(url_id, FAILED, "analysis_error")
+            return
         if depth < self.config.scope.max_depth:
             self._enqueue_links(page.links, depth + 1)
         else:

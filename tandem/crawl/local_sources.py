@@ -10,6 +10,7 @@ URI, plus line number or record offset) kept in the frontier, so a resume skips 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,10 +119,16 @@ def run_local(
                 stats.drop(doc.error)
                 frontier.finish(url_id, DONE, doc.error)
                 continue
-            if doc.html is not None:
-                page = analyzer.analyse_html(doc.html, doc.content_type, doc.url, doc.title)
-            else:
-                page = analyzer.analyse_text(doc.text or "", doc.title)
+            try:
+                if doc.html is not None:
+                    page = analyzer.analyse_html(doc.html, doc.content_type, doc.url, doc.title)
+                else:
+                    page = analyzer.analyse_text(doc.text or "", doc.title)
+            except Exception as exc:  # one odd document must not end the run
+                print(f"[crawl] analysis failed for {doc.url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                stats.drop("analysis_error")
+                frontier.finish(url_id, DONE, "analysis_error")
+                continue
             reason = keeper.offer(page, doc.url, "local", url_id)
             if reason is not None and reason != "target_reached":
                 frontier.finish(url_id, DONE, reason)

@@ -98,3 +98,26 @@ def test_no_auto_resume_moves_old_output_aside(site, write_config, run_crawl, sh
     env_fresh = run_crawl(config, "--seeds", site.url, TANDEM_AUTO_RESUME="0")
     assert env_fresh.returncode == 0
     assert len(list(tmp_path.glob("out.prev-*"))) == 2
+
+
+@pytest.mark.slow
+def test_repeated_kill_9_at_arbitrary_moments(site, write_config, run_crawl, start_crawl, shards, tmp_path) -> None:
+    """Kills at fixed delays land anywhere: start-up, mid-fetch, mid-shard-write, mid-commit."""
+    target = 60
+    config = write_config(target=target, politeness={"min_delay_s": 0.02},
+                          output={"shard_size": 3, "flush_interval_s": 0.2})
+    out = tmp_path / "out"
+    committed: set[str] = set()
+    for delay in (0.3, 0.9, 1.4, 1.9, 2.6):
+        process = start_crawl(config, "--seeds", site.url)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        now = {r["id"] for r in shards(out)}
+        assert committed <= now, "a committed record was lost"
+        committed = now
+    finished = run_crawl(config, "--seeds", site.url)
+    assert finished.returncode == 0, finished.stderr
+    records = shards(out)
+    assert committed <= {r["id"] for r in records}
+    assert len(records) == len({r["id"] for r in records}) == len({r["url"] for r in records}) == target

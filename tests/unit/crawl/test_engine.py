@@ -125,3 +125,29 @@ def test_429_backs_off_the_host_and_retries(tmp_path: Path) -> None:
     attempts = [t for url, t in fetcher.starts if url == "http://a.jp/p0"]
     assert len(attempts) == 2 and attempts[1] - attempts[0] >= 0.29
     assert crawl.stats.kept == 8 and reason == "exhausted"
+
+
+class BrokenAnalyzer(FakeAnalyzer):
+    async def analyse(self, body: bytes, content_type: str | None, url: str) -> PageAnalysis:
+        if url.endswith("/p1"):
+            raise ValueError("unparsable")
+        return await super().analyse(body, content_type, url)
+
+
+def test_a_page_that_breaks_analysis_is_counted_not_fatal(tmp_path: Path, capsys) -> None:
+    graph = _site(3)
+    config = CrawlConfig(target=100, workers=4, politeness=PolitenessSettings(4, 0.0))
+    fetcher = FakeFetcher(graph)
+    frontier = SQLiteFrontier(tmp_path / "frontier.sqlite")
+    keeper = Keeper(CrawlStats(target=100), Deduplicator(DedupSettings()), ShardWriter(tmp_path / "shards", 3),
+                    frontier, 60.0)
+
+    async def main() -> str:
+        crawl = WebCrawl(config, frontier, keeper, BrokenAnalyzer(graph), fetcher,  # type: ignore[arg-type]
+                         RobotsCache(fetcher.fetch_robots, "test"), Scope([], False))
+        crawl.add_seeds(["http://a.jp/", "http://b.jp/"])
+        return await crawl.run()
+
+    assert asyncio.run(main()) == "exhausted"
+    assert keeper.stats.dropped["analysis_error"] == 2 and keeper.stats.kept == 6
+    assert "analysis failed for http://a.jp/p1: ValueError" in capsys.readouterr().err
