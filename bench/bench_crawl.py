@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -159,7 +160,7 @@ def scrapy_worker(url: str, out: Path, mode: str, concurrency: int) -> None:
     class BenchSpider(scrapy.Spider):
         name = "bench"
 
-        def __init__(self, **kwargs: object) -> None:
+        def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.start_urls = [url]
             self.host = urlsplit(url).netloc
@@ -169,7 +170,7 @@ def scrapy_worker(url: str, out: Path, mode: str, concurrency: int) -> None:
             self.dedup = Deduplicator(DedupSettings())
 
         def parse(self, response: scrapy.http.Response):  # type: ignore[no-untyped-def]
-            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
             if mode == "extract":
                 html, _ = decode_body(response.body, content_type)
                 page = self.extractor.extract(html, response.url)
