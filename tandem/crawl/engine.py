@@ -173,7 +173,7 @@ class WebCrawl:
             if crawl_delay is not None:
                 state.delay_s = max(politeness.min_delay_s, min(crawl_delay, politeness.max_crawl_delay_s))
             if not rules.allows(entry.url, self.robots.user_agent):
-                self._finish(entry.url_id, FAILED, "robots")
+                self._finish(entry.url_id, FAILED, rules.refusal)
                 return
         result = await self.fetcher.fetch(entry.url, self._hop_check)
         if self.keeper.reached_target:
@@ -191,8 +191,10 @@ class WebCrawl:
 
     async def _hop_check(self, url: str) -> str | None:
         refusal = self.scope.refusal(url)
-        if refusal is None and self.config.politeness.obey_robots and not await self.robots.allowed(url):
-            refusal = "robots"
+        if refusal is None and self.config.politeness.obey_robots:
+            rules = await self.robots.rules_for(url)
+            if not rules.allows(url, self.robots.user_agent):
+                refusal = rules.refusal
         return refusal
 
     def _handle_failure(self, entry: FrontierEntry, state: HostState, result: FetchResult) -> None:

@@ -51,6 +51,8 @@ class Frontier(Protocol):
     def mark_done_urls(self, urls: Iterable[str]) -> int: ...
     def recover(self) -> int:
         """In-flight URLs back to the queue (after a crash or a stop); returns how many."""
+    def retry_failed(self, reasons: Sequence[str]) -> int:
+        """Failed URLs with one of `reasons` back to the queue, attempts reset; returns how many."""
     def queued_count(self) -> int: ...
     def state_counts(self) -> dict[str, int]: ...
     def load_meta(self, key: str) -> Any: ...
@@ -180,6 +182,13 @@ class SQLiteFrontier:
 
     def recover(self) -> int:
         cursor = self._write("UPDATE urls SET state = 0 WHERE state = 1")
+        return cursor.rowcount
+
+    def retry_failed(self, reasons: Sequence[str]) -> int:
+        marks = ",".join("?" * len(reasons))
+        cursor = self._write(
+            f"UPDATE urls SET state = 0, attempts = 0 WHERE state = 3 AND reason IN ({marks})", list(reasons)
+        )
         return cursor.rowcount
 
     def queued_count(self) -> int:

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from tandem.atomicio import atomic_write_json
 from tandem.child import StatusReporter
-from tandem.cli import EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.cli import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from tandem.config import ConfigError, save_resolved
 from tandem.crawl.dedup import Deduplicator
 from tandem.crawl.engine import WebCrawl
@@ -36,6 +36,8 @@ from tandem.crawl.urls import Scope, seed_hosts
 from tandem.fsutil import move_contents_aside
 
 FRONTIER_FILE = "frontier.sqlite"
+# Failures that say more about the moment than the URL: a resumed web crawl tries them again.
+TRANSIENT_FAILURES = ("timeout", "network", "robots_unreachable", "http_429", "http_503")
 EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
 
 
@@ -87,7 +89,7 @@ def run_crawl(
         stats, Deduplicator(config.dedup), ShardWriter(shards_dir, config.output.shard_size), frontier,
         config.output.flush_interval_s, extractor_state=analyzer.state_dict,
     )
-    recovered = frontier.recover()
+    recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
     replayed = keeper.replay()
     frontier.commit()
     if replayed or recovered:
@@ -122,6 +124,8 @@ def run_crawl(
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
+            if finish_reason == "exhausted" and stats.pages_fetched == 0:
+                finish_reason = "nothing_fetched"  # not a finished crawl: a failed one (exit 1)
     finally:
         keeper.flush()
         frontier.recover()  # buffered and abandoned URLs: queued again for a later run
@@ -129,6 +133,9 @@ def run_crawl(
         summary = {"finish_reason": finish_reason, **stats.metrics(), "frontier": frontier.state_counts()}
         atomic_write_json(output_dir / "stats.json", summary)
         frontier.close()
+    if finish_reason == "nothing_fetched":
+        say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?")
+        return EXIT_FAILED
     if finish_reason in ("target_reached", "exhausted"):
         write_complete_marker(shards_dir, finish_reason, stats.kept, config.target)
         say(f"finished ({finish_reason}): {stats.kept} samples in {shards_dir}")

@@ -22,6 +22,9 @@ RobotsFetcher = Callable[[str], Awaitable[tuple[int, str]]]
 class HostRules:
     parser: Protego | None  # None: no rules (4xx)
     disallow_all: bool = False
+    # Why a URL is refused: "robots", or "robots_unreachable" when robots.txt could not be read
+    # (5xx, network), so a crawl without network access says so instead of blaming the rules.
+    refusal: str = "robots"
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.disallow_all:
@@ -59,9 +62,9 @@ class RobotsCache:
         try:
             status, text = await self._fetch(robots_url)
         except (OSError, asyncio.TimeoutError):
-            return HostRules(None, disallow_all=True)
+            return HostRules(None, disallow_all=True, refusal="robots_unreachable")
         if status >= 500:
-            return HostRules(None, disallow_all=True)
+            return HostRules(None, disallow_all=True, refusal="robots_unreachable")
         if status >= 400:
             return HostRules(None)
         return HostRules(Protego.parse(text))

@@ -71,3 +71,15 @@ def test_private_addresses_refused_unless_allowed(site, write_config, run_crawl,
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "private_address" in done.stderr
     assert site.requested == []
+
+
+def test_unreachable_site_is_a_failure_not_a_finish(write_config, run_crawl, tmp_path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    done = run_crawl(write_config(), "--seeds", dead)
+    assert done.returncode == 1
+    assert _stats(tmp_path / "out")["finish_reason"] == "nothing_fetched"
+    assert not (tmp_path / "out" / "shards" / "_COMPLETE").exists()

@@ -56,3 +56,14 @@ def test_requeue_counts_attempts(tmp_path: Path) -> None:
     frontier.requeue(entry.url_id, entry.attempts + 1)
     (again,) = frontier.pop(1)
     assert again.attempts == 1
+
+
+def test_retry_failed_requeues_only_transient_failures(tmp_path: Path) -> None:
+    frontier = SQLiteFrontier(tmp_path / "f.sqlite")
+    frontier.add([("http://a/1", "a", 0), ("http://a/2", "a", 0)])
+    first, second = frontier.pop(2)
+    frontier.finish(first.url_id, FAILED, "timeout")
+    frontier.finish(second.url_id, FAILED, "http_404")
+    assert frontier.retry_failed(["timeout", "network"]) == 1
+    (again,) = frontier.pop(5)
+    assert again.url == first.url and again.attempts == 0

@@ -47,3 +47,8 @@ def test_missing_robots_allows_and_broken_robots_disallows() -> None:
         return [await cache.allowed(u) for u in ("http://gone.jp/a", "http://broken.jp/a", "http://down.jp/a")]
 
     assert asyncio.run(main()) == [True, False, False]
+
+    async def refusals() -> list[str]:
+        return [(await cache.rules_for(u)).refusal for u in ("http://broken.jp/a", "http://down.jp/a")]
+
+    assert asyncio.run(refusals()) == ["robots_unreachable", "robots_unreachable"]
