@@ -33,9 +33,9 @@ sys.path.insert(0, str(REPO))
 
 from tandem.child import StatusReporter  # noqa: E402
 from tandem.train import runner  # noqa: E402
-from tandem.train.callbacks import StopFlag  # noqa: E402
 from tandem.train.model import init_config, load_tokenizer  # noqa: E402
 from tandem.train.settings import load_train_config  # noqa: E402
+from tandem.train.signals import StopFlag  # noqa: E402
 from tandem.train.trainer import CheckpointingTrainer  # noqa: E402
 
 # The size measured in the field notes: hidden 256, 4 layers, vocab 8k, seq 256, batch 8.

@@ -1,52 +1,24 @@
 """What the training loop tells the outside: the status file (CONTRACT §4), `metrics.jsonl`,
-one log line per logging step for humans, and the stop request from a signal.
+one log line per logging step for humans; and it stops the loop when a signal asked to.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from tandem.atomicio import atomic_write_text
 from tandem.child import StatusReporter
-from tandem.cli import EXIT_SIGINT, EXIT_SIGTERM
 from tandem.train.packing import DataPosition, PackedBlocks
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class StopFlag:
-    """Set by SIGTERM/SIGINT; the loop saves a checkpoint at the end of the current step and stops.
-    A second signal stops at once."""
-
-    signum: int | None = None
-
-    def install(self) -> None:
-        signal.signal(signal.SIGTERM, self._handle)
-        signal.signal(signal.SIGINT, self._handle)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.signum is not None:
-            raise KeyboardInterrupt
-        log.warning("received %s: saving a checkpoint after this step, then stopping",
-                    signal.Signals(signum).name)
-        self.signum = signum
-
-    def __call__(self) -> bool:
-        return self.signum is not None
-
-    def exit_code(self) -> int:
-        return EXIT_SIGINT if self.signum == signal.SIGINT else EXIT_SIGTERM
 
 
 @dataclass

@@ -14,8 +14,8 @@ from typing import NoReturn
 from tandem.child import ChildEnvironment, StatusReporter
 from tandem.cli import EXIT_FAILED
 from tandem.config import ConfigError
-from tandem.train.callbacks import StopFlag
 from tandem.train.settings import load_train_config
+from tandem.train.signals import StopFlag
 
 log = logging.getLogger("tandem.train")
 

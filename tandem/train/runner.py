@@ -15,13 +15,14 @@ from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, de
 from tandem.child import StatusReporter
 from tandem.cli import EXIT_OK
 from tandem.config import ConfigError, save_resolved
-from tandem.train.callbacks import DataTracker, ProgressCallback, StopFlag, trim_metrics
+from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
 from tandem.train.checkpoints import STAGING, checkpoint_step, newest_complete, publish_folder, read_data_state
 from tandem.train.model import apply_adapter, build_model, load_dtype, load_tokenizer, resolve_precision
 from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
 from tandem.train.prepare import TOKENIZER_DIR
 from tandem.train.settings import TrainConfig
 from tandem.train.shards import ShardSource, TrainingStopped
+from tandem.train.signals import StopFlag
 from tandem.train.trainer import CheckpointingTrainer
 
 log = logging.getLogger(__name__)

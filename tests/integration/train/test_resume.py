@@ -80,6 +80,7 @@ def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_co
     assert not (out / "final").exists()
 
 
+@pytest.mark.slow
 def test_no_auto_resume_moves_the_earlier_run_aside(tmp_path, write_shard, make_config, run_train):
     write_shard(tmp_path / "shards", 0)
     config = make_config(training={"max_steps": 5, "save_steps": 5})

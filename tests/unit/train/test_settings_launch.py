@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from tandem.config import ConfigError
-from tandem.train.callbacks import StopFlag, trim_metrics
+from tandem.train.callbacks import trim_metrics
 from tandem.train.launch import is_worker, launcher_command
 from tandem.train.settings import DistributedSettings, load_train_config
+from tandem.train.signals import StopFlag
 
 REPO = Path(__file__).resolve().parents[3]
 
