@@ -131,10 +131,11 @@ class PackedBlocks(IterableDataset):
                     pos = replace(pos, epoch=pos.epoch + 1, done_shards=())
                     idle_since = None
                 continue
-            if not Path(pos.shard).is_file():
-                log.warning("data: shard %s has gone; treating it as read", pos.shard)
+            shard = pos.shard
+            if not Path(shard).is_file():
+                log.warning("data: shard %s has gone; treating it as read", shard)
             else:
-                for line, text in self.source.read(pos.shard, pos.line):
+                for line, text in self.source.read(shard, pos.line):
                     if text is None:
                         pos = replace(pos, line=line + 1, offset=0, skipped=pos.skipped + 1)
                         continue
@@ -142,7 +143,7 @@ class PackedBlocks(IterableDataset):
                     pos = replace(pos, line=line, samples=pos.samples + (1 if fresh else 0))
                     yield pos, self.encode(text)
                     pos = replace(pos, line=line + 1, offset=0)
-            pos = replace(pos, done_shards=(*pos.done_shards, pos.shard), shard=None, line=0, offset=0)
+            pos = replace(pos, done_shards=(*pos.done_shards, shard), shard=None, line=0, offset=0)
 
     def _pass_over(self, have_shards: bool, idle_s: float, pos: DataPosition) -> bool:
         """All listed shards are read: start the next pass now (True), or wait for more (False)."""
