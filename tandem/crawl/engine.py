@@ -14,7 +14,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tandem.crawl.fetch import Fetcher, FetchResult
 from tandem.crawl.frontier import DONE, FAILED, Frontier, FrontierEntry
@@ -34,7 +34,7 @@ class HostState:
     active: int = 0
     next_at: float = 0.0
     delay_s: float = 0.0
-    buffered: deque[FrontierEntry] | None = None
+    buffered: deque[FrontierEntry] = field(default_factory=deque)
 
 
 class WebCrawl:
@@ -58,7 +58,10 @@ class WebCrawl:
         self.robots = robots
         self.scope = scope
         self._clock = clock
-        self._hosts: dict[str, HostState] = {}
+        self._hosts: dict[str, HostState] = {}  # every host seen: its delay outlives its buffer
+        self._waiting: dict[str, HostState] = {}  # hosts with buffered URLs, the only ones scanned
+        self._host_cap = max(16, config.politeness.per_host_concurrency * 8)
+        self._max_buffer = max(256, config.workers * 32)
         self._buffered = 0
         self._active = 0
         self._frontier_empty = False
@@ -113,12 +116,10 @@ class WebCrawl:
     async def _next_entry(self) -> FrontierEntry | None:
         """The next URL some host may be asked for now; None when the crawl is over."""
         while not self.keeper.reached_target:
-            now = self._clock()
-            entry, wait_s = self._take_ready(now)
+            entry, wait_s = self._take_ready(self._clock())
             if entry is not None:
                 return entry
-            low = self._buffered < self.config.workers * 4
-            if low and not self._frontier_empty and self._refill():
+            if not self._frontier_empty and self._buffered < self._max_buffer and self._refill():
                 continue
             if self._buffered == 0 and self._active == 0 and self._frontier_empty:
                 return None
@@ -127,20 +128,24 @@ class WebCrawl:
                     await asyncio.wait_for(self._changed.wait(), timeout=wait_s if wait_s is not None else 1.0)
                 except asyncio.TimeoutError:
                     pass
-            self._frontier_empty = False
         return None
 
     def _take_ready(self, now: float) -> tuple[FrontierEntry | None, float | None]:
+        """A buffered URL whose host is free now, else how long until one may be."""
         soonest: float | None = None
         limit = self.config.politeness.per_host_concurrency
-        for state in self._hosts.values():
-            if not state.buffered or state.active >= limit:
+        for host, state in self._waiting.items():
+            if state.active >= limit:
                 continue
             if state.next_at > now:
                 wait = state.next_at - now
                 soonest = wait if soonest is None else min(soonest, wait)
                 continue
             entry = state.buffered.popleft()
+            if not state.buffered:
+                del self._waiting[host]
+            elif len(state.buffered) == self._host_cap - 1:
+                self._frontier_empty = False  # the host is no longer excluded from refills
             self._buffered -= 1
             state.active += 1
             self._active += 1
@@ -149,8 +154,10 @@ class WebCrawl:
         return None, soonest
 
     def _refill(self) -> bool:
-        cap = max(16, self.config.politeness.per_host_concurrency * 8)
-        full_hosts = [host for host, s in self._hosts.items() if s.buffered and len(s.buffered) >= cap]
+        """Move queued URLs into the host buffers. Hosts already holding `_host_cap` are left out,
+        so one slow host cannot fill the buffer while others wait. False when nothing came:
+        then no refill is tried until links are added, a URL is requeued or a host frees up."""
+        full_hosts = [host for host, s in self._waiting.items() if len(s.buffered) >= self._host_cap]
         entries = self.frontier.pop(max(64, self.config.workers * 8), exclude_hosts=full_hosts)
         if not entries:
             self._frontier_empty = True
@@ -159,9 +166,8 @@ class WebCrawl:
             state = self._hosts.get(entry.host)
             if state is None:
                 state = self._hosts[entry.host] = HostState(delay_s=self.config.politeness.min_delay_s)
-            if state.buffered is None:
-                state.buffered = deque()
             state.buffered.append(entry)
+            self._waiting[entry.host] = state
         self._buffered += len(entries)
         return True
 
