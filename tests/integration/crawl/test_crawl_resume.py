@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -44,10 +45,16 @@ def test_kill_9_then_resume_is_exact(site, write_config, run_crawl, start_crawl,
     process.wait(timeout=10)
     before = shards(out)
     assert before and len(before) < target
+    requests_before = len(site.requested)
     resumed = run_crawl(config, "--seeds", site.url)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stdout
     _check_exact(shards(out), target, before)
+    # the resumed run continued the same frontier: the seed and the pages already committed
+    # are not fetched again (at most one shard's pages, committed in the instant of the kill)
+    again = set(site.requested[requests_before:])
+    assert "/index.html" not in again
+    assert len(again & {urlsplit(r["url"]).path for r in before}) <= 4
     assert json.loads((out / "shards" / "_COMPLETE").read_text(encoding="utf-8"))["kept"] == target
 
 
