@@ -11,15 +11,15 @@ import json
 import signal
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tandem.settings import RestartPolicy
 from tandem.supervisor.eventlog import EventLog
 from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
-from tandem.supervisor.progress import ProgressReader, tail_lines
+from tandem.supervisor.progress import ProgressHistory, ProgressReader, tail_lines
 from tandem.supervisor.record import RunRecord, now_iso
 from tandem.supervisor.runner import LaunchSpec
 from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
@@ -63,8 +63,6 @@ class ManagedChild:
     handle: ChildHandle | None = None
     started_at: float = 0.0
     restart_at: float | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
-    last_progress_key: str | None = None
 
 
 class Supervisor:
@@ -86,7 +84,7 @@ class Supervisor:
         self.events = events
         self.display = display
         self.factory = factory
-        self.progress_log = progress_log
+        self.history = ProgressHistory(progress_log)
         self.monitor = monitor
         self.clock = clock
         self.sleep = sleep
@@ -195,7 +193,7 @@ class Supervisor:
             child.restart_at = now + decision.restart_in_s
         else:
             entry["ended_at"] = now_iso()
-        self._refresh_child_progress(child, now, force=True)
+        self._refresh_child_progress(child, now)
         self.record.save()
         self.events(f"{child.plan.name}: {self._exit_words(decision)} (pid {entry['pid']}, "
                     f"uptime {uptime:.1f}s)")
@@ -245,28 +243,17 @@ class Supervisor:
             return
         self._last_progress = now
         for child in self.children:
-            self._refresh_child_progress(child, now, force)
+            self._refresh_child_progress(child, now)
         self.display.update(self._views())
         if force or now - self._last_record_progress >= RECORD_PROGRESS_EVERY_S:
             self._last_record_progress = now
             self.record.save()
 
-    def _refresh_child_progress(self, child: ManagedChild, now: float, force: bool) -> None:
+    def _refresh_child_progress(self, child: ManagedChild, now: float) -> None:
         progress = child.reader.read()
-        if progress is None:
-            return
-        self.record.process(child.plan.name)["progress"] = progress
-        key = json.dumps([progress.get("done"), progress.get("total"), progress.get("metrics")],
-                         sort_keys=True, default=str)
-        if key == child.last_progress_key:
-            return
-        child.last_progress_key = key
-        line = {"t": now_iso(), "elapsed_s": round(now - self._loop_started, 3),
-                "process": child.plan.name, "done": progress.get("done"),
-                "total": progress.get("total"), "unit": progress.get("unit"),
-                "metrics": progress.get("metrics")}
-        with open(self.progress_log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        if progress is not None:
+            self.record.process(child.plan.name)["progress"] = progress
+            self.history.append(child.plan.name, progress, now - self._loop_started)
 
     def _views(self) -> list[ProcessView]:
         return [ProcessView(c.plan.name, c.state.value, c.tracker.restarts, c.reader.latest)

@@ -6,8 +6,10 @@ read stopped, and at most the last `TAIL_BYTES` of that, so a 200 MB flood costs
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,28 @@ class ProgressReader:
             "metrics": {},
             "message": "",
         }
+
+
+class ProgressHistory:
+    """`progress.jsonl`: one line each time a process's progress changes, for the report's plots
+    (foreign scripts included, whose progress only the supervisor sees)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._last: dict[str, str] = {}
+
+    def append(self, name: str, progress: dict[str, Any], elapsed_s: float) -> None:
+        key = json.dumps([progress.get("done"), progress.get("total"), progress.get("metrics")],
+                         sort_keys=True, default=str)
+        if self._last.get(name) == key:
+            return
+        self._last[name] = key
+        line = {"t": datetime.now().astimezone().isoformat(timespec="milliseconds"),
+                "elapsed_s": round(elapsed_s, 3), "process": name, "done": progress.get("done"),
+                "total": progress.get("total"), "unit": progress.get("unit"),
+                "metrics": progress.get("metrics")}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
 
 
 def _number(value: Any) -> float | int | None:
