@@ -3,10 +3,11 @@
 Web pages and local sources both end here, so both get the same filters, the same dedup and the
 same exactness. Only this class decides "kept", and it never keeps more than the target.
 
-Commit order (what makes kill -9 safe): the shard is written and renamed first, then the
-frontier marks its URLs done and commits. A crash in between leaves a shard whose URLs are
-still "in flight"; `replay()` on resume reads every committed shard, so the dedup index and the
-kept count include it and those URLs are marked done: nothing lost, nothing repeated.
+Commit order (what makes kill -9 safe): the frontier's progress is committed, the shard is
+written, fsynced and renamed, then the frontier marks the shard's URLs done and commits again.
+A crash between the rename and that last commit leaves a shard whose URLs are still "in
+flight"; `replay()` on resume reads every committed shard, so the dedup index and the kept count
+include it and those URLs are marked done: nothing lost, nothing repeated.
 """
 
 from __future__ import annotations
@@ -100,6 +101,11 @@ class Keeper:
             self.flush()
 
     def flush(self) -> None:
+        # Commit the frontier's progress (links found, pages dropped) first, so that a kill in
+        # the instant between the shard's rename and its URLs' "done" loses only those URLs'
+        # state: they are fetched again and dropped as duplicates of the shard's records.
+        if self.writer.pending:
+            self.save_progress()
         committed = self.writer.commit()
         if committed is not None:
             number, records = committed
