@@ -42,7 +42,7 @@ class ProgressCallback(TrainerCallback):
     output_dir: Path
     tokens_per_step: int
     should_stop: Callable[[], bool]
-    newest_checkpoint: Callable[[], Path | None]
+    checkpoint: Path | None  # the newest complete one; updated as saves publish new ones
     clock: Callable[[], float] = time.monotonic
     _last: tuple[int, float] | None = None
     _tokens_per_s: float = 0.0
@@ -94,24 +94,24 @@ class ProgressCallback(TrainerCallback):
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                 **kwargs: Any) -> None:
+        self.checkpoint = self.output_dir / f"checkpoint-{state.global_step}"  # published by now
         self._report(state, f"saved checkpoint-{state.global_step}", force=True)
 
     def _report(self, state: TrainerState, message: str, force: bool = False) -> None:
         self._state = state
         if not state.is_world_process_zero:
             return
-        checkpoint = self.newest_checkpoint()
         self.reporter.update(state.global_step, total=state.max_steps or None, force=force, message=message,
-                             metrics=self.metrics(state, checkpoint))
+                             metrics=self.metrics(state))
 
-    def metrics(self, state: TrainerState, checkpoint: Path | None) -> dict[str, Any]:
+    def metrics(self, state: TrainerState) -> dict[str, Any]:
         position = self.tracker.dataset.newest
         return {"step": state.global_step, "max_steps": state.max_steps, "loss": self._latest.get("loss"),
                 "learning_rate": self._latest.get("learning_rate"),
                 "tokens_per_s": round(self._tokens_per_s, 1),
                 "samples_seen": self._latest.get("samples_seen", position.samples),
                 "data_pass": position.epoch, "skipped_lines": position.skipped,
-                "checkpoint": str(checkpoint) if checkpoint else None,
+                "checkpoint": str(self.checkpoint) if self.checkpoint else None,
                 "metrics_file": str(self.metrics_file), "output_dir": str(self.output_dir)}
 
 

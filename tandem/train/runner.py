@@ -9,6 +9,7 @@ import shutil
 import sys
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
 
@@ -72,7 +73,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     metrics_file = output_dir / METRICS_FILE
     progress = ProgressCallback(reporter, tracker, metrics_file, output_dir,
                                 tokens_per_step=blocks_per_step * training.seq_len, should_stop=stop,
-                                newest_checkpoint=lambda: newest_complete(output_dir))
+                                checkpoint=checkpoint)
     progress_holder.append(progress)
     if rank == 0:
         trim_metrics(metrics_file, base_step)
@@ -81,6 +82,10 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     for integration in training.report_to:
         if integration == "tensorboard" and not any(find_spec(m) for m in ("tensorboard", "tensorboardX")):
             raise ConfigError("training.report_to: tensorboard is not installed (pip install tensorboard)")
+    # Non-reentrant checkpointing also works under a frozen base (adapters) without extra hooks.
+    checkpointing: dict[str, Any] = ({"gradient_checkpointing": True,
+                                      "gradient_checkpointing_kwargs": {"use_reentrant": False}}
+                                     if training.gradient_checkpointing else {})
     args = TrainingArguments(
         output_dir=str(output_dir), max_steps=training.max_steps,
         per_device_train_batch_size=training.batch_size,
@@ -90,8 +95,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         lr_scheduler_type=training.lr_scheduler_type, logging_steps=training.logging_steps,
         save_strategy="steps", save_steps=training.save_steps, save_total_limit=None,
         seed=training.seed, bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=use_cpu,
-        gradient_checkpointing=training.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if training.gradient_checkpointing else None,
+        **checkpointing,
         report_to=training.report_to or "none", disable_tqdm=not sys.stdout.isatty(),
         # The stream resumes itself from the checkpoint's data position; skipping batches again
         # would lose data. Packed blocks have no columns to drop.
@@ -121,7 +125,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         return stop.exit_code()
     save_final(trainer, output_dir, rank)
     reporter.update(trainer.state.global_step, total=training.max_steps, force=True, message="finished",
-                    metrics=progress.metrics(trainer.state, newest_complete(output_dir)))
+                    metrics=progress.metrics(trainer.state))
     return EXIT_OK
 
 
