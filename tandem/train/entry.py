@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     from tandem.train.shards import TrainingStopped
     try:
         if not is_worker():
-            prepare(config, env.auto_resume and not args.no_auto_resume, reporter, stop)
+            prepare(config, env.auto_resume and not args.no_auto_resume, reporter, stop, env.run_id)
             command = launcher_command(config.launcher, config.distributed,
                                        worker_argv(sys.argv[1:] if argv is None else argv))
             if command is not None:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from tandem.atomicio import atomic_write_json, read_json
 from tandem.child import StatusReporter
 from tandem.fsutil import move_contents_aside
 from tandem.train.checkpoints import newest_complete, remove_incomplete
@@ -19,18 +20,27 @@ from tandem.train.shards import ShardSource, wait_for_samples
 log = logging.getLogger(__name__)
 
 TOKENIZER_DIR = "tokenizer"
+FRESH_START_MARKER = "fresh_start.json"
 
 
 def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
-            should_stop: Callable[[], bool]) -> Path | None:
-    """Get `output_dir` ready; returns the checkpoint the run will resume from (or None)."""
+            should_stop: Callable[[], bool], run_id: str | None = None) -> Path | None:
+    """Get `output_dir` ready; returns the checkpoint the run will resume from (or None).
+
+    Without auto-resume the earlier run's files are moved aside once per supervised run
+    (`run_id`): a restart of the same run, started with the same flags, resumes."""
     output_dir = config.output_dir
     if config.model.name_or_path is not None:
         locate_model(config.model.name_or_path)  # a missing folder is exit 2 now, not after the wait
-    if not auto_resume:
+    fresh_for = read_json(output_dir / FRESH_START_MARKER)
+    if not auto_resume and run_id is not None and isinstance(fresh_for, dict) and fresh_for.get("run_id") == run_id:
+        # The supervisor restarting this run's crashed trainer: its own progress is not "earlier".
+        log.info("--no-auto-resume already applied for run %s: resuming this run's progress", run_id)
+    elif not auto_resume:
         moved = move_contents_aside(output_dir)
         if moved:
             log.info("--no-auto-resume: moved the earlier run's files to %s", moved)
+        atomic_write_json(output_dir / FRESH_START_MARKER, {"run_id": run_id})
     output_dir.mkdir(parents=True, exist_ok=True)
     remove_incomplete(output_dir)
     checkpoint = newest_complete(output_dir)

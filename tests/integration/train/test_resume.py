@@ -90,5 +90,12 @@ def test_no_auto_resume_moves_the_earlier_run_aside(tmp_path, write_shard, make_
     [aside] = list(tmp_path.glob("out.prev-*"))
     assert (aside / "checkpoint-5").is_dir() and (aside / "metrics.jsonl").is_file()
     assert (tmp_path / "out" / "checkpoint-5").is_dir()
-    again = run_train("--config", str(config), "--no-auto-resume")
+    again = run_train("--config", str(config), "--no-auto-resume", TANDEM_RUN_ID="20260101_000000")
     assert again.returncode == 0 and len(list(tmp_path.glob("out.prev-*"))) == 2
+    # The supervisor restarting that run's trainer with the same flags: it resumes, moves nothing.
+    restarted = run_train("--config", str(config), "--no-auto-resume", "--max-steps", "8",
+                          TANDEM_RUN_ID="20260101_000000", TANDEM_AUTO_RESUME="1")
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    assert "already applied for run 20260101_000000" in restarted.stdout
+    assert f"resuming from {tmp_path / 'out' / 'checkpoint-5'}" in restarted.stdout
+    assert len(list(tmp_path.glob("out.prev-*"))) == 2
