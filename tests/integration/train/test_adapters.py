@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from peft import PeftModel
@@ -57,3 +59,25 @@ def test_so8_blocks_are_rotations_after_training_and_merging_changes_nothing(tmp
         adapted = model(tokens).logits
         merged = model.merge_and_unload()(tokens).logits
     assert torch.allclose(adapted, merged, atol=1e-4, rtol=1e-4)
+
+
+def test_a_local_model_folder_is_fine_tuned_with_its_own_tokenizer(tmp_path, write_shard, make_config, run_train,
+                                                                  metrics):
+    """A user's model folder (here: one this kit trained and saved in final/) as model.name_or_path."""
+    for index in range(2):
+        write_shard(tmp_path / "shards", index)
+    scratch = make_config("scratch.yaml", output_dir=str(tmp_path / "scratch"), training={"max_steps": 10})
+    assert run_train("--config", str(scratch)).returncode == 0
+    user_model = tmp_path / "scratch" / "final"
+    config = make_config("finetune.yaml", model={"init": None, "name_or_path": str(user_model)}, adapter="lora",
+                         lora={"r": 4}, training={"max_steps": 6, "save_steps": 6})
+    result = run_train("--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"training {user_model} (fp32, adapter lora)" in result.stdout
+    out = tmp_path / "out"
+    assert not (out / "tokenizer").exists() and not (out / "base_model").exists()
+    assert (out / "final" / "adapter_model.safetensors").is_file()
+    adapter_config = json.loads((out / "final" / "adapter_config.json").read_text())
+    assert adapter_config["base_model_name_or_path"] == str(user_model)
+    # Continues where the saved model was: its loss starts near where the scratch run ended.
+    assert metrics(out)[0]["loss"] < metrics(tmp_path / "scratch")[0]["loss"] - 0.5
