@@ -63,45 +63,22 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     def encode(text: str) -> list[int]:
         return [*tokenizer(text, add_special_tokens=False)["input_ids"], eos]
 
-    progress_holder: list[ProgressCallback] = []
     dataset = PackedBlocks(
         ShardSource(config.data.paths, config.data.follow, config.data.text_field), encode, training.seq_len,
         start=start, timing=FollowTiming(config.data.poll_interval_s, config.data.follow_idle_timeout_s),
-        on_wait=lambda message: progress_holder[0].waiting(message), should_stop=stop)
+        should_stop=stop)
     blocks_per_step = training.batch_size * training.gradient_accumulation_steps * world_size
     tracker = DataTracker(dataset, base_step, blocks_per_step)
     metrics_file = output_dir / METRICS_FILE
     progress = ProgressCallback(reporter, tracker, metrics_file, output_dir,
                                 tokens_per_step=blocks_per_step * training.seq_len, should_stop=stop,
                                 checkpoint=checkpoint)
-    progress_holder.append(progress)
+    dataset.on_wait = progress.waiting  # "waiting for data" goes to the status file
     if rank == 0:
         trim_metrics(metrics_file, base_step)
         save_resolved(config, output_dir / RESOLVED_CONFIG)
 
-    for integration in training.report_to:
-        if integration == "tensorboard" and not any(find_spec(m) for m in ("tensorboard", "tensorboardX")):
-            raise ConfigError("training.report_to: tensorboard is not installed (pip install tensorboard)")
-    # Non-reentrant checkpointing also works under a frozen base (adapters) without extra hooks.
-    checkpointing: dict[str, Any] = ({"gradient_checkpointing": True,
-                                      "gradient_checkpointing_kwargs": {"use_reentrant": False}}
-                                     if training.gradient_checkpointing else {})
-    args = TrainingArguments(
-        output_dir=str(output_dir), max_steps=training.max_steps,
-        per_device_train_batch_size=training.batch_size,
-        gradient_accumulation_steps=training.gradient_accumulation_steps,
-        learning_rate=training.learning_rate, weight_decay=training.weight_decay,
-        max_grad_norm=training.max_grad_norm, warmup_steps=training.warmup_steps,
-        lr_scheduler_type=training.lr_scheduler_type, logging_steps=training.logging_steps,
-        save_strategy="steps", save_steps=training.save_steps, save_total_limit=None,
-        seed=training.seed, bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=use_cpu,
-        **checkpointing,
-        report_to=training.report_to or "none", disable_tqdm=not sys.stdout.isatty(),
-        # The stream resumes itself from the checkpoint's data position; skipping batches again
-        # would lose data. Packed blocks have no columns to drop.
-        ignore_data_skip=True, remove_unused_columns=False, dataloader_num_workers=0,
-        ddp_backend="gloo" if use_cpu and world_size > 1 else None, ddp_find_unused_parameters=False,
-    )
+    args = training_arguments(config, precision, use_cpu, world_size)
 
     def data_state(step: int) -> dict[str, object]:
         return {"step": step, "position": tracker.position_at(step).to_json(),
@@ -127,6 +104,33 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     reporter.update(trainer.state.global_step, total=training.max_steps, force=True, message="finished",
                     metrics=progress.metrics(trainer.state))
     return EXIT_OK
+
+
+def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world_size: int) -> TrainingArguments:
+    training, output_dir = config.training, config.output_dir
+    for integration in training.report_to:
+        if integration == "tensorboard" and not any(find_spec(m) for m in ("tensorboard", "tensorboardX")):
+            raise ConfigError("training.report_to: tensorboard is not installed (pip install tensorboard)")
+    # Non-reentrant checkpointing also works under a frozen base (adapters) without extra hooks.
+    checkpointing: dict[str, Any] = ({"gradient_checkpointing": True,
+                                      "gradient_checkpointing_kwargs": {"use_reentrant": False}}
+                                     if training.gradient_checkpointing else {})
+    return TrainingArguments(
+        output_dir=str(output_dir), max_steps=training.max_steps,
+        per_device_train_batch_size=training.batch_size,
+        gradient_accumulation_steps=training.gradient_accumulation_steps,
+        learning_rate=training.learning_rate, weight_decay=training.weight_decay,
+        max_grad_norm=training.max_grad_norm, warmup_steps=training.warmup_steps,
+        lr_scheduler_type=training.lr_scheduler_type, logging_steps=training.logging_steps,
+        save_strategy="steps", save_steps=training.save_steps, save_total_limit=None,
+        seed=training.seed, bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=use_cpu,
+        **checkpointing,
+        report_to=training.report_to or "none", disable_tqdm=not sys.stdout.isatty(),
+        # The stream resumes itself from the checkpoint's data position; skipping batches again
+        # would lose data. Packed blocks have no columns to drop.
+        ignore_data_skip=True, remove_unused_columns=False, dataloader_num_workers=0,
+        ddp_backend="gloo" if use_cpu and world_size > 1 else None, ddp_find_unused_parameters=False,
+    )
 
 
 def keep_base_model(base: PreTrainedModel, folder: Path, rank: int) -> None:
