@@ -32,7 +32,6 @@ def _check_exact(records: list[dict], target: int, before: list[dict]) -> None:
     assert {r["id"] for r in before} <= set(ids)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("kill_after_shards", [1, 4, 9])
 def test_kill_9_then_resume_is_exact(site, write_config, run_crawl, start_crawl, shards, tmp_path,
                                      kill_after_shards) -> None:
@@ -107,7 +106,6 @@ def test_no_auto_resume_moves_old_output_aside(site, write_config, run_crawl, sh
     assert len(list(tmp_path.glob("out.prev-*"))) == 2
 
 
-@pytest.mark.slow
 def test_repeated_kill_9_at_arbitrary_moments(site, write_config, run_crawl, start_crawl, shards, tmp_path) -> None:
     """Kills at fixed delays land anywhere: start-up, mid-fetch, mid-shard-write, mid-commit."""
     target = 60

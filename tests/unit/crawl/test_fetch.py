@@ -14,7 +14,7 @@ async def _ok(_request: web.Request) -> web.Response:
 
 
 async def _slow(_request: web.Request) -> web.Response:
-    await asyncio.sleep(5)
+    await asyncio.sleep(1.5)
     return web.Response(body=HTML, content_type="text/html")
 
 
@@ -71,7 +71,7 @@ def _fetch_all(run_with_site, paths: list[str], settings: FetchSettings, allow_p
 
 
 def test_failures_are_results_with_reasons(run_with_site) -> None:
-    settings = FetchSettings(total_timeout_s=1.0, read_timeout_s=1.0, max_bytes=100_000, max_redirects=3)
+    settings = FetchSettings(total_timeout_s=0.5, read_timeout_s=0.5, max_bytes=100_000, max_redirects=3)
     paths = ["/ok", "/404", "/500", "/429", "/loop-a", "/hop", "/chain/0", "/slow", "/huge", "/binary"]
     results = _fetch_all(run_with_site, paths, settings)
     ok = results["/ok"]
