@@ -20,6 +20,8 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 _SAFE_PATH = "/%:@!$&'()*+,;=-._~"
+# Longer URLs are almost always session ids, calendars or other generated traps.
+MAX_URL_LENGTH = 2048
 
 
 class InvalidURL(ValueError):
@@ -102,6 +104,8 @@ class Scope:
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS:
             return "scheme"
+        if len(url) > MAX_URL_LENGTH:
+            return "url_too_long"
         host = parts.hostname or ""
         if not self._domain_allowed(host):
             return "off_domain"

@@ -51,6 +51,7 @@ def test_scope_refuses_other_schemes_domains_and_private_addresses() -> None:
     assert scope.refusal("ftp://example.com/a") == "scheme"
     assert scope.refusal("http://evil-example.com/") == "off_domain"
     assert scope.refusal("http://other.org/") == "off_domain"
+    assert scope.refusal("http://example.com/" + "a" * 3000) == "url_too_long"
     open_scope = Scope([], allow_private_networks=False)
     assert open_scope.refusal("http://127.0.0.1:8080/") == "private_address"
     assert open_scope.refusal("http://other.org/") is None
