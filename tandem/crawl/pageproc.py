@@ -1,7 +1,7 @@
 """Page analysis: bytes to title, normalised text, links and the quality verdict.
 
-This is the CPU-heavy half of the pipeline (decode ~0.04 ms, extract ~0.9, filters ~0.5 a page
-here). It runs on the event loop's thread. Measured on this 2-core machine against nginx, a
+This is the CPU-heavy half of the pipeline (decode, extract, filters: 1-1.5 ms a page here).
+It runs on the event loop's thread. Measured on this 2-core machine against nginx, a
 helper process (ProcessPoolExecutor, one or two workers) made the crawl slower, 205-340 vs
 390-420 pages/s: pickling each body and its ~70 links both ways cost more CPU per page than the
 second core gave back while other work shared it. `InlineAnalyzer` is the async seam where such
