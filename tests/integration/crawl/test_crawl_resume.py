@@ -57,8 +57,9 @@ def test_kill_9_then_resume_is_exact(site, write_config, run_crawl, start_crawl,
     assert json.loads((out / "shards" / "_COMPLETE").read_text(encoding="utf-8"))["kept"] == target
 
 
-def test_sigterm_stops_cleanly_and_resumes_exactly(site, write_config, run_crawl, start_crawl, shards,
-                                                   tmp_path) -> None:
+@pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_cleanly_and_resumes_exactly(site, write_config, run_crawl, start_crawl, shards,
+                                                  tmp_path, signum, exit_code) -> None:
     target = 40
     config = write_config(target=target, output={"shard_size": 100, "flush_interval_s": 60},
                           politeness={"min_delay_s": 0.15})  # ~7 pages/s: time to stop it midway
@@ -70,9 +71,9 @@ def test_sigterm_stops_cleanly_and_resumes_exactly(site, write_config, run_crawl
         if status.exists() and json.loads(status.read_text(encoding="utf-8"))["done"] >= 5:
             break
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 143, stderr
+    assert process.returncode == exit_code, stderr
     before = shards(out)
     assert 5 <= len(before) < target  # the pending records were committed on the way out
     assert json.loads((out / "stats.json").read_text(encoding="utf-8"))["finish_reason"] == "interrupted"
