@@ -71,6 +71,7 @@ def run_crawl(
         if not source.exists():
             raise ConfigError(f"local_sources: {source} does not exist")
     output_dir = config.output_dir
+    lock = _lock_output(output_dir)
     if not resume:
         moved = move_contents_aside(output_dir)
         if moved is not None:
@@ -133,6 +134,7 @@ def run_crawl(
         summary = {"finish_reason": finish_reason, **stats.metrics(), "frontier": frontier.state_counts()}
         atomic_write_json(output_dir / "stats.json", summary)
         frontier.close()
+        lock.close()
     if finish_reason == "nothing_fetched":
         say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?")
         return EXIT_FAILED
@@ -142,6 +144,24 @@ def run_crawl(
         return EXIT_OK
     say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
     return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)
+
+
+def _lock_output(output_dir: Path) -> TextIO:
+    """Hold `<output_dir>.lock` while crawling: two crawls in one folder would number their
+    shards alike and replace each other's. The lock sits beside the folder, so that moving the
+    folder's contents aside happens under it too. Released by the OS if the process dies."""
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(output_dir.with_name(output_dir.name + ".lock"), "a+", encoding="utf-8")  # noqa: SIM115
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; one crawl per folder is then up to the user
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(f"output_dir: {output_dir} is in use by another running crawl") from None
+    return handle
 
 
 def _run_local(

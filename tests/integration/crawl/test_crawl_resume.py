@@ -127,3 +127,14 @@ def test_repeated_kill_9_at_arbitrary_moments(site, write_config, run_crawl, sta
     records = shards(out)
     assert committed <= {r["id"] for r in records}
     assert len(records) == len({r["id"] for r in records}) == len({r["url"] for r in records}) == target
+
+
+def test_second_crawl_on_the_same_output_is_refused(site, write_config, run_crawl, start_crawl, tmp_path) -> None:
+    config = write_config(target=40, politeness={"min_delay_s": 0.15})
+    first = start_crawl(config, "--seeds", site.url)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "out" / "frontier.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = run_crawl(config, "--seeds", site.url)
+    assert second.returncode == 2 and "in use by another running crawl" in second.stderr
+    first.kill()
