@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+import torch.distributed as dist
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from tandem.atomicio import atomic_write_text
@@ -64,7 +66,7 @@ class ProgressCallback(TrainerCallback):
         if state.is_world_process_zero:  # with several processes, rank 0 reads for all of them
             position = self.tracker.position_at(state.global_step)
             self.tracker.dataset.forget_before(position.blocks)
-        if self.should_stop():
+        if stop_everywhere(self.should_stop(), args.device):
             control.should_save = True
             control.should_training_stop = True
         self._report(state, "training")
@@ -113,6 +115,16 @@ class ProgressCallback(TrainerCallback):
                 "data_pass": position.epoch, "skipped_lines": position.skipped,
                 "checkpoint": str(self.checkpoint) if self.checkpoint else None,
                 "metrics_file": str(self.metrics_file), "output_dir": str(self.output_dir)}
+
+
+def stop_everywhere(local: bool, device: torch.device) -> bool:
+    """Whether any process was asked to stop. Ranks get a signal at slightly different steps;
+    one saving (collectives) while another trains on (other collectives) would deadlock."""
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return local
+    flag = torch.tensor([1 if local else 0], device=device)
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return bool(flag.item())
 
 
 def trim_metrics(metrics_file: Path, last_step: int) -> None:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
+
+from .conftest import REPO, SCRIPT, child_env
 
 
 @pytest.mark.slow
@@ -29,3 +36,31 @@ def test_two_torchrun_workers_train_and_resume(tmp_path, write_shard, make_confi
     resumed = json.loads((out / "checkpoint-9" / "data_state.json").read_text())
     assert resumed["position"]["blocks"] == 72
     assert json.loads(status.read_text())["done"] == 9
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_path, write_shard, make_config,
+                                                                         metrics, wait_until):
+    """The supervisor stops a child by SIGTERM to its process group: the workers get it at
+    slightly different steps, agree on one step, and save there together (no collective
+    deadlock), well inside the supervisor's grace period."""
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(launcher="torchrun", distributed={"nproc_per_node": 2},
+                         training={"max_steps": 100000, "save_steps": 100000})
+    process = subprocess.Popen([sys.executable, str(SCRIPT), "--config", str(config)], cwd=REPO,
+                               env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    try:
+        out = tmp_path / "out"
+        wait_until(lambda: len(metrics(out)) >= 3, timeout=90, what="step 3")
+        os.killpg(process.pid, signal.SIGTERM)
+        started = time.monotonic()
+        output, _ = process.communicate(timeout=60)
+        assert time.monotonic() - started < 25, output
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    [checkpoint] = list(out.glob("checkpoint-*"))
+    assert (checkpoint / "tandem_complete.json").is_file(), output
+    assert output.count("received SIGTERM: saving a checkpoint") == 2
