@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +29,7 @@ class SiteServer:
         self._cache: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"site": self})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd = _QuietServer((host, port), handler)
         self._httpd.daemon_threads = True
         address = self._httpd.server_address
         self.host, self.port = str(address[0]), int(address[1])
@@ -85,6 +86,13 @@ def _header_charsets(root: Path) -> dict[str, str]:
         return {}
     pages = json.loads(manifest.read_text(encoding="utf-8"))["pages"]
     return {p["path"]: p["encoding"] for p in pages if p["declaration"].startswith("header")}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A crawler that reached its target drops its open connections: not worth a traceback."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):
