@@ -44,3 +44,16 @@ class CheckpointingTrainer(Trainer):
             publish(output_dir / STAGING / name, output_dir / name, self._data_state(step))
             rotate(output_dir, self._keep)
         self.accelerator.wait_for_everyone()  # nobody reads on while rank 0 renames
+
+    def _issue_warnings_after_load(self, load_result: Any) -> None:
+        """Resuming a model with tied embeddings, `Trainer` reports the tied `lm_head.weight` as
+        missing although it is loaded through its twin; keep the warning for real gaps only."""
+        twins: dict[int, list[str]] = {}
+        assert self.model is not None
+        for name, parameter in self.model.named_parameters(remove_duplicate=False):
+            twins.setdefault(id(parameter), []).append(name)
+        missing = set(load_result.missing_keys)
+        loaded_through_twin = {name for names in twins.values() if len(names) > 1 and not set(names) <= missing
+                               for name in names}
+        super()._issue_warnings_after_load(load_result._replace(
+            missing_keys=[key for key in load_result.missing_keys if key not in loaded_through_twin]))
