@@ -143,8 +143,10 @@ def main() -> None:
     print(f"  plain shell redirect      {statistics.median(shell):7.2f} s")
     print(f"  under the supervisor      {statistics.median(supervised):7.2f} s "
           f"(first start to last exit; {statistics.median(whole):.2f} s with its own start-up)")
+    paired = [sup / sh for sup, sh in zip(supervised, shell, strict=True)]
     print(f"  wall-time ratio           {ratio:7.3f}   (goal <= 1.10; with start-up "
-          f"{statistics.median(whole) / statistics.median(shell):.3f})")
+          f"{statistics.median(whole) / statistics.median(shell):.3f}; paired rounds "
+          f"{', '.join(f'{r:.2f}' for r in paired)})")
     small_mb = max(1, args.mb // 20)
     _, _, small_cpu, small_peak = supervised_flood(small_mb)
     marginal = (statistics.median(cpus) - small_cpu) / (gigabytes - 2 * small_mb / 1000)

@@ -13,29 +13,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from tandem.child import ChildEnvironment  # noqa: E402
-from tandem.cli import EXIT_USAGE, run_main  # noqa: E402
+from tandem.cli import OneLineArgumentParser, run_main  # noqa: E402
 from tandem.config import load_config  # noqa: E402
 from tandem.crawl.job import run_crawl  # noqa: E402
 from tandem.crawl.settings import CrawlConfig  # noqa: E402
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """Bad flags are one line on stderr and exit 2, like bad config."""
-
-    def error(self, message: str) -> NoReturn:
-        print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineParser(prog="crawl.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = OneLineArgumentParser(prog="crawl.py", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "crawl_config.yaml",
                         help="crawl config YAML (default: configs/crawl_config.yaml)")
     parser.add_argument("--target", type=int, help="number of kept samples to end with (overrides target:)")

@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from tandem.cli import EXIT_OK, EXIT_USAGE, run_main  # noqa: E402
+from tandem.cli import EXIT_OK, OneLineArgumentParser, run_main  # noqa: E402
 from tandem.notify import notify  # noqa: E402
 from tandem.report import RecordError, latest_record, load_record, summary_line  # noqa: E402
 from tandem.settings import NotifySettings, load_parallel_config  # noqa: E402
@@ -28,14 +27,9 @@ from tandem.settings import NotifySettings, load_parallel_config  # noqa: E402
 DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineParser(prog="notify.py", description=__doc__,
+    parser = OneLineArgumentParser(prog="notify.py", description=__doc__,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--message", help="the text to send (default: the latest run's summary line)")
     parser.add_argument("--title", default="tandem", help="the notification's title (default: tandem)")

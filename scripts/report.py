@@ -15,28 +15,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(ROOT))
 
 from tandem.atomicio import atomic_write_json  # noqa: E402
-from tandem.cli import EXIT_OK, EXIT_USAGE, run_main  # noqa: E402
+from tandem.cli import EXIT_OK, EXIT_USAGE, OneLineArgumentParser, run_main  # noqa: E402
 from tandem.report import RecordError, latest_record, load_record, write_report  # noqa: E402
 from tandem.settings import ReportSettings, load_parallel_config  # noqa: E402
 
 DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineParser(prog="report.py", description=__doc__,
+    parser = OneLineArgumentParser(prog="report.py", description=__doc__,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", metavar="RUN_ID", help="the run to report on (default: the latest)")

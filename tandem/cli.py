@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from tandem.config import ConfigError
 
@@ -12,6 +14,14 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """A bad flag is one line on stderr and exit 2, like a bad config value — never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
 
 
 def run_main(main: Callable[[], int]) -> None:

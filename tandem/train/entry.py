@@ -9,10 +9,9 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import NoReturn
 
 from tandem.child import ChildEnvironment, StatusReporter
-from tandem.cli import EXIT_FAILED
+from tandem.cli import EXIT_FAILED, OneLineArgumentParser
 from tandem.config import ConfigError
 from tandem.train.settings import load_train_config
 from tandem.train.signals import StopFlag
@@ -22,14 +21,8 @@ log = logging.getLogger("tandem.train")
 DEFAULT_CONFIG = "configs/training_config.yaml"
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        """A bad flag is one line (`error: …`, exit 2) like a bad config value."""
-        raise ConfigError(message)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = ArgumentParser(
+    parser = OneLineArgumentParser(
         prog="train.py", description="Train or fine-tune a causal LM on the crawl's JSONL shards; resumes "
         "from the newest complete checkpoint in output_dir unless told otherwise.")
     parser.add_argument("--config", default=DEFAULT_CONFIG,
