@@ -133,6 +133,10 @@ def run_crawl(
         tick(frontier.queued_count(), force=True)
         summary = {"finish_reason": finish_reason, **stats.metrics(), "frontier": frontier.state_counts()}
         atomic_write_json(output_dir / "stats.json", summary)
+        # The last status carries the finish reason too: the supervisor's record and the report
+        # read the status file, not stats.json.
+        reporter.update(stats.kept, metrics={"finish_reason": finish_reason, **stats.metrics()},
+                        message=stats.progress_line(), force=True)
         frontier.close()
         lock.close()
     if finish_reason == "nothing_fetched":
