@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tandem.supervisor.record import latest_record_path
+
 
 class RecordError(Exception):
     """No record to report on (one line for the user)."""
@@ -31,11 +33,10 @@ def load_record(path: Path) -> dict[str, Any]:
 
 
 def latest_record(runs_dir: Path) -> Path:
-    """The newest record in `runs_dir` (RUN_IDs are timestamps, so name order is time order)."""
-    records = sorted(p for p in Path(runs_dir).glob("*.json") if not p.name.startswith("."))
-    if not records:
+    path = latest_record_path(Path(runs_dir))
+    if path is None:
         raise RecordError(f"{runs_dir}: no run records found (start a run first)")
-    return records[-1]
+    return path
 
 
 def resolve(path: str | None, root: Path) -> Path | None:

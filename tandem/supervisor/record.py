@@ -35,7 +35,8 @@ def record_path(runs_dir: Path, run_id: str) -> Path:
 
 
 def latest_record_path(runs_dir: Path) -> Path | None:
-    records = sorted(p for p in runs_dir.glob("*.json") if p.is_file())
+    """The newest record in `runs_dir` (RUN_IDs are timestamps, so name order is time order)."""
+    records = sorted(p for p in Path(runs_dir).glob("*.json") if p.is_file() and not p.name.startswith("."))
     return records[-1] if records else None
 
 
