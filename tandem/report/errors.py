@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +15,13 @@ from tandem.report.record import (
     resolve,
     restarts,
 )
+from tandem.supervisor.progress import tail_lines
 
 MAX_LINE_CHARS = 2000
 
 
 def log_tail(path: Path | None, lines: int) -> list[str]:
-    """The last `lines` lines of a log file, read from its end (logs may be gigabytes)."""
-    if path is None or lines <= 0:
-        return []
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            size = handle.tell()
-            block = min(size, max(64 * 1024, lines * 512))
-            handle.seek(size - block)
-            data = handle.read()
-    except OSError:
-        return []
-    text = data.decode("utf-8", errors="replace").splitlines()
-    if block < size and len(text) > 1:
-        text = text[1:]  # the first line read is probably cut
-    elif block < size and text:
-        text = [f"[…] {text[0]}"]  # one line longer than the block: its end is what we have
-    return [_cut(line) for line in deque(text, maxlen=lines)]
+    return [_cut(line) for line in tail_lines(path, lines)]
 
 
 def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:

@@ -125,15 +125,21 @@ def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
     return lines[-1] if lines else ""
 
 
-def tail_lines(log_file: Path, count: int, max_bytes: int = 64 * 1024) -> list[str]:
+def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024) -> list[str]:
+    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes)."""
+    if log_file is None or count <= 0:
+        return []
     try:
-        size = os.stat(log_file).st_size
         with open(log_file, "rb") as handle:
-            handle.seek(max(0, size - max_bytes))
+            size = handle.seek(0, os.SEEK_END)
+            block = min(size, max(max_bytes, count * 512))
+            handle.seek(size - block)
             chunk = handle.read()
-    except FileNotFoundError:
+    except OSError:
         return []
     lines = [line for line in chunk.decode("utf-8", "replace").splitlines() if line.strip()]
-    if size > max_bytes and lines:
-        lines = lines[1:]  # the first one is probably cut
+    if block < size and len(lines) > 1:
+        lines = lines[1:]  # the first line read is probably cut
+    elif block < size and lines:
+        lines = [f"[…] {lines[0]}"]  # one line longer than the block: its end is what there is
     return lines[-count:]
