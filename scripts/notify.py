@@ -27,10 +27,9 @@ from tandem.settings import NotifySettings, load_parallel_config  # noqa: E402
 DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = OneLineArgumentParser(prog="notify.py", description=__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--message", help="the text to send (default: the latest run's summary line)")
     parser.add_argument("--title", default="tandem", help="the notification's title (default: tandem)")
     parser.add_argument("--sound", type=Path, help="a WAV file to play instead of the configured sound")

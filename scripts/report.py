@@ -28,10 +28,9 @@ from tandem.settings import ReportSettings, load_parallel_config  # noqa: E402
 DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = OneLineArgumentParser(prog="report.py", description=__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", metavar="RUN_ID", help="the run to report on (default: the latest)")
     which.add_argument("--record", type=Path, metavar="PATH", help="a run record file to report on")
