@@ -181,7 +181,7 @@ class Supervisor:
         attempt = entry["attempts"][-1]
         attempt.update(ended_at=now_iso(), exit_code=exit_code, uptime_s=round(uptime, 3),
                        reason=decision.reason)
-        entry.update(exit_code=exit_code, status=decision.state.value, pid=entry["pid"])
+        entry.update(exit_code=exit_code, status=decision.state.value)
         if decision.state is not ChildState.SUCCEEDED:
             tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES)
             if decision.state is not ChildState.STOPPED or exit_code not in (0, -15, 143):
