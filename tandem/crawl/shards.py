@@ -1,6 +1,6 @@
 """JSONL shards (CONTRACT §7): a shard appears under its final name only when complete.
 
-Each shard is written to `.shard-NNNNNN.jsonl.tmp` (a name readers' `*.jsonl` globs skip),
+Each shard is written to `.shard-NNNNNN.jsonl.<random>.tmp` (a name readers' `*.jsonl` globs skip),
 fsynced, renamed, and the folder fsynced. The committed shards are the record of truth for what
 the crawl kept: on resume they are read back to count the kept samples, refill the dedup index
 and mark their URLs done, so a crash between the rename and the frontier's commit loses nothing
@@ -10,7 +10,6 @@ and repeats nothing.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.atomicio import atomic_write_json, fsync_dir
+from tandem.atomicio import atomic_write_json, atomic_write_text, fsync_dir
 
 _SHARD_NAME = re.compile(r"^shard-(\d{6})\.jsonl$")
 COMPLETE_MARKER = "_COMPLETE"
@@ -93,15 +92,9 @@ class ShardWriter:
         if not self.pending:
             return None
         number, records = self.next_number, self.pending
-        final = shard_path(self.folder, number)
-        temp = self.folder / f".{final.name}.tmp"
         payload = "".join(json.dumps(p.record, ensure_ascii=False) + "\n" for p in records)
-        with temp.open("w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, final)
-        fsync_dir(self.folder)
+        # Written as `.shard-NNNNNN.jsonl.<random>.tmp`, fsynced, renamed, folder fsynced.
+        atomic_write_text(shard_path(self.folder, number), payload)
         self.next_number += 1
         self.pending = []
         return number, records
