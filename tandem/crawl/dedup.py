@@ -11,19 +11,29 @@ replaying committed shards through `add`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rensa import RMinHash, RMinHashLSH
 
 
 @dataclass
 class DedupSettings:
-    enabled: bool = True  # near-duplicate detection; exact duplicates are always refused
-    ngram: int = 5
-    bands: int = 14
-    rows: int = 8
-    threshold: float = 0.7
-    seed: int = 42
+    enabled: bool = field(default=True, metadata={"help": (
+        "Near-duplicate detection (MinHash LSH). Exact duplicates (same normalised text) are "
+        "always refused, whatever this says.")})
+    ngram: int = field(default=5, metadata={"help": (
+        "Character n-gram size the MinHash signature is built from; 5 is what Japanese "
+        "pipelines use (there are no spaces to split words on).")})
+    bands: int = field(default=14, metadata={"help": (
+        "LSH bands; bands × rows is the number of hash permutations (14 × 8 as FineWeb/datatrove). "
+        "More bands find more pairs at lower similarity.")})
+    rows: int = field(default=8, metadata={"help": (
+        "Rows per LSH band; more rows make a band match only at higher similarity.")})
+    threshold: float = field(default=0.7, metadata={"help": (
+        "A candidate is a near duplicate when its estimated Jaccard similarity (0-1] with a kept "
+        "document is at least this.")})
+    seed: int = field(default=42, metadata={"help": (
+        "Seed of the MinHash permutations; the same seed gives the same duplicate decisions.")})
 
     def __post_init__(self) -> None:
         for key in ("ngram", "bands", "rows"):

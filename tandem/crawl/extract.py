@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,15 +28,31 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—:：]\s+|\s*[|｜]\s*")
 
 @dataclass
 class ExtractSettings:
-    min_block_chars: int = 8  # shorter blocks are dropped (labels, buttons, dates)
-    content_block_chars: int = 20  # blocks this long (and not link-dense) count as prose
-    max_link_density: float = 0.5  # share of a block's characters inside links
-    container_share: float = 0.6
-    remove_chrome: bool = True  # the tag/role/class pass of step 1
-    repeated_lines: bool = True
-    repeat_min_pages: int = 3
-    max_lines_per_host: int = 20_000
-    max_hosts: int = 1_000  # hosts whose lines are remembered (least recently seen forgotten first)
+    min_block_chars: int = field(default=8, metadata={"help": (
+        "Text blocks shorter than this many characters are dropped (labels, buttons, dates).")})
+    content_block_chars: int = field(default=20, metadata={"help": (
+        "Blocks at least this many characters long, and not link-dense, count as prose when the "
+        "main container is chosen.")})
+    max_link_density: float = field(default=0.5, metadata={"help": (
+        "Blocks with a larger share (0-1) of their characters inside links are dropped as "
+        "navigation. Lower it to drop more link lists.")})
+    container_share: float = field(default=0.6, metadata={"help": (
+        "The main text is the deepest element holding at least this share (0-1] of the page's "
+        "prose. Lower it if pages with several content columns lose text.")})
+    remove_chrome: bool = field(default=True, metadata={"help": (
+        "Skip site chrome before anything else: nav, header, footer, aside, ARIA landmarks and "
+        "elements whose class or id says menu, sidebar, share and the like.")})
+    repeated_lines: bool = field(default=True, metadata={"help": (
+        "Drop lines that this host has shown on `repeat_min_pages` pages (boilerplate the tag "
+        "pass missed, such as copyright lines and 'about this site' blurbs).")})
+    repeat_min_pages: int = field(default=3, metadata={"help": (
+        "A line seen on this many pages of one host (2 or more) counts as boilerplate from then on.")})
+    max_lines_per_host: int = field(default=20_000, metadata={"help": (
+        "Lines remembered per host for the repeated-line check; lines seen once are forgotten "
+        "first. Bounds memory.")})
+    max_hosts: int = field(default=1_000, metadata={"help": (
+        "Hosts whose lines are remembered; the least recently seen host is forgotten first. "
+        "Bounds memory.")})
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_link_density <= 1.0:

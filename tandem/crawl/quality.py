@@ -32,46 +32,93 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class QualitySettings:
-    enabled: bool = True
-    # One switch per filter; the drop reason is the filter's name without "check_".
-    check_too_short: bool = True
-    check_japanese_fraction: bool = True
-    check_hiragana_fraction: bool = True
-    check_katakana_fraction: bool = True
-    check_kana_at_start: bool = True
-    check_sentence_length: bool = True
-    check_ellipsis: bool = True
-    check_duplicate_lines: bool = True
-    check_duplicate_sentences: bool = True
-    check_ng_words: bool = True
-    check_compression_ratio: bool = True
-    check_top_ngrams: bool = True
-    check_duplicate_ngrams: bool = True
-    # Swallow v1 (apply_v1) thresholds.
-    min_chars: int = 400
-    min_japanese_chars: int = 400
-    min_japanese_fraction: float = 0.5
-    min_hiragana_fraction: float = 0.2
-    max_katakana_fraction: float = 0.5
-    min_mean_sentence_length: float = 20.0
-    max_mean_sentence_length: float = 90.0
-    max_sentence_length: int = 200
-    max_ellipsis_fraction: float = 0.2
-    max_duplicate_line_fraction: float = 0.30
-    max_duplicate_line_char_fraction: float = 0.20
-    max_duplicate_sentence_fraction: float = 0.30
-    max_duplicate_sentence_char_fraction: float = 0.20
-    # Share of the most frequent character 2-, 3-, 4-gram among all of that size.
-    max_top_ngram_fractions: list[float] = field(default_factory=lambda: [0.20, 0.18, 0.16])
-    # Share of distinct character 5- … 10-grams that occur more than once.
+    enabled: bool = field(default=True, metadata={"help": (
+        "Run the quality filters at all. false keeps every extracted page (dedup still applies).")})
+    check_too_short: bool = field(default=True, metadata={"help": (
+        "Drop pages under `min_chars` characters or `min_japanese_chars` Japanese letters "
+        "(drop reason too_short).")})
+    check_japanese_fraction: bool = field(default=True, metadata={"help": (
+        "Drop pages whose Japanese letters are under `min_japanese_fraction` of all characters "
+        "(japanese_fraction).")})
+    check_hiragana_fraction: bool = field(default=True, metadata={"help": (
+        "Drop pages whose hiragana is under `min_hiragana_fraction` of the Japanese letters "
+        "(hiragana_fraction); the main signal of running Japanese prose.")})
+    check_katakana_fraction: bool = field(default=True, metadata={"help": (
+        "Drop pages whose katakana is over `max_katakana_fraction` of the Japanese letters "
+        "(katakana_fraction): product lists, keyword spam.")})
+    check_kana_at_start: bool = field(default=True, metadata={"help": (
+        "Drop pages with no kana in the first `kana_window` characters (kana_at_start; "
+        "llm-jp-corpus v1).")})
+    check_sentence_length: bool = field(default=True, metadata={"help": (
+        "Drop pages whose mean sentence length is outside `min_mean_sentence_length`-"
+        "`max_mean_sentence_length` or whose longest sentence exceeds `max_sentence_length` "
+        "(sentence_length).")})
+    check_ellipsis: bool = field(default=True, metadata={"help": (
+        "Drop pages where more than `max_ellipsis_fraction` of the sentences end in … or ・ "
+        "(ellipsis): truncated teasers.")})
+    check_duplicate_lines: bool = field(default=True, metadata={"help": (
+        "Drop pages with too many repeated lines, by count or by characters (duplicate_lines).")})
+    check_duplicate_sentences: bool = field(default=True, metadata={"help": (
+        "Drop pages with too many repeated sentences, by count or by characters "
+        "(duplicate_sentences).")})
+    check_ng_words: bool = field(default=True, metadata={"help": (
+        "Drop pages where words of `ngwords_file` cover `max_ng_word_ratio` or more of the "
+        "Japanese letters (ng_words).")})
+    check_compression_ratio: bool = field(default=True, metadata={"help": (
+        "Drop pages whose zlib compression ratio is outside `min_compression_ratio`-"
+        "`max_compression_ratio` (compression_ratio; llm-jp-corpus v1): repetitive or random text.")})
+    check_top_ngrams: bool = field(default=True, metadata={"help": (
+        "Drop pages where one character 2-, 3- or 4-gram is too frequent (top_ngrams), see "
+        "`max_top_ngram_fractions`.")})
+    check_duplicate_ngrams: bool = field(default=True, metadata={"help": (
+        "Drop pages where too many character 5- to 10-grams repeat (duplicate_ngrams), see "
+        "`max_duplicate_ngram_fractions`.")})
+    min_chars: int = field(default=400, metadata={"help": (
+        "Fewest characters a kept page has (Swallow v1: 400).")})
+    min_japanese_chars: int = field(default=400, metadata={"help": (
+        "Fewest Japanese letters (hiragana, katakana, kanji, Japanese punctuation) a kept page "
+        "has (Swallow v1: 400).")})
+    min_japanese_fraction: float = field(default=0.5, metadata={"help": (
+        "Smallest share (0-1) of Japanese letters among all characters (Swallow v1: 0.5).")})
+    min_hiragana_fraction: float = field(default=0.2, metadata={"help": (
+        "Smallest share (0-1) of hiragana among the Japanese letters (Swallow v1: 0.2).")})
+    max_katakana_fraction: float = field(default=0.5, metadata={"help": (
+        "Largest share (0-1) of katakana among the Japanese letters (Swallow v1: 0.5).")})
+    min_mean_sentence_length: float = field(default=20.0, metadata={"help": (
+        "Shortest mean sentence length in characters (Swallow v1: 20); sentences end at 。．！？!?.")})
+    max_mean_sentence_length: float = field(default=90.0, metadata={"help": (
+        "Longest mean sentence length in characters (Swallow v1: 90).")})
+    max_sentence_length: int = field(default=200, metadata={"help": (
+        "Longest single sentence in characters (Swallow v1: 200).")})
+    max_ellipsis_fraction: float = field(default=0.2, metadata={"help": (
+        "Largest share (0-1) of sentences ending in an ellipsis (Swallow v1: 0.2).")})
+    max_duplicate_line_fraction: float = field(default=0.30, metadata={"help": (
+        "Largest share (0-1) of lines that repeat an earlier line (Swallow v1: 0.30).")})
+    max_duplicate_line_char_fraction: float = field(default=0.20, metadata={"help": (
+        "Largest share (0-1) of characters in repeated lines (Swallow v1: 0.20).")})
+    max_duplicate_sentence_fraction: float = field(default=0.30, metadata={"help": (
+        "Largest share (0-1) of sentences that repeat an earlier sentence (Swallow v1: 0.30).")})
+    max_duplicate_sentence_char_fraction: float = field(default=0.20, metadata={"help": (
+        "Largest share (0-1) of characters in repeated sentences (Swallow v1: 0.20).")})
+    max_top_ngram_fractions: list[float] = field(default_factory=lambda: [0.20, 0.18, 0.16], metadata={
+        "help": ("Largest share of the most frequent character 2-, 3- and 4-gram among all n-grams "
+                 "of that size: exactly 3 values (Swallow v1: 0.20, 0.18, 0.16).")})
     max_duplicate_ngram_fractions: list[float] = field(
-        default_factory=lambda: [0.15, 0.14, 0.13, 0.12, 0.11, 0.10])
-    max_ng_word_ratio: float = 0.05
-    ngwords_file: str = "configs/ngwords_ja.txt"
-    # llm-jp-corpus v1.
-    kana_window: int = 50
-    min_compression_ratio: float = 0.30
-    max_compression_ratio: float = 0.70
+        default_factory=lambda: [0.15, 0.14, 0.13, 0.12, 0.11, 0.10], metadata={
+            "help": ("Largest share of distinct character 5-, 6-, … 10-grams that occur more than "
+                     "once: exactly 6 values (Swallow v1: 0.15 down to 0.10).")})
+    max_ng_word_ratio: float = field(default=0.05, metadata={"help": (
+        "Pages where NG words cover this share (0-1) of the Japanese letters or more are dropped "
+        "(Swallow ngword.py: 0.05).")})
+    ngwords_file: str = field(default="configs/ngwords_ja.txt", metadata={"help": (
+        "The NG-word list, one word a line, # for comments. A relative path is looked up from "
+        "the repository's folder.")})
+    kana_window: int = field(default=50, metadata={"help": (
+        "How many leading characters must contain some kana (llm-jp-corpus v1: 50).")})
+    min_compression_ratio: float = field(default=0.30, metadata={"help": (
+        "Smallest zlib compressed/raw size ratio (llm-jp-corpus v1: 0.30); lower is repetitive text.")})
+    max_compression_ratio: float = field(default=0.70, metadata={"help": (
+        "Largest zlib compressed/raw size ratio (llm-jp-corpus v1: 0.70); higher is random-looking text.")})
 
     def __post_init__(self) -> None:
         fractions = {

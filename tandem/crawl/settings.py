@@ -18,16 +18,28 @@ from tandem.crawl.urls import InvalidURL, canonicalize
 
 @dataclass
 class FetchSettings:
-    # An honest User-Agent with a contact URL, so a site owner can reach whoever runs the crawl.
-    user_agent: str = "tandem-crawler/0.1 (+https://github.com/tandem-kit/tandem; crawler contact)"
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 20.0
-    total_timeout_s: float = 30.0
-    max_bytes: int = 2_000_000
-    max_redirects: int = 5
-    content_types: list[str] = field(default_factory=lambda: ["text/html", "application/xhtml+xml"])
-    # Network errors and timeouts are retried this many times before the URL counts as failed.
-    max_retries: int = 2
+    user_agent: str = field(
+        default="tandem-crawler/0.1 (+https://github.com/tandem-kit/tandem; crawler contact)",
+        metadata={"help": (
+            "The User-Agent header, also the name robots.txt rules are matched against. Put your "
+            "own crawler name and a contact URL here before crawling the web, so a site owner can "
+            "reach you.")})
+    connect_timeout_s: float = field(default=10.0, metadata={"help": (
+        "Seconds to wait for a TCP connection to open.")})
+    read_timeout_s: float = field(default=20.0, metadata={"help": (
+        "Seconds to wait for the next bytes of a response before giving up on it.")})
+    total_timeout_s: float = field(default=30.0, metadata={"help": (
+        "Seconds one request may take in all, redirects and body included.")})
+    max_bytes: int = field(default=2_000_000, metadata={"help": (
+        "Largest body in bytes; bodies are streamed and abandoned past this size (at least 1024).")})
+    max_redirects: int = field(default=5, metadata={"help": (
+        "Redirect hops followed per URL; each hop is checked against the scope and robots.txt.")})
+    content_types: list[str] = field(
+        default_factory=lambda: ["text/html", "application/xhtml+xml"], metadata={"help": (
+            "Content types fetched; other responses are refused before their body is read.")})
+    max_retries: int = field(default=2, metadata={"help": (
+        "Times a URL is retried after a timeout, a network error or a 429/503 before it counts "
+        "as failed.")})
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
@@ -43,13 +55,18 @@ class FetchSettings:
 
 @dataclass
 class PolitenessSettings:
-    per_host_concurrency: int = 2
-    min_delay_s: float = 1.0
-    obey_robots: bool = True
-    # A robots.txt Crawl-delay above this is capped (a site asking for an hour per page).
-    max_crawl_delay_s: float = 30.0
-    # 429/503 Retry-After is honoured up to this many seconds for the whole host.
-    retry_after_cap_s: float = 300.0
+    per_host_concurrency: int = field(default=2, metadata={"help": (
+        "Requests in flight to one host at a time. Keep it small on sites you do not own.")})
+    min_delay_s: float = field(default=1.0, metadata={"help": (
+        "Seconds between requests to one host; a robots.txt Crawl-delay raises it (up to "
+        "`max_crawl_delay_s`).")})
+    obey_robots: bool = field(default=True, metadata={"help": (
+        "Fetch and obey each host's robots.txt (Disallow rules and Crawl-delay) for `fetch.user_agent`.")})
+    max_crawl_delay_s: float = field(default=30.0, metadata={"help": (
+        "A robots.txt Crawl-delay above this many seconds is capped to it (a site asking for an "
+        "hour per page).")})
+    retry_after_cap_s: float = field(default=300.0, metadata={"help": (
+        "A 429/503 answer pauses the whole host for its Retry-After, up to this many seconds.")})
 
     def __post_init__(self) -> None:
         if self.per_host_concurrency < 1:
@@ -60,8 +77,11 @@ class PolitenessSettings:
 
 @dataclass
 class ScopeSettings:
-    max_depth: int = 10
-    max_pages_per_host: int = 100_000
+    max_depth: int = field(default=10, metadata={"help": (
+        "Link hops followed from a seed (seeds are depth 0); links on pages at this depth are not "
+        "followed.")})
+    max_pages_per_host: int = field(default=100_000, metadata={"help": (
+        "URLs queued per host at most; further links to that host are refused (host_limit).")})
 
     def __post_init__(self) -> None:
         if self.max_depth < 0:
@@ -72,10 +92,11 @@ class ScopeSettings:
 
 @dataclass
 class OutputSettings:
-    shard_size: int = 1000
-    # A partial shard is committed after this long, so a trainer following the crawl is fed
-    # even when pages arrive slowly (and a crash loses at most this much work).
-    flush_interval_s: float = 30.0
+    shard_size: int = field(default=1000, metadata={"help": (
+        "Samples per shard file (`shards/shard-NNNNNN.jsonl`).")})
+    flush_interval_s: float = field(default=30.0, metadata={"help": (
+        "Seconds after which a partial shard is committed anyway, so a trainer following the "
+        "crawl is fed even when pages arrive slowly (and a crash loses at most this much work).")})
 
     def __post_init__(self) -> None:
         if self.shard_size < 1:
@@ -86,21 +107,42 @@ class OutputSettings:
 
 @dataclass
 class CrawlConfig:
-    seeds: list[str] = field(default_factory=list)
-    allowed_domains: list[str] = field(default_factory=list)
-    allow_private_networks: bool = False
-    output_dir: Path = Path("data/crawl")
-    local_sources: list[Path] = field(default_factory=list)
-    target: int = 10_000
-    workers: int = 4
-    progress_interval_s: float = 5.0
-    fetch: FetchSettings = field(default_factory=FetchSettings)
-    politeness: PolitenessSettings = field(default_factory=PolitenessSettings)
-    scope: ScopeSettings = field(default_factory=ScopeSettings)
-    output: OutputSettings = field(default_factory=OutputSettings)
-    extract: ExtractSettings = field(default_factory=ExtractSettings)
-    quality: QualitySettings = field(default_factory=QualitySettings)
-    dedup: DedupSettings = field(default_factory=DedupSettings)
+    seeds: list[str] = field(default_factory=list, metadata={"help": (
+        "Start URLs (http or https). Use sites you are allowed to crawl; `--seeds URL ...` "
+        "replaces this list.")})
+    allowed_domains: list[str] = field(default_factory=list, metadata={"help": (
+        "Hosts the crawl may visit, subdomains included; empty means the seeds' hosts.")})
+    allow_private_networks: bool = field(default=False, metadata={"help": (
+        "Allow private, loopback and link-local addresses (also names resolving to them). Only "
+        "for a site served on your own machine or network, such as the demo and the tests.")})
+    output_dir: Path = field(default=Path("data/crawl"), metadata={"help": (
+        "Where shards, the SQLite frontier, stats.json and the resolved config go; `--output-dir` "
+        "overrides. A resumed crawl continues here.")})
+    local_sources: list[Path] = field(default_factory=list, metadata={"help": (
+        "Used with `--no-web-crawl`: folders or files of .txt, .html, .jsonl (field `text`), "
+        ".warc and .warc.gz, put through the same filters and dedup.")})
+    target: int = field(default=10_000, metadata={"help": (
+        "Kept samples to end with, exactly (fewer only when every source runs dry); `--target` "
+        "overrides.")})
+    workers: int = field(default=4, metadata={"help": (
+        "Concurrent fetches in total, across all hosts; `--workers` overrides.")})
+    progress_interval_s: float = field(default=5.0, metadata={"help": (
+        "Seconds between progress lines on stdout (the crawl log).")})
+    fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (
+        "How pages are fetched: User-Agent, timeouts, size and redirect limits, retries.")})
+    politeness: PolitenessSettings = field(default_factory=PolitenessSettings, metadata={"help": (
+        "How gently each host is treated: concurrency, delay, robots.txt, Retry-After.")})
+    scope: ScopeSettings = field(default_factory=ScopeSettings, metadata={"help": (
+        "How far the crawl follows links.")})
+    output: OutputSettings = field(default_factory=OutputSettings, metadata={"help": (
+        "How kept samples are written to shards.")})
+    extract: ExtractSettings = field(default_factory=ExtractSettings, metadata={"help": (
+        "How the main text is cut out of a page's HTML.")})
+    quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": (
+        "Japanese quality filters (Swallow corpus v1 and llm-jp-corpus v1), each with its own "
+        "switch and drop reason in stats.json.")})
+    dedup: DedupSettings = field(default_factory=DedupSettings, metadata={"help": (
+        "Exact and near-duplicate detection (MinHash LSH on character n-grams).")})
 
     def __post_init__(self) -> None:
         if self.target < 1:
