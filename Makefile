@@ -6,7 +6,7 @@ INVOKE := $(VENV)/bin/invoke
 STAMP  := $(VENV)/.tandem-installed
 ARGS   ?=
 
-.PHONY: setup demo test bench bench-deps lint parallel train crawl report notify status logs clean-venv
+.PHONY: setup demo test bench bench-deps lint config-reference parallel train crawl report notify status logs clean-venv
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ bench: setup bench-deps
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy tandem
+
+# docs/configuration.md, rendered from the config dataclasses' help texts (a test fails when stale).
+config-reference: setup
+	$(PY) scripts/config_reference.py
 
 # The Invoke tasks, for people who live in make: `make parallel ARGS="--crawl-target 500"`.
 parallel train crawl report notify status logs: setup
