@@ -3,8 +3,9 @@
   demo_site.py generate --out DIR [--pages N] [--seed S]
   demo_site.py serve --root DIR [--host H] [--port P] [--pages N] [--seed S]
 
-`serve` generates the site first when DIR has none, prints `serving http://127.0.0.1:PORT/` as
-one line, and runs until SIGTERM or SIGINT, then exits 0.
+`serve` (re)generates the site first unless DIR holds one of the same pages, seed and generator
+version, prints `serving http://127.0.0.1:PORT/` as one line, and runs until SIGTERM or SIGINT,
+then exits 0.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 from pathlib import Path
 
 from tandem.cli import EXIT_OK, EXIT_USAGE, run_main
-from tandem.crawl.demosite import MANIFEST_NAME, generate_site, serve_site
+from tandem.crawl.demosite import MANIFEST_NAME, MANIFEST_VERSION, generate_site, load_manifest, serve_site
 
 DEFAULT_PAGES = 300
 
@@ -45,7 +46,7 @@ def main() -> int:
         manifest = generate_site(args.out, args.pages, args.seed)
         print(f"generated {len(manifest.pages)} pages in {args.out}")
         return EXIT_OK
-    if not (args.root / MANIFEST_NAME).is_file():
+    if not has_site(args.root, args.pages, args.seed):
         generate_site(args.root, args.pages, args.seed)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -55,6 +56,14 @@ def main() -> int:
         while not stop.wait(0.5):
             pass
     return EXIT_OK
+
+
+def has_site(root: Path, pages: int, seed: int) -> bool:
+    """True when `root` holds the site these flags ask for, from this version of the generator."""
+    if not (root / MANIFEST_NAME).is_file():
+        return False
+    manifest = load_manifest(root)
+    return (manifest.version, manifest.seed, len(manifest.pages)) == (MANIFEST_VERSION, seed, pages)
 
 
 if __name__ == "__main__":

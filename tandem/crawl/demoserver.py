@@ -2,8 +2,10 @@
 
 It sends the Content-Type each page is meant to have: `text/html; charset=X` for the pages
 whose manifest entry declares the charset in the header, plain `text/html` for the others (they
-declare it in a meta tag, or not at all), `text/plain` for robots.txt. Files are read once and
-kept in memory; the manifest itself (names starting with "_") is not served.
+declare it in a meta tag, or not at all), `text/plain` for robots.txt. The manifest's old
+addresses are answered with `301 Moved Permanently` and a Location on the host the client asked
+for. Files are read once and kept in memory; the manifest itself (names starting with "_") is
+not served.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from urllib.parse import unquote, urlsplit
 
 from tandem.crawl.demolayout import LABELS
 
+_PLAIN_TEXT = "text/plain; charset=utf-8"
+
 
 class SiteServer:
     """A running server: `.url` ("http://127.0.0.1:PORT/"), `.close()`; also a context manager."""
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.root = Path(root).resolve()
-        self._charsets = _header_charsets(self.root)
+        self._charsets, self._redirects = _read_manifest(self.root)
         self._cache: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"site": self})
@@ -68,6 +72,10 @@ class SiteServer:
         guessed = mimetypes.guess_type(path)[0] or "application/octet-stream"
         return body, f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
 
+    def redirect(self, url_path: str) -> str | None:
+        """The Location path for an old address, or None."""
+        return self._redirects.get(unquote(urlsplit(url_path).path))
+
     def _read(self, path: str) -> bytes | None:
         target = (self.root / path.lstrip("/")).resolve()
         if not target.is_relative_to(self.root) or not target.is_file():
@@ -80,12 +88,14 @@ def serve_site(root: Path, host: str = "127.0.0.1", port: int = 0) -> SiteServer
     return SiteServer(root, host, port)
 
 
-def _header_charsets(root: Path) -> dict[str, str]:
+def _read_manifest(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(URL path -> charset the header must carry, old path -> Location path) from the manifest."""
     manifest = root / "_manifest.json"
     if not manifest.is_file():
-        return {}
-    pages = json.loads(manifest.read_text(encoding="utf-8"))["pages"]
-    return {p["path"]: p["encoding"] for p in pages if p["declaration"].startswith("header")}
+        return {}, {}
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    charsets = {p["path"]: p["encoding"] for p in data["pages"] if p["declaration"].startswith("header")}
+    return charsets, data.get("redirects", {})
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -107,15 +117,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, send_body: bool) -> None:
-        found = self.site.content(self.path)
-        status, (body, content_type) = (HTTPStatus.OK, found) if found else (
-            HTTPStatus.NOT_FOUND, (b"not found\n", "text/plain; charset=utf-8"))
+        status, body, content_type, location = self._answer()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if location is not None:
+            self.send_header("Location", location)
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+    def _answer(self) -> tuple[HTTPStatus, bytes, str, str | None]:
+        """(status, body, Content-Type, Location) for the request's path."""
+        moved_to = self.site.redirect(self.path)
+        if moved_to is not None:
+            host = self.headers.get("Host") or f"{self.site.host}:{self.site.port}"
+            return HTTPStatus.MOVED_PERMANENTLY, b"moved\n", _PLAIN_TEXT, f"http://{host}{moved_to}"
+        found = self.site.content(self.path)
+        if found is None:
+            return HTTPStatus.NOT_FOUND, b"not found\n", _PLAIN_TEXT, None
+        return HTTPStatus.OK, found[0], found[1], None
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: a crawl makes thousands of requests."""

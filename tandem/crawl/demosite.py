@@ -3,25 +3,30 @@
 `generate_site` writes N HTML pages in three layouts (semantic HTML5, `<div>` soup, and
 table-based) that share one site's header, navigation, sidebar and footer; in UTF-8,
 Shift_JIS, EUC-JP and ISO-2022-JP, declared the ways real sites declare them; with a few exact
-and near duplicates, low-quality pages the filters must drop, off-domain links, and a
-robots.txt that disallows `/private/`. `_manifest.json` records every page (layout, encoding,
-kind) and the ground-truth main text per URL path, for the extraction benchmark. `serve_site`
-serves the folder on 127.0.0.1 with the Content-Type/charset each page is meant to have.
+and near duplicates, low-quality pages the filters must drop, off-domain links, broken links
+(removed articles, a folder that no longer exists), old addresses that redirect (301, one of
+them in two hops), and a robots.txt that disallows `/private/`. No sentence of the ordinary
+articles appears twice. `_manifest.json` records every page (layout, encoding, kind), the
+ground-truth main text per URL path (for the extraction benchmark), the redirects and every
+broken link. `serve_site` serves the folder on 127.0.0.1 with the Content-Type/charset each
+page is meant to have, and answers the redirects.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tandem.atomicio import atomic_write_text
-from tandem.crawl.demolayout import LAYOUTS, PageParts, render_page
+from tandem.crawl.demolayout import CODECS, LAYOUTS, PageParts, render_page
 from tandem.crawl.demoserver import SiteServer, serve_site
 from tandem.crawl.demotext import TOPICS, Article, ProseGenerator, words
 
 MANIFEST_NAME = "_manifest.json"
+MANIFEST_VERSION = 2  # 2: redirects and broken links; `demo_site.py serve` regenerates older sites
 ROBOTS_TXT = "User-agent: *\nDisallow: /private/\n"
 # (codec, share of pages); "shift_jis" pages are written with cp932, as Japanese sites do.
 ENCODINGS = [("utf-8", 0.55), ("shift_jis", 0.2), ("euc-jp", 0.15), ("iso-2022-jp", 0.1)]
@@ -33,8 +38,13 @@ SPECIAL_KINDS = [("exact_duplicate", 0.03), ("near_duplicate", 0.03), ("link_lis
                  ("katakana_heavy", 0.015), ("too_short", 0.015), ("repetitive", 0.01),
                  ("ng_words", 0.01), ("english", 0.01)]
 PRIVATE_PAGES = 2
+PAGES_PER_TOPIC = 20  # one category per 20 pages: a 300-page site covers 15 topics, 400+ all 20
+REMOVED_ARTICLES = 5  # article numbers skipped, as if deleted; two pages each still link to them
+GONE_FOLDER_LINK = "/blog/2019/04/hanami.html"  # the old blog's folder no longer exists at all
+REDIRECTED_ARTICLES = 4  # /old/entryN.html answers 301 to the article; the first via a second hop
+_HREF = re.compile(r'href="(/[^"]*)"')
 
-__all__ = ["MANIFEST_NAME", "PageRecord", "SiteManifest", "SiteServer", "generate_site",
+__all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "PageRecord", "SiteManifest", "SiteServer", "generate_site",
            "load_manifest", "serve_site"]
 
 
@@ -55,6 +65,9 @@ class SiteManifest:
     root: str
     seed: int
     pages: list[PageRecord] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)  # URL path -> Location path (301)
+    broken_links: list[str] = field(default_factory=list)  # site paths linked from pages, all 404
+    version: int = MANIFEST_VERSION
 
     @property
     def start_path(self) -> str:
@@ -74,19 +87,23 @@ class SiteManifest:
 
 
 def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
-    """Write a site of exactly `pages` HTML pages (at least 20) into `out_dir`; return its manifest."""
+    """Write a site of exactly `pages` HTML pages (at least 20) into `out_dir`; return its manifest.
+    The pages of a site generated there before are removed first."""
     if pages < 20:
         raise ValueError("pages: the demo site needs at least 20 pages")
     out_dir = Path(out_dir)
+    _remove_previous_site(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     prose = ProseGenerator(rng)
-    categories = list(TOPICS)[: max(2, min(len(TOPICS), pages // 25))]
+    categories = list(TOPICS)[: max(2, min(len(TOPICS), pages // PAGES_PER_TOPIC))]
     article_count = pages - 1 - len(categories) - PRIVATE_PAGES
     kinds = _article_kinds(article_count, rng)
+    link_rng = random.Random(seed + 2)  # removed articles and redirects: independent of the prose
+    numbers, removed = _article_numbers(article_count, link_rng)
     manifest = SiteManifest(root=str(out_dir), seed=seed)
     articles: list[tuple[PageRecord, Article]] = []
-    for number, kind in enumerate(kinds, start=1):
+    for number, kind in zip(numbers, kinds, strict=True):
         path = f"/articles/{number:04d}.html"
         topic = categories[number % len(categories)]
         article, duplicate_of = _article_for(kind, topic, prose, articles, rng)
@@ -94,11 +111,20 @@ def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
         record = PageRecord(path, kind, rng.choice(LAYOUTS), *_pick_encoding(rng), article.title,
                             main_text, duplicate_of)
         articles.append((record, article))
+    ordinary = [position for position, (record, _) in enumerate(articles) if record.kind == "article"]
+    dead_links: dict[int, list[tuple[str, str]]] = {}  # position -> related links to removed articles
+    for number in removed:
+        title = prose.title(categories[number % len(categories)])
+        for position in link_rng.sample(ordinary, 2):
+            dead_links.setdefault(position, []).append((f"/articles/{number:04d}.html", title))
+    redirected = [articles[position][0] for position in link_rng.sample(ordinary, REDIRECTED_ARTICLES)]
+    manifest.redirects, old_address = _redirects([record.path for record in redirected])
     site_rng = random.Random(seed + 1)  # layout details independent of the prose draws
     all_articles = [record for record, _ in articles]
     for position, (record, article) in enumerate(articles):
-        parts = PageParts(record.title, article.paragraphs, _related(position, all_articles, site_rng),
-                          categories, topic=article.topic, link_list=record.kind == "link_list")
+        related = _related(position, all_articles, site_rng) + dead_links.get(position, [])
+        parts = PageParts(record.title, article.paragraphs, related, categories, topic=article.topic,
+                          link_list=record.kind == "link_list")
         html = render_page(record.layout, parts, record.encoding, record.declaration, site_rng)
         _write(out_dir, record, html)
         manifest.pages.append(record)
@@ -106,7 +132,7 @@ def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
         members = [r for r, a in articles if a.topic == topic]
         record = PageRecord(f"/category/{index:02d}.html", "category", LAYOUTS[index % 3], "utf-8", "meta",
                             f"{TOPICS[topic][0]}の記事一覧", "")
-        links = [(r.path, r.title) for r in members]
+        links = [(old_address.get(r.path, r.path), r.title) for r in members]  # listings keep old addresses
         parts = PageParts(record.title, [], links, categories, topic=topic, link_list=True)
         _write(out_dir, record, render_page(record.layout, parts, "utf-8", "meta", site_rng))
         manifest.pages.append(record)
@@ -119,19 +145,70 @@ def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
         manifest.pages.append(record)
     index_links = [(f"/category/{i:02d}.html", f"{TOPICS[t][0]}の記事一覧") for i, t in enumerate(categories)]
     index_links += [(r.path, r.title) for r in all_articles[:: max(1, len(all_articles) // 40)]]
+    index_links += [(old_address[r.path], f"{r.title}（旧ブログより）") for r in redirected]
+    index_links += [(GONE_FOLDER_LINK, "旧ブログ：お花見の記録")]
     index_links += [(f"/private/{n:02d}.html", "会員向けのお知らせ") for n in range(1, PRIVATE_PAGES + 1)]
     home = PageRecord("/index.html", "index", "semantic", "utf-8", "meta", "暮らしの手帖ブログ", "")
     parts = PageParts(home.title, [], index_links, categories, topic=categories[0], link_list=True)
     _write(out_dir, home, render_page("semantic", parts, "utf-8", "meta", site_rng))
     manifest.pages.append(home)
     (out_dir / "robots.txt").write_text(ROBOTS_TXT, encoding="ascii")
+    written = {page.path for page in manifest.pages}
+    manifest.broken_links = sorted(_linked_paths(out_dir, manifest.pages) - written - manifest.redirects.keys())
     atomic_write_text(out_dir / MANIFEST_NAME, json.dumps(asdict(manifest), ensure_ascii=False, indent=1))
     return manifest
 
 
 def load_manifest(root: Path) -> SiteManifest:
     data = json.loads((Path(root) / MANIFEST_NAME).read_text(encoding="utf-8"))
-    return SiteManifest(root=data["root"], seed=data["seed"], pages=[PageRecord(**p) for p in data["pages"]])
+    return SiteManifest(root=data["root"], seed=data["seed"], pages=[PageRecord(**p) for p in data["pages"]],
+                        redirects=data.get("redirects", {}), broken_links=data.get("broken_links", []),
+                        version=data.get("version", 1))
+
+
+def _remove_previous_site(out_dir: Path) -> None:
+    """Delete the files a previous `generate_site` wrote here (and nothing else)."""
+    manifest = out_dir / MANIFEST_NAME
+    if not manifest.is_file():
+        return
+    for page in json.loads(manifest.read_text(encoding="utf-8"))["pages"]:
+        (out_dir / page["path"].lstrip("/")).unlink(missing_ok=True)
+    (out_dir / "robots.txt").unlink(missing_ok=True)
+    manifest.unlink()
+
+
+def _article_numbers(count: int, rng: random.Random) -> tuple[list[int], list[int]]:
+    """`count` article numbers from 1 with REMOVED_ARTICLES gaps (never in the first fifth,
+    which the sidebar's popular links point at); returns (numbers, removed numbers)."""
+    last = count + REMOVED_ARTICLES
+    removed = sorted(rng.sample(range(count // 5 + 4, last + 1), REMOVED_ARTICLES))
+    return [n for n in range(1, last + 1) if n not in removed], removed
+
+
+def _redirects(targets: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """({old path: Location}, {article path: the old address pages link}); the first article's
+    old address answers with a second old address, which redirects in turn (a 2-hop chain)."""
+    redirects: dict[str, str] = {}
+    linked: dict[str, str] = {}
+    for index, target in enumerate(targets):
+        number = int(target.rsplit("/", 1)[1].split(".")[0])
+        old = f"/old/entry{number}.html"
+        redirects[old] = target
+        linked[target] = old
+        if index == 0:
+            first_hop = f"/old/2019/entry{number}.html"
+            redirects[first_hop] = old
+            linked[target] = first_hop
+    return redirects, linked
+
+
+def _linked_paths(out_dir: Path, pages: list[PageRecord]) -> set[str]:
+    """Every same-site path the written pages link to."""
+    paths: set[str] = set()
+    for page in pages:
+        html = (out_dir / page.path.lstrip("/")).read_bytes().decode(CODECS[page.encoding])
+        paths.update(_HREF.findall(html))
+    return paths
 
 
 def _article_kinds(count: int, rng: random.Random) -> list[str]:

@@ -83,11 +83,28 @@ TOPICS: dict[str, tuple[str, list[str], list[str]]] = {
            words("ロードバイク 坂道 空気入れ サドル 変速機 川沿いの道 輪行 ヘルメット "
                   "ライト タイヤ ペダル 休憩所 地図 補給 整備"),
            words("河川敷 海岸線 峠 街中")),
+    "映画": ("映画",
+           words("名画座 ミニシアター 字幕 吹き替え 予告編 監督 脚本 主演俳優 "
+                  "パンフレット 白黒映画 ドキュメンタリー 映画音楽 上映時間 試写会 原作"),
+           words("映画館 名画座 自宅 駅前")),
+    "釣り": ("釣り",
+           words("釣り竿 浮き 仕掛け 餌 渓流 アジ 鮎 クーラーボックス "
+                  "潮の満ち引き 釣り糸 リール 朝まずめ 船宿 魚拓 防波堤"),
+           words("漁港 渓流 湖畔 海辺")),
+    "パン": ("パン作り",
+           words("強力粉 天然酵母 発酵 生地 オーブン 食パン クロワッサン 焼き色 "
+                  "こね台 バター 全粒粉 パン型 ライ麦 焼き上がり 粉の配合"),
+           words("台所 パン教室 近所のパン屋 実家")),
+    "美術": ("美術館めぐり",
+           words("企画展 常設展 油絵 水彩画 浮世絵 彫刻 版画 図録 "
+                  "学芸員 額縁 屏風 陶芸 展示室 音声ガイド 絵はがき"),
+           words("上野 美術館 画廊 資料館")),
 }
 PEOPLE = ["祖母", "友人", "近所の方", "先輩", "店主", "妻", "夫", "娘", "息子", "同僚", "先生", "知人",
-          "母", "父", "弟", "姉"]
+          "母", "父", "弟", "姉", "叔父", "幼なじみ", "隣の家の方", "昔の同級生"]
 TIMES = ["先週末", "今朝", "昨年の秋", "三年ほど前", "この春", "先日", "連休の初日", "雨の日の午後",
-         "夏の終わり", "年の瀬", "仕事帰り", "日曜日の朝", "学生の頃", "去年の冬", "ある晴れた日", "数日前"]
+         "夏の終わり", "年の瀬", "仕事帰り", "日曜日の朝", "学生の頃", "去年の冬", "ある晴れた日", "数日前",
+         "お盆休み", "梅雨の晴れ間", "初夏のころ", "寒い朝"]
 FEELINGS = ["うれしく", "心地よく", "懐かしく", "楽しく", "新鮮に", "不思議に", "ありがたく", "興味深く"]
 # (dictionary, past, te-form) of verbs that fit most nouns.
 VERBS = [tuple(words(forms)) for forms in (
@@ -111,8 +128,9 @@ VERBS = [tuple(words(forms)) for forms in (
 ADJECTIVES = [("美しい", "美しく"), ("奥深い", "奥深く"), ("やさしい", "やさしく"), ("面白い", "面白く"),
               ("心強い", "心強く"), ("温かい", "温かく"), ("難しい", "難しく"), ("細かい", "細かく"),
               ("力強い", "力強く"), ("素朴な", "素朴に"), ("丁寧な", "丁寧に"), ("静かな", "静かに")]
-OPENERS = ["", "", "", "ところで、", "実は、", "それでも、", "思い返すと、", "正直に言えば、", "意外にも、",
-           "いつものように、", "そういえば、", "結局のところ、", "振り返ってみると、", "何より、"]
+OPENERS = ["", "", "", "ところで、", "実は、", "思い返すと、", "正直に言えば、", "意外にも、",
+           "いつものように、", "そういえば、", "振り返ってみると、", "何より、", "今にして思えば、",
+           "ちなみに、", "個人的には、"]
 
 # Slots: {n} {n2} {n3} topic nouns, {p} place, {t} time, {who} person, {v}/{vp}/{vt} verb forms,
 # {a}/{ak} adjective forms, {f} feeling, {k} a number.
@@ -133,14 +151,14 @@ TEMPLATES = [
     "{n}の良さは、{ak}長く付き合えるところにあるのではないでしょうか。",
     "失敗もありましたが、{n2}を見直したことで{n}がうまくいくようになりました。",
     "{p}の{who}から、{n}には{k}通りの楽しみ方があると聞きました。",
-    "次は{n3}にも挑戦してみたいと考えています。",
+    "次は{n3}についても、もう少し詳しく調べてみたいと考えています。",
     "{n}に関しては、人によって考え方がかなり違うようです。",
     "慣れないうちは{n}を{vp}だけで精一杯でしたが、少しずつ余裕が出てきました。",
     "{f}感じたのは、{n}が思っていた以上に{a}ことでした。",
     "{t}から{n}の記録をつけ始め、気づけば{k}冊目のノートになりました。",
     "{n2}の季節になると、{p}の景色もがらりと変わります。",
     "{who}と一緒に{n}を{vt}いると、時間がたつのを忘れてしまいます。",
-    "{n}を選ぶときは、値段よりも使いやすさを大切にしています。",
+    "{n}のことを人にすすめるときは、自分で試した話だけをするようにしています。",
     "この方法なら、初めての人でも{n}を気軽に{vt}みられるはずです。",
     "{p}まで足を延ばしたのは、{n}をこの目で確かめたかったからです。",
     "{n}の話をすると、{who}はいつも{ak}笑ってうなずいてくれます。",
@@ -164,10 +182,51 @@ TEMPLATES = [
     "{n}に興味を持ったのは、{who}がすすめてくれたのがきっかけでした。",
     "一度に全部やろうとせず、{n}は少しずつ{vp}ほうが長続きします。",
     "{p}の小さなお店で、{n}に詳しい方と話し込んでしまいました。",
-    "{n}の準備には、思ったよりも時間がかかるものです。",
+    "{n}のことをきちんと知るには、思ったよりも時間がかかるものです。",
+    "{n}のことを調べ始めたのは、{t}に{who}と話したのがきっかけでした。",
+    "{who}によると、{n}は昔と比べてずいぶん身近になったそうです。",
+    "{p}で見かけた{n}が気になって、帰り道もずっとそのことを考えていました。",
+    "{n}について書いた昔のメモを読み返すと、当時の迷いがよく分かります。",
+    "{n}と{n2}のどちらを先にするかで、{who}とちょっとした言い合いになりました。",
+    "{n}のことになると、つい時間を忘れて話し込んでしまいます。",
+    "{t}に撮った{n}の写真を見返して、思わず笑ってしまいました。",
+    "{n}に詳しい{who}が、{p}でのおすすめを書いたメモをくれました。",
+    "最近は{n}よりも{n2}のほうに関心が移ってきたように感じます。",
+    "{n}のよさを一言で伝えるのは、なかなか難しいものです。",
+    "{k}人ほどで集まって、{n}について思い思いに意見を出し合いました。",
+    "{n}にかけるお金は、毎月いくらまでと決めておくことにしています。",
+    "{p}へ向かう途中で、{n}にまつわる看板がふと目に入りました。",
+    "{n}のことを知れば知るほど、分からないことが増えていく気がします。",
+    "{t}の{p}は人が少なく、{n}とゆっくり向き合うことができました。",
+    "{who}から借りた本に、{n}の意外な歴史が書かれていました。",
+    "{n}を話題にすると、初対面の人ともすぐに打ち解けられます。",
+    "{n}については、{who}の考え方にいつも助けられています。",
+    "この記事を読んで{n}に興味を持つ人が、一人でも増えたらうれしいです。",
+    "{n}の奥深さに気づいたのは、始めてから{k}年ほどたってからのことでした。",
+    "{p}に住む{who}は、{n}を暮らしの一部としてとても大切にしています。",
+    "{n}のために早起きをするのも、慣れてしまえば苦になりません。",
+    "{n}と{n2}の関係について、自分なりの考えを少しまとめてみました。",
+    "忙しい時期でも、{n}のことを考える時間だけは取るようにしています。",
+    "{n}の楽しさを{who}に伝えたくて、つい長話になってしまいました。",
+    "{t}は雨が続いたので、家の中で{n}について調べて過ごしました。",
+    "{n}に関する小さな集まりが、{p}で月に一度開かれています。",
+    "{who}に{n}の話をしたところ、意外にも詳しくて驚きました。",
+    "{n}のことで困ったときは、まず{who}に相談するようにしています。",
+    "はじめて{n}に触れたときの驚きは、今でも忘れられません。",
+    "{n}も{n2}も、手をかけた分だけ応えてくれるところがよく似ています。",
+    "{p}の{n}は、地元の人にとってもちょっとした自慢のようです。",
+    "{n}をめぐる話題は尽きることがなく、書きたいことがまだたくさんあります。",
+    "{k}日かけて{n}のことを調べ、ようやく全体の流れがつかめてきました。",
+    "{n}について{who}と話していると、自分の知らない見方に出会えます。",
+    "{ak}向き合っていくうちに、{n}の見え方が少しずつ変わってきました。",
+    "{n}と{n2}を組み合わせてみたら、思いのほか相性がよくて驚きました。",
+    "{f}思ったのは、{p}の人たちが{n}をとても大事にしていたことです。",
+    "あれこれ迷った末に、{n}は{who}のやり方をまねしてみることにしました。",
 ]
 TITLE_PATTERNS = ["{n}と{n2}のこと", "{w}の記録：{n}", "{p}で出会った{n}", "はじめての{n}",
                   "{n}を{vt}みた話", "{w}ノート　{n}について", "{t}の{n}", "{n}と過ごす時間"]
+SENTENCE_CHARS = (20, 90)  # the sentence length the quality filters expect of ordinary prose
+_FRESH_ATTEMPTS = 30  # fresh slot draws per template before another template is tried
 
 
 @dataclass
@@ -178,25 +237,58 @@ class Article:
 
 
 class ProseGenerator:
-    """Builds titles and paragraphs; every choice comes from the `random.Random` passed in."""
+    """Builds titles and paragraphs; every choice comes from the `random.Random` passed in.
+
+    One generator never writes the same sentence twice while its vocabulary allows a new one
+    (each template has thousands of fillings; only sites of many thousands of pages run out),
+    so a site drawn from one generator repeats no sentence: real prose does not, and repeated
+    sentences across pages would look like boilerplate to the extractor and to dedup.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        self._used: set[str] = set()
 
     def article(self, topic: str, min_paragraphs: int = 3, max_paragraphs: int = 6) -> Article:
-        word, nouns, places = TOPICS[topic]
-        slots = self._slots(nouns, places)
-        title = self.rng.choice(TITLE_PATTERNS).format(w=word, **slots)
+        _, nouns, places = TOPICS[topic]
+        title = self.title(topic)
         count = self.rng.randint(min_paragraphs, max_paragraphs)
-        templates = self.rng.sample(TEMPLATES, k=min(len(TEMPLATES), count * 5))
-        paragraphs = []
-        for index in range(count):
-            chunk = templates[index * len(templates) // count : (index + 1) * len(templates) // count]
-            paragraphs.append("".join(self.sentence(t, nouns, places) for t in chunk))
+        wanted = min(len(TEMPLATES), count * 5)
+        templates = self.rng.sample(TEMPLATES, k=len(TEMPLATES))  # no template twice on one page
+        sentences: list[str] = []
+        for template in templates:
+            sentence = self._fresh(template, nouns, places)
+            if sentence is not None:
+                sentences.append(sentence)
+                if len(sentences) == wanted:
+                    break
+        while len(sentences) < wanted:  # vocabulary exhausted: repeats are the lesser evil
+            sentences.append(self._draw(templates[len(sentences)], nouns, places))
+        paragraphs = ["".join(sentences[index * wanted // count : (index + 1) * wanted // count])
+                      for index in range(count)]
         return Article(topic, title, paragraphs)
 
+    def title(self, topic: str) -> str:
+        word, nouns, places = TOPICS[topic]
+        return self.rng.choice(TITLE_PATTERNS).format(w=word, **self._slots(nouns, places))
+
     def sentence(self, template: str, nouns: list[str], places: list[str]) -> str:
-        return self.rng.choice(OPENERS) + template.format(**self._slots(nouns, places))
+        """`template` filled, new to this generator unless its fillings are used up."""
+        return self._fresh(template, nouns, places) or self._draw(template, nouns, places)
+
+    def _fresh(self, template: str, nouns: list[str], places: list[str]) -> str | None:
+        shortest, longest = SENTENCE_CHARS
+        for _ in range(_FRESH_ATTEMPTS):
+            text = self.rng.choice(OPENERS) + template.format(**self._slots(nouns, places))
+            if text not in self._used and shortest <= len(text) <= longest:
+                self._used.add(text)
+                return text
+        return None
+
+    def _draw(self, template: str, nouns: list[str], places: list[str]) -> str:
+        text = self.rng.choice(OPENERS) + template.format(**self._slots(nouns, places))
+        self._used.add(text)
+        return text
 
     def _slots(self, nouns: list[str], places: list[str]) -> dict[str, str]:
         n, n2, n3 = self.rng.sample(nouns, 3)
