@@ -122,10 +122,11 @@ class CrawlConfig:
         "Used with `--no-web-crawl`: folders or files of .txt, .html, .jsonl (field `text`), "
         ".warc and .warc.gz, put through the same filters and dedup.")})
     target: int = field(default=10_000, metadata={"help": (
-        "Kept samples to end with, exactly (fewer only when every source runs dry); `--target` "
-        "overrides.")})
+        "Kept samples to end with, exactly (fewer only when every source runs dry). `--target` "
+        "overrides; `invoke crawl` and `invoke parallel` always pass theirs (default 10000).")})
     workers: int = field(default=4, metadata={"help": (
-        "Concurrent fetches in total, across all hosts; `--workers` overrides.")})
+        "Concurrent fetches in total, across all hosts. `--workers` overrides; `invoke crawl` and "
+        "`invoke parallel` always pass theirs (default 4).")})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
     fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (
