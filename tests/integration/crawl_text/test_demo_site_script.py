@@ -49,3 +49,27 @@ def test_serve_generates_prints_the_url_and_stops_cleanly(tmp_path: Path, signum
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_serve_regenerates_a_site_of_other_pages_and_answers_redirects(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    subprocess.run([sys.executable, str(SCRIPT), "generate", "--out", str(root), "--pages", "40"],
+                   capture_output=True, timeout=60, check=True)
+    process = subprocess.Popen([sys.executable, str(SCRIPT), "serve", "--root", str(root), "--pages", "30"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().split(" ", 1)[1]
+        manifest = json.loads((root / "_manifest.json").read_text(encoding="utf-8"))
+        assert len(manifest["pages"]) == 30 == len(list(root.rglob("*.html")))
+        redirects = manifest["redirects"]
+        two_hops = next(old for old, location in redirects.items() if location in redirects)
+        with urllib.request.urlopen(url + two_hops.lstrip("/"), timeout=10) as response:  # follows both 301s
+            assert response.status == 200
+            assert response.url == url.rstrip("/") + redirects[redirects[two_hops]]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
