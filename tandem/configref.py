@@ -110,6 +110,8 @@ def walk(cls: type, prefix: str = "", help_text: str = "", note: str = "") -> It
                 child_note = f"A mapping of process names to these keys ({_default_text(f)})."
             elif child_note:
                 child_note = f"{child_note} (default: {_default_text(f)})."
+            elif _default_text(f) == REQUIRED:
+                child_note = "Required."
             nested.append((child_cls, key + child_key, text, child_note))
             continue
         rows.append(Row(key, describe_type(hint), _default_text(f), text))

@@ -149,7 +149,7 @@ class TrainingSettings:
     warmup_steps: int = field(default=0, metadata={"help": (
         "Steps of linear learning-rate warm-up from 0.")})
     lr_scheduler_type: str = field(default="cosine", metadata={"help": (
-        "A transformers scheduler name: linear, cosine, constant, constant_with_warmup, ….")})
+        "A transformers scheduler name: linear, cosine, constant, constant_with_warmup and others.")})
     logging_steps: int = field(default=1, metadata={"help": (
         "Steps between metrics.jsonl lines and log lines (loss, learning rate, tokens/s).")})
     seed: int = field(default=42, metadata={"help": "Random seed (weights of model.init, dropout)."})
@@ -158,7 +158,8 @@ class TrainingSettings:
         "bigger batch, at the cost of speed.")})
     precision: Precision = field(default="auto", metadata={"help": (
         "auto: bf16 on a GPU that has it, fp16 on older GPUs, fp32 on CPU. fp16 needs a GPU. "
-        "With an adapter the frozen base is loaded in bf16/fp16; trained weights stay fp32.")})
+        "With an adapter and bf16/fp16 the frozen base is loaded in that type; trained weights "
+        "stay fp32.")})
     device: Device = field(default="auto", metadata={"help": (
         "auto: the GPU when there is one, else the CPU. cuda fails at start when no CUDA GPU is "
         "present.")})
