@@ -21,9 +21,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tandem.atomicio import atomic_write_text
+from tandem.crawl.demokinds import article_for, article_kinds
 from tandem.crawl.demolayout import CODECS, LAYOUTS, PageParts, render_page
 from tandem.crawl.demoserver import SiteServer, serve_site
-from tandem.crawl.demotext import TOPICS, Article, ProseGenerator, words
+from tandem.crawl.demotext import TOPICS, Article, ProseGenerator
 
 MANIFEST_NAME = "_manifest.json"
 MANIFEST_VERSION = 2  # 2: redirects and broken links; `demo_site.py serve` regenerates older sites
@@ -33,10 +34,6 @@ ENCODINGS = [("utf-8", 0.55), ("shift_jis", 0.2), ("euc-jp", 0.15), ("iso-2022-j
 # How a page says its charset: in the HTTP header only, a <meta charset>, an http-equiv meta, or
 # both header and meta. UTF-8 pages always carry <meta charset> as well.
 DECLARATIONS = ["header", "meta", "http-equiv", "header+meta"]
-# Share of article pages of each special kind; the rest are ordinary articles.
-SPECIAL_KINDS = [("exact_duplicate", 0.03), ("near_duplicate", 0.03), ("link_list", 0.015),
-                 ("katakana_heavy", 0.015), ("too_short", 0.015), ("repetitive", 0.01),
-                 ("ng_words", 0.01), ("english", 0.01)]
 PRIVATE_PAGES = 2
 PAGES_PER_TOPIC = 20  # one category per 20 pages: a 300-page site covers 15 topics, 400+ all 20
 REMOVED_ARTICLES = 5  # article numbers skipped, as if deleted; two pages each still link to them
@@ -51,7 +48,7 @@ __all__ = ["MANIFEST_NAME", "MANIFEST_VERSION", "PageRecord", "SiteManifest", "S
 @dataclass
 class PageRecord:
     path: str  # URL path, e.g. "/articles/0001.html"
-    kind: str  # index | category | article | private | one of SPECIAL_KINDS
+    kind: str  # index | category | article | private | one of demokinds.SPECIAL_KINDS
     layout: str
     encoding: str  # the charset label the page declares (or the server sends)
     declaration: str  # header | meta | http-equiv | header+meta
@@ -98,7 +95,7 @@ def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
     prose = ProseGenerator(rng)
     categories = list(TOPICS)[: max(2, min(len(TOPICS), pages // PAGES_PER_TOPIC))]
     article_count = pages - 1 - len(categories) - PRIVATE_PAGES
-    kinds = _article_kinds(article_count, rng)
+    kinds = article_kinds(article_count, rng)
     link_rng = random.Random(seed + 2)  # removed articles and redirects: independent of the prose
     numbers, removed = _article_numbers(article_count, link_rng)
     manifest = SiteManifest(root=str(out_dir), seed=seed)
@@ -106,7 +103,8 @@ def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
     for number, kind in zip(numbers, kinds, strict=True):
         path = f"/articles/{number:04d}.html"
         topic = categories[number % len(categories)]
-        article, duplicate_of = _article_for(kind, topic, prose, articles, rng)
+        originals = [(r.path, a) for r, a in articles if r.kind == "article"]
+        article, duplicate_of = article_for(kind, topic, prose, originals, rng)
         main_text = "" if kind == "link_list" else "\n".join(article.paragraphs)
         record = PageRecord(path, kind, rng.choice(LAYOUTS), *_pick_encoding(rng), article.title,
                             main_text, duplicate_of)
@@ -209,64 +207,6 @@ def _linked_paths(out_dir: Path, pages: list[PageRecord]) -> set[str]:
         html = (out_dir / page.path.lstrip("/")).read_bytes().decode(CODECS[page.encoding])
         paths.update(_HREF.findall(html))
     return paths
-
-
-def _article_kinds(count: int, rng: random.Random) -> list[str]:
-    kinds = ["article"] * count
-    slots = list(range(count // 5, count))  # the first fifth stays ordinary: duplicates need originals
-    rng.shuffle(slots)
-    for kind, share in SPECIAL_KINDS:
-        for _ in range(max(1, round(count * share))):
-            if slots:
-                kinds[slots.pop()] = kind
-    return kinds
-
-
-def _article_for(kind: str, topic: str, prose: ProseGenerator, earlier: list[tuple[PageRecord, Article]],
-                 rng: random.Random) -> tuple[Article, str | None]:
-    originals = [(r, a) for r, a in earlier if r.kind == "article"]
-    if kind == "exact_duplicate":
-        record, article = rng.choice(originals)
-        return Article(article.topic, article.title, list(article.paragraphs)), record.path
-    if kind == "near_duplicate":
-        record, article = rng.choice(originals)
-        paragraphs = list(article.paragraphs)
-        addition = prose.sentence("{n}については、また別の機会に詳しく書きます。", *TOPICS[article.topic][1:])
-        paragraphs[-1] += addition
-        return Article(article.topic, article.title + "（改訂版）", paragraphs), record.path
-    if kind == "too_short":
-        article = prose.article(topic, 1, 1)
-        return Article(topic, article.title, [article.paragraphs[0][:80]]), None
-    if kind == "repetitive":
-        sentence = prose.article(topic, 1, 1).paragraphs[0]
-        return Article(topic, "お知らせ", [sentence[:60]] * 12), None
-    if kind == "katakana_heavy":
-        return Article(topic, "新着アイテム", [_katakana_paragraph(rng) for _ in range(4)]), None
-    if kind == "ng_words":
-        article = prose.article(topic)
-        spam = [rng.choice(_SPAM).format(k=rng.randint(10, 99)) for _ in article.paragraphs]
-        return Article(topic, article.title, [s + p for s, p in zip(spam, article.paragraphs, strict=True)]), None
-    if kind == "english":
-        return Article(topic, "Garden notes", [" ".join(
-            f"On day {rng.randint(1, 300)} we {rng.choice(_ENGLISH_DONE)} in the {rng.choice(_ENGLISH_PLACES)}."
-            for _ in range(8)) for _ in range(4)]), None
-    return prose.article(topic), None
-
-
-_SPAM = ["出会い系アダルト動画が無修正で見放題、オンラインカジノで即金{k}万円。",
-         "簡単に稼げる情報商材、副業で月収{k}万円、今すぐ登録で必ず儲かる。",
-         "激安デリヘルと風俗の最安値情報、無料登録で高収入{k}万円。"]
-_ENGLISH_DONE = ["planted tomatoes", "watered the beans", "repaired the fence", "picked strawberries",
-                 "moved the compost", "painted the shed"]
-_ENGLISH_PLACES = words("garden greenhouse backyard allotment orchard")
-_KATAKANA_WORDS = words("スマートウォッチ ワイヤレスイヤホン モバイルバッテリー キーボード ゲーミングマウス "
-                   "ポータブルスピーカー タブレットスタンド ノイズキャンセリング プレミアムモデル "
-                   "アウトドアチェア ステンレスボトル コンパクトカメラ デジタルフォトフレーム")
-
-
-def _katakana_paragraph(rng: random.Random) -> str:
-    items = [f"{rng.choice(_KATAKANA_WORDS)}・{rng.choice(_KATAKANA_WORDS)}セット" for _ in range(8)]
-    return "、".join(items) + "が新登場です。"
 
 
 def _pick_encoding(rng: random.Random) -> tuple[str, str]:
