@@ -9,9 +9,58 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tandem.config import load_config
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """`0-3,8` → [0, 1, 2, 3, 8], the notation of taskset and /sys/devices/system/cpu."""
+    cpus: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"expected auto, all or a CPU list like 0-3,8, got {text!r}")
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise ValueError(f"range {part!r} runs backwards")
+        cpus.update(range(low, high + 1))
+    return sorted(cpus)
+
+
+@dataclass
+class ResourceSettings:
+    """How much of the machine one process may use; applied by the supervisor at every start and
+    inherited by the process's own children (DataLoader workers, torchrun ranks)."""
+
+    cpus: str = field(default="auto", metadata={"help": (
+        "CPUs the process may run on: `auto` (the supervisor splits the machine's CPUs between "
+        "the processes by `cpu_share` when there are at least 2 CPUs per process, and leaves "
+        "every process on all CPUs on a smaller machine), `all`, or a list such as `0-3,8`.")})
+    cpu_share: float = field(default=1.0, metadata={"help": (
+        "This process's weight when `cpus: auto` splits the CPUs (train 3 and crawl 1 on 8 "
+        "CPUs: 6 and 2). Every process gets at least one CPU.")})
+    threads: int | Literal["auto"] | None = field(default="auto", metadata={"help": (
+        "Threads for its math libraries (OMP_NUM_THREADS, MKL_NUM_THREADS, OPENBLAS_NUM_THREADS, "
+        "RAYON_NUM_THREADS; torch reads OMP_NUM_THREADS): `auto` is as many as the CPUs it may "
+        "use, a number sets it, null leaves the environment alone. `env` wins over this.")})
+    nice: int = field(default=0, metadata={"help": (
+        "Scheduling priority from -20 (first) to 19 (last); a higher value yields the CPU to the "
+        "other process when both want it. 0 keeps the supervisor's own level; below 0 needs root "
+        "(CAP_SYS_NICE).")})
+
+    def __post_init__(self) -> None:
+        if self.cpus not in ("auto", "all"):
+            try:
+                parse_cpu_list(self.cpus)
+            except ValueError as exc:
+                raise ValueError(f"cpus: {exc}") from None
+        if self.cpu_share <= 0:
+            raise ValueError("cpu_share: must be more than 0")
+        if self.threads is not None and self.threads != "auto" and self.threads < 1:
+            raise ValueError("threads: must be at least 1, auto or null")
+        if not -20 <= self.nice <= 19:
+            raise ValueError("nice: must be between -20 and 19")
 
 
 @dataclass
@@ -22,6 +71,7 @@ class ProcessSpec:
     progress_pattern: str | None = None
     env: dict[str, str] = field(default_factory=dict)
     enabled: bool = True
+    resources: ResourceSettings = field(default_factory=ResourceSettings)
 
     def __post_init__(self) -> None:
         if not self.command:

@@ -24,6 +24,14 @@ from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.record import RunRecord, new_run_id
 from tandem.supervisor.recovery import recover_run, report_recovered_run, unfinished_runs
+from tandem.supervisor.resources import (
+    ResourceError,
+    ResourcePlan,
+    available_cpus,
+    can_pin,
+    format_cpu_list,
+    plan_resources,
+)
 
 SUPERVISOR_LOG = "parallel_train_crawl.log"
 LOCK_FILE = ".tandem.lock"
@@ -55,6 +63,7 @@ def run_supervised(request: SupervisorRequest, factory: ProcessFactory | None = 
         config = load_parallel_config(request.config_path)
         logs_dir = Path(config.logs_dir)
         plans_without_paths = resolve_commands(config, request)
+        resources = plan_child_resources(config, request, list(plans_without_paths))
         check_writable(logs_dir)
     except (ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -66,11 +75,12 @@ def run_supervised(request: SupervisorRequest, factory: ProcessFactory | None = 
         print(f"error: {exc}", file=sys.stderr)
         return 2
     with lock:
-        return _run_locked(config, request, plans_without_paths, logs_dir, factory or InvokeProcessFactory())
+        return _run_locked(config, request, plans_without_paths, resources, logs_dir,
+                           factory or InvokeProcessFactory())
 
 
 def _run_locked(config: ParallelConfig, request: SupervisorRequest, commands: dict[str, list[str]],
-                logs_dir: Path, factory: ProcessFactory) -> int:
+                resources: dict[str, ResourcePlan], logs_dir: Path, factory: ProcessFactory) -> int:
     runs_dir = logs_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     supervisor_log = logs_dir / SUPERVISOR_LOG
@@ -87,16 +97,18 @@ def _run_locked(config: ParallelConfig, request: SupervisorRequest, commands: di
         ChildPlan(
             name=name,
             argv=argv,
-            env=child_environment(config.processes[name], name, run_id, run_dir, request),
+            env=child_environment(config.processes[name], name, run_id, run_dir, request, resources[name]),
             log_path=logs_dir / f"{name}_{run_id}.log",
             status_path=run_dir / f"{name}.status.json",
             progress_pattern=config.processes[name].progress_pattern,
+            resources=resources[name],
         )
         for name, argv in commands.items()
     ]
     record = RunRecord.create(
         runs_dir, run_id, request.kind,
-        {p.name: {"command": p.argv, "log_file": str(p.log_path), "status_file": str(p.status_path)}
+        {p.name: {"command": p.argv, "log_file": str(p.log_path), "status_file": str(p.status_path),
+                  "resources": p.resources.to_json()}
          for p in plans},
         {"config_file": str(request.config_path), "auto_resume": request.auto_resume,
          "web_crawl": request.web_crawl, "supervisor_log": str(supervisor_log),
@@ -105,6 +117,8 @@ def _run_locked(config: ParallelConfig, request: SupervisorRequest, commands: di
     events = EventLog(supervisor_log, run_id, display.event)
     events(f"{request.kind} run {run_id} started: {', '.join(commands)} "
            f"(auto-resume {'on' if request.auto_resume else 'off'}, record {record.path})")
+    events("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
+           + f" (of CPUs {format_cpu_list(available_cpus())})")
     watchdog = start_watchdog(record.path, supervisor_log, config.shutdown.grace_s)
     monitor = make_monitor(config, run_dir, events)
     supervisor = Supervisor(
@@ -160,6 +174,15 @@ def resolve_commands(config: ParallelConfig, request: SupervisorRequest) -> dict
     return commands
 
 
+def plan_child_resources(config: ParallelConfig, request: SupervisorRequest,
+                         names: list[str]) -> dict[str, ResourcePlan]:
+    try:
+        return plan_resources({n: config.processes[n].resources for n in names}, available_cpus(),
+                              pinning=can_pin())
+    except ResourceError as exc:
+        raise UsageError(f"{request.config_path}: {exc}") from None
+
+
 def check_program(argv: list[str], where: str) -> None:
     program = argv[0]
     if os.sep in program or (os.altsep and os.altsep in program):
@@ -183,8 +206,9 @@ def check_writable(logs_dir: Path) -> None:
 
 
 def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
-                      request: SupervisorRequest) -> dict[str, str]:
+                      request: SupervisorRequest, resources: ResourcePlan) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(resources.environment())
     env.update(spec.env)
     env.update({
         "TANDEM_RUN_ID": run_id,

@@ -11,7 +11,7 @@ import json
 import signal
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
 from tandem.supervisor.progress import ProgressHistory, ProgressReader, tail_lines
 from tandem.supervisor.record import RunRecord, now_iso
+from tandem.supervisor.resources import ResourcePlan
 from tandem.supervisor.runner import LaunchSpec
 from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
 
@@ -43,6 +44,7 @@ class ChildPlan:
     log_path: Path
     status_path: Path
     progress_pattern: str | None = None
+    resources: ResourcePlan = field(default_factory=lambda: ResourcePlan(cpus=None, threads=None, nice=0))
 
 
 @dataclass
@@ -150,7 +152,8 @@ class Supervisor:
             banner = f"{plan.name} started by run {self.record.data['run_id']}: {json.dumps(plan.argv)}"
         self._mark_log(plan.log_path, banner)
         try:
-            handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env))
+            handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
+                                                   plan.resources.nice))
         except OSError as exc:
             self._on_start_error(child, exc)
             return

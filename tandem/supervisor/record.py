@@ -85,6 +85,7 @@ class RunRecord:
                     "restarts": 0,
                     "log_file": info["log_file"],
                     "status_file": info["status_file"],
+                    "resources": info.get("resources"),  # CPUs, threads and nice it was given
                     "error": None,
                     "progress": None,
                     "attempts": [],

@@ -24,6 +24,8 @@ from typing import Any
 from invoke import Config, Context
 from invoke.runners import Local, Promise
 
+from tandem.supervisor.resources import apply_resources
+
 
 @dataclass
 class LaunchSpec:
@@ -33,6 +35,8 @@ class LaunchSpec:
     log_path: Path
     cwd: Path | None = None
     env: dict[str, str] = field(default_factory=dict)
+    cpus: tuple[int, ...] | None = None  # pin to these CPUs (None: wherever the supervisor may run)
+    nice: int = 0
 
 
 class SupervisedLocal(Local):
@@ -53,6 +57,9 @@ class SupervisedLocal(Local):
                 stderr=subprocess.STDOUT,
                 **platform_kwargs,
             )
+            # Popen returns once the program is exec'd: pinned before it starts its own threads.
+            for problem in apply_resources(self.process.pid, spec.cpus, spec.nice):
+                log.write(f"===== tandem: {problem} =====\n".encode())
 
     def send_signal_to_tree(self, signum: int) -> None:
         """Signal the child's whole process group; a group already gone is not an error."""

@@ -30,7 +30,8 @@ def main() -> int:
     parser.add_argument("--counter", type=Path)
     parser.add_argument("--status-steps", type=int, default=0, help="report progress in the status file")
     parser.add_argument("--print-progress", type=int, default=0, help="print 'step N/M' lines")
-    parser.add_argument("--env-file", type=Path, help="write the TANDEM_* environment here as JSON")
+    parser.add_argument("--env-file", type=Path,
+                        help="write the TANDEM_* and thread environment, CPU affinity and nice here as JSON")
     parser.add_argument("--read-stdin", action="store_true", help="read stdin (must see EOF at once)")
     parser.add_argument("--no-auto-resume", action="store_true", help="the kit's documented flag")
     parser.add_argument("--no-web-crawl", action="store_true", help="the kit's documented flag")
@@ -39,8 +40,11 @@ def main() -> int:
     if args.ignore_term:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if args.env_file:
-        env = {k: v for k, v in os.environ.items() if k.startswith("TANDEM_")}
-        args.env_file.write_text(json.dumps({**env, "argv": sys.argv[1:]}))
+        env = {k: v for k, v in os.environ.items() if k.startswith("TANDEM_") or k.endswith("_NUM_THREADS")}
+        placement = {}
+        if hasattr(os, "sched_getaffinity"):
+            placement = {"cpus": sorted(os.sched_getaffinity(0)), "nice": os.nice(0)}
+        args.env_file.write_text(json.dumps({**env, **placement, "argv": sys.argv[1:]}))
     pids = [os.getpid()]
     if args.grandchild:
         code = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from datetime import datetime
+
+import pytest
+import yaml
 
 LOG_NAME = re.compile(r"^logs/(train|crawl)_\d{8}_\d{6}\.log$")
 
@@ -163,3 +167,37 @@ def test_logs_follow_tails_both_logs_until_the_run_ends(workdir):
         f"[train] step {i}/20" for i in range(1, 21)]
     assert [line for line in lines if line.startswith("[crawl] step")] == [
         f"[crawl] step {i}/10" for i in range(1, 11)]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is a Linux/Windows feature")
+def test_each_child_runs_on_its_cpus_with_its_threads_and_nice_level(workdir):
+    cpus = sorted(os.sched_getaffinity(0))
+    files = {name: workdir.root / f"{name}.json" for name in ("train", "crawl")}
+    workdir.config(["--env-file", str(files["train"])], ["--env-file", str(files["crawl"])])
+    config = yaml.safe_load((workdir.root / "parallel.yaml").read_text())
+    config["processes"]["train"]["resources"] = {"cpus": str(cpus[0]), "threads": "auto"}
+    config["processes"]["crawl"]["resources"] = {"cpus": "all", "threads": 3, "nice": 7}
+    config["processes"]["crawl"]["env"] = {"MKL_NUM_THREADS": "5"}  # `env` wins over `threads`
+    (workdir.root / "parallel.yaml").write_text(yaml.safe_dump(config))
+    result = workdir.run()
+    assert result.returncode == 0, result.stderr
+    train, crawl = (json.loads(files[name].read_text()) for name in ("train", "crawl"))
+    assert train["cpus"] == [cpus[0]] and train["OMP_NUM_THREADS"] == "1" and train["nice"] == os.nice(0)
+    assert crawl["cpus"] == cpus and crawl["nice"] == 7
+    assert crawl["OMP_NUM_THREADS"] == "3" and crawl["MKL_NUM_THREADS"] == "5"
+    processes = workdir.record()["processes"]
+    assert processes["train"]["resources"] == {"cpus": [cpus[0]], "threads": 1, "nice": 0}
+    assert processes["crawl"]["resources"] == {"cpus": None, "threads": 3, "nice": 7}
+    events = (workdir.root / "logs" / "parallel_train_crawl.log").read_text()
+    assert f"train CPUs {cpus[0]}, 1 thread(s), nice 0" in events and "crawl all CPUs, 3 thread(s), nice 7" in events
+
+
+def test_a_cpu_the_machine_lacks_is_a_one_line_error_naming_the_key(workdir):
+    workdir.config(["--exit", "0"], None)
+    config = yaml.safe_load((workdir.root / "parallel.yaml").read_text())
+    config["processes"]["train"]["resources"] = {"cpus": "4000-4001"}
+    (workdir.root / "parallel.yaml").write_text(yaml.safe_dump(config))
+    result = workdir.run()
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: parallel.yaml: processes.train.resources.cpus: CPU 4000 is not")
+    assert not (workdir.root / "logs" / "runs").exists() or not list((workdir.root / "logs" / "runs").glob("*.json"))
