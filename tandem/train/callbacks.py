@@ -46,7 +46,7 @@ class ProgressCallback(TrainerCallback):
     should_stop: Callable[[], bool]
     checkpoint: Path | None  # the newest complete one; updated as saves publish new ones
     clock: Callable[[], float] = time.monotonic
-    _last: tuple[int, float] | None = None
+    _last: tuple[int, float, float] | None = None  # step, time, seconds waited for data by then
     _tokens_per_s: float = 0.0
     _latest: dict[str, Any] = field(default_factory=dict)
     _state: TrainerState | None = None
@@ -58,7 +58,7 @@ class ProgressCallback(TrainerCallback):
 
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                        **kwargs: Any) -> None:
-        self._last = (state.global_step, self.clock())
+        self._last = (state.global_step, self.clock(), self.tracker.dataset.waited_s)
         self._report(state, "training", force=True)
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
@@ -75,16 +75,18 @@ class ProgressCallback(TrainerCallback):
                logs: dict[str, float] | None = None, **kwargs: Any) -> None:
         if not logs or "loss" not in logs or not state.is_world_process_zero:
             return
-        now = self.clock()
-        if self._last is not None and now > self._last[1] and state.global_step > self._last[0]:
-            steps = state.global_step - self._last[0]
-            self._tokens_per_s = steps * self.tokens_per_step / (now - self._last[1])
-        self._last = (state.global_step, now)
+        now, waited = self.clock(), self.tracker.dataset.waited_s
+        if self._last is not None and state.global_step > self._last[0]:
+            # Training speed: time spent waiting for the crawl's next shard is left out.
+            busy = (now - self._last[1]) - (waited - self._last[2])
+            if busy > 0:
+                self._tokens_per_s = (state.global_step - self._last[0]) * self.tokens_per_step / busy
+        self._last = (state.global_step, now, waited)
         position = self.tracker.position_at(state.global_step)
         record = {"step": state.global_step, "loss": logs["loss"], "learning_rate": logs.get("learning_rate"),
                   "grad_norm": logs.get("grad_norm"), "tokens_per_s": round(self._tokens_per_s, 1),
                   "samples_seen": position.samples, "data_pass": position.epoch,
-                  "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+                  "waited_for_data_s": round(waited, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         self._latest = record
         with open(self.metrics_file, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")

@@ -83,6 +83,8 @@ class PackedBlocks(IterableDataset):
         self.sleep = sleep
         self.history: dict[int, DataPosition] = {self.start.blocks: self.start}
         self.newest = self.start
+        # Seconds spent waiting for the crawl, so that training speed can leave them out.
+        self.waited_s = 0.0
 
     def position_after(self, blocks: int) -> DataPosition:
         """The position after the first `blocks` blocks of the stream (already produced)."""
@@ -156,10 +158,12 @@ class PackedBlocks(IterableDataset):
         if self.should_stop():
             raise TrainingStopped
         if have_shards and idle_s >= self.timing.idle_timeout_s:
-            log.warning("data: no new shard for %.0f s (data.follow_idle_timeout_s) and the crawl is not "
-                        "complete; starting pass %d over the %d shards there are", idle_s, pos.epoch + 1,
-                        len(pos.done_shards))
+            log.info("data: no new shard for %.0f s (data.follow_idle_timeout_s) and the crawl is not "
+                     "complete; starting pass %d over the %d shards there are", idle_s, pos.epoch + 1,
+                     len(pos.done_shards))
             return True
         self.on_wait(f"waiting for data: caught up with {len(pos.done_shards)} shards, crawl still running")
+        asleep_since = self.clock()
         self.sleep(self.timing.poll_interval_s)
+        self.waited_s += self.clock() - asleep_since
         return False

@@ -49,6 +49,19 @@ def test_a_logged_step_becomes_a_metrics_line_and_the_status(tmp_path, write_sha
     assert json.loads(status.read_text())["metrics"]["checkpoint"] == str(tmp_path / "checkpoint-2")
 
 
+def test_training_speed_leaves_out_the_time_spent_waiting_for_the_crawl(tmp_path, write_shard, clock):
+    callback, state, _ = setup(tmp_path, write_shard, clock)
+    args, control = TrainingArguments(output_dir=str(tmp_path), report_to="none"), TrainerControl()
+    callback.on_train_begin(args, state, control)
+    clock.now = 10.0
+    callback.tracker.dataset.waited_s = 8.0  # 8 of the 10 s went to waiting for a shard
+    state.global_step = 2
+    callback.on_log(args, state, control, logs={"loss": 1.0})
+    [line] = [json.loads(x) for x in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert line["tokens_per_s"] == 6.0  # 2 steps × 6 tokens in the 2 s of training
+    assert line["waited_for_data_s"] == 8.0
+
+
 def test_a_stop_request_saves_and_ends_training_at_this_step(tmp_path, write_shard, clock):
     callback, state, _ = setup(tmp_path, write_shard, clock, stop=lambda: True)
     args, control = TrainingArguments(output_dir=str(tmp_path), report_to="none"), TrainerControl()

@@ -82,6 +82,7 @@ def test_following_takes_shards_that_appear_and_says_it_waits(tmp_path, write_sh
     assert len(messages) == 4  # waited at t=0,1 for shard 2 and at t=2,3 for _COMPLETE
     assert dataset.position_after(2).done_shards == (str(tmp_path / "shard-000001.jsonl"),)
     assert dataset.newest.epoch == 1
+    assert dataset.waited_s == 4.0  # four polls of one second: what training speed leaves out
 
 
 def test_following_starts_another_pass_after_the_idle_timeout(tmp_path, write_shard, clock):
