@@ -100,15 +100,17 @@ def generate_site(out_dir: Path, pages: int, seed: int = 0) -> SiteManifest:
     numbers, removed = _article_numbers(article_count, link_rng)
     manifest = SiteManifest(root=str(out_dir), seed=seed)
     articles: list[tuple[PageRecord, Article]] = []
+    originals: list[tuple[str, Article]] = []  # the ordinary articles so far, which duplicates copy
     for number, kind in zip(numbers, kinds, strict=True):
         path = f"/articles/{number:04d}.html"
         topic = categories[number % len(categories)]
-        originals = [(r.path, a) for r, a in articles if r.kind == "article"]
         article, duplicate_of = article_for(kind, topic, prose, originals, rng)
         main_text = "" if kind == "link_list" else "\n".join(article.paragraphs)
         record = PageRecord(path, kind, rng.choice(LAYOUTS), *_pick_encoding(rng), article.title,
                             main_text, duplicate_of)
         articles.append((record, article))
+        if kind == "article":
+            originals.append((path, article))
     ordinary = [position for position, (record, _) in enumerate(articles) if record.kind == "article"]
     dead_links: dict[int, list[tuple[str, str]]] = {}  # position -> related links to removed articles
     for number in removed:
