@@ -65,13 +65,23 @@ class ResourceSettings:
 
 @dataclass
 class ProcessSpec:
-    command: list[str]
-    # A regex with named groups `done` (and optionally `total`) matched against the child's log,
-    # for scripts that do not write the status file.
-    progress_pattern: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    enabled: bool = True
-    resources: ResourceSettings = field(default_factory=ResourceSettings)
+    command: list[str] = field(metadata={"help": (
+        "The program and its arguments as an argv list, run without a shell. Placeholders: "
+        "{python} (the running interpreter), {train_config}, {crawl_config}, {crawl_target}, "
+        "{crawl_workers}; an item that is exactly {no_web_crawl} or {no_auto_resume} becomes that "
+        "flag when it was given and disappears otherwise.")})
+    progress_pattern: str | None = field(default=None, metadata={"help": (
+        "For scripts that do not write $TANDEM_STATUS_FILE: a regex with named groups `done` "
+        "(and optionally `total`) matched against the process's log, e.g. "
+        "'step (?P<done>\\d+)/(?P<total>\\d+)'.")})
+    env: dict[str, str] = field(default_factory=dict, metadata={"help": (
+        "Extra environment variables for this process (string values), on top of the "
+        "supervisor's own; the TANDEM_* variables are always set by the supervisor.")})
+    enabled: bool = field(default=True, metadata={"help": (
+        "false leaves the process out of `invoke parallel`; `invoke train` or `invoke crawl` "
+        "still runs it by name.")})
+    resources: ResourceSettings = field(default_factory=ResourceSettings, metadata={"help": (
+        "How much of the machine this process may use: CPUs, math-library threads, priority.")})
 
     def __post_init__(self) -> None:
         if not self.command:
@@ -87,10 +97,16 @@ class ProcessSpec:
 
 @dataclass
 class RestartPolicy:
-    max_restarts: int = 3
-    backoff_s: float = 5.0
-    backoff_max_s: float = 300.0
-    min_uptime_s: float = 10.0
+    max_restarts: int = field(default=3, metadata={"help": (
+        "Restarts in a row after crashes before a process counts as failed; a run that lasted "
+        "`min_uptime_s` or longer ends the streak. 0: never restart.")})
+    backoff_s: float = field(default=5.0, metadata={"help": (
+        "Seconds before the first restart; the wait doubles with each further crash in a row.")})
+    backoff_max_s: float = field(default=300.0, metadata={"help": (
+        "Longest wait before a restart, in seconds.")})
+    min_uptime_s: float = field(default=10.0, metadata={"help": (
+        "A run shorter than this many seconds is a failed start; a longer one is healthy and "
+        "resets the restart streak.")})
 
     def __post_init__(self) -> None:
         if self.max_restarts < 0:
@@ -103,7 +119,9 @@ class RestartPolicy:
 
 @dataclass
 class ShutdownPolicy:
-    grace_s: float = 30.0
+    grace_s: float = field(default=30.0, metadata={"help": (
+        "On Ctrl-C, SIGTERM or SIGHUP each process group gets SIGTERM, and whatever is left this "
+        "many seconds later is killed. Leave the trainer time to save its checkpoint.")})
 
     def __post_init__(self) -> None:
         if self.grace_s < 0:
@@ -112,13 +130,20 @@ class ShutdownPolicy:
 
 @dataclass
 class MonitorSettings:
-    enabled: bool = True
-    interval_s: float = 5.0
-    # Warn in the supervisor log below these (a full disk mid-run is how checkpoints get lost).
-    min_free_disk_gb: float = 5.0
-    min_free_memory_gb: float = 1.0
-    watch_paths: list[str] = field(default_factory=lambda: ["data", "outputs", "logs"])
-    gpu: bool = True
+    enabled: bool = field(default=True, metadata={"help": (
+        "Sample each process's CPU, memory (RSS) and I/O into the run's resources.jsonl; the "
+        "report's resource figures and plots come from it.")})
+    interval_s: float = field(default=5.0, metadata={"help": "Seconds between samples."})
+    min_free_disk_gb: float = field(default=5.0, metadata={"help": (
+        "Warn in the supervisor log when a watched path's disk has less free space than this "
+        "many GB (a full disk mid-run is how checkpoints get lost).")})
+    min_free_memory_gb: float = field(default=1.0, metadata={"help": (
+        "Warn in the supervisor log when available memory falls below this many GB.")})
+    watch_paths: list[str] = field(default_factory=lambda: ["data", "outputs", "logs"], metadata={"help": (
+        "Folders whose disks are checked for free space, relative to where the supervisor runs.")})
+    gpu: bool = field(default=True, metadata={"help": (
+        "Also sample GPU memory and utilisation per process through NVML when there is an "
+        "NVIDIA GPU.")})
 
     def __post_init__(self) -> None:
         if self.interval_s <= 0:
@@ -127,34 +152,62 @@ class MonitorSettings:
 
 @dataclass
 class NotifySettings:
-    enabled: bool = True
-    sound: str | None = None  # a WAV file; None: the kit's own chime
-    play_sound: bool = True
-    desktop: bool = True
-    webhook: str | None = None  # Slack/Discord-compatible URL; or set webhook_env
-    webhook_env: str = "TANDEM_WEBHOOK_URL"
-    webhook_timeout_s: float = 10.0
-    player_timeout_s: float = 15.0
+    enabled: bool = field(default=True, metadata={"help": (
+        "Notify at the end of every run (sound, desktop notification, webhook). A failing "
+        "channel is logged and never changes the exit status.")})
+    sound: str | None = field(default=None, metadata={"help": (
+        "A WAV file to play at the end; null: the kit's own chime.")})
+    play_sound: bool = field(default=True, metadata={"help": (
+        "Play the sound with winsound, afplay, paplay, aplay or ffplay, whichever exists (the "
+        "terminal bell when none does).")})
+    desktop: bool = field(default=True, metadata={"help": (
+        "Show a desktop notification where the platform has one.")})
+    webhook: str | None = field(default=None, metadata={"help": (
+        "A Slack/Discord-compatible webhook URL that gets the run's summary; null: the URL in "
+        "the environment variable named by `webhook_env`, if set.")})
+    webhook_env: str = field(default="TANDEM_WEBHOOK_URL", metadata={"help": (
+        "The environment variable that may hold the webhook URL, to keep it out of the YAML.")})
+    webhook_timeout_s: float = field(default=10.0, metadata={"help": (
+        "Seconds to wait for the webhook to answer.")})
+    player_timeout_s: float = field(default=15.0, metadata={"help": (
+        "Seconds the sound players may take in all before they are stopped.")})
 
 
 @dataclass
 class ReportSettings:
-    enabled: bool = True
-    docs_dir: str = "_docs"
-    plots: bool = True
-    log_tail_lines: int = 30
+    enabled: bool = field(default=True, metadata={"help": (
+        "Write the Markdown report at the end of every run (also after a failure or an "
+        "interruption).")})
+    docs_dir: str = field(default="_docs", metadata={"help": (
+        "Folder of the reports, `YYYY-MM-DD_parallel_train_crawl.md` (a second run on the same "
+        "day gets its own file).")})
+    plots: bool = field(default=True, metadata={"help": (
+        "Draw PNG plots (training loss, crawl samples over time, CPU/RSS per process) in a "
+        "folder beside the report.")})
+    log_tail_lines: int = field(default=30, metadata={"help": (
+        "Last lines of a failed or restarted process's log quoted in the report.")})
 
 
 @dataclass
 class ParallelConfig:
-    processes: dict[str, ProcessSpec]
-    restart: RestartPolicy = field(default_factory=RestartPolicy)
-    shutdown: ShutdownPolicy = field(default_factory=ShutdownPolicy)
-    monitor: MonitorSettings = field(default_factory=MonitorSettings)
-    notify: NotifySettings = field(default_factory=NotifySettings)
-    report: ReportSettings = field(default_factory=ReportSettings)
-    logs_dir: str = "logs"
-    progress_interval_s: float = 1.0
+    processes: dict[str, ProcessSpec] = field(metadata={"help": (
+        "The processes to run side by side, by name (letters, digits, - and _): `train` and "
+        "`crawl`, or your own scripts.")})
+    restart: RestartPolicy = field(default_factory=RestartPolicy, metadata={"help": (
+        "What happens when a process crashes: restarts with a doubling wait, told to resume.")})
+    shutdown: ShutdownPolicy = field(default_factory=ShutdownPolicy, metadata={"help": (
+        "How the processes are stopped.")})
+    monitor: MonitorSettings = field(default_factory=MonitorSettings, metadata={"help": (
+        "Resource samples per process and low disk or memory warnings.")})
+    notify: NotifySettings = field(default_factory=NotifySettings, metadata={"help": (
+        "The notification at the end of a run.")})
+    report: ReportSettings = field(default_factory=ReportSettings, metadata={"help": (
+        "The Markdown report at the end of a run.")})
+    logs_dir: str = field(default="logs", metadata={"help": (
+        "Folder of the process logs, the supervisor's log and the run records (`runs/`).")})
+    progress_interval_s: float = field(default=1.0, metadata={"help": (
+        "Seconds between reads of each process's progress (status file or progress_pattern) "
+        "and refreshes of the progress display.")})
 
     def __post_init__(self) -> None:
         if not self.processes:
