@@ -105,14 +105,14 @@ def walk(cls: type, prefix: str = "", help_text: str = "", note: str = "") -> It
         text = field_help(f)
         child = _nested_dataclass(hint)
         if child is not None:
-            child_cls, child_key, child_note = child
-            if child_key.endswith(".NAME"):
-                child_note = f"A mapping of process names to these keys ({_default_text(f)})."
-            elif child_note:
-                child_note = f"{child_note} (default: {_default_text(f)})."
-            elif _default_text(f) == REQUIRED:
-                child_note = "Required."
-            nested.append((child_cls, key + child_key, text, child_note))
+            child_cls, kind = child
+            default = _default_text(f)
+            if kind == "mapping":
+                nested.append((child_cls, f"{key}.NAME", text, f"One entry of these keys per name ({default})."))
+            elif kind == "optional":
+                nested.append((child_cls, key, text, f"Optional (default: {default})."))
+            else:
+                nested.append((child_cls, key, text, "Required." if default == REQUIRED else ""))
             continue
         rows.append(Row(key, describe_type(hint), _default_text(f), text))
     yield Group(prefix.rstrip("."), help_text, note, tuple(rows))
@@ -167,17 +167,17 @@ def _default_text(f: dataclasses.Field[Any]) -> str:
     return REQUIRED
 
 
-def _nested_dataclass(hint: Any) -> tuple[type, str, str] | None:
-    """(dataclass, key suffix, note) when `hint` holds a group of keys rather than one value."""
+def _nested_dataclass(hint: Any) -> tuple[type, str] | None:
+    """(dataclass, "group" | "mapping" | "optional") when `hint` holds keys rather than a value."""
     if dataclasses.is_dataclass(hint):
-        return hint, "", ""  # type: ignore[return-value]
+        return hint, "group"  # type: ignore[return-value]
     origin, args = get_origin(hint), get_args(hint)
     if origin is dict and len(args) == 2 and dataclasses.is_dataclass(args[1]):
-        return args[1], ".NAME", ""  # type: ignore[return-value]
+        return args[1], "mapping"  # type: ignore[return-value]
     if origin in (Union, types.UnionType):
         classes = [a for a in args if dataclasses.is_dataclass(a)]
         if len(classes) == 1 and set(args) == {classes[0], type(None)}:
-            return classes[0], "", "Optional"  # type: ignore[return-value]
+            return classes[0], "optional"  # type: ignore[return-value]
     return None
 
 
