@@ -138,10 +138,10 @@ def logs(c: Context, follow: bool = False, process: str | None = None, logs_dir:
         raise Exit(code=code)
 
 
-@task(help={"pages": "pages of the generated demo site (default 300)",
-            "crawl_target": "samples the demo crawl keeps (default 150)",
+@task(help={"pages": "pages of the generated demo site (default 500)",
+            "crawl_target": "samples the demo crawl keeps (default 300)",
             "resume": "continue the previous demo instead of starting afresh (old output is moved aside)"})
-def demo(c: Context, pages: int = 300, crawl_target: int = 150, resume: bool = False) -> None:
+def demo(c: Context, pages: int = 500, crawl_target: int = 300, resume: bool = False) -> None:
     """The whole kit offline: serve the bundled demo site on 127.0.0.1, crawl it while a tiny
     model trains on what arrives, then report and notify."""
     server = subprocess.Popen(

@@ -19,7 +19,7 @@ from pathlib import Path
 from tandem.cli import EXIT_OK, EXIT_USAGE, run_main
 from tandem.crawl.demosite import MANIFEST_NAME, MANIFEST_VERSION, generate_site, load_manifest, serve_site
 
-DEFAULT_PAGES = 300
+DEFAULT_PAGES = 500  # 413 pages the crawl keeps: room for the demo's target of 300
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
