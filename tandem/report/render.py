@@ -21,6 +21,7 @@ from tandem.report.record import (
     restarts,
     seconds_between,
 )
+from tandem.supervisor.resources import format_cpu_list
 
 
 def run_duration(record: dict[str, Any]) -> float | None:
@@ -199,7 +200,7 @@ def _path_link(value: Any, root: Path, base: Path) -> str:
 
 def _resources_section(record: dict[str, Any]) -> list[str]:
     summary = record.get("resources")
-    out = ["## Resources", ""]
+    out = ["## Resources", "", *_placement(record)]
     if not isinstance(summary, dict) or not summary.get("samples"):
         return [*out, "No resource samples (monitoring off, or the run ended before the first sample).", ""]
     raw_system = summary.get("system")
@@ -230,6 +231,21 @@ def _resources_section(record: dict[str, Any]) -> list[str]:
     if warnings:
         out += ["Warnings:", "", *[f"- {inline(w)}" for w in warnings], ""]
     return out
+
+
+def _placement(record: dict[str, Any]) -> list[str]:
+    """What each process was given (parallel.yaml `resources`), where the record says."""
+    given = []
+    for name, proc in processes(record).items():
+        plan = proc.get("resources")
+        if not isinstance(plan, dict):
+            continue
+        cpus = plan.get("cpus")
+        where = f"CPUs {format_cpu_list(cpus)}" if isinstance(cpus, list) and cpus else "all CPUs"
+        threads = plan.get("threads")
+        threads_text = f"{threads} thread(s)" if isinstance(threads, int) else "threads unset"
+        given.append(f"{code(name)} {where}, {threads_text}, nice {inline(str(plan.get('nice', 0)))}")
+    return [f"Given: {'; '.join(given)}.", ""] if given else []
 
 
 def _plots_section(plots: list[Plot] | str, base: Path) -> list[str]:

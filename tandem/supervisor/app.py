@@ -119,6 +119,8 @@ def _run_locked(config: ParallelConfig, request: SupervisorRequest, commands: di
            f"(auto-resume {'on' if request.auto_resume else 'off'}, record {record.path})")
     events("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
            + f" (of CPUs {format_cpu_list(available_cpus())})")
+    if not can_pin() and any(config.processes[p.name].resources.cpus not in ("auto", "all") for p in plans):
+        events("resources: this system cannot pin processes to CPUs; the cpus lists are ignored")
     watchdog = start_watchdog(record.path, supervisor_log, config.shutdown.grace_s)
     monitor = make_monitor(config, run_dir, events)
     supervisor = Supervisor(

@@ -223,6 +223,14 @@ def test_record_without_resources_is_summarised_from_the_samples_file(run, md) -
     assert "Lowest free disk: `data` 8.0 GiB." in text
 
 
+def test_the_cpus_threads_and_nice_each_process_was_given_are_shown(run) -> None:
+    run.process("train")["resources"] = {"cpus": [1, 2, 3], "threads": 3, "nice": 0}
+    run.process("crawl")["resources"] = {"cpus": None, "threads": None, "nice": 5}
+    _, text = build(run)
+    resources = text.split("## Resources", 1)[1]
+    assert "Given: `train` CPUs 1-3, 3 thread(s), nice 0; `crawl` all CPUs, threads unset, nice 5." in resources
+
+
 def test_summary_line_of_a_running_run(run) -> None:
     run.process("train", status="running", exit_code=None)
     run.process("crawl", status="backoff", exit_code=1)
