@@ -192,7 +192,10 @@ class WebCrawl:
         url_id = entry.url_id
         if result.redirects:
             self.frontier.finish(entry.url_id, DONE, "redirected")
-            url_id = self.frontier.add_in_flight(result.url, host_of(result.url), entry.depth)
+            target_id = self.frontier.claim(result.url, host_of(result.url), entry.depth)
+            if target_id is None:
+                return  # the target is fetched, or was, under its own entry: one page, counted once
+            url_id = target_id
         await self._process(result, entry.depth, url_id)
 
     async def _hop_check(self, url: str) -> str | None:

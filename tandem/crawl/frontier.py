@@ -42,8 +42,10 @@ class Frontier(Protocol):
         """How many URLs of `host` the frontier holds (for the per-host page limit)."""
     def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:
         """Up to `limit` queued entries, oldest first, now marked in flight."""
-    def add_in_flight(self, url: str, host: str, depth: int) -> int:
-        """Record a URL reached by a redirect as in flight; returns its id."""
+    def claim(self, url: str, host: str, depth: int) -> int | None:
+        """Mark a URL reached outside `pop` (a redirect's target, a local document) as in flight
+        and return its id; None when it is already in flight or finished: its page is (or was)
+        handled under its own entry, and must not be handled twice."""
     def requeue(self, url_id: int, attempts: int) -> None: ...
     def finish(self, url_id: int, state: int, reason: str) -> None: ...
     def mark_kept(self, kept: Sequence[tuple[int | None, str, str, int]]) -> None:
@@ -134,7 +136,7 @@ class SQLiteFrontier:
             self._write_many("INSERT OR IGNORE INTO urls (url, host, depth, state) VALUES (?, ?, ?, ?)", fresh)
         return len(fresh)
 
-    def add_in_flight(self, url: str, host: str, depth: int) -> int:
+    def claim(self, url: str, host: str, depth: int) -> int | None:
         if url not in self._seen:
             self._seen.add(url)
             self._hosts[host] += 1
@@ -142,8 +144,10 @@ class SQLiteFrontier:
                 "INSERT INTO urls (url, host, depth, state) VALUES (?, ?, ?, ?)", (url, host, depth, IN_FLIGHT)
             )
             return int(cursor.lastrowid or 0)
-        self._write("UPDATE urls SET state = ? WHERE url = ?", (IN_FLIGHT, url))
-        row = self._db.execute("SELECT id FROM urls WHERE url = ?", (url,)).fetchone()
+        row = self._db.execute("SELECT id, state FROM urls WHERE url = ?", (url,)).fetchone()
+        if row is None or row[1] != QUEUED:
+            return None
+        self._write("UPDATE urls SET state = ? WHERE id = ?", (IN_FLIGHT, row[0]))
         return int(row[0])
 
     def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:

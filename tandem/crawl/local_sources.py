@@ -111,9 +111,9 @@ def run_local(
             if should_stop():
                 return "interrupted"
             tick()
-            if frontier.finished(doc.key):
-                continue
-            url_id = frontier.add_in_flight(doc.key, LOCAL_HOST, 0)
+            url_id = frontier.claim(doc.key, LOCAL_HOST, 0)
+            if url_id is None:
+                continue  # done in an earlier run (or the same document twice in the sources)
             stats.count_fetch(len(doc.html or b"") or len((doc.text or "").encode("utf-8")))
             if doc.error is not None:
                 stats.drop(doc.error)

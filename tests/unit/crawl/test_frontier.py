@@ -41,12 +41,27 @@ def test_mark_kept_records_ids_and_marks_urls_done(tmp_path: Path) -> None:
     frontier = SQLiteFrontier(tmp_path / "f.sqlite")
     frontier.add([("http://a/1", "a", 0)])
     (entry,) = frontier.pop(1)
-    redirected = frontier.add_in_flight("http://a/moved", "a", 0)
+    redirected = frontier.claim("http://a/moved", "a", 0)
     frontier.mark_kept([(entry.url_id, entry.url, "id1", 1), (redirected, "http://a/moved", "id2", 1)])
     frontier.commit()
     assert frontier.state_counts() == {"done": 2}
     rows = frontier._db.execute("SELECT doc_id, shard FROM kept ORDER BY doc_id").fetchall()
     assert rows == [("id1", 1), ("id2", 1)]
+
+
+def test_a_redirect_target_is_claimed_only_when_nobody_handles_it_yet(tmp_path: Path) -> None:
+    frontier = SQLiteFrontier(tmp_path / "f.sqlite")
+    frontier.add([("http://a/busy", "a", 0)])
+    (busy,) = frontier.pop(1)
+    frontier.add([("http://a/queued", "a", 0)])
+    queued_id = frontier._db.execute("SELECT id FROM urls WHERE url = 'http://a/queued'").fetchone()[0]
+    assert frontier.claim("http://a/queued", "a", 0) == queued_id
+    assert frontier.claim("http://a/busy", "a", 0) is None  # in flight elsewhere
+    frontier.finish(busy.url_id, DONE, "kept")
+    assert frontier.claim("http://a/busy", "a", 0) is None  # done: never fetched twice
+    assert frontier._db.execute("SELECT state FROM urls WHERE url = 'http://a/busy'").fetchone()[0] == DONE
+    new_id = frontier.claim("http://a/new", "a", 1)
+    assert new_id and frontier.known("http://a/new") and not frontier.finished("http://a/new")
 
 
 def test_requeue_counts_attempts(tmp_path: Path) -> None:
