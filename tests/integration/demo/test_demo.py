@@ -37,6 +37,9 @@ def shrunk_demo(work: Path) -> None:
     training["model"]["init"] = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4,
                                  "vocab_size": 600}
     training["data"]["min_samples"] = 10
+    # Never a second pass while the crawl runs, however slow the machine: the trainer must wait
+    # for the shards that land after it started, which is what this test checks.
+    training["data"]["follow_idle_timeout_s"] = 120
     training["training"].update(max_steps=100, save_steps=10, save_total_limit=20, batch_size=4, seq_len=128)
     (demo / "training.yaml").write_text(yaml.safe_dump(training, allow_unicode=True))
 
