@@ -36,8 +36,6 @@ class Frontier(Protocol):
     def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
         """Queue new (url, host, depth) entries; URLs already known are ignored. Returns how many."""
     def known(self, url: str) -> bool: ...
-    def finished(self, url: str) -> bool:
-        """True when `url` is done or failed (not queued, not in flight, not unknown)."""
     def host_count(self, host: str) -> int:
         """How many URLs of `host` the frontier holds (for the per-host page limit)."""
     def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:
@@ -117,12 +115,6 @@ class SQLiteFrontier:
 
     def host_count(self, host: str) -> int:
         return self._hosts[host]
-
-    def finished(self, url: str) -> bool:
-        if url not in self._seen:
-            return False
-        row = self._db.execute("SELECT state FROM urls WHERE url = ?", (url,)).fetchone()
-        return row is not None and row[0] in (DONE, FAILED)
 
     def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
         fresh = []

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from tandem.crawl.frontier import DONE, FAILED, SQLiteFrontier
+from tandem.crawl.frontier import DONE, FAILED, IN_FLIGHT, SQLiteFrontier
 
 
 def test_add_ignores_known_urls_and_pops_oldest_first(tmp_path: Path) -> None:
@@ -33,8 +33,9 @@ def test_uncommitted_changes_vanish_and_in_flight_returns_to_queue(tmp_path: Pat
     assert reopened.recover() == 1
     assert [e.url for e in reopened.pop(5)] == [third.url]
     assert reopened.load_meta("stats") == {"pages_fetched": 2}
-    assert reopened.finished(first.url) and reopened.finished(second.url)
-    assert not reopened.finished(third.url)
+    states = dict(reopened._db.execute("SELECT url, state FROM urls").fetchall())
+    assert (states[first.url], states[second.url], states[third.url]) == (DONE, FAILED, IN_FLIGHT)
+    assert reopened.claim(first.url, "a", 0) is None and reopened.claim(second.url, "a", 0) is None
 
 
 def test_mark_kept_records_ids_and_marks_urls_done(tmp_path: Path) -> None:
@@ -61,7 +62,8 @@ def test_a_redirect_target_is_claimed_only_when_nobody_handles_it_yet(tmp_path: 
     assert frontier.claim("http://a/busy", "a", 0) is None  # done: never fetched twice
     assert frontier._db.execute("SELECT state FROM urls WHERE url = 'http://a/busy'").fetchone()[0] == DONE
     new_id = frontier.claim("http://a/new", "a", 1)
-    assert new_id and frontier.known("http://a/new") and not frontier.finished("http://a/new")
+    assert new_id and frontier.known("http://a/new")
+    assert frontier.claim("http://a/new", "a", 1) is None  # now in flight: claimed once only
 
 
 def test_requeue_counts_attempts(tmp_path: Path) -> None:
