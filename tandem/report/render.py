@@ -21,7 +21,7 @@ from tandem.report.record import (
     restarts,
     seconds_between,
 )
-from tandem.supervisor.resources import format_cpu_list
+from tandem.supervisor.resources import ResourcePlan
 
 
 def run_duration(record: dict[str, Any]) -> float | None:
@@ -235,16 +235,8 @@ def _resources_section(record: dict[str, Any]) -> list[str]:
 
 def _placement(record: dict[str, Any]) -> list[str]:
     """What each process was given (parallel.yaml `resources`), where the record says."""
-    given = []
-    for name, proc in processes(record).items():
-        plan = proc.get("resources")
-        if not isinstance(plan, dict):
-            continue
-        cpus = plan.get("cpus")
-        where = f"CPUs {format_cpu_list(cpus)}" if isinstance(cpus, list) and cpus else "all CPUs"
-        threads = plan.get("threads")
-        threads_text = f"{threads} thread(s)" if isinstance(threads, int) else "threads unset"
-        given.append(f"{code(name)} {where}, {threads_text}, nice {inline(str(plan.get('nice', 0)))}")
+    given = [f"{code(name)} {ResourcePlan.from_json(proc['resources']).describe()}"
+             for name, proc in processes(record).items() if isinstance(proc.get("resources"), dict)]
     return [f"Given: {'; '.join(given)}.", ""] if given else []
 
 

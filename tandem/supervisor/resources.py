@@ -50,6 +50,14 @@ class ResourcePlan:
         return {"cpus": list(self.cpus) if self.cpus is not None else None, "threads": self.threads,
                 "nice": self.nice}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> ResourcePlan:
+        """Back from a run record, which may be old or hand-edited: odd values read as unset."""
+        cpus, threads, nice = data.get("cpus"), data.get("threads"), data.get("nice")
+        pinned = tuple(c for c in cpus if isinstance(c, int)) if isinstance(cpus, list) else ()
+        return cls(pinned or None, threads if isinstance(threads, int) else None,
+                   nice if isinstance(nice, int) else 0)
+
 
 def available_cpus() -> list[int]:
     """The CPUs this process may run on (its affinity), or every CPU where there is no affinity."""
