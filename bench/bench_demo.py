@@ -115,15 +115,16 @@ def write_crawl_config(work: Path, speed: str) -> Path:
 
 def run_round(work: Path, configs: dict[str, Path], crawl_config: Path, target: int) -> dict[str, dict[str, Any]]:
     common = ["--no-auto-resume"]
+    workers = str(yaml.safe_load(crawl_config.read_text())["workers"])  # the tasks' default is not the config's
     crawl = ["crawl", "--config", str(crawl_config), "--parallel-config", str(configs["auto"]),
-             "--target", str(target), "--workers", str(yaml.safe_load(crawl_config.read_text())["workers"]), *common]
+             "--target", str(target), "--workers", workers, *common]
     train = ["train", "--config", f"{DEMO}/training.yaml", "--parallel-config", str(configs["auto"]), *common]
     results = {"crawl": timed(work, crawl, "crawl alone")}
     results["train"] = timed(work, train, "train alone (shards already there)")
     for variant in VARIANTS:
         both = ["parallel", "--config", str(configs[variant]), "--train-config", f"{DEMO}/training.yaml",
                 "--crawl-config", str(crawl_config), "--crawl-target", str(target),
-                "--crawl-workers", str(yaml.safe_load(crawl_config.read_text())["workers"]), *common]
+                "--crawl-workers", workers, *common]
         results[f"parallel_{variant}"] = timed(work, both, f"parallel, resources {variant}")
     return results
 
