@@ -14,7 +14,8 @@ from pathlib import Path
 
 from invoke import Context, Exit, task
 
-from tandem.supervisor.app import SupervisorRequest, run_supervised
+from tandem.app.parallel_run import run_parallel
+from tandem.supervisor.launch_plan import SupervisorRequest
 
 PARALLEL_CONFIG = "configs/parallel.yaml"
 TRAIN_CONFIG = "configs/training_config.yaml"
@@ -42,7 +43,7 @@ def _supervise(kind: str, only: list[str] | None, config: str, train_config: str
         switches={"no_web_crawl": "--no-web-crawl" if no_web_crawl else None,
                   "no_auto_resume": "--no-auto-resume" if no_auto_resume else None},
     )
-    code = run_supervised(request)
+    code = run_parallel(request)
     if code != 0:
         raise Exit(code=code)
 
@@ -119,7 +120,7 @@ def notify(c: Context, message: str | None = None, sound: str | None = None,
 @task(help={"logs_dir": "where the run records are (default logs)"})
 def status(c: Context, logs_dir: str = "logs") -> None:
     """The latest (or current) run: each process, PID, alive or not, progress, last log line."""
-    from tandem.supervisor.inspect import show_status
+    from tandem.supervisor.run_view import show_status
 
     code = show_status(Path(logs_dir))
     if code:
@@ -131,7 +132,7 @@ def status(c: Context, logs_dir: str = "logs") -> None:
             "logs_dir": "where the run records are (default logs)"})
 def logs(c: Context, follow: bool = False, process: str | None = None, logs_dir: str = "logs") -> None:
     """The latest run's logs, each line prefixed with [train]/[crawl]."""
-    from tandem.supervisor.inspect import show_logs
+    from tandem.supervisor.run_view import show_logs
 
     code = show_logs(Path(logs_dir), follow, process)
     if code:

@@ -38,8 +38,8 @@ from urllib.parse import urldefrag, urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tandem.crawl.demolayout import LABELS  # noqa: E402
-from tandem.crawl.demosite import generate_site  # noqa: E402
+from tandem.demosite.page_layout import LABELS  # noqa: E402
+from tandem.demosite.site import generate_site  # noqa: E402
 
 
 def free_port() -> int:
@@ -150,12 +150,13 @@ def scrapy_worker(url: str, out: Path, mode: str, concurrency: int) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from tandem.crawl.decode import decode_body
-    from tandem.crawl.dedup import Deduplicator, DedupSettings
-    from tandem.crawl.extract import Extractor, ExtractSettings
-    from tandem.crawl.normalize import text_id
-    from tandem.crawl.pageproc import PageAnalyzer
-    from tandem.crawl.quality import QualitySettings
+    from tandem.crawl.ngword_list import load_ng_words
+    from tandem.crawl.text.decode import decode_body
+    from tandem.crawl.text.dedup import Deduplicator, DedupSettings
+    from tandem.crawl.text.extract import Extractor, ExtractSettings
+    from tandem.crawl.text.normalize import text_id
+    from tandem.crawl.text.page_analysis import PageAnalyzer
+    from tandem.crawl.text.quality import QualitySettings
 
     class BenchSpider(scrapy.Spider):
         name = "bench"
@@ -166,7 +167,7 @@ def scrapy_worker(url: str, out: Path, mode: str, concurrency: int) -> None:
             self.host = urlsplit(url).netloc
             self.seen = {url}
             self.extractor = Extractor(ExtractSettings())
-            self.analyzer = PageAnalyzer(ExtractSettings(), QualitySettings(), REPO)
+            self.analyzer = PageAnalyzer(ExtractSettings(), QualitySettings(), load_ng_words(None))
             self.dedup = Deduplicator(DedupSettings())
 
         def parse(self, response: scrapy.http.Response):  # type: ignore[no-untyped-def]

@@ -29,12 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tandem.crawl.decode import decode_body
-from tandem.crawl.dedup import Deduplicator, DedupSettings
-from tandem.crawl.demosite import PageRecord, generate_site
-from tandem.crawl.extract import Extractor, ExtractSettings
-from tandem.crawl.normalize import normalize_text, text_id
-from tandem.crawl.quality import QualityFilter, QualitySettings
+from tandem.crawl.ngword_list import load_ng_words
+from tandem.crawl.text.decode import decode_body
+from tandem.crawl.text.dedup import Deduplicator, DedupSettings
+from tandem.crawl.text.extract import Extractor, ExtractSettings
+from tandem.crawl.text.normalize import normalize_text, text_id
+from tandem.crawl.text.quality import QualityFilter, QualitySettings
+from tandem.demosite.manifest import PageRecord
+from tandem.demosite.site import generate_site
 
 REPO = Path(__file__).resolve().parents[1]
 _PIECES = re.compile(r"[^。！？!?\n]+[。！？!?]?")
@@ -220,7 +222,7 @@ def _jaccard(a: str, b: str) -> float:
 
 
 def bench_quality(texts: list[tuple[str, str]]) -> tuple[float, float]:
-    quality = QualityFilter(QualitySettings(), base_dir=REPO)
+    quality = QualityFilter(QualitySettings(), load_ng_words(None))
     start = time.perf_counter()
     verdicts = [quality.check(text)[0] for _, text in texts]
     seconds = time.perf_counter() - start

@@ -35,7 +35,7 @@ BUSY_TREE = ("import subprocess, sys\n"
 def loop(kind: str, pids: dict[str, int], seconds: float, samples_path: Path) -> dict[str, float]:
     """One supervisor-like loop; returns its CPU seconds (import and set-up excluded)."""
     from tandem.monitor import ResourceMonitor
-    from tandem.settings import MonitorSettings
+    from tandem.monitor.monitor_config import MonitorSettings
 
     monitor = None
     if kind != "plain":

@@ -28,7 +28,7 @@ import psutil
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-STUB = REPO / "tests" / "stubs" / "child.py"
+STUB = REPO / "tests" / "support" / "stub_child.py"
 QUIET = {"monitor": {"enabled": False}, "notify": {"enabled": False}, "report": {"enabled": False}}
 
 

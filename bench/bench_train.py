@@ -20,7 +20,6 @@ import itertools
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -30,22 +29,20 @@ import torch
 import yaml
 from transformers.utils import logging as hf_logging
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tandem.child import StatusReporter  # noqa: E402
-from tandem.train import runner  # noqa: E402
-from tandem.train.callbacks import ProgressCallback  # noqa: E402
-from tandem.train.model import (  # noqa: E402
+from tandem.contracts.child_protocol import StatusReporter
+from tandem.train import training_run as runner
+from tandem.train.callbacks import ProgressCallback
+from tandem.train.checkpointing_trainer import CheckpointingTrainer
+from tandem.train.model import (
     init_config,
     load_tokenizer,
     save_tokenizer_atomically,
     train_tokenizer,
 )
-from tandem.train.settings import load_train_config  # noqa: E402
-from tandem.train.signals import StopFlag  # noqa: E402
-from tandem.train.trainer import CheckpointingTrainer  # noqa: E402
+from tandem.train.signals import StopFlag
+from tandem.train.train_config import load_train_config
 
+REPO = Path(__file__).resolve().parent.parent
 # The size measured in the field notes: hidden 256, 4 layers, vocab 8k, seq 256, batch 8.
 MODEL = {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "vocab_size": 8000}
 SEQ_LEN, BATCH, LR, SEED = 256, 8, 3e-4, 7
@@ -141,7 +138,7 @@ def plain_rates(blocks: torch.Tensor, tokenizer_dir: Path, steps: int) -> Rates:
     per-step rates."""
     from transformers import Qwen2ForCausalLM
 
-    from tandem.train.settings import ModelInit
+    from tandem.train.train_config import ModelInit
 
     torch.manual_seed(SEED)
     model = Qwen2ForCausalLM(init_config(ModelInit(**MODEL), load_tokenizer(str(tokenizer_dir)), SEQ_LEN))

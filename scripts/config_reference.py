@@ -14,15 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a plain script from a checkout
-    sys.path.insert(0, str(ROOT))
+from tandem.app.configref import render_reference
+from tandem.common.script_main import OneLineArgumentParser, run_main
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
+from tandem.fileio.atomic_files import atomic_write_text
 
-from tandem.atomicio import atomic_write_text  # noqa: E402
-from tandem.cli import EXIT_FAILED, EXIT_OK, OneLineArgumentParser, run_main  # noqa: E402
-from tandem.configref import render_reference  # noqa: E402
-
-DEFAULT_OUT = ROOT / "docs" / "configuration.md"
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,2 +1,4 @@
-"""The crawl side of tandem: fetching and frontier (engine) plus decoding, extraction,
-normalisation, quality filtering and deduplication of Japanese web text (text side)."""
+"""The crawl: collects clean Japanese text into JSONL shards (docs/shards.md), exactly up to a
+target and resumably. `fetching` gets pages, `sources` reads local documents, `text` turns a
+page into a sample or a named drop, `storage` keeps the result durable. It never imports the
+trainer: the two meet only in the shards on disk."""

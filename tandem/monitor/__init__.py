@@ -20,9 +20,9 @@ from typing import Any
 import psutil
 
 from tandem.monitor.gpu import GpuSampler
+from tandem.monitor.monitor_config import MonitorSettings
 from tandem.monitor.summary import SampleSummary, summarize_samples
 from tandem.monitor.tree import TreeSampler
-from tandem.settings import MonitorSettings
 
 __all__ = ["GpuSampler", "ResourceMonitor", "summarize_samples"]
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tandem.fileio.jsonl import read_jsonl
 
 
 @dataclass
@@ -98,19 +99,10 @@ def summarize_samples(path: Path, interval_s: float | None = None) -> dict[str, 
     supervisor was killed before writing it). Torn or foreign lines are skipped."""
     summary = SampleSummary()
     elapsed: list[float] = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    sample = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(sample, dict):
-                    summary.add(sample)
-                    if isinstance(sample.get("elapsed_s"), (int, float)):
-                        elapsed.append(float(sample["elapsed_s"]))
-    except OSError:
-        pass
+    for sample in read_jsonl(path):
+        summary.add(sample)
+        if isinstance(sample.get("elapsed_s"), (int, float)):
+            elapsed.append(float(sample["elapsed_s"]))
     if interval_s is None and len(elapsed) > 1:
         interval_s = round((elapsed[-1] - elapsed[0]) / (len(elapsed) - 1), 2)
     return summary.result(path, interval_s, [])

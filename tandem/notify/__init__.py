@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from tandem.notify.desktop import show_desktop
+from tandem.notify.notify_config import NotifySettings
 from tandem.notify.sound import play_sound
 from tandem.notify.webhook import post_webhook, webhook_payload
-from tandem.settings import NotifySettings
 
 __all__ = ["notify"]
 

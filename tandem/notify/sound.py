@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from tandem.atomicio import atomic_write_bytes
+from tandem.fileio.atomic_files import atomic_write_bytes
 from tandem.notify.commands import run_bounded
 
 CHIME_RATE = 22050

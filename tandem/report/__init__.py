@@ -12,15 +12,16 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from tandem.atomicio import atomic_write_text
+from tandem.contracts.run_record import load_record
+from tandem.fileio.atomic_files import atomic_write_text
 from tandem.monitor import summarize_samples
 from tandem.report.figures import RunFigures, gather
 from tandem.report.plots import PLOT_NAMES, Plot, PlotsUnavailable, draw_plots
-from tandem.report.record import RecordError, latest_record, load_record, parse_time, resolve
+from tandem.report.record_facts import parse_time, resolve
 from tandem.report.render import render, summary_line
-from tandem.settings import ReportSettings
+from tandem.report.report_config import ReportSettings
 
-__all__ = ["RecordError", "latest_record", "load_record", "summary_line", "write_report"]
+__all__ = ["summary_line", "write_report"]
 
 REPORT_SUFFIX = "_parallel_train_crawl"
 

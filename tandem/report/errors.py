@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tandem.fileio.log_tail import tail_lines
 from tandem.report.markdown import code, fenced, inline, link, table
-from tandem.report.record import (
+from tandem.report.record_facts import (
     failures,
     format_duration,
     format_exit,
@@ -15,7 +16,6 @@ from tandem.report.record import (
     resolve,
     restarts,
 )
-from tandem.supervisor.progress import tail_lines
 
 MAX_LINE_CHARS = 2000
 

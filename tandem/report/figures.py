@@ -1,24 +1,20 @@
 """The figures a report shows, gathered from the record and the files beside it.
 
-A process is recognised as a crawl or a training by the keys of its status metrics (common.md
-lists them), never by its name, so a renamed process or a user's own script that writes the same
+A process is recognised as a crawl or a training by the keys of its status metrics
+(`contracts.metrics`), never by its name, so a renamed process or a user's own script that writes the same
 keys still gets its figures; one that writes none gets "no figures reported".
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tandem.report.record import processes, resolve
+from tandem.contracts.metrics import kind_of
+from tandem.fileio.jsonl import read_jsonl
+from tandem.report.record_facts import processes, resolve
 
-CRAWL_KEYS = frozenset({"kept", "target", "pages_fetched", "pages_per_s", "queue_size", "dropped",
-                        "duplicates_exact", "duplicates_near", "bytes_fetched"})
-TRAIN_KEYS = frozenset({"step", "max_steps", "loss", "learning_rate", "tokens_per_s", "samples_seen",
-                        "checkpoint", "metrics_file"})
 # Plots stay readable and cheap however long the run was.
 MAX_POINTS = 2000
 
@@ -27,33 +23,6 @@ def number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:  # NaN
         return None
     return float(value)
-
-
-def kind_of(metrics: Any) -> str | None:
-    """"crawl", "train" or None, by which metric keys the process reports."""
-    if not isinstance(metrics, dict):
-        return None
-    crawl, train = len(CRAWL_KEYS & metrics.keys()), len(TRAIN_KEYS & metrics.keys())
-    if not crawl and not train:
-        return None
-    return "crawl" if crawl > train else "train"
-
-
-def read_jsonl(path: Path | None) -> Iterator[dict[str, Any]]:
-    """The JSON objects of a JSON-lines file; torn or foreign lines are skipped."""
-    if path is None:
-        return
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:  # streamed: files grow for days
-            for line in handle:
-                try:
-                    item = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(item, dict):
-                    yield item
-    except OSError:
-        return
 
 
 def thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

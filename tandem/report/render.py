@@ -10,7 +10,7 @@ from tandem.report.errors import errors_section
 from tandem.report.figures import ProcessFigures, RunFigures, number
 from tandem.report.markdown import code, inline, link, table
 from tandem.report.plots import Plot
-from tandem.report.record import (
+from tandem.report.record_facts import (
     format_bytes,
     format_duration,
     format_exit,

@@ -13,17 +13,19 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from tandem.settings import RestartPolicy
-from tandem.supervisor.eventlog import EventLog
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME
+from tandem.contracts.run_record import RunRecord, now_iso
+from tandem.fileio.log_tail import tail_lines
+from tandem.supervisor.event_log import EventLog
+from tandem.supervisor.invoke_runner import LaunchSpec
 from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
-from tandem.supervisor.progress import ProgressHistory, ProgressReader, tail_lines
-from tandem.supervisor.record import RunRecord, now_iso
+from tandem.supervisor.progress import ProgressHistory, ProgressReader
 from tandem.supervisor.resources import ResourcePlan
-from tandem.supervisor.runner import LaunchSpec
 from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
+from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
 RECORD_PROGRESS_EVERY_S = 5.0
@@ -32,6 +34,8 @@ EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 class Monitor(Protocol):
     def poll(self, pids: Mapping[str, int | None]) -> None: ...
+
+    def summary(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -145,9 +149,9 @@ class Supervisor:
         if restart:
             number = child.tracker.on_restart()
             entry["restarts"] = number
-            env["TANDEM_AUTO_RESUME"] = "1"  # a restarted child continues from its own state
+            env[ENV_AUTO_RESUME] = "1"  # a restarted child continues from its own state
             banner = (f"restart {number} of {plan.name} (run {self.record.data['run_id']}, "
-                      f"TANDEM_AUTO_RESUME=1)")
+                      f"{ENV_AUTO_RESUME}=1)")
         else:
             banner = f"{plan.name} started by run {self.record.data['run_id']}: {json.dumps(plan.argv)}"
         self._mark_log(plan.log_path, banner)

@@ -11,7 +11,7 @@ from typing import Protocol
 import psutil
 from invoke.runners import Promise
 
-from tandem.supervisor.runner import LaunchSpec, SupervisedLocal, launch
+from tandem.supervisor.invoke_runner import LaunchSpec, SupervisedLocal, launch
 
 
 class ChildHandle(Protocol):

@@ -13,7 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.atomicio import read_json
+from tandem.fileio.atomic_files import read_json
+from tandem.fileio.jsonl import append_jsonl
 
 TAIL_BYTES = 64 * 1024
 
@@ -103,8 +104,7 @@ class ProgressHistory:
                 "elapsed_s": round(elapsed_s, 3), "process": name, "done": progress.get("done"),
                 "total": progress.get("total"), "unit": progress.get("unit"),
                 "metrics": progress.get("metrics")}
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        append_jsonl(self.path, line)
 
 
 def _number(value: Any) -> float | int | None:
@@ -117,29 +117,3 @@ def _number(value: Any) -> float | int | None:
         return int(text) if text.isdigit() else float(text)
     except ValueError:
         return None
-
-
-def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
-    """The last non-empty line of a log, read from its end only."""
-    lines = tail_lines(log_file, 1, max_bytes)
-    return lines[-1] if lines else ""
-
-
-def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024) -> list[str]:
-    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes)."""
-    if log_file is None or count <= 0:
-        return []
-    try:
-        with open(log_file, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            block = min(size, max(max_bytes, count * 512))
-            handle.seek(size - block)
-            chunk = handle.read()
-    except OSError:
-        return []
-    lines = [line for line in chunk.decode("utf-8", "replace").splitlines() if line.strip()]
-    if block < size and len(lines) > 1:
-        lines = lines[1:]  # the first line read is probably cut
-    elif block < size and lines:
-        lines = [f"[…] {lines[0]}"]  # one line longer than the block: its end is what there is
-    return lines[-count:]

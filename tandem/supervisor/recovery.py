@@ -17,8 +17,8 @@ from typing import Any
 
 import psutil
 
-from tandem.atomicio import atomic_write_json
-from tandem.supervisor.record import load_record, now_iso
+from tandem.contracts.run_record import RecordError, load_record, now_iso
+from tandem.fileio.atomic_files import atomic_write_json
 
 CREATE_TIME_TOLERANCE_S = 0.05
 
@@ -81,8 +81,11 @@ def _alive(proc: psutil.Process) -> bool:
 def recover_run(record_path: Path, grace_s: float, note: str, log: Callable[[str], None]) -> list[str]:
     """Stop the leftover children of an unfinished run whose supervisor is gone, and mark the
     run `interrupted`. Returns the names of the processes that had to be stopped."""
-    record = load_record(record_path)
-    if record is None or record.get("status") != "running" or supervisor_alive(record):
+    try:
+        record = load_record(record_path)
+    except RecordError:
+        return []
+    if record.get("status") != "running" or supervisor_alive(record):
         return []
     stopped = []
     for name, entry in record.get("processes", {}).items():
@@ -102,40 +105,12 @@ def recover_run(record_path: Path, grace_s: float, note: str, log: Callable[[str
     return stopped
 
 
-def report_recovered_run(record_path: Path, log: Callable[[str], None]) -> None:
-    """The report (and notification) a run killed with -9 could not write for itself, with the
-    settings it ran under (saved in its run folder). Failures are logged, never raised."""
-    from tandem.config import ConfigError, load_config
-    from tandem.settings import ParallelConfig
-
-    record = load_record(record_path)
-    if record is None or record.get("report"):
-        return
-    try:
-        config = load_config(ParallelConfig, Path(record.get("run_dir", "")) / "parallel.resolved.yaml")
-    except ConfigError as exc:
-        log(f"no report for run {record.get('run_id')}: {exc}")
-        return
-    try:
-        from tandem.report import summary_line, write_report
-
-        report = write_report(record_path, config.report) if config.report.enabled else None
-        if report is not None:
-            record["report"] = str(report)
-            atomic_write_json(record_path, record)
-            log(f"report: {report}")
-        if config.notify.enabled:
-            from tandem.notify import notify
-
-            notify(config.notify, "tandem", summary_line(record), report, log)
-    except Exception as exc:  # the recovery itself must not fail on a report
-        log(f"report of run {record.get('run_id')} could not be written: {exc!r}")
-
-
 def unfinished_runs(runs_dir: Path) -> list[Path]:
     found = []
     for path in sorted(runs_dir.glob("*.json")):
-        record = load_record(path)
-        if record is not None and record.get("status") == "running":
-            found.append(path)
+        try:
+            if load_record(path).get("status") == "running":
+                found.append(path)
+        except RecordError:
+            continue
     return found

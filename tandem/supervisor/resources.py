@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from tandem.settings import ResourceSettings, parse_cpu_list
+from tandem.supervisor.supervisor_config import ResourceSettings, parse_cpu_list
 
 # `cpus: auto` pins only when every automatic process can get this many CPUs: on a smaller
 # machine one pinned process could not use the other's idle core while that one waits.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from tandem.settings import RestartPolicy
+from tandem.supervisor.supervisor_config import RestartPolicy
 
 
 class ChildState(str, enum.Enum):

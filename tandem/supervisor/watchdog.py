@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from tandem.supervisor.eventlog import append_supervisor_log
-from tandem.supervisor.record import load_record
-from tandem.supervisor.recovery import recover_run, report_recovered_run, supervisor_alive
+from tandem.contracts.run_record import RecordError, load_record
+from tandem.supervisor.event_log import append_supervisor_log
+from tandem.supervisor.recovery import recover_run, supervisor_alive
 
 POLL_S = 0.5
+FINISH_TIMEOUT_S = 120.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,13 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record", type=Path, required=True)
     parser.add_argument("--supervisor-log", type=Path, required=True)
     parser.add_argument("--grace-s", type=float, required=True)
+    parser.add_argument("--then", nargs=argparse.REMAINDER, default=[],
+                        help="a command run with the record's path appended once the run is recovered")
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, getattr(signal, "SIGHUP", None)):
         if signum is not None:
             signal.signal(signum, signal.SIG_IGN)
     while True:
-        record = load_record(args.record)
-        if record is None or record.get("status") != "running":
+        try:
+            record = load_record(args.record)
+        except RecordError:
+            return 0
+        if record.get("status") != "running":
             return 0
         if not supervisor_alive(record):
             break
@@ -43,8 +51,23 @@ def main(argv: list[str] | None = None) -> int:
     stopped = recover_run(args.record, args.grace_s, "stopped by the watchdog", log)
     log(f"supervisor of run {record.get('run_id')} died; stopped {', '.join(stopped) or 'nothing'}; "
         f"run marked interrupted")
-    report_recovered_run(args.record, log)
+    if args.then:
+        finish_recovered_run([*args.then, str(args.record)], log)
     return 0
+
+
+def finish_recovered_run(argv: list[str], log: Callable[[str], None]) -> None:
+    """The end-of-run work (report, notification) of the layer above, as its own process: the
+    supervisor knows only the command. Bounded, so a hanging webhook cannot keep it forever."""
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, timeout=FINISH_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        log(f"end-of-run work failed: {exc}")
+        return
+    if done.returncode != 0:
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        log(f"end-of-run work exited {done.returncode}: {last[0]}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ one log line per logging step for humans; and it stops the loop when a signal as
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -16,8 +15,10 @@ import torch
 import torch.distributed as dist
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
-from tandem.atomicio import atomic_write_text
-from tandem.child import StatusReporter
+from tandem.contracts.child_protocol import StatusReporter
+from tandem.contracts.metrics import TrainLogLine, TrainMetrics
+from tandem.fileio.atomic_files import atomic_write_text
+from tandem.fileio.jsonl import append_jsonl, json_line, read_jsonl
 from tandem.train.packing import DataPosition, PackedBlocks
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,13 @@ class ProgressCallback(TrainerCallback):
                 self._tokens_per_s = (state.global_step - self._last[0]) * self.tokens_per_step / busy
         self._last = (state.global_step, now, waited)
         position = self.tracker.position_at(state.global_step)
-        record = {"step": state.global_step, "loss": logs["loss"], "learning_rate": logs.get("learning_rate"),
-                  "grad_norm": logs.get("grad_norm"), "tokens_per_s": round(self._tokens_per_s, 1),
-                  "samples_seen": position.samples, "data_pass": position.epoch,
-                  "waited_for_data_s": round(waited, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        record = TrainLogLine(
+            step=state.global_step, loss=logs["loss"], learning_rate=logs.get("learning_rate"),
+            grad_norm=logs.get("grad_norm"), tokens_per_s=round(self._tokens_per_s, 1),
+            samples_seen=position.samples, data_pass=position.epoch, waited_for_data_s=round(waited, 1),
+            time=time.strftime("%Y-%m-%dT%H:%M:%S%z")).to_json()
         self._latest = record
-        with open(self.metrics_file, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        append_jsonl(self.metrics_file, record)
         lr = record["learning_rate"] or 0.0
         log.info("step %d/%d | loss %.4f | lr %.2e | %.0f tok/s | %d samples | pass %d",
                  state.global_step, state.max_steps, record["loss"], lr, self._tokens_per_s,
@@ -110,13 +111,12 @@ class ProgressCallback(TrainerCallback):
 
     def metrics(self, state: TrainerState) -> dict[str, Any]:
         position = self.tracker.dataset.newest
-        return {"step": state.global_step, "max_steps": state.max_steps, "loss": self._latest.get("loss"),
-                "learning_rate": self._latest.get("learning_rate"),
-                "tokens_per_s": round(self._tokens_per_s, 1),
-                "samples_seen": self._latest.get("samples_seen", position.samples),
-                "data_pass": position.epoch, "skipped_lines": position.skipped,
-                "checkpoint": str(self.checkpoint) if self.checkpoint else None,
-                "metrics_file": str(self.metrics_file), "output_dir": str(self.output_dir)}
+        return TrainMetrics(
+            step=state.global_step, max_steps=state.max_steps, loss=self._latest.get("loss"),
+            learning_rate=self._latest.get("learning_rate"), tokens_per_s=round(self._tokens_per_s, 1),
+            samples_seen=self._latest.get("samples_seen", position.samples), data_pass=position.epoch,
+            skipped_lines=position.skipped, checkpoint=str(self.checkpoint) if self.checkpoint else None,
+            metrics_file=str(self.metrics_file), output_dir=str(self.output_dir)).to_json()
 
 
 def stop_everywhere(local: bool, device: torch.device) -> bool:
@@ -133,11 +133,6 @@ def trim_metrics(metrics_file: Path, last_step: int) -> None:
     """On resume, drop lines past the checkpoint's step: those steps are about to be redone."""
     if not metrics_file.is_file():
         return
-    kept = []
-    for line in metrics_file.read_text(encoding="utf-8").splitlines():
-        try:
-            if json.loads(line)["step"] <= last_step:
-                kept.append(line)
-        except (json.JSONDecodeError, KeyError, TypeError):
-            continue  # a line cut short by a kill
-    atomic_write_text(metrics_file, "".join(f"{line}\n" for line in kept))
+    kept = [line for line in read_jsonl(metrics_file)  # a line cut short by a kill is left out
+            if isinstance(line.get("step"), int) and line["step"] <= last_step]
+    atomic_write_text(metrics_file, "".join(json_line(line) for line in kept))

@@ -20,7 +20,7 @@ from typing import Any
 
 from safetensors import safe_open
 
-from tandem.atomicio import atomic_write_json, fsync_dir, read_json
+from tandem.fileio.atomic_files import atomic_write_json, fsync_dir, read_json
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-from tandem.train.settings import DistributedSettings, Launcher
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME
+from tandem.train.train_config import DistributedSettings, Launcher
 
 WORKER_ENV = "TANDEM_TRAIN_WORKER"
 
@@ -46,7 +47,7 @@ def launcher_command(launcher: Launcher, dist: DistributedSettings, script_argv:
 
 def exec_workers(command: list[str]) -> None:
     """Replace this process with the launcher; its workers resume, never move anything aside."""
-    env = {**os.environ, WORKER_ENV: "1", "TANDEM_AUTO_RESUME": "1"}
+    env = {**os.environ, WORKER_ENV: "1", ENV_AUTO_RESUME: "1"}
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(command[0], command, env)

@@ -25,8 +25,8 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from tandem.config import ConfigError
-from tandem.train.settings import ModelInit, ModelSettings, TrainConfig, TrainingSettings
+from tandem.common.typed_config import ConfigError
+from tandem.train.train_config import ModelInit, ModelSettings, TrainConfig, TrainingSettings
 
 log = logging.getLogger(__name__)
 

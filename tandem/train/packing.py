@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch.utils.data import IterableDataset
 
-from tandem.train.shards import ShardSource, TrainingStopped
+from tandem.train.shard_source import ShardSource, TrainingStopped
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.atomicio import atomic_write_json, read_json
-from tandem.child import StatusReporter
-from tandem.fsutil import move_contents_aside
+from tandem.contracts.child_protocol import StatusReporter
+from tandem.fileio.atomic_files import atomic_write_json, read_json
+from tandem.fileio.folders import move_contents_aside
 from tandem.train.checkpoints import newest_complete, remove_incomplete
 from tandem.train.model import locate_model, save_tokenizer_atomically, train_tokenizer
-from tandem.train.settings import TrainConfig
-from tandem.train.shards import ShardSource, wait_for_samples
+from tandem.train.shard_source import ShardSource, wait_for_samples
+from tandem.train.train_config import TrainConfig
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import signal
 from dataclasses import dataclass
 from types import FrameType
 
-from tandem.cli import EXIT_SIGINT, EXIT_SIGTERM
+from tandem.contracts.exit_codes import EXIT_SIGINT, EXIT_SIGTERM
 
 log = logging.getLogger(__name__)
 

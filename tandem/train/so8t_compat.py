@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from tandem.config import ConfigError
+from tandem.common.typed_config import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from support.paths import REPO
 
-from tandem.crawl.demosite import SiteManifest, SiteServer, generate_site
+from tandem.demosite.manifest import SiteManifest
+from tandem.demosite.site import generate_site
+from tandem.demosite.site_server import SiteServer
 
-ROOT = Path(__file__).resolve().parents[3]
-CRAWL = ROOT / "scripts" / "crawl.py"
+CRAWL = REPO / "scripts" / "crawl.py"
 TRAPS = ["/trap/404", "/trap/500", "/trap/loop-a", "/trap/slow", "/trap/huge", "/trap/binary", "/trap/429",
          "http://off-domain.example/page.html"]
 
@@ -155,7 +157,7 @@ def start_crawl() -> Iterator[Callable[..., subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(config: Path, *args: str) -> subprocess.Popen[str]:
-        process = subprocess.Popen(crawl_command(config, *args), env=crawl_env(), cwd=ROOT,
+        process = subprocess.Popen(crawl_command(config, *args), env=crawl_env(), cwd=REPO,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         started.append(process)
         return process
@@ -171,7 +173,7 @@ def start_crawl() -> Iterator[Callable[..., subprocess.Popen[str]]]:
 def run_crawl() -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(config: Path, *args: str, timeout: float = 90, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(crawl_command(config, *args), capture_output=True, text=True, timeout=timeout,
-                              env=crawl_env(**env), cwd=ROOT)
+                              env=crawl_env(**env), cwd=REPO)
 
     return run
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tandem.crawl.normalize import normalize_text
+from tandem.crawl.text.normalize import normalize_text
 
 RECORD_KEYS = {"id", "url", "title", "text", "source", "fetched_at", "chars", "ja_ratio"}
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[3]
+from support.paths import REPO
 
 
 def shrunk_demo(work: Path) -> None:

@@ -17,9 +17,8 @@ from typing import Any
 import psutil
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[3]
-STUB = REPO / "tests" / "stubs" / "child.py"
+from support.paths import REPO
+from support.paths import STUB_CHILD as STUB
 
 
 class Hook:

@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 import yaml
-
-REPO = Path(__file__).resolve().parents[3]
-STUB = REPO / "tests" / "stubs" / "child.py"
+from support.paths import REPO, STUB_CHILD
+from support.processes import alive, wait_for
 
 
 class Workdir:
@@ -27,7 +23,7 @@ class Workdir:
         processes: dict[str, Any] = {}
         for name, args in (("train", train), ("crawl", crawl)):
             if args is not None:
-                processes[name] = {"command": ["{python}", str(STUB), *args]}
+                processes[name] = {"command": ["{python}", str(STUB_CHILD), *args]}
                 if patterns and name in patterns:
                     processes[name]["progress_pattern"] = patterns[name]
         data: dict[str, Any] = {
@@ -72,34 +68,11 @@ class Workdir:
     def log(self, name: str) -> str:
         return (self.root / self.record()["processes"][name]["log_file"]).read_text(encoding="utf-8")
 
-    @staticmethod
-    def alive(pid: int) -> bool:
-        try:
-            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return False
-
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 20, what: str = "condition") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}")
+    alive = staticmethod(alive)
+    wait_for = staticmethod(wait_for)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Workdir:
     return Workdir(tmp_path)
 
-
-@pytest.fixture
-def reap() -> Any:
-    """Processes a test started; whatever is still alive at the end is killed by PID."""
-    started: list[int] = []
-    yield started
-    for pid in started:
-        try:
-            psutil.Process(pid).kill()
-        except psutil.NoSuchProcess:
-            pass

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
+from support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "scripts" / "train.py"
 SENTENCES = ["吾輩は猫である。名前はまだ無い。", "どこで生れたかとんと見当がつかぬ。",
              "The cat sat on the mat and looked at the dog.", "東京は晴れ、大阪は雨でした。"]

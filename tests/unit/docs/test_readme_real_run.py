@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
-from tandem.config import load_config
-from tandem.crawl.settings import CrawlConfig
-from tandem.settings import ParallelConfig
-from tandem.train.settings import load_train_config
+from tandem.app.parallel_config import ParallelConfig
+from tandem.common.typed_config import load_config
+from tandem.crawl.crawl_config import CrawlConfig
+from tandem.train.train_config import load_train_config
 
-ROOT = Path(__file__).resolve().parents[3]
 BLOCK = re.compile(r"```yaml\n# (configs/[a-z_]+\.yaml)\n(.*?)```", re.DOTALL)
 LOADERS = {
     "configs/parallel.yaml": lambda path: load_config(ParallelConfig, path),
@@ -22,7 +22,7 @@ LOADERS = {
 
 
 def real_run_blocks() -> list[tuple[str, str]]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## The real run\n", 1)[1].split("\n## ", 1)[0]
     return BLOCK.findall(section)
 

@@ -15,7 +15,7 @@ import pytest
 
 from tandem import monitor as monitor_module
 from tandem.monitor import ResourceMonitor, summarize_samples
-from tandem.settings import MonitorSettings
+from tandem.monitor.monitor_config import MonitorSettings
 
 MB = 1024 * 1024
 GB = 1024 * MB

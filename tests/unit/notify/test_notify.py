@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
 from tandem.notify import notify
 from tandem.notify.desktop import desktop_command
-from tandem.settings import NotifySettings
+from tandem.notify.notify_config import NotifySettings
 
-REPO = Path(__file__).resolve().parents[3]
 TRICKY = 'run "x" ended; $(rm -rf ~) `id` \' & | <b>'
 
 

@@ -7,8 +7,8 @@ import time
 import wave
 
 from tandem.notify import notify
+from tandem.notify.notify_config import NotifySettings
 from tandem.notify.sound import chime_path, chime_wav, play_sound, ring_bell
-from tandem.settings import NotifySettings
 
 
 def settings(**overrides) -> NotifySettings:

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from tandem.notify import notify
+from tandem.notify.notify_config import NotifySettings
 from tandem.notify.webhook import post_webhook, redact
-from tandem.settings import NotifySettings
 
 SUMMARY = "tandem run 20261128_140000: failed in 3m12s — train succeeded, crawl failed (exit 3)"
 REPORT = Path("_docs/2026-11-28_parallel_train_crawl.md")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tandem.report import summary_line, write_report
-from tandem.settings import ReportSettings
+from tandem.report.report_config import ReportSettings
 
 NO_PLOTS = ReportSettings(plots=False)
 

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
-from tandem.report import RecordError, write_report
-from tandem.settings import ReportSettings
+from tandem.contracts.run_record import RecordError
+from tandem.report import write_report
+from tandem.report.report_config import ReportSettings
 
-REPO = Path(__file__).resolve().parents[3]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tandem.settings import RestartPolicy
-from tandem.supervisor.eventlog import EventLog
+from tandem.contracts.run_record import RunRecord
+from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
 from tandem.supervisor.printer import ProgressDisplay
-from tandem.supervisor.record import RunRecord
+from tandem.supervisor.supervisor_config import RestartPolicy
 
 
 class FakeClock:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import pytest
+from support.paths import REPO
 
-from tandem.config import ConfigError, load_config, save_resolved
-from tandem.settings import RestartPolicy, load_parallel_config
+from tandem.app.parallel_config import load_parallel_config
+from tandem.common.typed_config import ConfigError, load_config, save_resolved
+from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.printer import ProcessView, ProgressDisplay, describe
-from tandem.supervisor.progress import TAIL_BYTES, ProgressReader, tail_lines
+from tandem.supervisor.progress import TAIL_BYTES, ProgressReader
 from tandem.supervisor.state import ChildState, RestartTracker
+from tandem.supervisor.supervisor_config import RestartPolicy
 
 
 def test_restart_tracker_decisions():
@@ -130,7 +132,7 @@ def test_parallel_config_validates_regex_and_names(tmp_path):
 
 
 def test_default_parallel_config_matches_the_contract():
-    config = load_parallel_config(Path(__file__).resolve().parents[3] / "configs" / "parallel.yaml")
+    config = load_parallel_config(REPO / "configs" / "parallel.yaml")
     assert set(config.processes) == {"train", "crawl"}
     assert config.processes["crawl"].command[:3] == ["{python}", "scripts/crawl.py", "--config"]
     assert (config.restart.max_restarts, config.restart.backoff_s, config.restart.backoff_max_s,

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from tandem.config import ConfigError, load_config
-from tandem.settings import ParallelConfig, ResourceSettings, parse_cpu_list
+from tandem.app.parallel_config import ParallelConfig
+from tandem.common.typed_config import ConfigError, load_config
 from tandem.supervisor.resources import (
     ResourceError,
     ResourcePlan,
@@ -18,6 +18,7 @@ from tandem.supervisor.resources import (
     format_cpu_list,
     plan_resources,
 )
+from tandem.supervisor.supervisor_config import ResourceSettings, parse_cpu_list
 
 
 def shares(**weights: float) -> dict[str, ResourceSettings]:

@@ -6,10 +6,10 @@ import json
 
 from transformers import TrainerControl, TrainerState, TrainingArguments
 
-from tandem.child import StatusReporter
+from tandem.contracts.child_protocol import StatusReporter
 from tandem.train.callbacks import DataTracker, ProgressCallback
 from tandem.train.packing import PackedBlocks
-from tandem.train.shards import ShardSource
+from tandem.train.shard_source import ShardSource
 
 
 def setup(tmp_path, write_shard, clock, stop=lambda: False):

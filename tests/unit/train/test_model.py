@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
-from tandem.config import ConfigError
+from tandem.common.typed_config import ConfigError
 from tandem.train.model import (
     apply_adapter,
     build_model,
@@ -14,7 +14,7 @@ from tandem.train.model import (
     resolve_precision,
     train_tokenizer,
 )
-from tandem.train.settings import ModelInit, ModelSettings, So8Settings, TrainConfig, TrainingSettings
+from tandem.train.train_config import ModelInit, ModelSettings, So8Settings, TrainConfig, TrainingSettings
 
 TEXTS = ["東京の天気は晴れです。明日は雨が降るでしょう。", "The quick brown fox jumps over the lazy dog 42 times.",
          "日本語のテキストを学習します。\n改行も含みます。"] * 20

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
-from tandem.train.shards import ShardSource, TrainingStopped
+from tandem.train.shard_source import ShardSource, TrainingStopped
 
 EOS = 0
 

@@ -5,14 +5,13 @@ import signal
 from pathlib import Path
 
 import pytest
+from support.paths import REPO
 
-from tandem.config import ConfigError
+from tandem.common.typed_config import ConfigError
 from tandem.train.callbacks import trim_metrics
 from tandem.train.launch import is_worker, launcher_command
-from tandem.train.settings import DistributedSettings, load_train_config
 from tandem.train.signals import StopFlag
-
-REPO = Path(__file__).resolve().parents[3]
+from tandem.train.train_config import DistributedSettings, load_train_config
 
 
 @pytest.mark.parametrize("name", ["configs/training_config.yaml", "configs/demo/training.yaml"])

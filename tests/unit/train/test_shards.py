@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tandem.config import ConfigError
-from tandem.train.shards import ShardSource, TrainingStopped, wait_for_samples
+from tandem.common.typed_config import ConfigError
+from tandem.train.shard_source import ShardSource, TrainingStopped, wait_for_samples
 
 
 def test_lists_shards_in_name_order_and_ignores_temp_files(tmp_path, write_shard):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tandem.config import ConfigError
-from tandem.train.settings import load_train_config
+from tandem.common.typed_config import ConfigError
+from tandem.train.train_config import load_train_config
 
 SO8T_CONFIG = """
 model:

@@ -1,0 +1,51 @@
+"""`invoke parallel`, `train` and `crawl`: `parallel.yaml` loaded, then the supervisor run with the
+resource monitor, the report and the notification hooked in."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tandem.app.parallel_config import ParallelConfig, load_parallel_config
+from tandem.app.run_end import RESOLVED_CONFIG, finish_recovered_run, finish_run
+from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.contracts.run_record import RunRecord
+from tandem.monitor import ResourceMonitor
+from tandem.supervisor.event_log import EventLog
+from tandem.supervisor.launch_plan import SupervisorRequest
+from tandem.supervisor.process import ProcessFactory
+from tandem.supervisor.supervise import supervise
+
+
+class ParallelRunHooks:
+    """What a supervised run gets from `parallel.yaml` beyond the supervisor's own keys."""
+
+    def __init__(self, config: ParallelConfig) -> None:
+        self.config = config
+
+    def run_created(self, run_dir: Path) -> None:
+        save_resolved(self.config, run_dir / RESOLVED_CONFIG)
+
+    def make_monitor(self, run_dir: Path, events: EventLog) -> ResourceMonitor | None:
+        if not self.config.monitor.enabled:
+            return None
+        return ResourceMonitor(self.config.monitor, run_dir / "resources.jsonl", events)
+
+    def run_ended(self, record: RunRecord, events: EventLog) -> None:
+        finish_run(record.path, self.config, events)
+
+    def recovered(self, record_path: Path, events: EventLog) -> None:
+        finish_recovered_run(record_path, events)
+
+    def watchdog_finish_argv(self) -> list[str]:
+        return [sys.executable, "-m", "tandem.app.run_end"]
+
+
+def run_parallel(request: SupervisorRequest, factory: ProcessFactory | None = None) -> int:
+    """The exit status of the whole run (docs/exit-codes.md)."""
+    try:
+        config = load_parallel_config(request.config_path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return supervise(config, request, ParallelRunHooks(config), factory)

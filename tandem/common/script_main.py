@@ -1,0 +1,37 @@
+"""What every script's `main` shares: bad config is one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import NoReturn
+
+from tandem.common.typed_config import ConfigError
+from tandem.contracts.exit_codes import EXIT_SIGINT, EXIT_USAGE
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """A bad flag is one line on stderr and exit 2, like a bad config value — never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """Call `main` and exit with its status; a ConfigError becomes `error: …` and exit 2."""
+    # A log file is read while it grows (`invoke logs --follow`, progress patterns): whole lines
+    # should reach it as they are printed, not in 8 KiB blocks that may end mid-line.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(line_buffering=True)
+    try:
+        status = main()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        status = EXIT_USAGE
+    except KeyboardInterrupt:
+        status = EXIT_SIGINT
+    sys.exit(status)

@@ -1,0 +1,197 @@
+"""Typed configuration: YAML gives values, command-line flags override, mistakes are one line.
+
+Every config in the kit (parallel, crawl, training) is a tree of dataclasses. `load_config`
+reads a YAML file into it, checks every value against the field's type hint, rejects unknown
+keys, and raises `ConfigError` whose message names the file and the dotted key, so the scripts
+can print it as the single line the contract promises (exit 2) instead of a traceback.
+Dataclasses may validate cross-field rules in `__post_init__` by raising `ValueError("key: why")`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+import yaml
+
+from tandem.fileio.atomic_files import atomic_write_text
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """A bad config or flag; `str(error)` is the whole one-line message for the user."""
+
+
+def load_config(cls: type[T], path: Path | str | None, overrides: Mapping[str, Any] | None = None) -> T:
+    """Build `cls` from the YAML file at `path` (None: defaults only), then apply `overrides`.
+
+    `overrides` maps dotted keys (`training.max_steps`) to values, as flags give them; a value of
+    None means "flag not given" and is skipped.
+    """
+    source = str(path) if path is not None else "<defaults>"
+    data: dict[str, Any] = read_yaml_mapping(Path(path)) if path is not None else {}
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            _set_dotted(data, dotted, value, source)
+    return build(cls, data, source)
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top, got {_kind(data)}")
+    return data
+
+
+def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") -> T:
+    """Check `data` against the dataclass `cls` and construct it (recursively)."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: expected a mapping, got {_kind(data)}")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    unknown = [key for key in data if key not in fields]
+    if unknown:
+        known = ", ".join(sorted(fields))
+        raise ConfigError(f"{source}: unknown key '{prefix}{unknown[0]}' (known here: {known})")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        kwargs[name] = _convert(hints[name], value, source, f"{prefix}{name}")
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {prefix}{exc}") from None
+    except TypeError as exc:  # a required field left out
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: {exc}") from None
+
+
+def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
+    origin = get_origin(hint)
+    if hint is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(option, value, source, key)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise errors[0] if len(errors) == 1 else _bad(source, key, value, _describe(hint))
+    if origin is typing.Literal:
+        choices = get_args(hint)
+        if value in choices:
+            return value
+        raise ConfigError(f"{source}: {key}: must be one of {', '.join(map(str, choices))}, got {value!r}")
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value, source, f"{key}.")  # type: ignore[arg-type]
+    if origin in (list, tuple) or hint in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise _bad(source, key, value, "a list")
+        args = get_args(hint)
+        item = args[0] if args else Any
+        items = [_convert(item, v, source, f"{key}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if (origin or hint) is tuple else items
+    if origin is dict or hint is dict:
+        if not isinstance(value, Mapping):
+            raise _bad(source, key, value, "a mapping")
+        args = get_args(hint)
+        item = args[1] if args else Any
+        return {str(k): _convert(item, v, source, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            names = ", ".join(str(m.value) for m in hint)
+            raise ConfigError(f"{source}: {key}: must be one of {names}, got {value!r}") from None
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        raise _bad(source, key, value, "true or false")
+    if hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise _bad(source, key, value, "an integer")
+    if hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise _bad(source, key, value, "a number")
+    if hint is str:
+        if isinstance(value, str):
+            return value
+        raise _bad(source, key, value, "a string")
+    if hint is Path:
+        if isinstance(value, (str, Path)):
+            return Path(value)
+        raise _bad(source, key, value, "a path")
+    raise ConfigError(f"{source}: {key}: unsupported field type {hint!r}")
+
+
+def _bad(source: str, key: str, value: Any, expected: str) -> ConfigError:
+    return ConfigError(f"{source}: {key}: expected {expected}, got {_kind(value)} {value!r}")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _describe(hint: Any) -> str:
+    return " or ".join(getattr(a, "__name__", str(a)) for a in get_args(hint) if a is not type(None))
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{source}: {part}: expected a mapping, got {_kind(child)}")
+        node = child
+    node[parts[-1]] = value
+
+
+def to_plain(obj: Any) -> Any:
+    """The config as plain YAML/JSON-able values (Paths as strings, enums as values)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    return obj
+
+
+def save_resolved(config: Any, path: Path) -> None:
+    """Write the config as it was actually used, next to the run's output."""
+    text = yaml.safe_dump(to_plain(config), allow_unicode=True, sort_keys=False)
+    atomic_write_text(Path(path), text)

@@ -1,0 +1,85 @@
+"""The figures the crawl and the trainer report (docs/child-protocol.md, "Metrics").
+
+Each child puts one of these, as JSON, under `metrics` in its status file; the crawl's also
+goes into `stats.json`, and each line of the trainer's `metrics.jsonl` is a `TrainLogLine`. The
+report and `invoke status` recognise a process as a crawl or a training by these keys, never by
+its name, so a user's own script that writes them gets the same figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CrawlMetrics:
+    kept: int
+    target: int
+    pages_fetched: int
+    pages_per_s: float
+    queue_size: int
+    dropped: dict[str, int] = field(default_factory=dict)  # pages not kept, by reason
+    refused_links: dict[str, int] = field(default_factory=dict)  # links never queued, by reason
+    duplicates_exact: int = 0
+    duplicates_near: int = 0
+    bytes_fetched: int = 0
+    elapsed_s: float = 0.0
+    finish_reason: str | None = None  # set once the crawl has ended
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        if self.finish_reason is None:
+            del data["finish_reason"]
+        return data
+
+
+@dataclass
+class TrainMetrics:
+    step: int
+    max_steps: int
+    loss: float | None
+    learning_rate: float | None
+    tokens_per_s: float
+    samples_seen: int
+    data_pass: int
+    skipped_lines: int
+    checkpoint: str | None  # the newest complete checkpoint
+    metrics_file: str
+    output_dir: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class TrainLogLine:
+    """One line of `metrics.jsonl`, written at every logging step."""
+
+    step: int
+    loss: float
+    learning_rate: float | None
+    grad_norm: float | None
+    tokens_per_s: float
+    samples_seen: int
+    data_pass: int
+    waited_for_data_s: float
+    time: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+CRAWL_KEYS = frozenset(f.name for f in dataclasses.fields(CrawlMetrics))
+TRAIN_KEYS = frozenset(f.name for f in dataclasses.fields(TrainMetrics))
+
+
+def kind_of(metrics: Any) -> str | None:
+    """"crawl", "train" or None, by which of the contract's keys a process reports."""
+    if not isinstance(metrics, dict):
+        return None
+    crawl, train = len(CRAWL_KEYS & metrics.keys()), len(TRAIN_KEYS & metrics.keys())
+    if not crawl and not train:
+        return None
+    return "crawl" if crawl > train else "train"

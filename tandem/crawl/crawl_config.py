@@ -1,0 +1,161 @@
+"""The crawl's typed config (`configs/crawl_config.yaml`), grouped by concern.
+
+CONTRACT §7 fixes `seeds`, `allowed_domains`, `allow_private_networks`, `output_dir` and
+`local_sources`; the rest are this crawler's knobs. The text side's settings (extraction,
+quality filters, dedup) are nested from their own modules so each keeps its defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tandem.crawl.fetching.urls import InvalidURL, canonicalize
+from tandem.crawl.text.dedup import DedupSettings
+from tandem.crawl.text.extract import ExtractSettings
+from tandem.crawl.text.quality import QualitySettings
+
+
+@dataclass
+class FetchSettings:
+    user_agent: str = field(
+        default="tandem-crawler/0.1 (+https://github.com/tandem-kit/tandem; crawler contact)",
+        metadata={"help": (
+            "The User-Agent header, also the name robots.txt rules are matched against. Put your "
+            "own crawler name and a contact URL here before crawling the web, so a site owner can "
+            "reach you.")})
+    connect_timeout_s: float = field(default=10.0, metadata={"help": (
+        "Seconds to wait for a TCP connection to open.")})
+    read_timeout_s: float = field(default=20.0, metadata={"help": (
+        "Seconds to wait for the next bytes of a response before giving up on it.")})
+    total_timeout_s: float = field(default=30.0, metadata={"help": (
+        "Seconds one request may take in all, redirects and body included.")})
+    max_bytes: int = field(default=2_000_000, metadata={"help": (
+        "Largest body in bytes; bodies are streamed and abandoned past this size (at least 1024).")})
+    max_redirects: int = field(default=5, metadata={"help": (
+        "Redirect hops followed per URL; each hop is checked against the scope and robots.txt.")})
+    content_types: list[str] = field(
+        default_factory=lambda: ["text/html", "application/xhtml+xml"], metadata={"help": (
+            "Content types fetched; other responses are refused before their body is read.")})
+    max_retries: int = field(default=2, metadata={"help": (
+        "Times a URL is retried after a timeout, a network error or a 429/503 before it counts "
+        "as failed.")})
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout_s", "read_timeout_s", "total_timeout_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: must be more than 0")
+        if self.max_bytes < 1024:
+            raise ValueError("max_bytes: must be at least 1024")
+        if self.max_redirects < 0 or self.max_retries < 0:
+            raise ValueError("max_redirects: and max_retries must be 0 or more")
+        if not self.user_agent.strip():
+            raise ValueError("user_agent: must not be empty")
+
+
+@dataclass
+class PolitenessSettings:
+    per_host_concurrency: int = field(default=2, metadata={"help": (
+        "Requests in flight to one host at a time. Keep it small on sites you do not own.")})
+    min_delay_s: float = field(default=1.0, metadata={"help": (
+        "Seconds between requests to one host; a robots.txt Crawl-delay raises it (up to "
+        "`max_crawl_delay_s`).")})
+    obey_robots: bool = field(default=True, metadata={"help": (
+        "Fetch and obey each host's robots.txt (Disallow rules and Crawl-delay) for `fetch.user_agent`.")})
+    max_crawl_delay_s: float = field(default=30.0, metadata={"help": (
+        "A robots.txt Crawl-delay above this many seconds is capped to it (a site asking for an "
+        "hour per page).")})
+    retry_after_cap_s: float = field(default=300.0, metadata={"help": (
+        "A 429/503 answer pauses the whole host for its Retry-After, up to this many seconds.")})
+
+    def __post_init__(self) -> None:
+        if self.per_host_concurrency < 1:
+            raise ValueError("per_host_concurrency: must be at least 1")
+        if self.min_delay_s < 0 or self.max_crawl_delay_s < 0 or self.retry_after_cap_s < 0:
+            raise ValueError("min_delay_s: delays must be 0 or more")
+
+
+@dataclass
+class ScopeSettings:
+    max_depth: int = field(default=10, metadata={"help": (
+        "Link hops followed from a seed (seeds are depth 0); links on pages at this depth are not "
+        "followed.")})
+    max_pages_per_host: int = field(default=100_000, metadata={"help": (
+        "URLs queued per host at most; further links to that host are refused (host_limit).")})
+
+    def __post_init__(self) -> None:
+        if self.max_depth < 0:
+            raise ValueError("max_depth: must be 0 or more")
+        if self.max_pages_per_host < 1:
+            raise ValueError("max_pages_per_host: must be at least 1")
+
+
+@dataclass
+class OutputSettings:
+    shard_size: int = field(default=1000, metadata={"help": (
+        "Samples per shard file (`shards/shard-NNNNNN.jsonl`).")})
+    flush_interval_s: float = field(default=30.0, metadata={"help": (
+        "Seconds after which a partial shard is committed anyway, so a trainer following the "
+        "crawl is fed even when pages arrive slowly (and a crash loses at most this much work).")})
+
+    def __post_init__(self) -> None:
+        if self.shard_size < 1:
+            raise ValueError("shard_size: must be at least 1")
+        if self.flush_interval_s <= 0:
+            raise ValueError("flush_interval_s: must be more than 0")
+
+
+@dataclass
+class CrawlConfig:
+    seeds: list[str] = field(default_factory=list, metadata={"help": (
+        "Start URLs (http or https). Use sites you are allowed to crawl; `--seeds URL ...` "
+        "replaces this list.")})
+    allowed_domains: list[str] = field(default_factory=list, metadata={"help": (
+        "Hosts the crawl may visit, subdomains included; empty means the seeds' hosts.")})
+    allow_private_networks: bool = field(default=False, metadata={"help": (
+        "Allow private, loopback and link-local addresses (also names resolving to them). Only "
+        "for a site served on your own machine or network, such as the demo and the tests.")})
+    output_dir: Path = field(default=Path("data/crawl"), metadata={"help": (
+        "Where shards, the SQLite frontier, stats.json and the resolved config go; `--output-dir` "
+        "overrides. A resumed crawl continues here.")})
+    local_sources: list[Path] = field(default_factory=list, metadata={"help": (
+        "Used with `--no-web-crawl`: folders or files of .txt, .html, .jsonl (field `text`), "
+        ".warc and .warc.gz, put through the same filters and dedup.")})
+    target: int = field(default=10_000, metadata={"help": (
+        "Kept samples to end with, exactly (fewer only when every source runs dry). `--target` "
+        "overrides; `invoke crawl` and `invoke parallel` always pass theirs (default 10000).")})
+    workers: int = field(default=4, metadata={"help": (
+        "Concurrent fetches in total, across all hosts. `--workers` overrides; `invoke crawl` and "
+        "`invoke parallel` always pass theirs (default 4).")})
+    progress_interval_s: float = field(default=5.0, metadata={"help": (
+        "Seconds between progress lines on stdout (the crawl log).")})
+    fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (
+        "How pages are fetched: User-Agent, timeouts, size and redirect limits, retries.")})
+    politeness: PolitenessSettings = field(default_factory=PolitenessSettings, metadata={"help": (
+        "How gently each host is treated: concurrency, delay, robots.txt, Retry-After.")})
+    scope: ScopeSettings = field(default_factory=ScopeSettings, metadata={"help": (
+        "How far the crawl follows links.")})
+    output: OutputSettings = field(default_factory=OutputSettings, metadata={"help": (
+        "How kept samples are written to shards.")})
+    extract: ExtractSettings = field(default_factory=ExtractSettings, metadata={"help": (
+        "How the main text is cut out of a page's HTML.")})
+    quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": (
+        "Japanese quality filters (Swallow corpus v1 and llm-jp-corpus v1), each with its own "
+        "switch and drop reason in stats.json.")})
+    dedup: DedupSettings = field(default_factory=DedupSettings, metadata={"help": (
+        "Exact and near-duplicate detection (MinHash LSH on character n-grams).")})
+
+    def __post_init__(self) -> None:
+        if self.target < 1:
+            raise ValueError("target: must be at least 1")
+        if self.workers < 1:
+            raise ValueError("workers: must be at least 1")
+        if self.progress_interval_s <= 0:
+            raise ValueError("progress_interval_s: must be more than 0")
+        for index, seed in enumerate(self.seeds):
+            try:
+                canonical = canonicalize(seed)
+            except InvalidURL as exc:
+                raise ValueError(f"seeds[{index}]: not a URL ({exc})") from None
+            if not canonical.startswith(("http://", "https://")):
+                raise ValueError(f"seeds[{index}]: only http and https URLs can be crawled, got {seed!r}")

@@ -1,0 +1,235 @@
+"""One crawl run end to end: output folder, resume, web or local pipeline, signals, final files.
+
+`run_crawl` is what `scripts/crawl.py` calls once the config is loaded. It owns the run's
+lifecycle: move old output aside (`--no-auto-resume`) or resume from it, reload committed
+shards, run until the target or the sources are exhausted or a signal asks to stop, commit what
+is pending, and leave `stats.json`, `shards/_COMPLETE` (when finished) and the status file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.contracts.child_protocol import StatusReporter
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.contracts.shards import clear_complete_marker, write_complete_marker
+from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.fetching.engine import InlineAnalyzer, WebCrawl
+from tandem.crawl.fetching.fetcher import Fetcher, make_session
+from tandem.crawl.fetching.robots import RobotsCache
+from tandem.crawl.fetching.urls import Scope, seed_hosts
+from tandem.crawl.ngword_list import load_ng_words
+from tandem.crawl.sources.local_files import run_local
+from tandem.crawl.storage.frontier import SQLiteFrontier
+from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
+from tandem.crawl.storage.shard_writer import ShardWriter, remove_partial_shards
+from tandem.crawl.text.dedup import Deduplicator
+from tandem.crawl.text.page_analysis import PageAnalyzer
+from tandem.fileio.atomic_files import atomic_write_json
+from tandem.fileio.file_lock import AlreadyLocked, FileLock
+from tandem.fileio.folders import move_contents_aside
+
+FRONTIER_FILE = "frontier.sqlite"
+# Failures that say more about the moment than the URL: a resumed web crawl tries them again.
+TRANSIENT_FAILURES = ("timeout", "network", "robots_unreachable", "http_429", "http_503")
+EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
+
+
+@dataclass
+class StopRequest:
+    signum: int | None = None
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+    def __call__(self, signum: int, _frame: object = None) -> None:
+        if self.signum is None:
+            self.signum = signum
+            for callback in self.callbacks:
+                callback()
+
+
+def run_crawl(
+    config: CrawlConfig,
+    *,
+    web: bool,
+    resume: bool,
+    status_file: Path | None,
+    base_dir: Path | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    def say(line: str) -> None:
+        print(f"[crawl] {line}", file=out, flush=True)
+
+    if not web and not config.local_sources:
+        raise ConfigError("local_sources: --no-web-crawl needs at least one folder or file in local_sources")
+    for source in config.local_sources if not web else []:
+        if not source.exists():
+            raise ConfigError(f"local_sources: {source} does not exist")
+    output_dir = config.output_dir
+    lock = _lock_output(output_dir)
+    if not resume:
+        moved = move_contents_aside(output_dir)
+        if moved is not None:
+            say(f"--no-auto-resume: moved the previous output to {moved}")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    save_resolved(config, output_dir / "crawl_config.resolved.yaml")
+    shards_dir = output_dir / "shards"
+    remove_partial_shards(shards_dir)
+
+    frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+    stats = CrawlStats(target=config.target)
+    stats.restore(frontier.load_meta(STATS_KEY))
+    saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
+    ng_words = load_ng_words(config.quality.ngwords_file, base_dir) if config.quality.check_ng_words else []
+    analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor))
+    keeper = SampleKeeper(
+        stats, Deduplicator(config.dedup), ShardWriter(shards_dir, config.output.shard_size), frontier,
+        config.output.flush_interval_s, extractor_state=analyzer.state_dict,
+    )
+    recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
+    replayed = keeper.replay()
+    frontier.commit()
+    if replayed or recovered:
+        say(f"resuming: {replayed} records in committed shards, {recovered} URLs back in the queue")
+    reporter = StatusReporter(status_file, unit="samples", total=config.target)
+    stop = StopRequest()
+    started = time.monotonic()
+    last_line = [started]
+
+    def tick(queue_size: int, force: bool = False) -> None:
+        now = time.monotonic()
+        stats.session_elapsed_s = now - started
+        stats.queue_size = queue_size
+        reporter.update(stats.kept, metrics=stats.metrics(), message=stats.progress_line(), force=force)
+        if force or now - last_line[0] >= config.progress_interval_s:
+            last_line[0] = now
+            say(stats.progress_line())
+
+    tick(frontier.queued_count(), force=True)
+    finish_reason = "error"
+    try:
+        if keeper.reached_target:
+            finish_reason = "target_reached"
+        else:
+            clear_complete_marker(shards_dir)
+            previous = {sig: signal.signal(sig, stop) for sig in EXIT_BY_SIGNAL}
+            try:
+                if web:
+                    finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
+                else:
+                    finish_reason = _run_local(config, frontier, keeper, analyzer.analyzer, stop, tick)
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+            if finish_reason == "exhausted" and stats.pages_fetched == 0:
+                finish_reason = "nothing_fetched"  # not a finished crawl: a failed one (exit 1)
+    finally:
+        keeper.flush()
+        frontier.recover()  # buffered and abandoned URLs: queued again for a later run
+        tick(frontier.queued_count(), force=True)
+        summary = {**stats.metrics(finish_reason), "frontier": frontier.state_counts()}
+        atomic_write_json(output_dir / "stats.json", summary)
+        # The last status carries the finish reason too: the supervisor's record and the report
+        # read the status file, not stats.json.
+        reporter.update(stats.kept, metrics=stats.metrics(finish_reason),
+                        message=stats.progress_line(), force=True)
+        frontier.close()
+        lock.release()
+    if finish_reason == "nothing_fetched":
+        say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?")
+        return EXIT_FAILED
+    if finish_reason in ("target_reached", "exhausted"):
+        write_complete_marker(shards_dir, finish_reason, stats.kept, config.target)
+        say(f"finished ({finish_reason}): {stats.kept} samples in {shards_dir}")
+        return EXIT_OK
+    say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
+    return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)
+
+
+def _lock_output(output_dir: Path) -> FileLock:
+    """Hold `<output_dir>.lock` while crawling: two crawls in one folder would number their
+    shards alike and replace each other's. The lock sits beside the folder, so that moving the
+    folder's contents aside happens under it too. Released by the OS if the process dies."""
+    lock = FileLock(output_dir.with_name(output_dir.name + ".lock"))
+    try:
+        lock.acquire("crawl")
+    except AlreadyLocked:
+        raise ConfigError(f"output_dir: {output_dir} is in use by another running crawl") from None
+    return lock
+
+
+def _run_local(
+    config: CrawlConfig, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: PageAnalyzer,
+    stop: StopRequest, tick: Callable[[int, bool], None],
+) -> str:
+    last = [time.monotonic()]
+
+    def local_tick() -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:
+            last[0] = now
+            keeper.maybe_flush()
+            keeper.save_progress()
+            tick(0, False)
+
+    return run_local(config.local_sources, keeper, analyzer, frontier, lambda: stop.signum is not None, local_tick)
+
+
+async def _run_web(
+    config: CrawlConfig, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: InlineAnalyzer,
+    stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
+) -> str:
+    scope = Scope(config.allowed_domains or seed_hosts(config.seeds), config.allow_private_networks)
+    politeness = config.politeness
+    async with make_session(
+        config.fetch, config.workers, politeness.per_host_concurrency, config.allow_private_networks
+    ) as session:
+        fetcher = Fetcher(session, config.fetch)
+        crawl = WebCrawl(
+            config, frontier, keeper, analyzer, fetcher, RobotsCache(fetcher.fetch_robots, config.fetch.user_agent),
+            scope,
+        )
+        crawl.add_seeds(config.seeds)
+        if not frontier.state_counts():
+            if keeper.stats.refused:
+                why = ", ".join(sorted(keeper.stats.refused))
+                raise ConfigError(f"seeds: every seed is out of scope ({why}; see allowed_domains, "
+                                  "allow_private_networks)")
+            raise ConfigError("seeds: nothing to crawl (give seeds in the config or --seeds URL ...)")
+        loop = asyncio.get_running_loop()
+        crawl_task = asyncio.ensure_future(crawl.run())
+
+        def cancel_crawl() -> None:  # runs in the signal handler: hand the cancel to the loop
+            loop.call_soon_threadsafe(crawl_task.cancel)
+
+        stop.callbacks.append(cancel_crawl)
+        if stop.signum is not None:  # the signal came while setting up
+            crawl_task.cancel()
+        ticker = asyncio.ensure_future(_ticker(crawl, keeper, tick))
+        try:
+            return await crawl_task
+        except asyncio.CancelledError:
+            if stop.signum is None:
+                raise
+            say(f"signal {stop.signum}: stopping after committing the current shard")
+            return "interrupted"
+        finally:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+
+
+async def _ticker(crawl: WebCrawl, keeper: SampleKeeper, tick: Callable[[int, bool], None]) -> None:
+    """Once a second: commit the frontier's progress, flush an old partial shard, report."""
+    while True:
+        await asyncio.sleep(1.0)
+        keeper.maybe_flush()
+        keeper.save_progress()
+        tick(crawl.frontier.queued_count() + crawl.buffered, False)

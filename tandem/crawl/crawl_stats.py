@@ -1,0 +1,87 @@
+"""The crawl's counters, in the shape the status file and stats.json share (`contracts.metrics`).
+
+Counters that describe work done (pages fetched, bytes, drops) are saved in the frontier with
+each commit and carried across resumes; `kept` is always recounted from the committed shards.
+Rates are for the current session only, so a resume does not dilute them with downtime.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from tandem.contracts.metrics import CrawlMetrics
+
+
+@dataclass
+class CrawlStats:
+    target: int
+    kept: int = 0
+    pages_fetched: int = 0
+    bytes_fetched: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)  # pages/records not kept, by reason
+    refused: Counter[str] = field(default_factory=Counter)  # links never queued, by reason
+    previous_elapsed_s: float = 0.0
+    session_elapsed_s: float = 0.0
+    session_pages: int = 0
+    queue_size: int = 0
+
+    def count_fetch(self, nbytes: int) -> None:
+        self.pages_fetched += 1
+        self.session_pages += 1
+        self.bytes_fetched += nbytes
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] += 1
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.previous_elapsed_s + self.session_elapsed_s
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.session_pages / self.session_elapsed_s if self.session_elapsed_s > 0 else 0.0
+
+    def metrics(self, finish_reason: str | None = None) -> dict[str, Any]:
+        """The status file's and stats.json's figures (docs/child-protocol.md)."""
+        return CrawlMetrics(
+            kept=self.kept,
+            target=self.target,
+            pages_fetched=self.pages_fetched,
+            pages_per_s=round(self.pages_per_s, 1),
+            queue_size=self.queue_size,
+            dropped=dict(sorted(self.dropped.items())),
+            refused_links=dict(sorted(self.refused.items())),
+            duplicates_exact=self.dropped.get("duplicate_exact", 0),
+            duplicates_near=self.dropped.get("duplicate_near", 0),
+            bytes_fetched=self.bytes_fetched,
+            elapsed_s=round(self.elapsed_s, 1),
+            finish_reason=finish_reason,
+        ).to_json()
+
+    def saved(self) -> dict[str, Any]:
+        """What the frontier keeps across restarts."""
+        return {
+            "pages_fetched": self.pages_fetched,
+            "bytes_fetched": self.bytes_fetched,
+            "dropped": dict(self.dropped),
+            "refused": dict(self.refused),
+            "elapsed_s": self.elapsed_s,
+        }
+
+    def restore(self, saved: dict[str, Any] | None) -> None:
+        if not saved:
+            return
+        self.pages_fetched = int(saved.get("pages_fetched", 0))
+        self.bytes_fetched = int(saved.get("bytes_fetched", 0))
+        self.dropped = Counter(saved.get("dropped", {}))
+        self.refused = Counter(saved.get("refused", {}))
+        self.previous_elapsed_s = float(saved.get("elapsed_s", 0.0))
+
+    def progress_line(self) -> str:
+        drops = sum(self.dropped.values())
+        return (
+            f"kept {self.kept}/{self.target} | fetched {self.pages_fetched} ({self.pages_per_s:.1f} pages/s)"
+            f" | queue {self.queue_size} | dropped {drops} | elapsed {self.elapsed_s:.0f}s"
+        )

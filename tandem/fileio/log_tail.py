@@ -1,0 +1,32 @@
+"""The last lines of a log, read from its end only: logs grow for days and may be gigabytes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
+    """The last non-empty line of a log, read from its end only."""
+    lines = tail_lines(log_file, 1, max_bytes)
+    return lines[-1] if lines else ""
+
+
+def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024) -> list[str]:
+    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes)."""
+    if log_file is None or count <= 0:
+        return []
+    try:
+        with open(log_file, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            block = min(size, max(max_bytes, count * 512))
+            handle.seek(size - block)
+            chunk = handle.read()
+    except OSError:
+        return []
+    lines = [line for line in chunk.decode("utf-8", "replace").splitlines() if line.strip()]
+    if block < size and len(lines) > 1:
+        lines = lines[1:]  # the first line read is probably cut
+    elif block < size and lines:
+        lines = [f"[…] {lines[0]}"]  # one line longer than the block: its end is what there is
+    return lines[-count:]

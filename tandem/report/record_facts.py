@@ -1,0 +1,152 @@
+"""The facts the report derives from a run record (docs/run-record.md).
+
+Records come from runs that may have crashed halfway, from older versions, or be hand-edited:
+every field is optional here, and nothing in this module raises on a missing or odd value.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def resolve(path: str | None, root: Path) -> Path | None:
+    """Record paths are relative to the folder the supervisor ran in, unless absolute."""
+    if not path:
+        return None
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else Path(root) / candidate
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def seconds_between(start: Any, end: Any) -> float | None:
+    begin, finish = parse_time(start), parse_time(end)
+    if begin is None or finish is None or (begin.tzinfo is None) != (finish.tzinfo is None):
+        return None
+    return max((finish - begin).total_seconds(), 0.0)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    total = round(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours:02d}h{minutes:02d}m"
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def format_bytes(value: Any) -> str:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "–"
+    amount = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(amount) < 1024 or unit == "TiB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{amount:.1f} TiB"
+
+
+def format_exit(code: Any) -> str:
+    """`3`, or `-9 (SIGKILL)` for a child killed by a signal."""
+    if not isinstance(code, int) or isinstance(code, bool):
+        return "–"
+    if code < 0:
+        try:
+            return f"{code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return str(code)
+    return str(code)
+
+
+def format_time(value: Any, with_offset: bool = False) -> str:
+    """`2026-11-28 14:00:00` in the offset the record was written in (`+09:00` appended on request)."""
+    moment = parse_time(value)
+    if moment is None:
+        return "–"
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.strftime("%z")
+    return f"{text} {offset[:3]}:{offset[3:]}" if with_offset and offset else text
+
+
+def format_number(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{digits}g}" if abs(value) < 1e-3 else f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One child exit that was a failure (it caused a restart or ended the process)."""
+
+    process: str
+    exit_code: Any
+    ended_at: str | None
+    final: bool  # the process's last attempt (no restart followed)
+    reason: str | None
+
+
+def failures(record: dict[str, Any]) -> list[Failure]:
+    """Every failed exit of every process, oldest first; the first is the run's root cause.
+
+    An attempt counts when it exited non-zero, except the last attempt of a process the supervisor
+    itself stopped (its SIGTERM exit is the consequence of a stop, not a failure).
+    """
+    found: list[Failure] = []
+    for name, proc in processes(record).items():
+        attempts = [a for a in proc.get("attempts") or [] if isinstance(a, dict)]
+        for index, attempt in enumerate(attempts):
+            last = index == len(attempts) - 1
+            if attempt.get("exit_code") in (0, None) or (last and proc.get("status") == "stopped"):
+                continue
+            found.append(Failure(name, attempt.get("exit_code"), attempt.get("ended_at"), last,
+                                 _text(attempt.get("reason"))))
+        if proc.get("status") == "failed" and not any(f.process == name and f.final for f in found):
+            error = proc.get("error")
+            reason = error.get("reason") if isinstance(error, dict) else error
+            found.append(Failure(name, proc.get("exit_code"), proc.get("ended_at"), True, _text(reason)))
+    return sorted(found, key=lambda f: _sort_time(f.ended_at))
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _sort_time(value: str | None) -> float:
+    """Seconds since the epoch; an unknown time sorts last."""
+    moment = parse_time(value)
+    return moment.timestamp() if moment else float("inf")
+
+
+def processes(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    procs = record.get("processes")
+    if not isinstance(procs, dict):
+        return {}
+    return {str(name): proc for name, proc in procs.items() if isinstance(proc, dict)}
+
+
+def restarts(proc: dict[str, Any]) -> int:
+    count = proc.get("restarts")
+    if isinstance(count, int) and not isinstance(count, bool):
+        return count
+    attempts = proc.get("attempts")
+    return max(len(attempts) - 1, 0) if isinstance(attempts, list) else 0

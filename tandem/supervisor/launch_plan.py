@@ -1,0 +1,109 @@
+"""From a task's request to argv lists, environments and resources — every check that can fail on
+bad input, done before anything is written or started (one line, exit 2)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_PROCESS, ENV_RUN_ID, ENV_STATUS_FILE, ENV_WEB_CRAWL
+from tandem.supervisor.resources import ResourceError, ResourcePlan, available_cpus, can_pin, plan_resources
+from tandem.supervisor.supervisor_config import ProcessSpec, SupervisorSettings
+
+
+@dataclass
+class SupervisorRequest:
+    """What a task asked for: which config, which of its processes, and the flag values."""
+
+    config_path: Path
+    kind: str  # "parallel", or the one process run alone ("train", "crawl")
+    only: list[str] | None = None
+    placeholders: dict[str, str] = field(default_factory=dict)
+    auto_resume: bool = True
+    web_crawl: bool = True
+    # Optional flags that are passed on only when set; an argv item that is exactly the
+    # placeholder vanishes otherwise, so a foreign script never sees a flag it does not know.
+    switches: dict[str, str | None] = field(default_factory=dict)
+
+
+class UsageError(Exception):
+    """Bad input found before anything started: one line, exit 2."""
+
+
+def resolve_commands(config: SupervisorSettings, request: SupervisorRequest) -> dict[str, list[str]]:
+    names = request.only or [n for n, spec in config.processes.items() if spec.enabled]
+    source = str(request.config_path)
+    missing = [n for n in names if n not in config.processes]
+    if missing:
+        raise UsageError(f"{source}: processes.{missing[0]}: not defined (defined: "
+                         f"{', '.join(config.processes)})")
+    if not names:
+        raise UsageError(f"{source}: processes: every process is disabled")
+    values = {"python": sys.executable, **request.placeholders}
+    commands = {}
+    for name in names:
+        argv: list[str] = []
+        for index, item in enumerate(config.processes[name].command):
+            key = item[1:-1] if item.startswith("{") and item.endswith("}") else None
+            if key is not None and key in request.switches:
+                switch = request.switches[key]
+                if switch:
+                    argv.append(switch)
+                continue
+            try:
+                argv.append(item.format(**values))
+            except (KeyError, IndexError, ValueError) as exc:
+                raise UsageError(f"{source}: processes.{name}.command[{index}]: unknown placeholder "
+                                 f"in {item!r} ({exc}); known: {', '.join(sorted(values))}") from None
+        check_program(argv, f"{source}: processes.{name}.command")
+        commands[name] = argv
+    return commands
+
+
+def plan_child_resources(config: SupervisorSettings, request: SupervisorRequest,
+                         names: list[str]) -> dict[str, ResourcePlan]:
+    try:
+        return plan_resources({n: config.processes[n].resources for n in names}, available_cpus(),
+                              pinning=can_pin())
+    except ResourceError as exc:
+        raise UsageError(f"{request.config_path}: {exc}") from None
+
+
+def check_program(argv: list[str], where: str) -> None:
+    program = argv[0]
+    if os.sep in program or (os.altsep and os.altsep in program):
+        if not (Path(program).is_file() and os.access(program, os.X_OK)):
+            raise UsageError(f"{where}: program {program!r} does not exist or is not executable")
+    elif shutil.which(program) is None:
+        raise UsageError(f"{where}: program {program!r} not found on PATH")
+    is_python = Path(program).name.lower().startswith("python")
+    if is_python and len(argv) > 1 and argv[1].endswith(".py") and not Path(argv[1]).is_file():
+        raise UsageError(f"{where}: script {argv[1]!r} does not exist")
+
+
+def check_writable(logs_dir: Path) -> None:
+    try:
+        (logs_dir / "runs").mkdir(parents=True, exist_ok=True)
+        probe = logs_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"{logs_dir}: log folder cannot be written ({exc.strerror or exc})") from None
+
+
+def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
+                      request: SupervisorRequest, resources: ResourcePlan) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(resources.environment())
+    env.update(spec.env)
+    env.update({
+        ENV_RUN_ID: run_id,
+        ENV_PROCESS: name,
+        ENV_STATUS_FILE: str((run_dir / f"{name}.status.json").resolve()),
+        ENV_AUTO_RESUME: "1" if request.auto_resume else "0",
+        ENV_WEB_CRAWL: "1" if request.web_crawl else "0",
+    })
+    return env

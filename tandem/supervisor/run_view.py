@@ -1,0 +1,115 @@
+"""`invoke status` and `invoke logs`: a run seen from another terminal, through its files only."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from tandem.contracts.run_record import RecordError, latest_record, load_record
+from tandem.fileio.log_tail import last_log_line
+from tandem.supervisor.printer import ProcessView, describe
+from tandem.supervisor.progress import ProgressReader
+from tandem.supervisor.recovery import find_process, supervisor_alive
+
+COLOURS = ["\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m"]
+RESET = "\033[0m"
+
+
+def show_status(logs_dir: Path, out: TextIO = sys.stdout) -> int:
+    try:
+        record = load_record(latest_record(logs_dir / "runs"))
+    except RecordError:
+        print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
+        return 1
+    state = record.get("status")
+    if state == "running" and not supervisor_alive(record):
+        state = "running? (its supervisor is gone: the next run will stop what is left)"
+    print(f"run {record['run_id']} ({record.get('kind')}): {state}, started {record.get('started_at')}"
+          + (f", ended {record['ended_at']}" if record.get("ended_at") else ""), file=out)
+    for name, entry in record.get("processes", {}).items():
+        alive = find_process(entry.get("pid"), entry.get("create_time")) is not None
+        # The status file is fresher than the record's copy while the run is going.
+        reader = ProgressReader(Path(entry.get("status_file") or "-"), Path(entry["log_file"]), None)
+        progress = reader.read() or entry.get("progress")
+        view = ProcessView(name, entry.get("status", "?"), entry.get("restarts", 0), progress)
+        exit_text = f", exit {entry['exit_code']}" if entry.get("exit_code") is not None else ""
+        print(f"  {describe(view)}", file=out)
+        print(f"    pid {entry.get('pid')} ({'alive' if alive else 'not running'}){exit_text}, "
+              f"log {entry['log_file']}", file=out)
+        last = last_log_line(Path(entry["log_file"]))
+        if last:
+            print(f"    last line: {last[:200]}", file=out)
+    if record.get("report"):
+        print(f"  report: {record['report']}", file=out)
+    return 0
+
+
+def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = sys.stdout,
+              poll_s: float = 0.25) -> int:
+    """Print the latest run's logs with a `[name]` prefix; with `follow`, keep tailing them
+    (honcho-style) until the run ends or Ctrl-C."""
+    try:
+        path = latest_record(logs_dir / "runs")
+        record = load_record(path)
+    except RecordError:
+        print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
+        return 1
+    entries = record.get("processes", {})
+    if process is not None and process not in entries:
+        print(f"error: run {record['run_id']} has no process {process!r} (it has: {', '.join(entries)})",
+              file=sys.stderr)
+        return 2
+    names = [process] if process else list(entries)
+    width = max(len(n) for n in names)
+    colour = getattr(out, "isatty", lambda: False)() and os.environ.get("NO_COLOR") is None
+    tails = {n: _Tail(Path(entries[n]["log_file"])) for n in names}
+    prefixes = {n: (f"{COLOURS[i % len(COLOURS)]}[{n.ljust(width)}]{RESET} " if colour
+                    else f"[{n.ljust(width)}] ") for i, n in enumerate(names)}
+    try:
+        while True:
+            for name in names:
+                while lines := tails[name].new_lines():
+                    out.writelines(prefixes[name] + line + "\n" for line in lines)
+            out.flush()
+            if not follow:
+                return 0
+            try:
+                running = load_record(path).get("status") == "running"
+            except RecordError:
+                running = False
+            if not running:
+                for name in names:  # what was written while the run ended
+                    for line in tails[name].new_lines(final=True):
+                        out.write(prefixes[name] + line + "\n")
+                return 0
+            time.sleep(poll_s)
+    except KeyboardInterrupt:
+        return 130
+
+
+class _Tail:
+    """Complete lines appended to a file since the last call (a partial last line waits)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def new_lines(self, final: bool = False) -> list[str]:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read(1 << 20)
+                self.offset = handle.tell()
+        except FileNotFoundError:
+            return []
+        data = self.partial + chunk
+        lines = data.split(b"\n")
+        self.partial = lines.pop()
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = b""
+        return [line.decode("utf-8", "replace").rstrip("\r") for line in lines]

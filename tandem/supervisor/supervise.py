@@ -1,0 +1,161 @@
+"""One supervised run from a request to an exit status: check, lock, recover, start, loop, end.
+
+Every check that can fail on bad input happens before anything is written or started, so a
+mistake costs one line and exit 2 and leaves earlier runs untouched (docs/exit-codes.md).
+What happens around the run — saving the resolved config, the resource monitor, the report and
+the notification — comes in through `RunHooks` from the layer above: the supervisor itself never
+imports them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+from tandem.common.typed_config import ConfigError
+from tandem.contracts.run_record import RunRecord, new_run_id
+from tandem.fileio.file_lock import AlreadyLocked, FileLock
+from tandem.supervisor.event_log import EventLog
+from tandem.supervisor.launch_plan import (
+    SupervisorRequest,
+    UsageError,
+    check_writable,
+    child_environment,
+    plan_child_resources,
+    resolve_commands,
+)
+from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
+from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
+from tandem.supervisor.recovery import recover_run, unfinished_runs
+from tandem.supervisor.resources import ResourcePlan, available_cpus, can_pin, format_cpu_list
+from tandem.supervisor.supervisor_config import SupervisorSettings
+
+SUPERVISOR_LOG = "parallel_train_crawl.log"
+LOCK_FILE = ".tandem.lock"
+STOP_SIGNALS = [s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"))
+                if s is not None]
+
+
+class RunHooks(Protocol):
+    """What the layer above adds to a run; each hook's failure is its own, never the run's."""
+
+    def run_created(self, run_dir: Path) -> None:
+        """The run's folder exists (the place for the resolved config)."""
+
+    def make_monitor(self, run_dir: Path, events: EventLog) -> Monitor | None:
+        """The resource monitor polled by the loop, or None."""
+
+    def run_ended(self, record: RunRecord, events: EventLog) -> None:
+        """The run is over and its record final: report, notify."""
+
+    def recovered(self, record_path: Path, events: EventLog) -> None:
+        """A run whose supervisor died was just marked interrupted: report, notify."""
+
+    def watchdog_finish_argv(self) -> list[str]:
+        """The command the watchdog runs, with the record's path appended, once it has
+        recovered a run whose supervisor was killed."""
+
+
+def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: RunHooks,
+              factory: ProcessFactory | None = None) -> int:
+    try:
+        logs_dir = Path(settings.logs_dir)
+        commands = resolve_commands(settings, request)
+        resources = plan_child_resources(settings, request, list(commands))
+        check_writable(logs_dir)
+    except (ConfigError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    lock = FileLock(logs_dir / LOCK_FILE)
+    try:
+        lock.acquire(f"{request.kind} started {os.getcwd()}")
+    except AlreadyLocked as exc:
+        print(f"error: another tandem supervisor is running in this folder ({exc.holder}); "
+              f"wait for it, or stop it (invoke status shows it)", file=sys.stderr)
+        return 2
+    with lock:
+        return _run_locked(settings, request, commands, resources, logs_dir, hooks, factory or InvokeProcessFactory())
+
+
+def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
+                resources: dict[str, ResourcePlan], logs_dir: Path, hooks: RunHooks, factory: ProcessFactory) -> int:
+    runs_dir = logs_dir / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    supervisor_log = logs_dir / SUPERVISOR_LOG
+    display = ProgressDisplay(list(commands))
+    for leftover in unfinished_runs(runs_dir):
+        leftover_events = EventLog(supervisor_log, leftover.stem, display.event)
+        recover_run(leftover, settings.shutdown.grace_s, "stopped before a new run started", leftover_events)
+        hooks.recovered(leftover, leftover_events)
+    run_id = new_run_id(runs_dir)
+    run_dir = runs_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    hooks.run_created(run_dir)
+    plans = [
+        ChildPlan(
+            name=name,
+            argv=argv,
+            env=child_environment(settings.processes[name], name, run_id, run_dir, request, resources[name]),
+            log_path=logs_dir / f"{name}_{run_id}.log",
+            status_path=run_dir / f"{name}.status.json",
+            progress_pattern=settings.processes[name].progress_pattern,
+            resources=resources[name],
+        )
+        for name, argv in commands.items()
+    ]
+    record = RunRecord.create(
+        runs_dir, run_id, request.kind,
+        {p.name: {"command": p.argv, "log_file": str(p.log_path), "status_file": str(p.status_path),
+                  "resources": p.resources.to_json()}
+         for p in plans},
+        {"config_file": str(request.config_path), "auto_resume": request.auto_resume,
+         "web_crawl": request.web_crawl, "supervisor_log": str(supervisor_log),
+         "run_dir": str(run_dir)},
+    )
+    events = EventLog(supervisor_log, run_id, display.event)
+    events(f"{request.kind} run {run_id} started: {', '.join(commands)} "
+           f"(auto-resume {'on' if request.auto_resume else 'off'}, record {record.path})")
+    events("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
+           + f" (of CPUs {format_cpu_list(available_cpus())})")
+    if not can_pin() and any(settings.processes[p.name].resources.cpus not in ("auto", "all") for p in plans):
+        events("resources: this system cannot pin processes to CPUs; the cpus lists are ignored")
+    watchdog = start_watchdog(record.path, supervisor_log, settings.shutdown.grace_s, hooks.watchdog_finish_argv())
+    monitor = hooks.make_monitor(run_dir, events)
+    supervisor = Supervisor(
+        plans,
+        LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
+        record, events, display, factory, run_dir / "progress.jsonl", monitor,
+    )
+    previous = {s: signal.signal(s, lambda signum, _frame: supervisor.request_stop(signum)) for s in STOP_SIGNALS}
+    try:
+        exit_code = supervisor.run()
+        if monitor is not None:
+            record.data["resources"] = monitor.summary()
+            record.save()
+        events(f"run {run_id} {record.data['status']} (exit {exit_code})")
+        hooks.run_ended(record, events)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        try:
+            watchdog.wait(timeout=5)  # it sees the final record and exits within half a second
+        except subprocess.TimeoutExpired:
+            watchdog.kill()
+    return exit_code
+
+
+def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float,
+                   finish_argv: list[str]) -> subprocess.Popen[bytes]:
+    kwargs: dict[str, Any] = {"start_new_session": True}
+    if sys.platform == "win32":
+        kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return subprocess.Popen(
+        [sys.executable, "-m", "tandem.supervisor.watchdog", "--record", str(record_path),
+         "--supervisor-log", str(supervisor_log), "--grace-s", str(grace_s), "--then", *finish_argv],
+        stdin=subprocess.DEVNULL, **kwargs,
+    )

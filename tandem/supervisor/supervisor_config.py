@@ -1,0 +1,155 @@
+"""The supervisor's part of `parallel.yaml`: what each process is and the policies around it.
+
+The supervisor knows nothing of training or crawling: a process is an argv list with
+placeholders, an optional progress regex, extra environment and its share of the machine.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tandem.monitor.monitor_config import MonitorSettings
+
+
+def parse_cpu_list(text: str) -> list[int]:
+    """`0-3,8` → [0, 1, 2, 3, 8], the notation of taskset and /sys/devices/system/cpu."""
+    cpus: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"expected auto, all or a CPU list like 0-3,8, got {text!r}")
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise ValueError(f"range {part!r} runs backwards")
+        cpus.update(range(low, high + 1))
+    return sorted(cpus)
+
+
+@dataclass
+class ResourceSettings:
+    """How much of the machine one process may use; applied by the supervisor at every start and
+    inherited by the process's own children (DataLoader workers, torchrun ranks)."""
+
+    cpus: str = field(default="auto", metadata={"help": (
+        "CPUs the process may run on: `auto` (the supervisor splits the machine's CPUs between "
+        "the processes by `cpu_share` when there are at least 2 CPUs per process, and leaves "
+        "every process on all CPUs on a smaller machine), `all`, or a list such as `0-3,8`.")})
+    cpu_share: float = field(default=1.0, metadata={"help": (
+        "This process's weight when `cpus: auto` splits the CPUs (train 3 and crawl 1 on 8 "
+        "CPUs: 6 and 2). Every process gets at least one CPU.")})
+    threads: int | Literal["auto"] | None = field(default="auto", metadata={"help": (
+        "Threads for its math libraries (OMP_NUM_THREADS, MKL_NUM_THREADS, OPENBLAS_NUM_THREADS, "
+        "RAYON_NUM_THREADS; torch reads OMP_NUM_THREADS): `auto` is as many as the CPUs it may "
+        "use, a number sets it, null leaves the environment alone. `env` wins over this.")})
+    nice: int = field(default=0, metadata={"help": (
+        "Scheduling priority from -20 (first) to 19 (last); a higher value yields the CPU to the "
+        "other process when both want it. 0 keeps the supervisor's own level; below 0 needs root "
+        "(CAP_SYS_NICE).")})
+
+    def __post_init__(self) -> None:
+        if self.cpus not in ("auto", "all"):
+            try:
+                parse_cpu_list(self.cpus)
+            except ValueError as exc:
+                raise ValueError(f"cpus: {exc}") from None
+        if self.cpu_share <= 0:
+            raise ValueError("cpu_share: must be more than 0")
+        if self.threads is not None and self.threads != "auto" and self.threads < 1:
+            raise ValueError("threads: must be at least 1, auto or null")
+        if not -20 <= self.nice <= 19:
+            raise ValueError("nice: must be between -20 and 19")
+
+
+@dataclass
+class ProcessSpec:
+    command: list[str] = field(metadata={"help": (
+        "The program and its arguments as an argv list, run without a shell. Placeholders: "
+        "{python} (the running interpreter), {train_config}, {crawl_config}, {crawl_target}, "
+        "{crawl_workers}; an item that is exactly {no_web_crawl} or {no_auto_resume} becomes that "
+        "flag when it was given and disappears otherwise.")})
+    progress_pattern: str | None = field(default=None, metadata={"help": (
+        "For scripts that do not write $TANDEM_STATUS_FILE: a regex with named groups `done` "
+        "(and optionally `total`) matched against the process's log, e.g. "
+        "'step (?P<done>\\d+)/(?P<total>\\d+)'.")})
+    env: dict[str, str] = field(default_factory=dict, metadata={"help": (
+        "Extra environment variables for this process (string values), on top of the "
+        "supervisor's own; the TANDEM_* variables are always set by the supervisor.")})
+    enabled: bool = field(default=True, metadata={"help": (
+        "false leaves the process out of `invoke parallel`; `invoke train` or `invoke crawl` "
+        "still runs it by name.")})
+    resources: ResourceSettings = field(default_factory=ResourceSettings, metadata={"help": (
+        "How much of the machine this process may use: CPUs, math-library threads, priority.")})
+
+    def __post_init__(self) -> None:
+        if not self.command:
+            raise ValueError("command: must name a program to run")
+        if self.progress_pattern is not None:
+            try:
+                compiled = re.compile(self.progress_pattern)
+            except re.error as exc:
+                raise ValueError(f"progress_pattern: not a valid regex ({exc})") from None
+            if "done" not in compiled.groupindex:
+                raise ValueError("progress_pattern: needs a named group (?P<done>…)")
+
+
+@dataclass
+class RestartPolicy:
+    max_restarts: int = field(default=3, metadata={"help": (
+        "Restarts in a row after crashes before a process counts as failed; a run that lasted "
+        "`min_uptime_s` or longer ends the streak. 0: never restart.")})
+    backoff_s: float = field(default=5.0, metadata={"help": (
+        "Seconds before the first restart; the wait doubles with each further crash in a row.")})
+    backoff_max_s: float = field(default=300.0, metadata={"help": (
+        "Longest wait before a restart, in seconds.")})
+    min_uptime_s: float = field(default=10.0, metadata={"help": (
+        "A run shorter than this many seconds is a failed start; a longer one is healthy and "
+        "resets the restart streak.")})
+
+    def __post_init__(self) -> None:
+        if self.max_restarts < 0:
+            raise ValueError("max_restarts: must be 0 or more")
+        if self.backoff_s < 0 or self.backoff_max_s < self.backoff_s:
+            raise ValueError("backoff_max_s: must be at least backoff_s, both 0 or more")
+        if self.min_uptime_s < 0:
+            raise ValueError("min_uptime_s: must be 0 or more")
+
+
+@dataclass
+class ShutdownPolicy:
+    grace_s: float = field(default=30.0, metadata={"help": (
+        "On Ctrl-C, SIGTERM or SIGHUP each process group gets SIGTERM, and whatever is left this "
+        "many seconds later is killed. Leave the trainer time to save its checkpoint.")})
+
+    def __post_init__(self) -> None:
+        if self.grace_s < 0:
+            raise ValueError("grace_s: must be 0 or more")
+
+
+@dataclass
+class SupervisorSettings:
+    """The supervisor's keys of `parallel.yaml` (the file as a whole adds `report` and `notify`,
+    which the supervisor never reads)."""
+
+    processes: dict[str, ProcessSpec] = field(metadata={"help": (
+        "The processes to run side by side, by name (letters, digits, - and _): `train` and "
+        "`crawl`, or your own scripts.")})
+    restart: RestartPolicy = field(default_factory=RestartPolicy, metadata={"help": (
+        "What happens when a process crashes: restarts with a doubling wait, told to resume.")})
+    shutdown: ShutdownPolicy = field(default_factory=ShutdownPolicy, metadata={"help": (
+        "How the processes are stopped.")})
+    monitor: MonitorSettings = field(default_factory=MonitorSettings, metadata={"help": (
+        "Resource samples per process and low disk or memory warnings.")})
+    logs_dir: str = field(default="logs", metadata={"help": (
+        "Folder of the process logs, the supervisor's log and the run records (`runs/`).")})
+    progress_interval_s: float = field(default=1.0, metadata={"help": (
+        "Seconds between reads of each process's progress (status file or progress_pattern) "
+        "and refreshes of the progress display.")})
+
+    def __post_init__(self) -> None:
+        if not self.processes:
+            raise ValueError("processes: name at least one process")
+        for name in self.processes:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+                raise ValueError(f"processes.{name}: names may use letters, digits, '-' and '_' only")

@@ -1,0 +1,142 @@
+"""The crawl's JSONL shards as the trainer sees them: which exist, whether more will come, and
+the usable texts inside (empty and malformed lines skipped and counted).
+
+A shard appears under its final `*.jsonl` name only once complete (CONTRACT §7), so a shard
+that is listed can be read to the end; `_COMPLETE` beside the shards means no more will come.
+The trainer never imports the crawl: these files are the whole interface.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tandem.common.typed_config import ConfigError
+from tandem.contracts.shards import COMPLETE_MARKER
+
+log = logging.getLogger(__name__)
+
+GLOB_MAGIC = set("*?[")
+
+
+class TrainingStopped(Exception):
+    """A stop signal arrived while the trainer was waiting (for data); nothing to save."""
+
+
+@dataclass
+class ShardSource:
+    """The files matched by `data.paths`, in name order; `follow` means the set still grows."""
+
+    patterns: list[str]
+    follow: bool
+    text_field: str = "text"
+    _line_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # shard → (usable, skipped)
+
+    def list_shards(self) -> list[str]:
+        found: set[str] = set()
+        for pattern in self.patterns:
+            for name in glob.glob(pattern, recursive=True):
+                if Path(name).is_file() and Path(name).name != COMPLETE_MARKER:
+                    found.add(name)
+        return sorted(found)
+
+    def marker_dirs(self) -> set[Path]:
+        """Where `_COMPLETE` may appear: each pattern's folder (or, for a globbed folder, the
+        folders the shards are in)."""
+        dirs: set[Path] = set()
+        for pattern in self.patterns:
+            parent = Path(pattern).parent
+            if GLOB_MAGIC & set(str(parent)):
+                dirs.update(Path(name).parent for name in glob.glob(pattern, recursive=True))
+            else:
+                dirs.add(parent)
+        return dirs
+
+    def complete(self) -> bool:
+        """No more shards will come: always so without `follow`; else `_COMPLETE` everywhere."""
+        if not self.follow:
+            return True
+        dirs = self.marker_dirs()
+        return bool(dirs) and all((d / COMPLETE_MARKER).is_file() for d in dirs)
+
+    def read(self, shard: str, start_line: int = 0) -> Iterator[tuple[int, str | None]]:
+        """(line index, text) from `start_line` on; text is None for an empty or malformed line."""
+        with open(shard, "rb") as handle:
+            for index, raw in enumerate(handle):
+                if index >= start_line:
+                    yield index, self.parse(raw)
+
+    def parse(self, raw: bytes) -> str | None:
+        try:
+            record = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return None
+        text = record.get(self.text_field) if isinstance(record, dict) else None
+        return text if isinstance(text, str) and text.strip() else None
+
+    def counts(self, shard: str) -> tuple[int, int]:
+        """(usable, skipped) lines of a listed shard; cached, since listed shards never change."""
+        if shard not in self._line_counts:
+            usable = skipped = 0
+            for _, text in self.read(shard):
+                if text is None:
+                    skipped += 1
+                else:
+                    usable += 1
+            self._line_counts[shard] = (usable, skipped)
+        return self._line_counts[shard]
+
+    def first_texts(self, limit: int) -> list[str]:
+        texts: list[str] = []
+        for shard in self.list_shards():
+            for _, text in self.read(shard):
+                if text is not None:
+                    texts.append(text)
+                    if len(texts) >= limit:
+                        return texts
+        return texts
+
+
+def wait_for_samples(
+    source: ShardSource,
+    min_samples: int,
+    poll_interval_s: float,
+    on_wait: Callable[[str], None],
+    should_stop: Callable[[], bool],
+    timeout_s: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Block until `min_samples` usable samples exist (or, following, the crawl has finished with
+    fewer); returns how many there are. Without follow nothing is waited for, and no usable sample
+    at all is a one-line config error."""
+    started = clock()
+    while True:
+        shards = source.list_shards()
+        usable = sum(source.counts(s)[0] for s in shards)
+        skipped = sum(source.counts(s)[1] for s in shards)
+        if usable >= min_samples:
+            return usable
+        if source.complete():
+            if usable:
+                if source.follow:
+                    log.warning("the crawl finished with %d usable samples (< data.min_samples %d)",
+                                usable, min_samples)
+                return usable
+            where = ", ".join(source.patterns)
+            if not shards:
+                raise ConfigError(f"data.paths: no file matches {where}")
+            raise ConfigError(f"data.paths: no usable '{source.text_field}' in {len(shards)} file(s) "
+                              f"matching {where} ({skipped} empty or malformed lines skipped)")
+        if should_stop():
+            raise TrainingStopped
+        if timeout_s is not None and clock() - started > timeout_s:
+            raise ConfigError(f"data.start_timeout_s: only {usable}/{min_samples} samples after "
+                              f"{timeout_s:g} s in {', '.join(source.patterns)}")
+        on_wait(f"waiting for data: {usable}/{min_samples} samples")
+        sleep(poll_interval_s)

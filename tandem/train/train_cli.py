@@ -1,0 +1,90 @@
+"""`scripts/train.py`: flags, logging, signals, exit codes; prepare once, then train here or
+under the configured launcher."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from tandem.common.script_main import OneLineArgumentParser
+from tandem.common.typed_config import ConfigError
+from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
+from tandem.contracts.exit_codes import EXIT_FAILED
+from tandem.train.signals import StopFlag
+from tandem.train.train_config import load_train_config
+
+log = logging.getLogger("tandem.train")
+
+DEFAULT_CONFIG = "configs/training_config.yaml"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = OneLineArgumentParser(
+        prog="train.py", description="Train or fine-tune a causal LM on the crawl's JSONL shards; resumes "
+        "from the newest complete checkpoint in output_dir unless told otherwise.")
+    parser.add_argument("--config", default=DEFAULT_CONFIG,
+                        help=f"training config YAML (default: {DEFAULT_CONFIG})")
+    parser.add_argument("--max-steps", type=int, help="optimizer steps to train in all (overrides "
+                        "training.max_steps)")
+    parser.add_argument("--output-dir", help="where checkpoints, metrics.jsonl and final/ go (overrides "
+                        "output_dir)")
+    parser.add_argument("--no-auto-resume", action="store_true", help="start afresh: move output_dir's "
+                        "contents to a timestamped sibling first (also: TANDEM_AUTO_RESUME=0)")
+    parser.add_argument("--status-file", type=Path, help="JSON progress file, replaced about once a second "
+                        "(default: $TANDEM_STATUS_FILE, else none)")
+    return parser.parse_args(argv)
+
+
+def setup_logging() -> None:
+    rank = int(os.environ.get("RANK", "0"))
+    prefix = f"[rank {rank}] " if "RANK" in os.environ else ""
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO if rank == 0 else logging.WARNING,
+                        format=f"%(asctime)s %(levelname)s {prefix}%(message)s", datefmt="%Y-%m-%d %H:%M:%S",
+                        force=True)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_warning()
+    if not sys.stderr.isatty():
+        hf_logging.disable_progress_bar()  # per-save "Writing model shards" bars clutter a log file
+
+
+def worker_argv(argv: list[str]) -> list[str]:
+    """This script's own flags for the workers, minus the one the preparation has dealt with."""
+    return [os.path.abspath(sys.argv[0]), *(a for a in argv if a != "--no-auto-resume")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = load_train_config(args.config, {"training.max_steps": args.max_steps,
+                                             "output_dir": args.output_dir})
+    setup_logging()
+    env = ChildEnvironment.from_environ()
+    reporter = StatusReporter(args.status_file or env.status_file, unit="steps",
+                              total=config.training.max_steps)
+    stop = StopFlag()
+    stop.install()
+    # Heavy imports after the config is known to be good: a typo costs no torch start-up.
+    from tandem.train.launch import exec_workers, is_worker, launcher_command
+    from tandem.train.prepare import prepare
+    from tandem.train.shard_source import TrainingStopped
+    from tandem.train.training_run import train
+    try:
+        if not is_worker():
+            prepare(config, env.auto_resume and not args.no_auto_resume, reporter, stop, env.run_id)
+            command = launcher_command(config.launcher, config.distributed,
+                                       worker_argv(sys.argv[1:] if argv is None else argv))
+            if command is not None:
+                log.info("starting workers: %s", " ".join(command))
+                exec_workers(command)
+        return train(config, reporter, stop)
+    except ConfigError as exc:
+        raise ConfigError(f"{args.config}: {exc}") from None
+    except TrainingStopped:
+        return stop.exit_code()
+    except Exception:
+        log.exception("training failed")
+        return EXIT_FAILED

@@ -1,0 +1,242 @@
+"""`configs/training_config.yaml`: the trainer's typed configuration (CONTRACT §8 keys).
+
+YAML gives the values, `scripts/train.py` flags override them, and `tandem.common.typed_config.load_config`
+turns a wrong key or value into one line naming the file and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tandem.common.typed_config import ConfigError, build, load_config, read_yaml_mapping
+from tandem.train.so8t_compat import from_so8t, is_so8t_shape
+
+Adapter = Literal["none", "lora", "so8"]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Device = Literal["auto", "cpu", "cuda"]
+Launcher = Literal["python", "torchrun", "accelerate"]
+
+
+@dataclass
+class ModelInit:
+    """A small Qwen2 to train from scratch (offline); `vocab_size` sizes the trained tokenizer."""
+
+    hidden_size: int = field(default=64, metadata={"help": (
+        "Width of the model (a multiple of num_attention_heads).")})
+    num_hidden_layers: int = field(default=2, metadata={"help": "Number of transformer layers."})
+    num_attention_heads: int = field(default=4, metadata={"help": "Attention heads per layer."})
+    num_key_value_heads: int | None = field(default=None, metadata={"help": (
+        "Key/value heads for grouped-query attention; must divide num_attention_heads. "
+        "null: as many as num_attention_heads.")})
+    intermediate_size: int | None = field(default=None, metadata={"help": (
+        "Width of the MLP; null: 4 × hidden_size.")})
+    vocab_size: int = field(default=2000, metadata={"help": (
+        "Tokens of the byte-level BPE trained on the first samples (at least 300).")})
+
+    def __post_init__(self) -> None:
+        if min(self.hidden_size, self.num_hidden_layers, self.num_attention_heads) < 1:
+            raise ValueError("hidden_size: sizes must be at least 1")
+        if self.hidden_size % self.num_attention_heads:
+            raise ValueError("hidden_size: must be a multiple of num_attention_heads")
+        heads = self.num_key_value_heads or self.num_attention_heads
+        if self.num_attention_heads % heads:
+            raise ValueError("num_key_value_heads: must divide num_attention_heads")
+        if self.vocab_size < 300:
+            raise ValueError("vocab_size: must be at least 300 (256 bytes plus merges and specials)")
+
+
+@dataclass
+class ModelSettings:
+    name_or_path: str | None = field(default=None, metadata={"help": (
+        "The causal LM to train: a local folder (e.g. a downloaded Qwen2.5) or a Hugging Face hub "
+        "id, downloaded or taken from the cache. Give exactly one of this and `init`.")})
+    init: ModelInit | None = field(default=None, metadata={"help": (
+        "Instead of name_or_path: build a small Qwen2 from scratch, offline, with its own "
+        "tokenizer trained on the first samples.")})
+    trust_remote_code: bool = field(default=False, metadata={"help": (
+        "Let transformers run the model's own Python code from its folder or hub repository. "
+        "Only for models you trust that need it.")})
+
+    def __post_init__(self) -> None:
+        if (self.name_or_path is None) == (self.init is None):
+            raise ValueError("name_or_path: give exactly one of model.name_or_path or model.init")
+
+
+@dataclass
+class LoraSettings:
+    r: int = field(default=16, metadata={"help": (
+        "Rank of the LoRA update matrices (used with `adapter: lora`); higher trains more parameters.")})
+    alpha: int = field(default=32, metadata={"help": (
+        "LoRA scaling: the update is multiplied by alpha / r.")})
+    dropout: float = field(default=0.05, metadata={"help": "Dropout on the LoRA branch's input."})
+    target_modules: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"], metadata={"help": (
+            "Names of the linear layers that get a LoRA adapter (Qwen2's attention projections "
+            "by default).")})
+
+    def __post_init__(self) -> None:
+        if self.r < 1:
+            raise ValueError("r: must be at least 1")
+
+
+@dataclass
+class So8Settings:
+    """SO(8): PEFT OFT with 8×8 blocks and the exact Cayley transform (orthogonal, det +1)."""
+
+    target_modules: list[str] = field(default_factory=lambda: ["o_proj"], metadata={"help": (
+        "Linear layers that get SO(8) rotations of their input (used with `adapter: so8`); each "
+        "needs an input width that is a multiple of 8. o_proj rotates the attention output, "
+        "where SO8T placed it.")})
+    module_dropout: float = field(default=0.0, metadata={"help": (
+        "Probability that a rotation block is set to the identity in a training step (PEFT OFT's "
+        "module_dropout); 0 keeps every block.")})
+
+
+@dataclass
+class DataSettings:
+    paths: list[str] = field(default_factory=lambda: ["data/crawl/shards/*.jsonl"], metadata={"help": (
+        "Globs of JSONL files; each line's `text_field` is one sample. Samples are packed into "
+        "blocks of training.seq_len tokens.")})
+    text_field: str = field(default="text", metadata={"help": (
+        "The JSON field of each line that holds the text.")})
+    follow: bool = field(default=False, metadata={"help": (
+        "Follow a crawl that is still writing shards: start once `min_samples` exist, take each "
+        "new shard as it is completed, wait when caught up, and stop waiting when `_COMPLETE` "
+        "appears beside the shards.")})
+    min_samples: int = field(default=200, metadata={"help": (
+        "Samples that must exist before training starts.")})
+    tokenizer_samples: int | None = field(default=None, metadata={"help": (
+        "Samples the tokenizer is trained on (model.init only); null: min_samples.")})
+    poll_interval_s: float = field(default=2.0, metadata={"help": (
+        "Seconds between looks for new shards while following.")})
+    follow_idle_timeout_s: float = field(default=120.0, metadata={"help": (
+        "Caught up, crawl still running, no new shard for this many seconds: start another pass "
+        "over the shards there are (new ones are still taken as they come) instead of idling.")})
+    start_timeout_s: float | None = field(default=None, metadata={"help": (
+        "Seconds to wait for `min_samples` before training starts, then give up; null: wait on.")})
+
+    def __post_init__(self) -> None:
+        if not self.paths:
+            raise ValueError("paths: name at least one JSONL file or glob")
+        if self.min_samples < 1:
+            raise ValueError("min_samples: must be at least 1")
+        if self.poll_interval_s <= 0 or self.follow_idle_timeout_s <= 0:
+            raise ValueError("poll_interval_s: poll and idle times must be more than 0")
+
+
+@dataclass
+class TrainingSettings:
+    max_steps: int = field(default=100, metadata={"help": (
+        "Optimizer steps to train; `--max-steps` overrides. The data is read in further passes "
+        "until this many steps are done.")})
+    save_steps: int = field(default=50, metadata={"help": (
+        "Steps between checkpoints. A checkpoint counts only once complete; resume takes the "
+        "newest complete one.")})
+    save_total_limit: int | None = field(default=3, metadata={"help": (
+        "Complete checkpoints kept (older ones are deleted after a new one is in place); "
+        "null: keep all.")})
+    seq_len: int = field(default=256, metadata={"help": (
+        "Tokens per packed training block (texts joined with EOS).")})
+    batch_size: int = field(default=8, metadata={"help": "Blocks per device per step."})
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": (
+        "Batches added up before each optimizer step; tokens per step = batch_size × this × "
+        "seq_len × processes.")})
+    learning_rate: float = field(default=3e-4, metadata={"help": "Peak learning rate."})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    warmup_steps: int = field(default=0, metadata={"help": (
+        "Steps of linear learning-rate warm-up from 0.")})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": (
+        "A transformers scheduler name: linear, cosine, constant, constant_with_warmup and others.")})
+    logging_steps: int = field(default=1, metadata={"help": (
+        "Steps between metrics.jsonl lines and log lines (loss, learning rate, tokens/s).")})
+    seed: int = field(default=42, metadata={"help": "Random seed (weights of model.init, dropout)."})
+    gradient_checkpointing: bool = field(default=False, metadata={"help": (
+        "Recompute activations in the backward pass: less memory for a longer seq_len or a "
+        "bigger batch, at the cost of speed.")})
+    precision: Precision = field(default="auto", metadata={"help": (
+        "auto: bf16 on a GPU that has it, fp16 on older GPUs, fp32 on CPU. fp16 needs a GPU. "
+        "With an adapter and bf16/fp16 the frozen base is loaded in that type; trained weights "
+        "stay fp32.")})
+    device: Device = field(default="auto", metadata={"help": (
+        "auto: the GPU when there is one, else the CPU. cuda fails at start when no CUDA GPU is "
+        "present.")})
+    report_to: list[str] = field(default_factory=list, metadata={"help": (
+        "Extra logging integrations for transformers, e.g. [tensorboard] when it is installed.")})
+
+    def __post_init__(self) -> None:
+        for name in ("max_steps", "save_steps", "seq_len", "batch_size", "gradient_accumulation_steps",
+                     "logging_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1")
+        if self.save_total_limit is not None and self.save_total_limit < 1:
+            raise ValueError("save_total_limit: must be at least 1 (or null for no limit)")
+        if self.learning_rate <= 0:
+            raise ValueError("learning_rate: must be more than 0")
+
+
+@dataclass
+class DistributedSettings:
+    """Passed through to torchrun / accelerate launch when `launcher` is not `python`."""
+
+    nproc_per_node: int = field(default=1, metadata={"help": (
+        "Worker processes on this machine, usually one per GPU.")})
+    nnodes: int = field(default=1, metadata={"help": "Machines taking part."})
+    node_rank: int = field(default=0, metadata={"help": (
+        "This machine's number, 0 to nnodes - 1 (0 on the machine at rdzv_endpoint).")})
+    rdzv_endpoint: str | None = field(default=None, metadata={"help": (
+        "host:port of node 0, needed when nnodes is more than 1; null with one node: standalone.")})
+
+    def __post_init__(self) -> None:
+        if self.nproc_per_node < 1 or self.nnodes < 1:
+            raise ValueError("nproc_per_node: processes and nodes must be at least 1")
+        if self.nnodes > 1 and not self.rdzv_endpoint:
+            raise ValueError("rdzv_endpoint: needed when nnodes is more than 1")
+
+
+@dataclass
+class TrainConfig:
+    model: ModelSettings = field(metadata={"help": (
+        "Which model to train: `name_or_path` (your own) or `init` (a small one from scratch).")})
+    adapter: Adapter = field(default="none", metadata={"help": (
+        "none: every weight trains. lora: PEFT LoRA (see `lora`). so8: SO(8) rotations, PEFT "
+        "OFT with 8×8 blocks and the exact Cayley transform, so each block stays orthogonal "
+        "with determinant +1 (see `so8`).")})
+    lora: LoraSettings = field(default_factory=LoraSettings, metadata={"help": (
+        "LoRA settings, used with `adapter: lora`.")})
+    so8: So8Settings = field(default_factory=So8Settings, metadata={"help": (
+        "SO(8) adapter settings, used with `adapter: so8`.")})
+    data: DataSettings = field(default_factory=DataSettings, metadata={"help": (
+        "Where the training text comes from, and whether to follow a running crawl.")})
+    training: TrainingSettings = field(default_factory=TrainingSettings, metadata={"help": (
+        "Steps, checkpoints, batch, optimizer and precision.")})
+    launcher: Launcher = field(default="python", metadata={"help": (
+        "python: this process trains. torchrun or accelerate: the script re-runs itself under "
+        "that launcher with `distributed` (DDP; gloo on CPU).")})
+    distributed: DistributedSettings = field(default_factory=DistributedSettings, metadata={"help": (
+        "Processes and nodes for `launcher: torchrun | accelerate`.")})
+    output_dir: Path = field(default=Path("outputs/run"), metadata={"help": (
+        "Where checkpoint-STEP/, metrics.jsonl, final/ and resolved_config.yaml go; "
+        "`--output-dir` overrides. A resumed run continues here.")})
+
+
+def load_train_config(path: Path | str | None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """This kit's config, or the original SO8T training config (converted, see so8t_compat)."""
+    overrides = overrides or {}
+    if path is None:
+        return load_config(TrainConfig, None, overrides)
+    data = read_yaml_mapping(Path(path))
+    if is_so8t_shape(data):
+        data = from_so8t(data, str(path), max_steps_flag=overrides.get("training.max_steps") is not None)
+    for dotted, value in overrides.items():
+        if value is not None:
+            *parents, last = dotted.split(".")
+            node = data
+            for part in parents:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ConfigError(f"{path}: {part}: expected a mapping")
+            node[last] = value
+    return build(TrainConfig, data, str(path))

@@ -1,0 +1,157 @@
+"""One training process (the only one, or one torchrun worker): model, data stream, Trainer,
+resume from the newest complete checkpoint, final model in `output_dir/final/`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
+
+from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.contracts.child_protocol import StatusReporter
+from tandem.contracts.exit_codes import EXIT_OK
+from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
+from tandem.train.checkpointing_trainer import CheckpointingTrainer
+from tandem.train.checkpoints import STAGING, checkpoint_step, newest_complete, publish_folder, read_data_state
+from tandem.train.model import apply_adapter, build_model, load_dtype, load_tokenizer, resolve_precision
+from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
+from tandem.train.prepare import TOKENIZER_DIR
+from tandem.train.shard_source import ShardSource, TrainingStopped
+from tandem.train.signals import StopFlag
+from tandem.train.train_config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+METRICS_FILE = "metrics.jsonl"
+RESOLVED_CONFIG = "resolved_config.yaml"
+BASE_MODEL_DIR = "base_model"
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) as torchrun/accelerate set them; (0, 1) for a single process."""
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
+    rank, world_size = world()
+    if rank != 0:
+        reporter = StatusReporter(None, unit="steps")
+    output_dir = config.output_dir
+    training = config.training
+    precision, use_cpu = resolve_precision(training)
+    checkpoint = newest_complete(output_dir)
+    tokenizer_source = str(output_dir / TOKENIZER_DIR) if config.model.init else config.model.name_or_path
+    assert tokenizer_source is not None
+    tokenizer = load_tokenizer(tokenizer_source, config.model.trust_remote_code)
+    set_seed(training.seed)
+    base = build_model(config.model, tokenizer, training, load_dtype(precision, config.adapter))
+    if config.model.init is not None and config.adapter != "none":
+        keep_base_model(base, output_dir / BASE_MODEL_DIR, rank)
+    model = apply_adapter(base, config)
+
+    saved = read_data_state(checkpoint) if checkpoint else None
+    start = DataPosition.from_json(saved["position"]) if saved else DataPosition()
+    base_step = (checkpoint_step(checkpoint) or 0) if checkpoint else 0
+    eos = tokenizer.eos_token_id
+
+    def encode(text: str) -> list[int]:
+        return [*tokenizer(text, add_special_tokens=False)["input_ids"], eos]
+
+    dataset = PackedBlocks(
+        ShardSource(config.data.paths, config.data.follow, config.data.text_field), encode, training.seq_len,
+        start=start, timing=FollowTiming(config.data.poll_interval_s, config.data.follow_idle_timeout_s),
+        should_stop=stop)
+    blocks_per_step = training.batch_size * training.gradient_accumulation_steps * world_size
+    tracker = DataTracker(dataset, base_step, blocks_per_step)
+    metrics_file = output_dir / METRICS_FILE
+    progress = ProgressCallback(reporter, tracker, metrics_file, output_dir,
+                                tokens_per_step=blocks_per_step * training.seq_len, should_stop=stop,
+                                checkpoint=checkpoint)
+    dataset.on_wait = progress.waiting  # "waiting for data" goes to the status file
+    if rank == 0:
+        trim_metrics(metrics_file, base_step)
+        save_resolved(config, output_dir / RESOLVED_CONFIG)
+
+    args = training_arguments(config, precision, use_cpu, world_size)
+
+    def data_state(step: int) -> dict[str, object]:
+        return {"step": step, "position": tracker.position_at(step).to_json(),
+                "blocks_per_step": blocks_per_step}
+
+    trainer = CheckpointingTrainer(
+        model=model, args=args, train_dataset=dataset, data_collator=default_data_collator,
+        processing_class=tokenizer, callbacks=[progress], data_state=data_state,
+        keep=training.save_total_limit)
+    trainer.remove_callback(PrinterCallback)  # the progress callback prints its own lines
+    log.info("training %s (%s, adapter %s) for %d steps, %d process(es), %s; output %s",
+             config.model.name_or_path or "a new Qwen2 from model.init", precision, config.adapter,
+             training.max_steps, world_size, "CPU" if use_cpu else "GPU", output_dir)
+    if stop():  # a signal while the model was being built: nothing trained, nothing to save
+        return stop.exit_code()
+    try:
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    except TrainingStopped:
+        log.warning("stopped while waiting for data; the newest checkpoint is %s", newest_complete(output_dir))
+    if stop.signum is not None:
+        return stop.exit_code()
+    save_final(trainer, output_dir, rank)
+    reporter.update(trainer.state.global_step, total=training.max_steps, force=True, message="finished",
+                    metrics=progress.metrics(trainer.state))
+    return EXIT_OK
+
+
+def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world_size: int) -> TrainingArguments:
+    training, output_dir = config.training, config.output_dir
+    for integration in training.report_to:
+        if integration == "tensorboard" and not any(find_spec(m) for m in ("tensorboard", "tensorboardX")):
+            raise ConfigError("training.report_to: tensorboard is not installed (pip install tensorboard)")
+    # Non-reentrant checkpointing also works under a frozen base (adapters) without extra hooks.
+    checkpointing: dict[str, Any] = ({"gradient_checkpointing": True,
+                                      "gradient_checkpointing_kwargs": {"use_reentrant": False}}
+                                     if training.gradient_checkpointing else {})
+    return TrainingArguments(
+        output_dir=str(output_dir), max_steps=training.max_steps,
+        per_device_train_batch_size=training.batch_size,
+        gradient_accumulation_steps=training.gradient_accumulation_steps,
+        learning_rate=training.learning_rate, weight_decay=training.weight_decay,
+        max_grad_norm=training.max_grad_norm, warmup_steps=training.warmup_steps,
+        lr_scheduler_type=training.lr_scheduler_type, logging_steps=training.logging_steps,
+        save_strategy="steps", save_steps=training.save_steps, save_total_limit=None,
+        seed=training.seed, bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=use_cpu,
+        **checkpointing,
+        report_to=training.report_to or "none", disable_tqdm=not sys.stdout.isatty(),
+        # The stream resumes itself from the checkpoint's data position; skipping batches again
+        # would lose data. Packed blocks have no columns to drop.
+        ignore_data_skip=True, remove_unused_columns=False, dataloader_num_workers=0,
+        ddp_backend="gloo" if use_cpu and world_size > 1 else None, ddp_find_unused_parameters=False,
+    )
+
+
+def keep_base_model(base: PreTrainedModel, folder: Path, rank: int) -> None:
+    """An adapter is only usable with its base: keep the from-scratch base (the same on every
+    start, built from the seed) and point the adapter's `base_model_name_or_path` at it."""
+    base.config._name_or_path = str(folder.resolve())
+    if rank == 0 and not folder.is_dir():
+        staged = folder.parent / STAGING / folder.name
+        shutil.rmtree(staged, ignore_errors=True)
+        base.save_pretrained(staged)
+        publish_folder(staged, folder)
+
+
+def save_final(trainer: CheckpointingTrainer, output_dir: Path, rank: int) -> None:
+    staged = output_dir / STAGING / "final"
+    if rank == 0:
+        shutil.rmtree(staged, ignore_errors=True)
+    trainer.accelerator.wait_for_everyone()
+    trainer.save_model(str(staged))
+    trainer.accelerator.wait_for_everyone()
+    if rank == 0:
+        publish_folder(staged, output_dir / "final")
+        log.info("final model saved to %s", output_dir / "final")
+

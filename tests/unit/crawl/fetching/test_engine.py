@@ -1,0 +1,154 @@
+"""The scheduler and keep logic of WebCrawl with a fake fetcher and analyzer (no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import time
+from pathlib import Path
+
+from tandem.contracts.shards import read_records
+from tandem.crawl.crawl_config import CrawlConfig, OutputSettings, PolitenessSettings
+from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.fetching.engine import WebCrawl
+from tandem.crawl.fetching.fetcher import FetchResult
+from tandem.crawl.fetching.robots import RobotsCache
+from tandem.crawl.fetching.urls import Scope
+from tandem.crawl.storage.frontier import SQLiteFrontier
+from tandem.crawl.storage.sample_keeper import SampleKeeper
+from tandem.crawl.storage.shard_writer import ShardWriter
+from tandem.crawl.text.dedup import Deduplicator, DedupSettings
+from tandem.crawl.text.page_analysis import PageAnalysis
+
+
+class FakeFetcher:
+    """Serves a link graph; records when each request started and how many ran at once per host."""
+
+    def __init__(self, graph: dict[str, list[str]], status: dict[str, list[int]] | None = None) -> None:
+        self.graph = graph
+        self.status = status or {}
+        self.starts: list[tuple[str, float]] = []
+        self.active: dict[str, int] = {}
+        self.max_active: dict[str, int] = {}
+
+    async def fetch(self, url: str, hop_check: object) -> FetchResult:
+        host = url.split("/")[2]
+        self.starts.append((url, time.monotonic()))
+        self.active[host] = self.active.get(host, 0) + 1
+        self.max_active[host] = max(self.max_active.get(host, 0), self.active[host])
+        try:
+            await asyncio.sleep(0.01)
+            codes = self.status.get(url)
+            code = codes.pop(0) if codes else (200 if url in self.graph else 404)
+            if code != 200:
+                retry_after = 0.3 if code == 429 else None
+                return FetchResult(url=url, status=code, error=f"http_{code}", retry_after_s=retry_after)
+            return FetchResult(url=url, status=200, body=url.encode(), bytes_read=len(url))
+        finally:
+            self.active[host] -= 1
+
+    async def fetch_robots(self, url: str) -> tuple[int, str]:
+        return 200, "User-agent: *\nDisallow: /secret\n"
+
+
+class FakeAnalyzer:
+    def __init__(self, graph: dict[str, list[str]]) -> None:
+        self.graph = graph
+
+    async def analyse(self, body: bytes, content_type: str | None, url: str) -> PageAnalysis:
+        draw = random.Random(url)  # a different text per page, so no near-duplicates
+        text = "".join(draw.choice("あいうえおかきくけこさしすせそたちつてとなにぬねの") for _ in range(300))
+        return PageAnalysis(url, text, self.graph.get(url, []), None)
+
+    def state_dict(self) -> dict[str, object]:
+        return {}
+
+
+def _crawl(tmp_path: Path, graph: dict[str, list[str]], target: int, politeness: PolitenessSettings,
+           fetcher: FakeFetcher | None = None, workers: int = 8) -> tuple[WebCrawl, FakeFetcher, str]:
+    config = CrawlConfig(target=target, workers=workers, politeness=politeness,
+                         output=OutputSettings(shard_size=3, flush_interval_s=60))
+    fetcher = fetcher or FakeFetcher(graph)
+    frontier = SQLiteFrontier(tmp_path / "frontier.sqlite")
+    keeper = SampleKeeper(CrawlStats(target=target), Deduplicator(DedupSettings()), ShardWriter(tmp_path / "shards", 3),
+                    frontier, 60.0)
+
+    async def main() -> tuple[WebCrawl, str]:
+        crawl = WebCrawl(config, frontier, keeper, FakeAnalyzer(graph), fetcher,  # type: ignore[arg-type]
+                         RobotsCache(fetcher.fetch_robots, "test"), Scope(["a.jp", "b.jp"], False))
+        crawl.add_seeds(["http://a.jp/", "http://b.jp/"])
+        reason = await crawl.run()
+        keeper.flush()
+        return crawl, reason
+
+    crawl, reason = asyncio.run(main())
+    return crawl, fetcher, reason
+
+
+def _site(pages: int) -> dict[str, list[str]]:
+    graph: dict[str, list[str]] = {}
+    for host in ("a.jp", "b.jp"):
+        links = [f"http://{host}/p{i}" for i in range(pages)]
+        graph[f"http://{host}/"] = [*links, f"http://{host}/secret", "http://elsewhere.jp/", f"http://{host}/missing"]
+        for link in links:
+            graph[link] = [f"http://{host}/"]
+    return graph
+
+
+def test_exact_target_even_with_many_workers(tmp_path: Path) -> None:
+    crawl, _, reason = _crawl(tmp_path, _site(30), target=17, politeness=PolitenessSettings(8, 0.0))
+    records = [r for _, r in read_records(tmp_path / "shards")]
+    assert reason == "target_reached"
+    assert len(records) == 17 == len({r["id"] for r in records})
+
+
+def test_politeness_per_host_concurrency_and_delay(tmp_path: Path) -> None:
+    crawl, fetcher, reason = _crawl(tmp_path, _site(6), target=100, politeness=PolitenessSettings(1, 0.05))
+    assert reason == "exhausted"
+    assert fetcher.max_active == {"a.jp": 1, "b.jp": 1}
+    for host in ("a.jp", "b.jp"):
+        times = [t for url, t in fetcher.starts if f"//{host}/" in url]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+        assert min(gaps) >= 0.045, gaps
+    assert not [url for url, _ in fetcher.starts if "secret" in url or "elsewhere" in url]
+    stats = crawl.stats
+    assert stats.dropped["robots"] == 2 and stats.dropped["http_404"] == 2
+    assert stats.refused["off_domain"] == 2
+    assert stats.kept == 14  # 2 home pages + 2 x 6 pages
+
+
+def test_429_backs_off_the_host_and_retries(tmp_path: Path) -> None:
+    graph = _site(3)
+    fetcher = FakeFetcher(graph, status={"http://a.jp/p0": [429]})
+    crawl, fetcher, reason = _crawl(tmp_path, graph, target=100, politeness=PolitenessSettings(4, 0.0),
+                                    fetcher=fetcher)
+    attempts = [t for url, t in fetcher.starts if url == "http://a.jp/p0"]
+    assert len(attempts) == 2 and attempts[1] - attempts[0] >= 0.29
+    assert crawl.stats.kept == 8 and reason == "exhausted"
+
+
+class BrokenAnalyzer(FakeAnalyzer):
+    async def analyse(self, body: bytes, content_type: str | None, url: str) -> PageAnalysis:
+        if url.endswith("/p1"):
+            raise ValueError("unparsable")
+        return await super().analyse(body, content_type, url)
+
+
+def test_a_page_that_breaks_analysis_is_counted_not_fatal(tmp_path: Path, capsys) -> None:
+    graph = _site(3)
+    config = CrawlConfig(target=100, workers=4, politeness=PolitenessSettings(4, 0.0))
+    fetcher = FakeFetcher(graph)
+    frontier = SQLiteFrontier(tmp_path / "frontier.sqlite")
+    keeper = SampleKeeper(CrawlStats(target=100), Deduplicator(DedupSettings()), ShardWriter(tmp_path / "shards", 3),
+                    frontier, 60.0)
+
+    async def main() -> str:
+        crawl = WebCrawl(config, frontier, keeper, BrokenAnalyzer(graph), fetcher,  # type: ignore[arg-type]
+                         RobotsCache(fetcher.fetch_robots, "test"), Scope([], False))
+        crawl.add_seeds(["http://a.jp/", "http://b.jp/"])
+        return await crawl.run()
+
+    assert asyncio.run(main()) == "exhausted"
+    assert keeper.stats.dropped["analysis_error"] == 2 and keeper.stats.kept == 6
+    assert "analysis failed for http://a.jp/p1: ValueError" in capsys.readouterr().err
