@@ -18,7 +18,7 @@ from pathlib import Path
 from tandem.app.parallel_config import load_parallel_config
 from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.contracts.exit_codes import EXIT_OK
-from tandem.contracts.run_record import RecordError, latest_record, load_record
+from tandem.contracts.run_record import RecordError, RunRecord, latest_record
 from tandem.notify import notify
 from tandem.notify.notify_config import NotifySettings
 from tandem.report import summary_line
@@ -59,11 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _latest_run(logs_dir: Path) -> tuple[str, Path | None]:
     try:
-        record = load_record(latest_record(logs_dir / "runs"))
+        record = RunRecord.load(latest_record(logs_dir / "runs"))
     except RecordError:
         return "tandem: test notification (no run recorded yet)", None
-    report = record.get("report")
-    return summary_line(record), Path(report) if isinstance(report, str) else None
+    return summary_line(record), Path(record.report) if record.report else None
 
 
 

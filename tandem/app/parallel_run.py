@@ -32,6 +32,7 @@ class ParallelRunHooks:
         return ResourceMonitor(self.config.monitor, run_dir / "resources.jsonl", events)
 
     def run_ended(self, record: RunRecord, events: EventLog) -> None:
+        assert record.path is not None  # a record the supervisor created is always saved
         finish_run(record.path, self.config, events)
 
     def recovered(self, record_path: Path, events: EventLog) -> None:

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from tandem.app.parallel_config import ParallelConfig
 from tandem.common.typed_config import ConfigError, load_config
-from tandem.contracts.run_record import RecordError, load_record, name_report
+from tandem.contracts.run_record import RecordError, RunRecord, name_report
 from tandem.notify import notify
 from tandem.report import summary_line, write_report
 from tandem.supervisor.event_log import append_supervisor_log
+from tandem.supervisor.supervise import SUPERVISOR_LOG
 
 RESOLVED_CONFIG = "parallel.resolved.yaml"
 
@@ -25,17 +26,17 @@ def finish_run(record_path: Path, config: ParallelConfig, log: Callable[[str], N
     """Write the report (named in the record) and send the notification."""
     report_path = None
     try:
-        record = load_record(record_path)
+        record = RunRecord.load(record_path)
     except RecordError as exc:
         log(f"no report: {exc}")
         return
-    summary = f"tandem run {record.get('run_id')}: {record.get('status')}"
+    summary = f"tandem run {record.run_id}: {record.status}"
     if config.report.enabled:
         try:
             report_path = write_report(record_path, config.report)
             name_report(record_path, report_path)
             log(f"report: {report_path}")
-            summary = summary_line(load_record(record_path))
+            summary = summary_line(RunRecord.load(record_path))
         except Exception as exc:  # a broken report must not lose the run's status
             log(f"report could not be written: {exc!r}")
     if config.notify.enabled:
@@ -49,16 +50,16 @@ def finish_recovered_run(record_path: Path, log: Callable[[str], None]) -> None:
     """The end of a run whose supervisor died, with the settings it ran under (saved in its run
     folder). A run that already has a report is left alone."""
     try:
-        record = load_record(record_path)
+        record = RunRecord.load(record_path)
     except RecordError as exc:
         log(f"no report: {exc}")
         return
-    if record.get("report"):
+    if record.report:
         return
     try:
-        config = load_config(ParallelConfig, Path(str(record.get("run_dir", ""))) / RESOLVED_CONFIG)
+        config = load_config(ParallelConfig, Path(record.run_dir or "") / RESOLVED_CONFIG)
     except ConfigError as exc:
-        log(f"no report for run {record.get('run_id')}: {exc}")
+        log(f"no report for run {record.run_id}: {exc}")
         return
     finish_run(record_path, config, log)
 
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     record_path = Path(args[0])
     try:
-        supervisor_log = Path(str(load_record(record_path).get("supervisor_log") or ""))
+        supervisor_log = Path(RunRecord.load(record_path).supervisor_log or SUPERVISOR_LOG)
     except RecordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,18 +1,21 @@
-"""The child side of the child protocol (CONTRACT §4): what a supervised script is told and
-how it reports progress. This module is all a child script needs to know about the supervisor.
+"""The child protocol (docs/child-protocol.md): what a supervised process is told through its
+environment, and how it reports progress through its status file. Both sides use this module:
+a child script needs nothing else of the supervisor, and the supervisor reads status files only
+through `read_status_file`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.fileio.atomic_files import atomic_write_json
+from tandem.fileio.atomic_files import atomic_write_json, read_json
 
 ENV_RUN_ID = "TANDEM_RUN_ID"
 ENV_PROCESS = "TANDEM_PROCESS"
@@ -26,6 +29,47 @@ def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
     if raw is None or raw.strip() == "":
         return default
     return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass
+class Progress:
+    """What a child last reported (docs/child-protocol.md); `metrics` keys: `contracts.metrics`."""
+
+    done: int | float | None = None
+    total: int | float | None = None
+    unit: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Progress | None:
+        if not isinstance(data, Mapping):
+            return None
+        metrics = data.get("metrics")
+        return cls(_number(data.get("done")), _number(data.get("total")), str(data.get("unit") or ""),
+                   dict(metrics) if isinstance(metrics, dict) else {}, str(data.get("message") or ""))
+
+
+def read_status_file(path: Path) -> Progress | None:
+    """The progress in a child's status file; None while there is none or it is not ours."""
+    data = read_json(path)
+    return Progress.from_json(data) if isinstance(data, dict) else None
+
+
+def _number(value: Any) -> int | float | None:
+    """A count as children write it: a number, or a string such as "1,200" (regex groups)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return value if value == value else None  # NaN is no count
+    try:
+        text = str(value).replace(",", "")
+        return int(text) if text.isdigit() else float(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from tandem.contracts.run_record import load_record
+from tandem.contracts.run_record import RunRecord
 from tandem.fileio.atomic_files import atomic_write_text
 from tandem.monitor import summarize_samples
 from tandem.report.figures import RunFigures, gather
@@ -31,13 +31,13 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
     working directory when `root` and `settings.docs_dir` are). Raises RecordError when the
     record cannot be read."""
     record_path = Path(record_path)
-    record = load_record(record_path)
-    if not isinstance(record.get("resources"), dict):  # still running, or its supervisor died early
-        samples = resolve(record.get("run_dir"), root)
+    record = RunRecord.load(record_path)
+    if record.resources is None:  # still running, or its supervisor died early
+        samples = resolve(record.run_dir, root)
         if samples is not None and (samples / "resources.jsonl").is_file():
-            record["resources"] = summarize_samples(samples / "resources.jsonl")
+            record.resources = summarize_samples(samples / "resources.jsonl")
     figures = gather(record, root)
-    named = resolve(record.get("report"), root) if isinstance(record.get("report"), str) else None
+    named = resolve(record.report, root)
     report_path = named or _claim_report_path(record, resolve(settings.docs_dir, root) or Path(root))
     try:
         plots = _plots(figures, report_path, settings)
@@ -50,17 +50,17 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
     return report_path
 
 
-def _run_start(record: dict) -> datetime:
-    started = parse_time(record.get("started_at"))
+def _run_start(record: RunRecord) -> datetime:
+    started = parse_time(record.started_at)
     if started is not None:
         return started
     try:
-        return datetime.strptime(str(record.get("run_id", ""))[:15], "%Y%m%d_%H%M%S")
+        return datetime.strptime(record.run_id[:15], "%Y%m%d_%H%M%S")
     except ValueError:
         return datetime.now().astimezone()
 
 
-def _claim_report_path(record: dict, docs_dir: Path) -> Path:
+def _claim_report_path(record: RunRecord, docs_dir: Path) -> Path:
     """The first free name of `STEM.md`, `STEM_HHMMSS.md`, `STEM_HHMMSS-2.md`, …, created
     exclusively so that two runs ending together cannot take the same file."""
     start = _run_start(record)

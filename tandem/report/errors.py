@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from tandem.contracts.run_record import Attempt, ProcessEntry, RunRecord
 from tandem.fileio.log_tail import tail_lines
 from tandem.report.markdown import code, fenced, inline, link, table
-from tandem.report.record_facts import (
-    failures,
-    format_duration,
-    format_exit,
-    format_time,
-    processes,
-    resolve,
-    restarts,
-)
+from tandem.report.record_facts import failures, format_duration, format_exit, format_time, resolve
 
 MAX_LINE_CHARS = 2000
 
@@ -24,10 +16,10 @@ def log_tail(path: Path | None, lines: int) -> list[str]:
     return [_cut(line) for line in tail_lines(path, lines)]
 
 
-def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:
+def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -> list[str]:
     out = ["## Errors", ""]
     found = failures(record)
-    procs = processes(record)
+    procs = record.processes
     if found:
         first = found[0]
         what = "failed" if first.final else "crashed and was restarted"
@@ -35,17 +27,17 @@ def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: i
         line = (f"**Root cause:** {code(first.process)} {what} first — exit {exit_text}"
                 f" at {inline(format_time(first.ended_at))}")
         out += [line + (f": {inline(first.reason)}" if first.reason else "."), ""]
-    if record.get("status") == "interrupted":
-        stopped = [name for name, proc in procs.items() if proc.get("status") == "stopped"]
+    if record.status == "interrupted":
+        stopped = [name for name, proc in procs.items() if proc.status == "stopped"]
         names = ", ".join(code(name) for name in stopped) or "none"
-        why = record.get("interrupted_reason")
+        why = record.interrupted_reason
         cause = (f": {inline(why)}" if why else
                  " (a signal to the supervisor, or a supervisor that died and was found later)")
         out += [f"The run was **interrupted** before it finished{cause}. Stopped: {names}.", ""]
     troubled = [(name, proc) for name, proc in procs.items()
-                if proc.get("status") == "failed" or restarts(proc) > 0 or proc.get("error")]
+                if proc.status == "failed" or proc.restarts > 0 or proc.error]
     if not troubled and not found:
-        if record.get("status") != "interrupted":
+        if record.status != "interrupted":
             out += ["None: no process failed or was restarted.", ""]
         return out
     for name, proc in troubled:
@@ -53,36 +45,33 @@ def errors_section(record: dict[str, Any], root: Path, base: Path, tail_lines: i
     return out
 
 
-def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tail_lines: int) -> list[str]:
-    status = str(proc.get("status") or "unknown")
-    count = restarts(proc)
-    heading = f"### {code(name)} — {inline(status)}, exit {inline(format_exit(proc.get('exit_code')))}"
+def _process_errors(name: str, proc: ProcessEntry, root: Path, base: Path, tail_lines: int) -> list[str]:
+    count = proc.restarts
+    heading = f"### {code(name)} — {inline(proc.status)}, exit {inline(format_exit(proc.exit_code))}"
     if count:
         heading += f", {count} restart{'s' if count != 1 else ''}"
     out = [heading, ""]
-    raw_error = proc.get("error")
-    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-    if error.get("reason"):
-        out += [f"**Reason:** {inline(error['reason'])}", ""]
-    attempts = [a for a in proc.get("attempts") or [] if isinstance(a, dict)]
+    if proc.error:
+        out += [f"**Reason:** {inline(proc.error.reason)}", ""]
+    attempts = proc.attempts
     if len(attempts) > 1:
         out += [_attempts_table(attempts), ""]
-    log_path = resolve(proc.get("log_file"), root)
-    source = link(inline(proc.get("log_file")), log_path, base) if log_path else "its log"
+    log_path = resolve(proc.log_file, root)
+    source = link(inline(proc.log_file), log_path, base) if log_path else "its log"
     # Each failed attempt's own last lines (the supervisor keeps them); the process's error tail
     # is the last attempt's, so it is shown only when no attempt carries one.
     shown = False
     for number, attempt in enumerate(attempts, start=1):
-        tail = _lines(attempt.get("log_tail"), tail_lines)
+        tail = _lines(attempt.log_tail, tail_lines)
         if tail:
             label = f"Last {len(tail)} lines of {source}:"
             if len(attempts) > 1:
-                exit_text = inline(format_exit(attempt.get("exit_code")))
+                exit_text = inline(format_exit(attempt.exit_code))
                 label = f"Attempt {number} (exit {exit_text}), l{label[1:]}"
             out += [label, "", fenced(tail), ""]
             shown = True
     if not shown:
-        tail = _lines(error.get("log_tail"), tail_lines) or log_tail(log_path, tail_lines)
+        tail = _lines(proc.error.log_tail if proc.error else None, tail_lines) or log_tail(log_path, tail_lines)
         if tail:
             out += [f"Last {len(tail)} lines of {source}:", "", fenced(tail), ""]
         else:
@@ -90,24 +79,21 @@ def _process_errors(name: str, proc: dict[str, Any], root: Path, base: Path, tai
     return out
 
 
-def _attempts_table(attempts: list[dict[str, Any]]) -> str:
+def _attempts_table(attempts: list[Attempt]) -> str:
     rows = []
     for number, attempt in enumerate(attempts, start=1):
-        uptime = attempt.get("uptime_s")
-        rows.append([str(number), inline(attempt.get("pid", "–")),
-                     inline(format_time(attempt.get("started_at"))),
-                     inline(format_time(attempt.get("ended_at"))),
-                     format_duration(uptime if isinstance(uptime, (int, float)) else None),
-                     inline(format_exit(attempt.get("exit_code"))),
-                     inline(attempt.get("reason") or "–")])
+        rows.append([str(number), inline(attempt.pid if attempt.pid is not None else "–"),
+                     inline(format_time(attempt.started_at)), inline(format_time(attempt.ended_at)),
+                     format_duration(attempt.uptime_s), inline(format_exit(attempt.exit_code)),
+                     inline(attempt.reason or "–")])
     return table(["Attempt", "PID", "Started", "Ended", "Uptime", "Exit code", "Reason"], rows,
                  ["r", "r", "l", "l", "r", "r", "l"])
 
 
-def _lines(value: Any, limit: int) -> list[str]:
-    if not isinstance(value, list) or limit <= 0:
+def _lines(value: list[str] | None, limit: int) -> list[str]:
+    if not value or limit <= 0:
         return []
-    return [_cut(str(line)) for line in value[-limit:]]
+    return [_cut(line) for line in value[-limit:]]
 
 
 def _cut(line: str) -> str:

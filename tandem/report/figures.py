@@ -1,8 +1,8 @@
 """The figures a report shows, gathered from the record and the files beside it.
 
 A process is recognised as a crawl or a training by the keys of its status metrics
-(`contracts.metrics`), never by its name, so a renamed process or a user's own script that writes the same
-keys still gets its figures; one that writes none gets "no figures reported".
+(`contracts.metrics`), never by its name, so a renamed process or a user's own script that
+writes the same keys still gets its figures; one that writes none gets "no figures reported".
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tandem.contracts.child_protocol import Progress
 from tandem.contracts.metrics import kind_of
+from tandem.contracts.run_record import RunRecord
 from tandem.fileio.jsonl import read_jsonl
-from tandem.report.record_facts import processes, resolve
+from tandem.report.record_facts import resolve
 
 # Plots stay readable and cheap however long the run was.
 MAX_POINTS = 2000
@@ -36,7 +38,7 @@ def thin(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
 class ProcessFigures:
     name: str
     kind: str | None
-    progress: dict[str, Any] | None  # the last status: {done, total, unit, metrics, message}
+    progress: Progress | None  # the last status
     metrics: dict[str, Any] = field(default_factory=dict)
     progress_series: list[tuple[float, float]] = field(default_factory=list)  # (elapsed_s, done)
     loss_series: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
@@ -57,17 +59,17 @@ class RunFigures:
     run_dir: Path | None
 
 
-def gather(record: dict[str, Any], root: Path) -> RunFigures:
-    run_dir = resolve(record.get("run_dir"), root)
+def gather(record: RunRecord, root: Path) -> RunFigures:
+    run_dir = resolve(record.run_dir, root)
     history = _progress_history(run_dir / "progress.jsonl" if run_dir else None)
     figures: dict[str, ProcessFigures] = {}
-    for name, proc in processes(record).items():
+    for name, proc in record.processes.items():
         past = history.get(name, _History())
-        progress = proc.get("progress") if isinstance(proc.get("progress"), dict) else None
+        progress = proc.progress
         if progress is None and past.last is not None:  # the record missed the last status
-            progress = {k: past.last.get(k) for k in ("done", "total", "unit", "metrics")}
-        metrics = progress.get("metrics") if progress and isinstance(progress.get("metrics"), dict) else {}
-        item = ProcessFigures(name=name, kind=kind_of(metrics), progress=progress, metrics=metrics or {})
+            progress = Progress.from_json({k: past.last.get(k) for k in ("done", "total", "unit", "metrics")})
+        metrics = progress.metrics if progress else {}
+        item = ProcessFigures(name=name, kind=kind_of(metrics), progress=progress, metrics=metrics)
         item.progress_series = thin(past.points)
         if item.kind == "train":
             _training_history(item, past.steps, root)
@@ -76,8 +78,8 @@ def gather(record: dict[str, Any], root: Path) -> RunFigures:
     return RunFigures(processes=figures, resources=resources, run_dir=run_dir)
 
 
-def _samples_file(record: dict[str, Any], run_dir: Path | None) -> str | None:
-    summary = record.get("resources")
+def _samples_file(record: RunRecord, run_dir: Path | None) -> str | None:
+    summary = record.resources
     if isinstance(summary, dict) and isinstance(summary.get("samples_file"), str):
         return summary["samples_file"]
     return str(run_dir / "resources.jsonl") if run_dir else None

@@ -77,7 +77,7 @@ def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
         for proc in crawls:
             times, done = zip(*proc.progress_series, strict=True)
             ax.plot([t / divisor for t in times], done, label=f"{proc.name} kept")
-            target = proc.metrics.get("target") or (proc.progress or {}).get("total")
+            target = proc.metrics.get("target") or (proc.progress.total if proc.progress else None)
             if isinstance(target, (int, float)) and not isinstance(target, bool) and target > 0:
                 ax.axhline(target, linestyle="--", color="grey", linewidth=1, label=f"{proc.name} target")
         ax.set(xlabel=time_label, ylabel="samples kept", title="Crawl: samples over time")

@@ -1,7 +1,7 @@
 """The facts the report derives from a run record (docs/run-record.md).
 
-Records come from runs that may have crashed halfway, from older versions, or be hand-edited:
-every field is optional here, and nothing in this module raises on a missing or odd value.
+The record arrives typed (`contracts.run_record`), odd values already read as empty; the
+formatters here still take anything, since some values come from child-written metrics.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from tandem.contracts.run_record import RunRecord
 
 
 def resolve(path: str | None, root: Path) -> Path | None:
@@ -99,54 +101,31 @@ class Failure:
     """One child exit that was a failure (it caused a restart or ended the process)."""
 
     process: str
-    exit_code: Any
+    exit_code: int | None
     ended_at: str | None
     final: bool  # the process's last attempt (no restart followed)
     reason: str | None
 
 
-def failures(record: dict[str, Any]) -> list[Failure]:
+def failures(record: RunRecord) -> list[Failure]:
     """Every failed exit of every process, oldest first; the first is the run's root cause.
 
     An attempt counts when it exited non-zero, except the last attempt of a process the supervisor
     itself stopped (its SIGTERM exit is the consequence of a stop, not a failure).
     """
     found: list[Failure] = []
-    for name, proc in processes(record).items():
-        attempts = [a for a in proc.get("attempts") or [] if isinstance(a, dict)]
-        for index, attempt in enumerate(attempts):
-            last = index == len(attempts) - 1
-            if attempt.get("exit_code") in (0, None) or (last and proc.get("status") == "stopped"):
+    for name, proc in record.processes.items():
+        for index, attempt in enumerate(proc.attempts):
+            last = index == len(proc.attempts) - 1
+            if attempt.exit_code in (0, None) or (last and proc.status == "stopped"):
                 continue
-            found.append(Failure(name, attempt.get("exit_code"), attempt.get("ended_at"), last,
-                                 _text(attempt.get("reason"))))
-        if proc.get("status") == "failed" and not any(f.process == name and f.final for f in found):
-            error = proc.get("error")
-            reason = error.get("reason") if isinstance(error, dict) else error
-            found.append(Failure(name, proc.get("exit_code"), proc.get("ended_at"), True, _text(reason)))
+            found.append(Failure(name, attempt.exit_code, attempt.ended_at, last, attempt.reason))
+        if proc.status == "failed" and not any(f.process == name and f.final for f in found):
+            found.append(Failure(name, proc.exit_code, proc.ended_at, True, proc.error.reason if proc.error else None))
     return sorted(found, key=lambda f: _sort_time(f.ended_at))
-
-
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
 
 
 def _sort_time(value: str | None) -> float:
     """Seconds since the epoch; an unknown time sorts last."""
     moment = parse_time(value)
     return moment.timestamp() if moment else float("inf")
-
-
-def processes(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    procs = record.get("processes")
-    if not isinstance(procs, dict):
-        return {}
-    return {str(name): proc for name, proc in procs.items() if isinstance(proc, dict)}
-
-
-def restarts(proc: dict[str, Any]) -> int:
-    count = proc.get("restarts")
-    if isinstance(count, int) and not isinstance(count, bool):
-        return count
-    attempts = proc.get("attempts")
-    return max(len(attempts) - 1, 0) if isinstance(attempts, list) else 0

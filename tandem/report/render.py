@@ -6,6 +6,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tandem.contracts.child_protocol import Progress
+from tandem.contracts.run_record import RunRecord
 from tandem.report.errors import errors_section
 from tandem.report.figures import ProcessFigures, RunFigures, number
 from tandem.report.markdown import code, inline, link, table
@@ -16,54 +18,50 @@ from tandem.report.record_facts import (
     format_exit,
     format_number,
     format_time,
-    processes,
     resolve,
-    restarts,
     seconds_between,
 )
-from tandem.supervisor.resources import ResourcePlan
 
 
-def run_duration(record: dict[str, Any]) -> float | None:
-    end = record.get("ended_at")
-    if not end and record.get("status") == "running":
+def run_duration(record: RunRecord) -> float | None:
+    end = record.ended_at
+    if not end and record.status == "running":
         end = datetime.now().astimezone().isoformat()
-    return seconds_between(record.get("started_at"), end)
+    return seconds_between(record.started_at, end)
 
 
-def summary_line(record: dict[str, Any]) -> str:
+def summary_line(record: RunRecord) -> str:
     """One line for logs, notifications and the report's top, e.g.
     `tandem run 20261128_140000: failed in 3m12s — train succeeded, crawl failed (exit 3)`."""
-    status = str(record.get("status") or "unknown")
+    status = record.status
     took = format_duration(run_duration(record))
-    head = f"tandem run {record.get('run_id', '?')}: {status} "
+    head = f"tandem run {record.run_id}: {status} "
     head += f"for {took}" if status == "running" else f"in {took}"
     parts = []
-    for name, proc in processes(record).items():
-        part = f"{name} {proc.get('status') or 'unknown'}"
-        code_ = proc.get("exit_code")
-        if proc.get("status") == "failed" and code_ not in (None, 0):
-            part += f" (exit {format_exit(code_)})"
-        count = restarts(proc)
+    for name, proc in record.processes.items():
+        part = f"{name} {proc.status}"
+        if proc.status == "failed" and proc.exit_code not in (None, 0):
+            part += f" (exit {format_exit(proc.exit_code)})"
+        count = proc.restarts
         if count:
             part += f" after {count} restart{'s' if count != 1 else ''}"
         parts.append(part)
     return head + (" — " + ", ".join(parts) if parts else "")
 
 
-def render(record: dict[str, Any], record_path: Path, figures: RunFigures, plots: list[Plot] | str,
+def render(record: RunRecord, record_path: Path, figures: RunFigures, plots: list[Plot] | str,
            report_path: Path, root: Path, tail_lines: int) -> str:
     """The whole Markdown text. `plots` is the drawn plots, or why there are none."""
     base = report_path.parent
-    title = f"tandem run {record.get('run_id', '?')} — {record.get('status', 'unknown')}"
+    title = f"tandem run {record.run_id} — {record.status}"
     out = [f"# {inline(title)}", "",
            f"**{inline(summary_line(record))}**", ""]
     out += [table(["Run", ""], [
-        ["Kind", inline(record.get("kind") or "–")],
-        ["Status", inline(record.get("status") or "–")],
-        ["Exit code", inline(format_exit(record.get("exit_code")))],
-        ["Started", inline(format_time(record.get("started_at"), with_offset=True))],
-        ["Ended", inline(format_time(record.get("ended_at"), with_offset=True))],
+        ["Kind", inline(record.kind or "–")],
+        ["Status", inline(record.status)],
+        ["Exit code", inline(format_exit(record.exit_code))],
+        ["Started", inline(format_time(record.started_at, with_offset=True))],
+        ["Ended", inline(format_time(record.ended_at, with_offset=True))],
         ["Duration", format_duration(run_duration(record))],
         *_settings_rows(record),
     ]), ""]
@@ -76,44 +74,41 @@ def render(record: dict[str, Any], record_path: Path, figures: RunFigures, plots
     return "\n".join(out).rstrip() + "\n"
 
 
-def _settings_rows(record: dict[str, Any]) -> list[list[str]]:
+def _settings_rows(record: RunRecord) -> list[list[str]]:
     """How the run was started, where the record says (older or foreign records may not)."""
     rows = []
-    if isinstance(record.get("config_file"), str):
-        rows.append(["Config", code(record["config_file"])])
-    for key, label in (("auto_resume", "Auto-resume"), ("web_crawl", "Web crawl")):
-        if isinstance(record.get(key), bool):
-            rows.append([label, "on" if record[key] else "off"])
+    if record.config_file:
+        rows.append(["Config", code(record.config_file)])
+    for value, label in ((record.auto_resume, "Auto-resume"), (record.web_crawl, "Web crawl")):
+        if value is not None:
+            rows.append([label, "on" if value else "off"])
     return rows
 
 
-def _process_table(record: dict[str, Any]) -> str:
-    resources = record.get("resources")
-    usage = resources.get("processes") if isinstance(resources, dict) else None
+def _process_table(record: RunRecord) -> str:
+    usage = record.resources.get("processes") if record.resources else None
     rows = []
-    for name, proc in processes(record).items():
+    for name, proc in record.processes.items():
         peaks = usage.get(name, {}) if isinstance(usage, dict) else {}
         cpu = number(peaks.get("mean_cpu_percent")) if isinstance(peaks, dict) else None
         rows.append([
-            code(name), inline(proc.get("status") or "–"), inline(format_exit(proc.get("exit_code"))),
-            str(restarts(proc)), inline(format_time(proc.get("started_at"))),
-            inline(format_time(proc.get("ended_at"))),
-            format_duration(seconds_between(proc.get("started_at"), proc.get("ended_at"))),
+            code(name), inline(proc.status), inline(format_exit(proc.exit_code)),
+            str(proc.restarts), inline(format_time(proc.started_at)), inline(format_time(proc.ended_at)),
+            format_duration(seconds_between(proc.started_at, proc.ended_at)),
             format_bytes(peaks.get("peak_rss_bytes")) if isinstance(peaks, dict) else "–",
             f"{cpu:.1f} %" if cpu is not None else "–",
-            _progress_cell(proc.get("progress")),
+            _progress_cell(proc.progress),
         ])
     header = ["Process", "Status", "Exit code", "Restarts", "Start", "End", "Duration", "Peak RSS",
               "Mean CPU", "Progress"]
     return "## Processes\n\n" + table(header, rows, ["l", "l", "r", "r", "l", "l", "r", "r", "r", "l"])
 
 
-def _progress_cell(progress: Any) -> str:
-    if not isinstance(progress, dict) or number(progress.get("done")) is None:
+def _progress_cell(progress: Progress | None) -> str:
+    if progress is None or progress.done is None:
         return "–"
-    done, total = progress.get("done"), progress.get("total")
-    text = format_number(done) + (f" / {format_number(total)}" if number(total) is not None else "")
-    return inline(f"{text} {progress.get('unit') or ''}".strip())
+    text = format_number(progress.done) + (f" / {format_number(progress.total)}" if progress.total is not None else "")
+    return inline(f"{text} {progress.unit}".strip())
 
 
 def _figures_section(figures: RunFigures, root: Path, base: Path) -> list[str]:
@@ -131,7 +126,7 @@ def _figures_section(figures: RunFigures, root: Path, base: Path) -> list[str]:
             if cell != "–":
                 out.append(f"Last progress: {cell}.")
             out.append("")
-        message = (proc.progress or {}).get("message")
+        message = proc.progress.message if proc.progress else ""
         if message:
             out += [f"Last status message: {inline(message)}", ""]
     return out
@@ -143,8 +138,8 @@ def _known(rows: list[list[str]]) -> list[list[str]]:
 
 
 def _crawl_figures(proc: ProcessFigures) -> list[str]:
-    progress = proc.progress or {}
-    m = {"kept": progress.get("done"), "target": progress.get("total"), **proc.metrics}
+    progress = proc.progress or Progress()
+    m = {"kept": progress.done, "target": progress.total, **proc.metrics}
     kept, target = number(m.get("kept")), number(m.get("target"))
     share = f" ({100 * kept / target:.1f} %)" if kept is not None and target else ""
     dupes = (f"{format_number(m.get('duplicates_exact'))} exact / "
@@ -171,8 +166,8 @@ def _crawl_figures(proc: ProcessFigures) -> list[str]:
 
 
 def _train_figures(proc: ProcessFigures, root: Path, base: Path) -> list[str]:
-    progress = proc.progress or {}
-    m = {"step": progress.get("done"), "max_steps": progress.get("total"), **proc.metrics}
+    progress = proc.progress or Progress()
+    m = {"step": progress.done, "max_steps": progress.total, **proc.metrics}
     final = proc.loss_series[-1][1] if proc.loss_series else number(m.get("loss"))
     best = min(proc.loss_series, key=lambda point: point[1]) if proc.loss_series else None
     best_text = f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"
@@ -198,8 +193,8 @@ def _path_link(value: Any, root: Path, base: Path) -> str:
     return link(inline(value), path, base) if path else "–"
 
 
-def _resources_section(record: dict[str, Any]) -> list[str]:
-    summary = record.get("resources")
+def _resources_section(record: RunRecord) -> list[str]:
+    summary = record.resources
     out = ["## Resources", "", *_placement(record)]
     if not isinstance(summary, dict) or not summary.get("samples"):
         return [*out, "No resource samples (monitoring off, or the run ended before the first sample).", ""]
@@ -233,10 +228,10 @@ def _resources_section(record: dict[str, Any]) -> list[str]:
     return out
 
 
-def _placement(record: dict[str, Any]) -> list[str]:
+def _placement(record: RunRecord) -> list[str]:
     """What each process was given (parallel.yaml `resources`), where the record says."""
-    given = [f"{code(name)} {ResourcePlan.from_json(proc['resources']).describe()}"
-             for name, proc in processes(record).items() if isinstance(proc.get("resources"), dict)]
+    given = [f"{code(name)} {proc.resources.describe()}"
+             for name, proc in record.processes.items() if proc.resources is not None]
     return [f"Given: {'; '.join(given)}.", ""] if given else []
 
 
@@ -251,21 +246,21 @@ def _plots_section(plots: list[Plot] | str, base: Path) -> list[str]:
     return out
 
 
-def _files_section(record: dict[str, Any], record_path: Path, figures: RunFigures, root: Path,
+def _files_section(record: RunRecord, record_path: Path, figures: RunFigures, root: Path,
                    base: Path) -> list[str]:
-    entries: list[tuple[str, Any]] = [("Run record", str(record_path)),
-                                      ("Supervisor log", record.get("supervisor_log"))]
-    for name, proc in processes(record).items():
-        entries.append((f"Log of {name}", proc.get("log_file")))
-    run_dir = record.get("run_dir")
-    if figures.run_dir is not None and isinstance(run_dir, str):
+    entries: list[tuple[str, str | None]] = [("Run record", str(record_path)),
+                                             ("Supervisor log", record.supervisor_log)]
+    for name, proc in record.processes.items():
+        entries.append((f"Log of {name}", proc.log_file))
+    run_dir = record.run_dir
+    if figures.run_dir is not None and run_dir:
         for file_name, label in (("progress.jsonl", "Progress history"),
                                  ("resources.jsonl", "Resource samples")):
             if (figures.run_dir / file_name).exists():
                 entries.append((label, f"{run_dir.rstrip('/')}/{file_name}"))
     out = ["## Files", ""]
     for label, value in entries:
-        path = resolve(value, root) if isinstance(value, str) else None
+        path = resolve(value, root)
         if path is None:
             continue
         missing = "" if path.exists() else " (not found)"

@@ -1,7 +1,9 @@
-"""`logs/parallel_train_crawl.log`: the supervisor's own events, appended across runs.
+"""`logs/parallel_train_crawl.log`: the supervisor's own events, appended across runs, and the
+same lines on the console.
 
 Each event is one timestamped line written with a single O_APPEND write, so the watchdog and a
-supervisor can both append without tearing each other's lines.
+supervisor can both append without tearing each other's lines. `describe_event` is the only
+place where a lifecycle event becomes words.
 """
 
 from __future__ import annotations
@@ -11,20 +13,59 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.run_record import now_iso
+from tandem.supervisor.events import (
+    Event,
+    Notice,
+    ProcessesKilled,
+    ProcessExited,
+    ProcessStarted,
+    ProcessStartFailed,
+    RunEnded,
+    RunStarted,
+    StopRequested,
+)
+
+EXIT_WORDS = {"succeeded": "succeeded", "failed": "failed", "stopped": "stopped", "backoff": "crashed"}
 
 
 def append_supervisor_log(path: Path, message: str) -> None:
     line = f"{now_iso()} {message}".replace("\n", " ") + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         os.write(fd, line.encode("utf-8"))
     finally:
         os.close(fd)
 
 
+def describe_event(event: Event) -> str | None:
+    """The line a person reads for `event`; None for events that are not worth a line."""
+    if isinstance(event, RunStarted):
+        return (f"{event.kind} run {event.run_id} started: {', '.join(event.names)} "
+                f"(auto-resume {'on' if event.auto_resume else 'off'}, record {event.record_file})")
+    if isinstance(event, Notice):
+        return event.text
+    if isinstance(event, ProcessStarted):
+        return f"{event.name}: {'restarted' if event.restart else 'started'} (pid {event.pid}), log {event.log_file}"
+    if isinstance(event, ProcessStartFailed):
+        return f"{event.name}: could not start: {event.error}"
+    if isinstance(event, ProcessExited):
+        return (f"{event.name}: {EXIT_WORDS[event.state]}: {event.reason} (pid {event.pid}, "
+                f"uptime {event.uptime_s:.1f}s)")
+    if isinstance(event, StopRequested):
+        return (f"{event.signal_name} received: stopping all processes "
+                f"(grace {event.grace_s:g}s; Ctrl-C again to force)")
+    if isinstance(event, ProcessesKilled):
+        return f"{event.why}: killing {', '.join(event.names)}"
+    if isinstance(event, RunEnded):
+        return f"run {event.run_id} {event.status} (exit {event.exit_code})"
+    return None
+
+
 class EventLog:
-    """Events of one run: to the supervisor log file, and to the console through `echo`."""
+    """Lines of one run: to the supervisor log file, and to the console through `echo`. Called
+    with a line (`log(message)`, as the monitor, report and notification do), or subscribed to
+    the event queue (`on_event`)."""
 
     def __init__(self, path: Path, run_id: str, echo: Callable[[str], None]) -> None:
         self.path = path
@@ -34,3 +75,8 @@ class EventLog:
     def __call__(self, message: str) -> None:
         append_supervisor_log(self.path, f"[run {self.run_id}] {message}")
         self._echo(message)
+
+    def on_event(self, event: Event) -> None:
+        line = describe_event(event)
+        if line is not None:
+            self(line)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_PROCESS, ENV_RUN_ID, ENV_STATUS_FILE, ENV_WEB_CRAWL
-from tandem.supervisor.resources import ResourceError, ResourcePlan, available_cpus, can_pin, plan_resources
+from tandem.contracts.run_record import ProcessResources
+from tandem.supervisor.resources import ResourceError, available_cpus, can_pin, plan_resources, thread_environment
 from tandem.supervisor.supervisor_config import ProcessSpec, SupervisorSettings
 
 
@@ -64,7 +65,7 @@ def resolve_commands(config: SupervisorSettings, request: SupervisorRequest) -> 
 
 
 def plan_child_resources(config: SupervisorSettings, request: SupervisorRequest,
-                         names: list[str]) -> dict[str, ResourcePlan]:
+                         names: list[str]) -> dict[str, ProcessResources]:
     try:
         return plan_resources({n: config.processes[n].resources for n in names}, available_cpus(),
                               pinning=can_pin())
@@ -95,9 +96,9 @@ def check_writable(logs_dir: Path) -> None:
 
 
 def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
-                      request: SupervisorRequest, resources: ResourcePlan) -> dict[str, str]:
+                      request: SupervisorRequest, resources: ProcessResources) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(resources.environment())
+    env.update(thread_environment(resources))
     env.update(spec.env)
     env.update({
         ENV_RUN_ID: run_id,

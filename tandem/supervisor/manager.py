@@ -1,8 +1,9 @@
-"""The event loop: one thread watches every child, owns the restart and stop policy, and
-records each exit on its own — one child's failure never stops another.
+"""The event loop: one thread watches every child, owns the restart and stop policy, and puts
+what happens on the event queue — one child's failure never stops another.
 
-Signal handlers only call `request_stop`, which appends to a list; everything else happens
-here, between polls, so no state is ever changed from inside a handler.
+Signal handlers only put `SignalReceived` on the queue; the loop turns it into a stop. The
+record, the supervisor log, the console and the progress history are subscribers of the queue
+(`record_keeper`, `event_log`, `progress`), so this module decides and never formats or saves.
 """
 
 from __future__ import annotations
@@ -15,21 +16,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME
-from tandem.contracts.run_record import RunRecord, now_iso
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME, Progress
+from tandem.contracts.run_record import ProcessResources, now_iso
 from tandem.fileio.log_tail import tail_lines
-from tandem.supervisor.event_log import EventLog
+from tandem.supervisor.events import (
+    Event,
+    EventQueue,
+    ProcessesKilled,
+    ProcessExited,
+    ProcessStarted,
+    ProcessStartFailed,
+    ProgressChanged,
+    RunEnded,
+    SignalReceived,
+    StoppedBeforeStart,
+    StopRequested,
+)
 from tandem.supervisor.invoke_runner import LaunchSpec
 from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
-from tandem.supervisor.progress import ProgressHistory, ProgressReader
-from tandem.supervisor.resources import ResourcePlan
-from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
+from tandem.supervisor.progress import ProgressReader
+from tandem.supervisor.state import ChildState, RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
-RECORD_PROGRESS_EVERY_S = 5.0
 EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# Exit codes of a child that a stop asked to end: its way of saying "stopped", not a failure.
+STOP_EXIT_CODES = (0, -signal.SIGTERM, 128 + signal.SIGTERM)
 
 
 class Monitor(Protocol):
@@ -48,7 +61,7 @@ class ChildPlan:
     log_path: Path
     status_path: Path
     progress_pattern: str | None = None
-    resources: ResourcePlan = field(default_factory=lambda: ResourcePlan(cpus=None, threads=None, nice=0))
+    resources: ProcessResources = field(default_factory=lambda: ProcessResources(cpus=None, threads=None, nice=0))
 
 
 @dataclass
@@ -69,28 +82,27 @@ class ManagedChild:
     handle: ChildHandle | None = None
     started_at: float = 0.0
     restart_at: float | None = None
+    reported: Progress | None = None  # the progress last put on the queue
 
 
 class Supervisor:
     def __init__(
         self,
+        run_id: str,
         plans: list[ChildPlan],
         options: LoopOptions,
-        record: RunRecord,
-        events: EventLog,
+        events: EventQueue,
         display: ProgressDisplay,
         factory: ProcessFactory,
-        progress_log: Path,
         monitor: Monitor | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self.run_id = run_id
         self.options = options
-        self.record = record
         self.events = events
         self.display = display
         self.factory = factory
-        self.history = ProgressHistory(progress_log)
         self.monitor = monitor
         self.clock = clock
         self.sleep = sleep
@@ -99,30 +111,33 @@ class Supervisor:
                          ProgressReader(p.status_path, p.log_path, p.progress_pattern))
             for p in plans
         ]
-        self.pending_signals: list[int] = []
+        events.subscribe(self._on_event)
         self.stop_signal: int | None = None
         self.stop_deadline: float | None = None
         self.killed = False
         self._last_progress = float("-inf")
-        self._last_record_progress = float("-inf")
-        self._loop_started = clock()
+        self.loop_started = clock()
 
-    # -- called from signal handlers: record the wish, nothing else --------------------------
+    # -- called from signal handlers: put the fact on the queue, nothing else -------------------
     def request_stop(self, signum: int) -> None:
-        self.pending_signals.append(signum)
+        self.events.put(SignalReceived(signum))
+
+    def elapsed_s(self) -> float:
+        return self.clock() - self.loop_started
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> int:
-        self._loop_started = self.clock()
+        self.loop_started = self.clock()
         for child in self.children:
             self._start(child, restart=False)
         while True:
+            self.events.drain()
             now = self.clock()
-            self._handle_signals(now)
             for child in self.children:
                 self._step(child, now)
             if self.stop_deadline is not None and not self.killed and now >= self.stop_deadline:
                 self._kill_all(f"grace period of {self.options.grace_s:g}s is over")
+            self.events.drain()
             if all(c.state.finished for c in self.children):
                 break
             self._refresh_progress(now)
@@ -144,102 +159,66 @@ class Supervisor:
 
     def _start(self, child: ManagedChild, restart: bool) -> None:
         plan = child.plan
-        entry = self.record.process(plan.name)
         env = dict(plan.env)
+        number = child.tracker.on_restart() if restart else 0
         if restart:
-            number = child.tracker.on_restart()
-            entry["restarts"] = number
             env[ENV_AUTO_RESUME] = "1"  # a restarted child continues from its own state
-            banner = (f"restart {number} of {plan.name} (run {self.record.data['run_id']}, "
-                      f"{ENV_AUTO_RESUME}=1)")
+            banner = f"restart {number} of {plan.name} (run {self.run_id}, {ENV_AUTO_RESUME}=1)"
         else:
-            banner = f"{plan.name} started by run {self.record.data['run_id']}: {json.dumps(plan.argv)}"
+            banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
         self._mark_log(plan.log_path, banner)
         try:
             handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
-            self._on_start_error(child, exc)
+            child.state = ChildState.FAILED
+            self.events.put(ProcessStartFailed(plan.name, str(exc)))
             return
         child.handle = handle
         child.state = ChildState.RUNNING
         child.started_at = self.clock()
         child.restart_at = None
-        entry.update(pid=handle.pid, create_time=handle.create_time, status="running")
-        entry["started_at"] = entry["started_at"] or now_iso()
-        entry["attempts"].append({"pid": handle.pid, "started_at": now_iso(), "ended_at": None,
-                                  "exit_code": None, "uptime_s": None, "reason": None})
-        self.record.save()
-        self.events(f"{plan.name}: {'restarted' if restart else 'started'} (pid {handle.pid}), "
-                    f"log {plan.log_path}")
-
-    def _on_start_error(self, child: ManagedChild, exc: OSError) -> None:
-        entry = self.record.process(child.plan.name)
-        child.state = ChildState.FAILED
-        entry.update(status="failed", ended_at=now_iso(),
-                     error={"reason": f"could not start: {exc}", "log_tail": []})
-        self.record.save()
-        self.events(f"{child.plan.name}: could not start: {exc}")
+        self.events.put(ProcessStarted(plan.name, handle.pid, handle.create_time, number, str(plan.log_path)))
 
     def _on_exit(self, child: ManagedChild, exit_code: int, now: float) -> None:
+        assert child.handle is not None
         uptime = now - child.started_at
         decision = child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None)
-        entry = self.record.process(child.plan.name)
-        attempt = entry["attempts"][-1]
-        attempt.update(ended_at=now_iso(), exit_code=exit_code, uptime_s=round(uptime, 3),
-                       reason=decision.reason)
-        entry.update(exit_code=exit_code, status=decision.state.value)
-        if decision.state is not ChildState.SUCCEEDED:
-            tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES)
-            if decision.state is not ChildState.STOPPED or exit_code not in (0, -15, 143):
-                attempt["log_tail"] = tail
-                entry["error"] = {"reason": decision.reason, "log_tail": tail}
+        failure = decision.state is not ChildState.SUCCEEDED and not (
+            decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
+        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES) if failure else None
         child.state = decision.state
         if decision.state is ChildState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
-        else:
-            entry["ended_at"] = now_iso()
-        self._refresh_child_progress(child, now)
-        self.record.save()
-        self.events(f"{child.plan.name}: {self._exit_words(decision)} (pid {entry['pid']}, "
-                    f"uptime {uptime:.1f}s)")
-
-    @staticmethod
-    def _exit_words(decision: ExitDecision) -> str:
-        return {ChildState.SUCCEEDED: "succeeded", ChildState.FAILED: "failed",
-                ChildState.STOPPED: "stopped", ChildState.BACKOFF: "crashed"}[decision.state] + \
-            f": {decision.reason}"
+        self._refresh_child_progress(child)
+        self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
+                                      decision.reason, tail))
 
     # -- stopping -------------------------------------------------------------------------------
-    def _handle_signals(self, now: float) -> None:
-        while self.pending_signals:
-            signum = self.pending_signals.pop(0)
-            name = signal.Signals(signum).name
-            if self.stop_signal is None:
-                self.stop_signal = signum
-                self.stop_deadline = now + self.options.grace_s
-                self.events(f"{name} received: stopping all processes "
-                            f"(grace {self.options.grace_s:g}s; Ctrl-C again to force)")
-                for child in self.children:
-                    if child.state is ChildState.RUNNING and child.handle is not None:
-                        child.handle.terminate()
-                    elif child.state in (ChildState.BACKOFF, ChildState.PENDING):
-                        self._mark_stopped_without_running(child)
-            elif not self.killed:
-                self._kill_all(f"second signal ({name})")
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, SignalReceived):
+            self._handle_signal(event.signum, self.clock())
 
-    def _mark_stopped_without_running(self, child: ManagedChild) -> None:
-        child.state = ChildState.STOPPED
-        entry = self.record.process(child.plan.name)
-        entry.update(status="stopped", ended_at=now_iso())
-        self.record.save()
+    def _handle_signal(self, signum: int, now: float) -> None:
+        if self.stop_signal is None:
+            self.stop_signal = signum
+            self.stop_deadline = now + self.options.grace_s
+            self.events.put(StopRequested(signal.Signals(signum).name, self.options.grace_s))
+            for child in self.children:
+                if child.state is ChildState.RUNNING and child.handle is not None:
+                    child.handle.terminate()
+                elif child.state in (ChildState.BACKOFF, ChildState.PENDING):
+                    child.state = ChildState.STOPPED
+                    self.events.put(StoppedBeforeStart(child.plan.name))
+        elif not self.killed:
+            self._kill_all(f"second signal ({signal.Signals(signum).name})")
 
     def _kill_all(self, why: str) -> None:
         self.killed = True
         running = [c for c in self.children if c.state is ChildState.RUNNING and c.handle is not None]
         if running:
-            self.events(f"{why}: killing {', '.join(c.plan.name for c in running)}")
+            self.events.put(ProcessesKilled([c.plan.name for c in running], why))
         for child in running:
             assert child.handle is not None
             child.handle.kill()
@@ -250,17 +229,15 @@ class Supervisor:
             return
         self._last_progress = now
         for child in self.children:
-            self._refresh_child_progress(child, now)
+            self._refresh_child_progress(child)
+        self.events.drain()
         self.display.update(self._views())
-        if force or now - self._last_record_progress >= RECORD_PROGRESS_EVERY_S:
-            self._last_record_progress = now
-            self.record.save()
 
-    def _refresh_child_progress(self, child: ManagedChild, now: float) -> None:
+    def _refresh_child_progress(self, child: ManagedChild) -> None:
         progress = child.reader.read()
-        if progress is not None:
-            self.record.process(child.plan.name)["progress"] = progress
-            self.history.append(child.plan.name, progress, now - self._loop_started)
+        if progress is not None and progress != child.reported:
+            child.reported = progress
+            self.events.put(ProgressChanged(child.plan.name, progress))
 
     def _views(self) -> list[ProcessView]:
         return [ProcessView(c.plan.name, c.state.value, c.tracker.restarts, c.reader.latest)
@@ -274,8 +251,8 @@ class Supervisor:
             status, code = "succeeded", 0
         else:
             status, code = "failed", 1
-        self.record.data.update(status=status, exit_code=code, ended_at=now_iso())
-        self.record.save()
+        self.events.put(RunEnded(self.run_id, status, code))
+        self.events.drain()
         return code
 
     def _mark_log(self, log_path: Path, banner: str) -> None:

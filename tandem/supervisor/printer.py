@@ -13,27 +13,29 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from tandem.contracts.child_protocol import Progress
+
 
 @dataclass
 class ProcessView:
     name: str
     status: str
     restarts: int
-    progress: dict[str, Any] | None
+    progress: Progress | None
 
 
 def describe(view: ProcessView) -> str:
     """`crawl running 120/10000 samples (1.2%) restarts 0 — message` for lines and `status`."""
     parts = [view.name, view.status]
-    progress = view.progress or {}
-    done, total, unit = progress.get("done"), progress.get("total"), progress.get("unit") or ""
+    progress = view.progress or Progress()
+    done, total, unit = progress.done, progress.total, progress.unit
     if done is not None:
         amount = f"{_fmt(done)}/{_fmt(total)}" if total else _fmt(done)
         parts.append(f"{amount} {unit}".rstrip())
         if total:
             parts.append(f"({100.0 * float(done) / float(total):.1f}%)")
     parts.append(f"restarts {view.restarts}")
-    message = progress.get("message")
+    message = progress.message
     text = " ".join(parts)
     return f"{text} — {message}" if message else text
 
@@ -85,12 +87,12 @@ class ProgressDisplay:
             print(f"[progress] {describe(view)}", file=self.stream, flush=True)
 
     def _update_bar(self, bar: tqdm, view: ProcessView) -> None:
-        progress = view.progress or {}
-        done, total = progress.get("done"), progress.get("total")
+        progress = view.progress or Progress()
+        done, total = progress.done, progress.total
         if total and bar.total != total:
             bar.total = total
-        if progress.get("unit"):
-            bar.unit = progress["unit"]
+        if progress.unit:
+            bar.unit = progress.unit
         if done is not None:
             if done < bar.n:  # a restarted child may report from an earlier point
                 bar.reset(total=total or None)

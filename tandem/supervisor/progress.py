@@ -1,4 +1,4 @@
-"""How far each child has got: its status file (CONTRACT §4), or a regex over its log.
+"""How far each child has got: its status file (docs/child-protocol.md), or a regex over its log.
 
 Reads stay small however much a child writes: the log is only ever read from where the last
 read stopped, and at most the last `TAIL_BYTES` of that, so a 200 MB flood costs no memory.
@@ -6,15 +6,14 @@ read stopped, and at most the last `TAIL_BYTES` of that, so a 200 MB flood costs
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from tandem.fileio.atomic_files import read_json
+from tandem.contracts.child_protocol import Progress, read_status_file
 from tandem.fileio.jsonl import append_jsonl
+from tandem.supervisor.events import Event, ProgressChanged
 
 TAIL_BYTES = 64 * 1024
 
@@ -26,9 +25,9 @@ class ProgressReader:
         self.pattern = re.compile(pattern) if pattern else None
         self._log_offset = 0
         self._status_mtime: int | None = None
-        self.latest: dict[str, Any] | None = None
+        self.latest: Progress | None = None
 
-    def read(self) -> dict[str, Any] | None:
+    def read(self) -> Progress | None:
         """The newest progress (None until the child reports any); cheap when nothing changed."""
         status = self._read_status_file()
         if status is not None:
@@ -39,26 +38,20 @@ class ProgressReader:
                 self.latest = matched
         return self.latest
 
-    def _read_status_file(self) -> dict[str, Any] | None:
+    def _read_status_file(self) -> Progress | None:
         try:
             mtime = os.stat(self.status_file).st_mtime_ns
         except FileNotFoundError:
             return None
         if mtime == self._status_mtime:
             return None
-        data = read_json(self.status_file)
-        if not isinstance(data, dict):
+        progress = read_status_file(self.status_file)
+        if progress is None:
             return None  # a foreign or half-written file: keep the last good progress
         self._status_mtime = mtime
-        return {
-            "done": _number(data.get("done")),
-            "total": _number(data.get("total")),
-            "unit": str(data.get("unit") or ""),
-            "metrics": data.get("metrics") if isinstance(data.get("metrics"), dict) else {},
-            "message": str(data.get("message") or ""),
-        }
+        return progress
 
-    def _read_pattern(self) -> dict[str, Any] | None:
+    def _read_pattern(self) -> Progress | None:
         assert self.pattern is not None
         try:
             size = os.stat(self.log_file).st_size
@@ -76,44 +69,27 @@ class ProgressReader:
         matches = list(self.pattern.finditer(chunk.decode("utf-8", "replace")))
         if not matches:
             return None
-        groups = matches[-1].groupdict()
-        return {
-            "done": _number(groups.get("done")),
-            "total": _number(groups.get("total")),
-            "unit": "",
-            "metrics": {},
-            "message": "",
-        }
+        return Progress.from_json(matches[-1].groupdict())
 
 
 class ProgressHistory:
-    """`progress.jsonl`: one line each time a process's progress changes, for the report's plots
-    (foreign scripts included, whose progress only the supervisor sees)."""
+    """`progress.jsonl`: one line each time a process's figures change, for the report's plots
+    (foreign scripts included, whose progress only the supervisor sees). Subscribes to the
+    event queue; `elapsed_s` counts from the start of the loop."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, elapsed_s: Callable[[], float]) -> None:
         self.path = path
-        self._last: dict[str, str] = {}
+        self._elapsed_s = elapsed_s
+        self._last: dict[str, tuple[object, ...]] = {}
 
-    def append(self, name: str, progress: dict[str, Any], elapsed_s: float) -> None:
-        key = json.dumps([progress.get("done"), progress.get("total"), progress.get("metrics")],
-                         sort_keys=True, default=str)
-        if self._last.get(name) == key:
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, ProgressChanged):
             return
-        self._last[name] = key
-        line = {"t": datetime.now().astimezone().isoformat(timespec="milliseconds"),
-                "elapsed_s": round(elapsed_s, 3), "process": name, "done": progress.get("done"),
-                "total": progress.get("total"), "unit": progress.get("unit"),
-                "metrics": progress.get("metrics")}
-        append_jsonl(self.path, line)
-
-
-def _number(value: Any) -> float | int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    try:
-        text = str(value).replace(",", "")
-        return int(text) if text.isdigit() else float(text)
-    except ValueError:
-        return None
+        progress = event.progress
+        key = (progress.done, progress.total, progress.metrics)
+        if self._last.get(event.name) == key:
+            return  # only the message changed
+        self._last[event.name] = key
+        append_jsonl(self.path, {"t": event.at, "elapsed_s": round(self._elapsed_s(), 3), "process": event.name,
+                                 "done": progress.done, "total": progress.total, "unit": progress.unit,
+                                 "metrics": progress.metrics})

@@ -13,12 +13,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import psutil
 
-from tandem.contracts.run_record import RecordError, load_record, now_iso
-from tandem.fileio.atomic_files import atomic_write_json
+from tandem.contracts.run_record import ProcessError, RecordError, RunRecord, now_iso
 
 CREATE_TIME_TOLERANCE_S = 0.05
 
@@ -38,8 +36,8 @@ def find_process(pid: int | None, create_time: float | None) -> psutil.Process |
         return None
 
 
-def supervisor_alive(record: dict[str, Any]) -> bool:
-    return find_process(record.get("supervisor_pid"), record.get("supervisor_create_time")) is not None
+def supervisor_alive(record: RunRecord) -> bool:
+    return find_process(record.supervisor_pid, record.supervisor_create_time) is not None
 
 
 def stop_process_tree(proc: psutil.Process, grace_s: float, sleep: Callable[[float], None] = time.sleep) -> None:
@@ -82,26 +80,26 @@ def recover_run(record_path: Path, grace_s: float, note: str, log: Callable[[str
     """Stop the leftover children of an unfinished run whose supervisor is gone, and mark the
     run `interrupted`. Returns the names of the processes that had to be stopped."""
     try:
-        record = load_record(record_path)
+        record = RunRecord.load(record_path)
     except RecordError:
         return []
-    if record.get("status") != "running" or supervisor_alive(record):
+    if record.status != "running" or supervisor_alive(record):
         return []
     stopped = []
-    for name, entry in record.get("processes", {}).items():
-        proc = find_process(entry.get("pid"), entry.get("create_time"))
+    for name, entry in record.processes.items():
+        proc = find_process(entry.pid, entry.create_time)
         if proc is not None:
-            log(f"run {record.get('run_id')}: stopping leftover {name} (pid {proc.pid}) — {note}")
+            log(f"run {record.run_id}: stopping leftover {name} (pid {proc.pid}) — {note}")
             stop_process_tree(proc, grace_s)
             stopped.append(name)
-        if entry.get("status") in ("pending", "running", "backoff"):
-            entry["status"] = "stopped"
-            entry["ended_at"] = entry.get("ended_at") or now_iso()
-            entry["error"] = entry.get("error") or {"reason": f"supervisor died; {note}", "log_tail": []}
-    record["status"] = "interrupted"
-    record["ended_at"] = now_iso()
-    record["interrupted_reason"] = f"the supervisor (pid {record.get('supervisor_pid')}) died; {note}"
-    atomic_write_json(record_path, record)
+        if entry.status in ("pending", "running", "backoff"):
+            entry.status = "stopped"
+            entry.ended_at = entry.ended_at or now_iso()
+            entry.error = entry.error or ProcessError(f"supervisor died; {note}")
+    record.status = "interrupted"
+    record.ended_at = now_iso()
+    record.interrupted_reason = f"the supervisor (pid {record.supervisor_pid}) died; {note}"
+    record.save()
     return stopped
 
 
@@ -109,7 +107,7 @@ def unfinished_runs(runs_dir: Path) -> list[Path]:
     found = []
     for path in sorted(runs_dir.glob("*.json")):
         try:
-            if load_record(path).get("status") == "running":
+            if RunRecord.load(path).status == "running":
                 found.append(path)
         except RecordError:
             continue

@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
 import psutil
 
+from tandem.contracts.run_record import ProcessResources, format_cpu_list
 from tandem.supervisor.supervisor_config import ResourceSettings, parse_cpu_list
 
 # `cpus: auto` pins only when every automatic process can get this many CPUs: on a smaller
@@ -32,31 +32,9 @@ class ResourceError(ValueError):
     """A `resources` setting this machine cannot honour (a CPU it does not have)."""
 
 
-@dataclass(frozen=True)
-class ResourcePlan:
-    cpus: tuple[int, ...] | None  # None: not pinned, it runs wherever the supervisor may
-    threads: int | None  # None: the environment is left alone
-    nice: int
-
-    def environment(self) -> dict[str, str]:
-        return {name: str(self.threads) for name in THREAD_VARIABLES} if self.threads else {}
-
-    def describe(self) -> str:
-        cpus = "all CPUs" if self.cpus is None else f"CPUs {format_cpu_list(self.cpus)}"
-        threads = "threads unset" if self.threads is None else f"{self.threads} thread(s)"
-        return f"{cpus}, {threads}, nice {self.nice}"
-
-    def to_json(self) -> dict[str, object]:
-        return {"cpus": list(self.cpus) if self.cpus is not None else None, "threads": self.threads,
-                "nice": self.nice}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> ResourcePlan:
-        """Back from a run record, which may be old or hand-edited: odd values read as unset."""
-        cpus, threads, nice = data.get("cpus"), data.get("threads"), data.get("nice")
-        pinned = tuple(c for c in cpus if isinstance(c, int)) if isinstance(cpus, list) else ()
-        return cls(pinned or None, threads if isinstance(threads, int) else None,
-                   nice if isinstance(nice, int) else 0)
+def thread_environment(plan: ProcessResources) -> dict[str, str]:
+    """The math libraries' thread variables for a process (none when its threads are unset)."""
+    return {name: str(plan.threads) for name in THREAD_VARIABLES} if plan.threads else {}
 
 
 def available_cpus() -> list[int]:
@@ -74,7 +52,7 @@ def can_pin() -> bool:
 
 
 def plan_resources(settings: Mapping[str, ResourceSettings], available: Sequence[int],
-                   pinning: bool = True) -> dict[str, ResourcePlan]:
+                   pinning: bool = True) -> dict[str, ProcessResources]:
     """Each process's CPUs, threads and nice level. Explicit `cpus` lists are taken as given;
     the `auto` processes share what is left by `cpu_share` (largest remainders first)."""
     pool = sorted(available)
@@ -91,7 +69,7 @@ def plan_resources(settings: Mapping[str, ResourceSettings], available: Sequence
             cpus = None  # every CPU there is: nothing to pin
         usable = len(cpus) if cpus is not None else len(pool)
         threads = usable if setting.threads == "auto" else setting.threads
-        plans[name] = ResourcePlan(tuple(cpus) if cpus is not None else None, threads, setting.nice)
+        plans[name] = ProcessResources(tuple(cpus) if cpus is not None else None, threads, setting.nice)
     return plans
 
 
@@ -109,17 +87,6 @@ def apply_resources(pid: int, cpus: Sequence[int] | None, nice: int) -> list[str
     if nice:
         problems += _each(thread_ids, lambda tid: _set_nice(tid, nice), f"nice {nice}")
     return problems
-
-
-def format_cpu_list(cpus: Sequence[int]) -> str:
-    """[0, 1, 2, 3, 8] → `0-3,8`."""
-    runs: list[list[int]] = []
-    for cpu in sorted(cpus):
-        if runs and cpu == runs[-1][-1] + 1:
-            runs[-1].append(cpu)
-        else:
-            runs.append([cpu])
-    return ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def _explicit_cpus(name: str, value: str, pool: list[int]) -> list[int] | None:

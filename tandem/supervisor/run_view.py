@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from tandem.contracts.run_record import RecordError, latest_record, load_record
+from tandem.contracts.run_record import RecordError, RunRecord, latest_record
 from tandem.fileio.log_tail import last_log_line
 from tandem.supervisor.printer import ProcessView, describe
 from tandem.supervisor.progress import ProgressReader
@@ -20,30 +20,31 @@ RESET = "\033[0m"
 
 def show_status(logs_dir: Path, out: TextIO = sys.stdout) -> int:
     try:
-        record = load_record(latest_record(logs_dir / "runs"))
+        record = RunRecord.load(latest_record(logs_dir / "runs"))
     except RecordError:
         print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
         return 1
-    state = record.get("status")
+    state = record.status
     if state == "running" and not supervisor_alive(record):
         state = "running? (its supervisor is gone: the next run will stop what is left)"
-    print(f"run {record['run_id']} ({record.get('kind')}): {state}, started {record.get('started_at')}"
-          + (f", ended {record['ended_at']}" if record.get("ended_at") else ""), file=out)
-    for name, entry in record.get("processes", {}).items():
-        alive = find_process(entry.get("pid"), entry.get("create_time")) is not None
+    print(f"run {record.run_id} ({record.kind}): {state}, started {record.started_at}"
+          + (f", ended {record.ended_at}" if record.ended_at else ""), file=out)
+    for name, entry in record.processes.items():
+        alive = find_process(entry.pid, entry.create_time) is not None
+        log_file = Path(entry.log_file or "-")
         # The status file is fresher than the record's copy while the run is going.
-        reader = ProgressReader(Path(entry.get("status_file") or "-"), Path(entry["log_file"]), None)
-        progress = reader.read() or entry.get("progress")
-        view = ProcessView(name, entry.get("status", "?"), entry.get("restarts", 0), progress)
-        exit_text = f", exit {entry['exit_code']}" if entry.get("exit_code") is not None else ""
+        reader = ProgressReader(Path(entry.status_file or "-"), log_file, None)
+        progress = reader.read() or entry.progress
+        view = ProcessView(name, entry.status, entry.restarts, progress)
+        exit_text = f", exit {entry.exit_code}" if entry.exit_code is not None else ""
         print(f"  {describe(view)}", file=out)
-        print(f"    pid {entry.get('pid')} ({'alive' if alive else 'not running'}){exit_text}, "
-              f"log {entry['log_file']}", file=out)
-        last = last_log_line(Path(entry["log_file"]))
+        print(f"    pid {entry.pid} ({'alive' if alive else 'not running'}){exit_text}, "
+              f"log {entry.log_file}", file=out)
+        last = last_log_line(log_file)
         if last:
             print(f"    last line: {last[:200]}", file=out)
-    if record.get("report"):
-        print(f"  report: {record['report']}", file=out)
+    if record.report:
+        print(f"  report: {record.report}", file=out)
     return 0
 
 
@@ -53,19 +54,19 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
     (honcho-style) until the run ends or Ctrl-C."""
     try:
         path = latest_record(logs_dir / "runs")
-        record = load_record(path)
+        record = RunRecord.load(path)
     except RecordError:
         print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
         return 1
-    entries = record.get("processes", {})
+    entries = record.processes
     if process is not None and process not in entries:
-        print(f"error: run {record['run_id']} has no process {process!r} (it has: {', '.join(entries)})",
+        print(f"error: run {record.run_id} has no process {process!r} (it has: {', '.join(entries)})",
               file=sys.stderr)
         return 2
     names = [process] if process else list(entries)
     width = max(len(n) for n in names)
     colour = getattr(out, "isatty", lambda: False)() and os.environ.get("NO_COLOR") is None
-    tails = {n: _Tail(Path(entries[n]["log_file"])) for n in names}
+    tails = {n: _Tail(Path(entries[n].log_file or "-")) for n in names}
     prefixes = {n: (f"{COLOURS[i % len(COLOURS)]}[{n.ljust(width)}]{RESET} " if colour
                     else f"[{n.ljust(width)}] ") for i, n in enumerate(names)}
     try:
@@ -77,7 +78,7 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
             if not follow:
                 return 0
             try:
-                running = load_record(path).get("status") == "running"
+                running = RunRecord.load(path).status == "running"
             except RecordError:
                 running = False
             if not running:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tandem.common.typed_config import ConfigError
-from tandem.contracts.run_record import RunRecord, new_run_id
+from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.supervisor.event_log import EventLog
+from tandem.supervisor.events import EventQueue, Notice, RunStarted
 from tandem.supervisor.launch_plan import (
     SupervisorRequest,
     UsageError,
@@ -31,8 +32,10 @@ from tandem.supervisor.launch_plan import (
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
+from tandem.supervisor.progress import ProgressHistory
+from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.recovery import recover_run, unfinished_runs
-from tandem.supervisor.resources import ResourcePlan, available_cpus, can_pin, format_cpu_list
+from tandem.supervisor.resources import available_cpus, can_pin
 from tandem.supervisor.supervisor_config import SupervisorSettings
 
 SUPERVISOR_LOG = "parallel_train_crawl.log"
@@ -83,7 +86,8 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
 
 
 def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
-                resources: dict[str, ResourcePlan], logs_dir: Path, hooks: RunHooks, factory: ProcessFactory) -> int:
+                resources: dict[str, ProcessResources], logs_dir: Path, hooks: RunHooks,
+                factory: ProcessFactory) -> int:
     runs_dir = logs_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     supervisor_log = logs_dir / SUPERVISOR_LOG
@@ -110,35 +114,38 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     ]
     record = RunRecord.create(
         runs_dir, run_id, request.kind,
-        {p.name: {"command": p.argv, "log_file": str(p.log_path), "status_file": str(p.status_path),
-                  "resources": p.resources.to_json()}
+        {p.name: ProcessEntry(command=p.argv, log_file=str(p.log_path), status_file=str(p.status_path),
+                              resources=p.resources)
          for p in plans},
-        {"config_file": str(request.config_path), "auto_resume": request.auto_resume,
-         "web_crawl": request.web_crawl, "supervisor_log": str(supervisor_log),
-         "run_dir": str(run_dir)},
+        config_file=str(request.config_path), auto_resume=request.auto_resume, web_crawl=request.web_crawl,
+        supervisor_log=str(supervisor_log), run_dir=str(run_dir),
     )
-    events = EventLog(supervisor_log, run_id, display.event)
-    events(f"{request.kind} run {run_id} started: {', '.join(commands)} "
-           f"(auto-resume {'on' if request.auto_resume else 'off'}, record {record.path})")
-    events("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
-           + f" (of CPUs {format_cpu_list(available_cpus())})")
+    assert record.path is not None
+    log = EventLog(supervisor_log, run_id, display.event)
+    queue = EventQueue()
+    queue.subscribe(RecordKeeper(record))
+    queue.subscribe(log.on_event)
+    queue.put(RunStarted(run_id, request.kind, list(commands), request.auto_resume, str(record.path)))
+    queue.put(Notice("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
+                     + f" (of CPUs {format_cpu_list(available_cpus())})"))
     if not can_pin() and any(settings.processes[p.name].resources.cpus not in ("auto", "all") for p in plans):
-        events("resources: this system cannot pin processes to CPUs; the cpus lists are ignored")
+        queue.put(Notice("resources: this system cannot pin processes to CPUs; the cpus lists are ignored"))
+    queue.drain()
     watchdog = start_watchdog(record.path, supervisor_log, settings.shutdown.grace_s, hooks.watchdog_finish_argv())
-    monitor = hooks.make_monitor(run_dir, events)
+    monitor = hooks.make_monitor(run_dir, log)
     supervisor = Supervisor(
-        plans,
+        run_id, plans,
         LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
-        record, events, display, factory, run_dir / "progress.jsonl", monitor,
+        queue, display, factory, monitor,
     )
+    queue.subscribe(ProgressHistory(run_dir / "progress.jsonl", supervisor.elapsed_s))
     previous = {s: signal.signal(s, lambda signum, _frame: supervisor.request_stop(signum)) for s in STOP_SIGNALS}
     try:
         exit_code = supervisor.run()
         if monitor is not None:
-            record.data["resources"] = monitor.summary()
+            record.resources = monitor.summary()
             record.save()
-        events(f"run {run_id} {record.data['status']} (exit {exit_code})")
-        hooks.run_ended(record, events)
+        hooks.run_ended(record, log)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.contracts.run_record import RecordError, load_record
+from tandem.contracts.run_record import RecordError, RunRecord
 from tandem.supervisor.event_log import append_supervisor_log
 from tandem.supervisor.recovery import recover_run, supervisor_alive
 
@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signum, signal.SIG_IGN)
     while True:
         try:
-            record = load_record(args.record)
+            record = RunRecord.load(args.record)
         except RecordError:
             return 0
-        if record.get("status") != "running":
+        if record.status != "running":
             return 0
         if not supervisor_alive(record):
             break
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         append_supervisor_log(args.supervisor_log, f"watchdog: {message}")
 
     stopped = recover_run(args.record, args.grace_s, "stopped by the watchdog", log)
-    log(f"supervisor of run {record.get('run_id')} died; stopped {', '.join(stopped) or 'nothing'}; "
+    log(f"supervisor of run {record.run_id} died; stopped {', '.join(stopped) or 'nothing'}; "
         f"run marked interrupted")
     if args.then:
         finish_recovered_run([*args.then, str(args.record)], log)

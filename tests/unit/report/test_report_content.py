@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tandem.contracts.run_record import RunRecord
 from tandem.report import summary_line, write_report
 from tandem.report.report_config import ReportSettings
 
@@ -36,7 +37,7 @@ def test_success_table_row_by_row(run, md, metrics) -> None:
     assert rows["crawl"]["Duration"] == "1m40s"
     assert rows["crawl"]["Peak RSS"] == "–" and rows["crawl"]["Mean CPU"] == "–"
     assert "None: no process failed or was restarted." in text
-    assert summary_line(run.record) == \
+    assert summary_line(RunRecord.from_json(run.record)) == \
         "tandem run 20261128_140000: succeeded in 3m12s — train succeeded, crawl succeeded"
     run_rows = {row["Run"]: row[""] for row in md.table_after(text, "Run")}
     assert run_rows["Exit code"] == "0" and run_rows["Duration"] == "3m12s" and run_rows["Kind"] == "parallel"
@@ -68,7 +69,7 @@ def test_failure_exit_3_names_root_cause_and_fences_the_log(run, md, at_time) ->
     assert md.fences(text) == ["\n".join(tail) + "\n"]
     assert "### `crawl` — failed, exit 3" in text
     assert "Last 3 lines of [logs/crawl\\_20261128\\_140000.log](../logs/crawl_20261128_140000.log):" in text
-    assert summary_line(run.record) == \
+    assert summary_line(RunRecord.from_json(run.record)) == \
         "tandem run 20261128_140000: failed in 3m12s — train succeeded, crawl failed (exit 3)"
 
 
@@ -92,7 +93,7 @@ def test_restarts_show_every_attempt_and_the_first_crash_is_the_root_cause(run, 
     assert md.fences(text) == ["crash number 1\n", "oom\nkilled\n"]
     assert "**Root cause:** `train` crashed and was restarted first — exit 1 at 2026-11-28 14:00:04" in text
     assert "### `train` — succeeded, exit 0, 2 restarts" in text
-    assert summary_line(run.record).endswith("train succeeded after 2 restarts, crawl succeeded")
+    assert summary_line(RunRecord.from_json(run.record)).endswith("train succeeded after 2 restarts, crawl succeeded")
 
 
 def test_interrupted_run_is_not_blamed_on_the_stopped_children(run, at_time) -> None:
@@ -106,7 +107,7 @@ def test_interrupted_run_is_not_blamed_on_the_stopped_children(run, at_time) -> 
     assert "Root cause" not in text
     assert "The run was **interrupted** before it finished" in text
     assert "Stopped: `train`, `crawl`." in text
-    assert summary_line(run.record) == \
+    assert summary_line(RunRecord.from_json(run.record)) == \
         "tandem run 20261128_140000: interrupted in 51s — train stopped, crawl stopped"
 
 
@@ -235,7 +236,7 @@ def test_summary_line_of_a_running_run(run) -> None:
     run.process("train", status="running", exit_code=None)
     run.process("crawl", status="backoff", exit_code=1)
     run.record.update(status="running", ended_at=None)
-    line = summary_line(run.record)
+    line = summary_line(RunRecord.from_json(run.record))
     assert line.startswith("tandem run 20261128_140000: running for ")
     assert line.endswith("— train running, crawl backoff")
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tandem.contracts.run_record import RunRecord
+from tandem.contracts.run_record import ProcessEntry, RunRecord
 from tandem.supervisor.event_log import EventLog
+from tandem.supervisor.events import EventQueue
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
 from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 
@@ -68,11 +70,12 @@ def make_supervisor(tmp_path: Path, behaviours, policy=None, auto_resume=True, g
     plans = [ChildPlan(name, ["prog"], {}, tmp_path / f"{name}.log", tmp_path / f"{name}.status.json")
              for name in behaviours]
     record = RunRecord.create(tmp_path, "20260101_000000", "parallel",
-                              {p.name: {"command": p.argv, "log_file": str(p.log_path),
-                                        "status_file": str(p.status_path)} for p in plans}, {})
+                              {p.name: ProcessEntry(p.argv, str(p.log_path), str(p.status_path)) for p in plans})
     display = ProgressDisplay([p.name for p in plans], stream=io.StringIO())
     events_seen: list[str] = []
-    events = EventLog(tmp_path / "supervisor.log", "20260101_000000", events_seen.append)
+    events = EventQueue()
+    events.subscribe(RecordKeeper(record))
+    events.subscribe(EventLog(tmp_path / "supervisor.log", "20260101_000000", events_seen.append).on_event)
     policy = policy or RestartPolicy(max_restarts=2, backoff_s=1, backoff_max_s=3, min_uptime_s=10)
     supervisor: Supervisor
 
@@ -81,8 +84,8 @@ def make_supervisor(tmp_path: Path, behaviours, policy=None, auto_resume=True, g
         if on_tick is not None:
             on_tick(supervisor, clock)
 
-    supervisor = Supervisor(plans, LoopOptions(policy, grace_s, auto_resume, tick_s=0.1), record, events,
-                            display, factory, tmp_path / "progress.jsonl", clock=clock, sleep=sleep)
+    supervisor = Supervisor("20260101_000000", plans, LoopOptions(policy, grace_s, auto_resume, tick_s=0.1), events,
+                            display, factory, clock=clock, sleep=sleep)
     return supervisor, factory, record, events_seen
 
 
@@ -90,11 +93,11 @@ def test_each_exit_is_recorded_within_one_tick_and_independently(tmp_path):
     supervisor, factory, record, _ = make_supervisor(tmp_path, {"train": [(0, 3.0)], "crawl": [(3, 1.0)]},
                                                      auto_resume=False)
     assert supervisor.run() == 1
-    train, crawl = record.process("train"), record.process("crawl")
-    assert (train["status"], train["exit_code"]) == ("succeeded", 0)
-    assert (crawl["status"], crawl["exit_code"]) == ("failed", 3)
-    assert crawl["attempts"][0]["uptime_s"] == pytest.approx(1.0, abs=0.11)
-    assert train["attempts"][0]["uptime_s"] == pytest.approx(3.0, abs=0.11)
+    train, crawl = record.processes["train"], record.processes["crawl"]
+    assert (train.status, train.exit_code) == ("succeeded", 0)
+    assert (crawl.status, crawl.exit_code) == ("failed", 3)
+    assert crawl.attempts[0].uptime_s == pytest.approx(1.0, abs=0.11)
+    assert train.attempts[0].uptime_s == pytest.approx(3.0, abs=0.11)
     assert [name for name, _, _ in factory.started] == ["train", "crawl"]
 
 
@@ -106,7 +109,7 @@ def test_backoff_doubles_for_failed_starts_and_is_capped(tmp_path):
     starts = [t for _, t, _ in factory.started]
     gaps = [round(b - a - 0.5, 1) for a, b in itertools.pairwise(starts)]
     assert gaps == [pytest.approx(1.0, abs=0.15), pytest.approx(1.5, abs=0.15), pytest.approx(1.5, abs=0.15)]
-    assert record.process("crawl")["restarts"] == 3
+    assert record.processes["crawl"].restarts == 3
 
 
 def test_healthy_run_ends_the_failure_streak(tmp_path):
@@ -115,19 +118,19 @@ def test_healthy_run_ends_the_failure_streak(tmp_path):
     policy = RestartPolicy(max_restarts=2, backoff_s=1, backoff_max_s=8, min_uptime_s=10)
     supervisor, _, record, _ = make_supervisor(tmp_path, behaviours, policy)
     assert supervisor.run() == 0
-    assert record.process("train")["restarts"] == 3
+    assert record.processes["train"].restarts == 3
 
 
 def test_gives_up_after_max_restarts_in_a_row(tmp_path):
     policy = RestartPolicy(max_restarts=1, backoff_s=0.5, backoff_max_s=8, min_uptime_s=10)
     supervisor, factory, record, _ = make_supervisor(tmp_path, {"train": [(2, 0.2), (2, 0.2)]}, policy)
     assert supervisor.run() == 1
-    assert record.process("train")["status"] == "failed" and len(factory.started) == 2
+    assert record.processes["train"].status == "failed" and len(factory.started) == 2
 
 
 def test_signal_terminates_then_kills_after_the_grace_deadline(tmp_path):
     def send_term_once(supervisor, clock):
-        if clock.now >= 1001.0 and not supervisor.pending_signals and supervisor.stop_signal is None:
+        if clock.now >= 1001.0 and supervisor.stop_signal is None:
             supervisor.request_stop(signal.SIGTERM)
 
     supervisor, factory, record, events = make_supervisor(
@@ -136,14 +139,14 @@ def test_signal_terminates_then_kills_after_the_grace_deadline(tmp_path):
     child = factory.started[0][2]
     assert child.signals == ["TERM", "KILL"]
     assert child.exit_at == pytest.approx(1001.0 + 5.0, abs=0.25)
-    assert record.process("train")["status"] == "stopped" and record.data["status"] == "interrupted"
+    assert record.processes["train"].status == "stopped" and record.status == "interrupted"
 
 
 def test_second_signal_kills_without_waiting(tmp_path):
     def two_interrupts(supervisor, clock):
-        if clock.now >= 1001.0 and supervisor.stop_signal is None and not supervisor.pending_signals:
+        if clock.now >= 1001.0 and supervisor.stop_signal is None:
             supervisor.request_stop(signal.SIGINT)
-        elif clock.now >= 1001.5 and not supervisor.killed and not supervisor.pending_signals:
+        elif clock.now >= 1001.5 and not supervisor.killed:
             supervisor.request_stop(signal.SIGINT)
 
     supervisor, factory, _, _ = make_supervisor(tmp_path, {"train": [(0, 100.0)]}, grace_s=60.0,
@@ -154,11 +157,11 @@ def test_second_signal_kills_without_waiting(tmp_path):
 
 def test_stop_during_backoff_does_not_restart(tmp_path):
     def stop_in_backoff(supervisor, clock):
-        if clock.now >= 1000.7 and supervisor.stop_signal is None and not supervisor.pending_signals:
+        if clock.now >= 1000.7 and supervisor.stop_signal is None:
             supervisor.request_stop(signal.SIGTERM)
 
     policy = RestartPolicy(max_restarts=3, backoff_s=2, backoff_max_s=8, min_uptime_s=10)
     supervisor, factory, record, _ = make_supervisor(tmp_path, {"crawl": [(1, 0.5), (0, 1.0)]}, policy,
                                                      on_tick=stop_in_backoff)
     assert supervisor.run() == 143
-    assert len(factory.started) == 1 and record.process("crawl")["status"] == "stopped"
+    assert len(factory.started) == 1 and record.processes["crawl"].status == "stopped"

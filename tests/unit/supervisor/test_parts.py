@@ -12,6 +12,7 @@ from support.paths import REPO
 
 from tandem.app.parallel_config import load_parallel_config
 from tandem.common.typed_config import ConfigError, load_config, save_resolved
+from tandem.contracts.child_protocol import Progress
 from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.printer import ProcessView, ProgressDisplay, describe
 from tandem.supervisor.progress import TAIL_BYTES, ProgressReader
@@ -42,12 +43,12 @@ def test_progress_reader_prefers_status_file_and_survives_garbage(tmp_path):
     reader = ProgressReader(status, log, r"step (?P<done>\d+)/(?P<total>\d+)")
     assert reader.read() is None
     log.write_text("step 3/10\nstep 4/10\n")
-    assert reader.read()["done"] == 4
+    assert reader.read().done == 4
     status.write_text(json.dumps({"done": 7, "total": 9, "unit": "samples", "metrics": {"kept": 7}}))
     progress = reader.read()
-    assert (progress["done"], progress["total"], progress["unit"]) == (7, 9, "samples")
+    assert (progress.done, progress.total, progress.unit) == (7, 9, "samples")
     status.write_text("{not json")
-    assert reader.read()["done"] == 7  # the last good progress is kept
+    assert reader.read().done == 7  # the last good progress is kept
 
 
 def test_progress_pattern_reads_only_the_tail_of_new_output(tmp_path):
@@ -55,10 +56,10 @@ def test_progress_pattern_reads_only_the_tail_of_new_output(tmp_path):
     reader = ProgressReader(tmp_path / "none.json", log, r"step (?P<done>\d+)")
     with open(log, "w") as handle:
         handle.write("step 1\n" + "x" * (3 * TAIL_BYTES) + "\nstep 2\n")
-    assert reader.read()["done"] == 2
+    assert reader.read().done == 2
     with open(log, "a") as handle:
         handle.write("noise\n")
-    assert reader.read()["done"] == 2  # nothing new matched: last value stays
+    assert reader.read().done == 2  # nothing new matched: last value stays
 
 
 def test_tail_lines_skips_a_cut_first_line(tmp_path):
@@ -69,7 +70,7 @@ def test_tail_lines_skips_a_cut_first_line(tmp_path):
 
 
 def test_describe_and_plain_lines():
-    view = ProcessView("crawl", "running", 1, {"done": 120, "total": 10000, "unit": "samples", "message": "ok"})
+    view = ProcessView("crawl", "running", 1, Progress(done=120, total=10000, unit="samples", message="ok"))
     assert describe(view) == "crawl running 120/10000 samples (1.2%) restarts 1 — ok"
     out = io.StringIO()
     clock = [0.0]

@@ -11,13 +11,8 @@ import pytest
 
 from tandem.app.parallel_config import ParallelConfig
 from tandem.common.typed_config import ConfigError, load_config
-from tandem.supervisor.resources import (
-    ResourceError,
-    ResourcePlan,
-    apply_resources,
-    format_cpu_list,
-    plan_resources,
-)
+from tandem.contracts.run_record import ProcessResources, format_cpu_list
+from tandem.supervisor.resources import ResourceError, apply_resources, plan_resources, thread_environment
 from tandem.supervisor.supervisor_config import ResourceSettings, parse_cpu_list
 
 
@@ -27,8 +22,8 @@ def shares(**weights: float) -> dict[str, ResourceSettings]:
 
 def test_auto_splits_the_cpus_by_share_in_contiguous_blocks():
     plans = plan_resources(shares(train=3, crawl=1), list(range(8)))
-    assert plans["train"] == ResourcePlan(cpus=(0, 1, 2, 3, 4, 5), threads=6, nice=0)
-    assert plans["crawl"] == ResourcePlan(cpus=(6, 7), threads=2, nice=0)
+    assert plans["train"] == ProcessResources(cpus=(0, 1, 2, 3, 4, 5), threads=6, nice=0)
+    assert plans["crawl"] == ProcessResources(cpus=(6, 7), threads=2, nice=0)
 
 
 def test_every_auto_process_gets_at_least_one_cpu_and_all_cpus_are_used():
@@ -52,9 +47,9 @@ def test_explicit_lists_are_kept_and_auto_processes_share_the_rest():
 def test_threads_and_nice_follow_the_settings():
     settings = {"train": ResourceSettings(cpus="all", threads=None), "crawl": ResourceSettings(threads=2, nice=5)}
     plans = plan_resources(settings, [0, 1])
-    assert plans["train"] == ResourcePlan(None, None, 0) and plans["train"].environment() == {}
-    assert plans["crawl"] == ResourcePlan(None, 2, 5)
-    assert plans["crawl"].environment() == {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2",
+    assert plans["train"] == ProcessResources(None, None, 0) and thread_environment(plans["train"]) == {}
+    assert plans["crawl"] == ProcessResources(None, 2, 5)
+    assert thread_environment(plans["crawl"]) == {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": "2",
                                             "OPENBLAS_NUM_THREADS": "2", "RAYON_NUM_THREADS": "2"}
 
 

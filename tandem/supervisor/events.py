@@ -1,0 +1,128 @@
+"""Lifecycle facts of a supervised run, as typed messages on one queue (honcho's `Message`).
+
+The event loop decides what happened and puts it on the queue; the record keeper, the
+supervisor log and the console each take every event and do their one job with it. A signal
+handler may only put `SignalReceived` (a `SimpleQueue.put` is safe there); the loop turns it
+into a decision.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tandem.contracts.run_record import Progress, now_iso
+
+
+@dataclass(frozen=True)
+class Event:
+    at: str = field(default_factory=now_iso, kw_only=True)  # wall-clock time, ISO 8601
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    run_id: str
+    kind: str
+    names: list[str]
+    auto_resume: bool
+    record_file: str
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    """A line worth a place in the supervisor log that changes no state (resources, report)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ProcessStarted(Event):
+    name: str
+    pid: int
+    create_time: float | None
+    restart: int  # 0 for the first start
+    log_file: str
+
+
+@dataclass(frozen=True)
+class ProcessStartFailed(Event):
+    name: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ProcessExited(Event):
+    name: str
+    pid: int
+    exit_code: int
+    uptime_s: float
+    state: str  # what the restart policy made of it: succeeded, failed, stopped or backoff
+    reason: str
+    log_tail: list[str] | None  # the log's last lines, for exits that count as failures
+
+
+@dataclass(frozen=True)
+class ProgressChanged(Event):
+    name: str
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class SignalReceived(Event):
+    signum: int
+
+
+@dataclass(frozen=True)
+class StopRequested(Event):
+    signal_name: str
+    grace_s: float
+
+
+@dataclass(frozen=True)
+class StoppedBeforeStart(Event):
+    """A pending process, or one waiting to restart, that a stop leaves stopped."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ProcessesKilled(Event):
+    names: list[str]
+    why: str
+
+
+@dataclass(frozen=True)
+class RunEnded(Event):
+    run_id: str
+    status: str  # succeeded, failed or interrupted
+    exit_code: int
+
+
+Subscriber = Callable[[Event], None]
+
+
+class EventQueue:
+    """One queue, many subscribers; `drain` hands every queued event to each in order."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def put(self, event: Event) -> None:
+        """Reentrant: the one thing a signal handler does."""
+        self._queue.put(event)
+
+    def drain(self) -> list[Event]:
+        handled: list[Event] = []
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return handled
+            for subscriber in self._subscribers:
+                subscriber(event)
+            handled.append(event)

@@ -1,0 +1,80 @@
+"""The run record kept up to date from the event queue: the one place that changes it.
+
+Every event that changes a process's state is saved at once (atomically); progress, which
+changes every second, is saved at most every `progress_every_s`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from tandem.contracts.run_record import Attempt, ProcessError, RunRecord
+from tandem.supervisor.events import (
+    Event,
+    ProcessExited,
+    ProcessStarted,
+    ProcessStartFailed,
+    ProgressChanged,
+    RunEnded,
+    StoppedBeforeStart,
+)
+
+RECORD_PROGRESS_EVERY_S = 5.0
+
+
+class RecordKeeper:
+    def __init__(self, record: RunRecord, progress_every_s: float = RECORD_PROGRESS_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.record = record
+        self.progress_every_s = progress_every_s
+        self._clock = clock
+        self._last_progress_save = float("-inf")
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ProgressChanged):
+            self.record.processes[event.name].progress = event.progress
+            now = self._clock()
+            if now - self._last_progress_save >= self.progress_every_s:
+                self._last_progress_save = now
+                self.record.save()
+            return
+        if self._apply(event):
+            self.record.save()
+
+    def _apply(self, event: Event) -> bool:
+        """Change the record for `event`; False when the event changes nothing in it."""
+        if isinstance(event, ProcessStarted):
+            entry = self.record.processes[event.name]
+            entry.pid, entry.create_time, entry.status = event.pid, event.create_time, "running"
+            entry.restarts = event.restart
+            entry.started_at = entry.started_at or event.at
+            entry.attempts.append(Attempt(pid=event.pid, started_at=event.at))
+        elif isinstance(event, ProcessStartFailed):
+            entry = self.record.processes[event.name]
+            entry.status, entry.ended_at = "failed", event.at
+            entry.error = ProcessError(f"could not start: {event.error}")
+        elif isinstance(event, ProcessExited):
+            entry = self.record.processes[event.name]
+            attempt = entry.attempts[-1]
+            attempt.ended_at, attempt.exit_code = event.at, event.exit_code
+            attempt.uptime_s, attempt.reason = round(event.uptime_s, 3), event.reason
+            entry.exit_code, entry.status = event.exit_code, event.state
+            if event.log_tail is not None:
+                attempt.log_tail = event.log_tail
+                entry.error = ProcessError(event.reason, event.log_tail)
+            if event.state != "backoff":
+                entry.ended_at = event.at
+        elif isinstance(event, StoppedBeforeStart):
+            entry = self.record.processes[event.name]
+            entry.status, entry.ended_at = "stopped", event.at
+        elif isinstance(event, RunEnded):
+            self.record.status, self.record.exit_code, self.record.ended_at = event.status, event.exit_code, event.at
+        else:
+            return False
+        return True
+
+    def save_progress(self) -> None:
+        """The latest progress of every process, now (at the end of the loop)."""
+        self._last_progress_save = self._clock()
+        self.record.save()
