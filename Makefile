@@ -6,7 +6,7 @@ INVOKE := $(VENV)/bin/invoke
 STAMP  := $(VENV)/.tandem-installed
 ARGS   ?=
 
-.PHONY: setup demo test bench bench-deps lint config-reference parallel train crawl report notify status logs clean-venv
+.PHONY: setup demo test bench bench-deps lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
 
 setup: $(STAMP)
 
@@ -36,6 +36,11 @@ bench: setup bench-deps
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy tandem
+	$(VENV)/bin/lint-imports --no-cache
+
+# The package as a user installs it: wheel, clean venv, the console commands crawl and train.
+wheel-check:
+	PYTHON=$(PYTHON) .ci/wheel-check
 
 # docs/configuration.md, rendered from the config dataclasses' help texts (a test fails when stale).
 config-reference: setup

@@ -1,7 +1,7 @@
 """tandem's front door: `invoke --list`, `invoke --help TASK`.
 
 Tasks are thin: each composes the package's supervisor or a standalone script in `scripts/`.
-Exit status (CONTRACT §6): 0 all succeeded, 1 a process failed, 2 bad usage or config,
+Exit status (docs/exit-codes.md): 0 all succeeded, 1 a process failed, 2 bad usage or config,
 130/143 stopped by SIGINT/SIGTERM.
 """
 

@@ -1,18 +1,22 @@
 """Fixtures shared by every test folder: a generated Japanese site, Japanese prose that passes
-every filter, and the list of processes a test started (killed by PID at its end)."""
+every filter, run records with their files, fake helper programs and a webhook server, and the
+list of processes a test started (killed by PID at its end)."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support.fakes import FakeBin, Webhook
 from support.processes import kill_all
+from support.records import RUN_ID, T0, RunBuilder
 
 from tandem.demosite.manifest import SiteManifest
 from tandem.demosite.prose import TOPICS, ProseGenerator
 from tandem.demosite.site import generate_site
+from tandem.notify import sound
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +45,38 @@ def reap() -> Iterator[list[int]]:
     started: list[int] = []
     yield started
     kill_all(started)
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeBin:
+    fake = FakeBin(tmp_path / "bin")
+    monkeypatch.setenv("PATH", str(fake.folder))
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "TANDEM_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    original = sound.chime_path
+    monkeypatch.setattr(sound, "chime_path", lambda: original(tmp_path / "cache"))
+    return fake
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    server = Webhook()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> RunBuilder:
+    return RunBuilder(tmp_path)
+
+
+@pytest.fixture
+def new_run(tmp_path: Path) -> Callable[..., RunBuilder]:
+    return lambda run_id=RUN_ID, started=T0: RunBuilder(tmp_path, run_id, started)
+
+
+@pytest.fixture
+def log_lines() -> tuple[list[str], Callable[[str], None]]:
+    """(lines, log): a `log` callable as the kit's parts take one, and what it was given."""
+    lines: list[str] = []
+    return lines, lines.append

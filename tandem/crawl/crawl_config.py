@@ -1,6 +1,6 @@
 """The crawl's typed config (`configs/crawl_config.yaml`), grouped by concern.
 
-CONTRACT §7 fixes `seeds`, `allowed_domains`, `allow_private_networks`, `output_dir` and
+docs/shards.md and the README fix `seeds`, `allowed_domains`, `allow_private_networks`, `output_dir` and
 `local_sources`; the rest are this crawler's knobs. The text side's settings (extraction,
 quality filters, dedup) are nested from their own modules so each keeps its defaults.
 """

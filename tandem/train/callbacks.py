@@ -1,4 +1,4 @@
-"""What the training loop tells the outside: the status file (CONTRACT §4), `metrics.jsonl`,
+"""What the training loop tells the outside: the status file (docs/child-protocol.md), `metrics.jsonl`,
 one log line per logging step for humans; and it stops the loop when a signal asked to.
 """
 

@@ -1,7 +1,7 @@
 """The crawl's JSONL shards as the trainer sees them: which exist, whether more will come, and
 the usable texts inside (empty and malformed lines skipped and counted).
 
-A shard appears under its final `*.jsonl` name only once complete (CONTRACT §7), so a shard
+A shard appears under its final `*.jsonl` name only once complete (docs/shards.md), so a shard
 that is listed can be read to the end; `_COMPLETE` beside the shards means no more will come.
 The trainer never imports the crawl: these files are the whole interface.
 """

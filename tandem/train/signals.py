@@ -1,4 +1,4 @@
-"""SIGTERM/SIGINT for the trainer: ask the loop to save and stop; exit 143/130 (CONTRACT §6).
+"""SIGTERM/SIGINT for the trainer: ask the loop to save and stop; exit 143/130 (docs/exit-codes.md).
 
 Kept free of torch/transformers imports so that a bad flag or config fails fast.
 """

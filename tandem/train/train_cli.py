@@ -10,7 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from tandem.common.script_main import OneLineArgumentParser
+from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED
@@ -88,3 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         log.exception("training failed")
         return EXIT_FAILED
+
+
+def run() -> None:
+    """The console entry point `tandem-train`."""
+    run_main(main)

@@ -1,4 +1,4 @@
-"""`configs/training_config.yaml`: the trainer's typed configuration (CONTRACT §8 keys).
+"""`configs/training_config.yaml`: the trainer's typed configuration (keys users rely on: docs/training.md).
 
 YAML gives the values, `scripts/train.py` flags override them, and `tandem.common.typed_config.load_config`
 turns a wrong key or value into one line naming the file and key.

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-
 import pytest
 
 from tandem.app.parallel_config import ParallelConfig
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.run_record import ProcessResources, format_cpu_list
-from tandem.supervisor.resources import ResourceError, apply_resources, plan_resources, thread_environment
+from tandem.supervisor.resources import ResourceError, plan_resources, thread_environment
 from tandem.supervisor.supervisor_config import ResourceSettings, parse_cpu_list
 
 
@@ -83,22 +78,3 @@ def test_bad_resources_are_one_line_errors_naming_file_and_key(tmp_path, yaml_te
     with pytest.raises(ConfigError) as error:
         load_config(ParallelConfig, path)
     assert str(error.value).startswith(f"{path}: {message}")
-
-
-@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="Linux only")
-def test_apply_pins_and_renices_every_thread_of_a_running_child():
-    code = "import threading, time; threading.Thread(target=time.sleep, args=(30,)).start(); time.sleep(30)"
-    child = subprocess.Popen([sys.executable, "-c", code])
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[-1]
-        deadline = time.monotonic() + 10
-        while len(os.listdir(f"/proc/{child.pid}/task")) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)  # let it start its second thread: every thread must be pinned
-        assert apply_resources(child.pid, [cpu], 6) == []
-        for tid in map(int, os.listdir(f"/proc/{child.pid}/task")):
-            assert os.sched_getaffinity(tid) == {cpu}
-            assert os.getpriority(os.PRIO_PROCESS, tid) == 6
-    finally:
-        child.kill()
-        child.wait()
-    assert apply_resources(child.pid, [cpu], 6) == []  # gone: nothing to do, nothing to report

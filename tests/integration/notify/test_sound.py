@@ -6,6 +6,8 @@ import io
 import time
 import wave
 
+from support.processes import alive
+
 from tandem.notify import notify
 from tandem.notify.notify_config import NotifySettings
 from tandem.notify.sound import chime_path, chime_wav, play_sound, ring_bell
@@ -61,7 +63,7 @@ def test_a_failing_player_hands_over_to_the_next(fake_bin, log_lines) -> None:
     assert fake_bin.calls("ffplay")[0].startswith("-nodisp -autoexit -loglevel quiet ")
 
 
-def test_a_hanging_player_is_killed_with_its_children_at_the_timeout(fake_bin, log_lines, gone) -> None:
+def test_a_hanging_player_is_killed_with_its_children_at_the_timeout(fake_bin, log_lines) -> None:
     fake_bin.add("paplay", hang_s=60)
     lines, log = log_lines
     started = time.monotonic()
@@ -70,7 +72,7 @@ def test_a_hanging_player_is_killed_with_its_children_at_the_timeout(fake_bin, l
     assert result["sound"]["status"] == "timeout"
     assert took < 10, f"notify took {took:.1f}s with a 0.5s player timeout"
     pids = fake_bin.pids("paplay")
-    assert len(pids) == 2 and all(gone(pid) for pid in pids)
+    assert len(pids) == 2 and not any(alive(pid) for pid in pids)
     assert any("did not finish within 0.5 s" in line for line in lines)
 
 
