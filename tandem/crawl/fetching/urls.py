@@ -11,6 +11,7 @@ other schemes, hosts outside `allowed_domains`, and addresses the `AddressPolicy
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -65,6 +66,7 @@ def canonicalize(url: str) -> str:
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
+@functools.lru_cache(maxsize=8192)  # a crawl meets few hosts and many links to each
 def _normalize_host(host: str) -> str:
     host = host.rstrip(".").lower()
     if ":" in host:
@@ -146,6 +148,7 @@ class Scope:
     def __init__(self, allowed_domains: Iterable[str], addresses: AddressPolicy) -> None:
         self.allowed_domains = tuple(_normalize_host(d.strip().lstrip(".")) for d in allowed_domains if d)
         self.addresses = addresses
+        self._host_allowed: dict[str, bool] = {}  # host -> addresses.allows_host(host)
 
     def refusal(self, url: str) -> str | None:
         return self._refusal(url, check_domain=True)
@@ -164,7 +167,12 @@ class Scope:
         host = parts.hostname or ""
         if check_domain and not self._domain_allowed(host):
             return "off_domain"
-        if not self.addresses.allows_host(host):
+        allowed = self._host_allowed.get(host)
+        if allowed is None:
+            if len(self._host_allowed) >= 8192:
+                self._host_allowed.clear()
+            allowed = self._host_allowed[host] = self.addresses.allows_host(host)
+        if not allowed:
             return "private_address"
         return None
 
