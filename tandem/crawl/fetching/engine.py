@@ -25,17 +25,15 @@ from typing import Any
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
 from tandem.crawl.fetching.robots import HostRules, RobotsCache
-from tandem.crawl.fetching.sitemaps import SitemapReader
-from tandem.crawl.fetching.urls import InvalidURL, Scope, canonicalize, host_of, origin_of
+from tandem.crawl.fetching.sitemaps import HostSitemaps, SitemapReader
+from tandem.crawl.fetching.urls import InvalidURL, Scope, canonicalize, host_of
 from tandem.crawl.storage.frontier import DONE, FAILED, Frontier, FrontierEntry
 from tandem.crawl.storage.sample_keeper import SampleKeeper
 from tandem.crawl.text.page_analysis import PageAnalysis, PageAnalyzer
 
 RETRYABLE = frozenset({"timeout", "network", "truncated"})
 BACKOFF = frozenset({"http_429", "http_503"})
-RETRY_ON_RESUME = RETRYABLE | BACKOFF | {"robots_unreachable"}
 _LINK_CACHE_MAX = 200_000
-SITEMAPS_READ_KEY = "sitemaps_read:"  # + origin: the frontier's note that a host's sitemaps were read
 SITEMAP_DEPTH = 1  # pages a sitemap lists are one hop from the host, like links on its home page
 
 
@@ -100,11 +98,9 @@ class WebCrawl:
         self._frontier_empty = False
         self._changed = asyncio.Condition()
         self._links: dict[str, tuple[str, str | None]] = {}  # raw link -> (canonical, refusal)
-        self._log = log
-        self._origins: set[str] = set()  # hosts whose sitemaps were looked at in this session
-        self._sitemap_tasks: dict[str, asyncio.Task[None]] = {}  # origin -> its sitemaps being read
-        self.sitemaps = SitemapReader(config.sitemaps, fetcher.fetch, self._hop_check, self._host_turn,
-                                      self._add_sitemap_urls)
+        reader = SitemapReader(config.sitemaps, fetcher.fetch, self._hop_check, self._host_turn,
+                               self._add_sitemap_urls)
+        self.sitemaps = HostSitemaps(reader, robots.rules_for, frontier, log, self._notify)
 
     @property
     def buffered(self) -> int:
@@ -132,7 +128,7 @@ class WebCrawl:
                 for task in done:
                     task.result()
         finally:
-            tasks = [*workers, *self._sitemap_tasks.values()]
+            tasks = [*workers, *self.sitemaps.tasks()]
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -160,7 +156,7 @@ class WebCrawl:
                 return entry
             if not self._frontier_empty and self._buffered < self._max_buffer and self._refill():
                 continue
-            if self._buffered == 0 and self._active == 0 and self._frontier_empty and not self._sitemap_tasks:
+            if self._buffered == 0 and self._active == 0 and self._frontier_empty and not self.sitemaps.reading:
                 return None
             await self._wait_for_change(wait_s if wait_s is not None else 1.0)
         return None
@@ -254,7 +250,7 @@ class WebCrawl:
 
     async def _crawl_one(self, entry: FrontierEntry, state: HostState) -> None:
         if self.config.sitemaps.enabled:
-            self._start_sitemaps(entry.url)
+            self.sitemaps.start(entry.url)
         if self.config.politeness.obey_robots:
             rules = await self.robots.rules_for(entry.url)
             self._obey_crawl_delay(state, rules)
@@ -317,32 +313,6 @@ class WebCrawl:
         # the target was reached is left for a later, larger crawl.
         if reason is not None and reason != "target_reached":
             self.frontier.finish(url_id, DONE, reason)
-
-    def _start_sitemaps(self, url: str) -> None:
-        """Read the sitemaps of `url`'s host in the background, once (also across resumes)."""
-        origin = origin_of(url)
-        if origin in self._origins:
-            return
-        self._origins.add(origin)
-        if self.frontier.load_meta(SITEMAPS_READ_KEY + origin) is not None:
-            return
-        self._sitemap_tasks[origin] = asyncio.ensure_future(self._read_sitemaps(origin))
-
-    async def _read_sitemaps(self, origin: str) -> None:
-        try:
-            rules = await self.robots.rules_for(origin + "/")
-            if self.config.politeness.obey_robots:
-                self._obey_crawl_delay(self._host_state(host_of(origin + "/")), rules)
-            report = await self.sitemaps.read_host(origin, rules.sitemaps)
-            if not RETRY_ON_RESUME.intersection(report.problems):  # else a resumed crawl reads them again
-                self.frontier.save_meta(SITEMAPS_READ_KEY + origin, report.saved())
-            if report.files or report.problems:
-                self._log(report.line(origin))
-        except Exception as exc:  # the host's sitemaps are lost, not the crawl
-            self._log(f"sitemaps of {origin} not read: {type(exc).__name__}: {exc}")
-        finally:
-            del self._sitemap_tasks[origin]
-            await self._notify()
 
     async def _add_sitemap_urls(self, urls: list[str]) -> int:
         if self.config.scope.max_depth < SITEMAP_DEPTH:

@@ -8,10 +8,13 @@ robots.txt and address checks (`hop_check`), in the host's politeness turn (`tak
 host's concurrency and delay), with `max_bytes` of unpacked XML and `max_files` per host. The
 pages listed go through `add_urls`, which checks them as it checks any link. A sitemap that
 fails (404, garbage, too large) is counted in the host's report and the crawl goes on.
+`HostSitemaps` runs this once per host in the background, from the first time the crawl meets
+the host, and notes in the frontier that it was done.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -20,11 +23,16 @@ from urllib.parse import urljoin
 
 from tandem.crawl.crawl_config import SitemapSettings
 from tandem.crawl.fetching.fetcher import BodyRefused, BodyRules, BodySink, FetchResult, HopCheck
+from tandem.crawl.fetching.robots import HostRules
 from tandem.crawl.fetching.sitemap_parser import INDEX, SitemapParser
-from tandem.crawl.fetching.urls import InvalidURL, canonicalize, host_of
+from tandem.crawl.fetching.urls import InvalidURL, canonicalize, host_of, origin_of
+from tandem.crawl.storage.frontier import Frontier
 
 SitemapFetch = Callable[[str, HopCheck, BodyRules, BodySink], Awaitable[FetchResult]]
 MAX_INDEX_LEVELS = 2  # robots.txt → index → sitemap, and one nested index more for odd sites
+READ_KEY = "sitemaps_read:"  # + origin: the frontier's note that a host's sitemaps were read
+# Problems that may pass: a host whose sitemaps met one is read again by a resumed crawl.
+PASSING_PROBLEMS = frozenset({"timeout", "network", "truncated", "http_429", "http_503", "robots_unreachable"})
 
 
 @dataclass
@@ -126,3 +134,53 @@ class SitemapReader:
         if error is not None:
             report.problems[error] += 1  # counted; what was read before it is used
         return parser, result.url
+
+
+class HostSitemaps:
+    """Each host's sitemaps, read in the background once: started when the crawl first meets the
+    host, noted in the frontier so that a resumed crawl does not read them again."""
+
+    def __init__(
+        self,
+        reader: SitemapReader,
+        rules_for: Callable[[str], Awaitable[HostRules]],
+        frontier: Frontier,
+        log: Callable[[str], None],
+        finished: Callable[[], Awaitable[None]],
+    ) -> None:
+        self._reader = reader
+        self._rules_for = rules_for
+        self._frontier = frontier
+        self._log = log
+        self._finished = finished  # told when a host's reading ends (the crawl may be over then)
+        self._seen: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}  # origin -> its sitemaps being read
+
+    @property
+    def reading(self) -> bool:
+        return bool(self._tasks)
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return list(self._tasks.values())
+
+    def start(self, url: str) -> None:
+        origin = origin_of(url)
+        if origin in self._seen:
+            return
+        self._seen.add(origin)
+        if self._frontier.load_meta(READ_KEY + origin) is None:
+            self._tasks[origin] = asyncio.ensure_future(self._read(origin))
+
+    async def _read(self, origin: str) -> None:
+        try:
+            rules = await self._rules_for(origin + "/")
+            report = await self._reader.read_host(origin, rules.sitemaps)
+            if not PASSING_PROBLEMS.intersection(report.problems):
+                self._frontier.save_meta(READ_KEY + origin, report.saved())
+            if report.files or report.problems:
+                self._log(report.line(origin))
+        except Exception as exc:  # the host's sitemaps are lost, not the crawl
+            self._log(f"sitemaps of {origin} not read: {type(exc).__name__}: {exc}")
+        finally:
+            del self._tasks[origin]
+            await self._finished()
