@@ -112,7 +112,7 @@ def test_nothing_is_fetched_from_a_private_address_whatever_leads_there(write_co
     assert "redirect_private_address" in done.stderr
 
 
-@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "017700000001", "127.1"])
+@pytest.mark.parametrize("host", ["2130706433", "127.1"])  # every spelling: tests/unit/crawl/fetching
 def test_a_numeric_spelling_of_a_private_address_is_refused_with_a_reason(
         host, write_config, run_crawl, tmp_path) -> None:
     with RawSite(_good_routes(0)) as site:
