@@ -7,6 +7,7 @@ quality filters, dedup) are nested from their own modules so each keeps its defa
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,28 @@ class PolitenessSettings:
 
 
 @dataclass
+class SitemapSettings:
+    enabled: bool = field(default=True, metadata={"help": (
+        "Read each host's sitemaps (the `Sitemap:` lines of its robots.txt, else `/sitemap.xml`; "
+        "sitemap index files and gzip too) and queue the pages they list, so pages that no link "
+        "reaches (navigation built by JavaScript) are crawled. Listed pages pass the same scope, "
+        "robots.txt and address checks as links, at depth 1.")})
+    guess_default: bool = field(default=True, metadata={"help": (
+        "When robots.txt names no sitemap, try `/sitemap.xml`.")})
+    max_bytes: int = field(default=50 * 1024 * 1024, metadata={"help": (
+        "Bytes read of one sitemap file, after gunzip (the sitemaps protocol allows 50 MB); a "
+        "longer file is read up to here (at least 1024).")})
+    max_files: int = field(default=100, metadata={"help": (
+        "Sitemap files read per host, index files included.")})
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1024:
+            raise ValueError("max_bytes: must be at least 1024")
+        if self.max_files < 1:
+            raise ValueError("max_files: must be at least 1")
+
+
+@dataclass
 class ScopeSettings:
     max_depth: int = field(default=10, metadata={"help": (
         "Link hops followed from a seed (seeds are depth 0); links on pages at this depth are not "
@@ -115,6 +138,11 @@ class CrawlConfig:
     allow_private_networks: bool = field(default=False, metadata={"help": (
         "Allow private, loopback and link-local addresses (also names resolving to them). Only "
         "for a site served on your own machine or network, such as the demo and the tests.")})
+    private_address_allowlist: list[str] = field(default_factory=list, metadata={"help": (
+        "Private addresses or networks (`10.0.0.5`, `192.168.1.0/24`) the crawl may connect to "
+        "although `allow_private_networks` is false, such as your own wiki; every other private, "
+        "loopback and link-local address stays refused, also when a redirect or a DNS name leads "
+        "there. Name the address in the seed (a name is checked once resolved).")})
     output_dir: Path = field(default=Path("data/crawl"), metadata={"help": (
         "Where shards, the SQLite frontier, stats.json and the resolved config go; `--output-dir` "
         "overrides. A resumed crawl continues here.")})
@@ -133,6 +161,8 @@ class CrawlConfig:
         "How pages are fetched: User-Agent, timeouts, size and redirect limits, retries.")})
     politeness: PolitenessSettings = field(default_factory=PolitenessSettings, metadata={"help": (
         "How gently each host is treated: concurrency, delay, robots.txt, Retry-After.")})
+    sitemaps: SitemapSettings = field(default_factory=SitemapSettings, metadata={"help": (
+        "Which sitemaps are read to find pages that links do not reach.")})
     scope: ScopeSettings = field(default_factory=ScopeSettings, metadata={"help": (
         "How far the crawl follows links.")})
     output: OutputSettings = field(default_factory=OutputSettings, metadata={"help": (
@@ -152,6 +182,12 @@ class CrawlConfig:
             raise ValueError("workers: must be at least 1")
         if self.progress_interval_s <= 0:
             raise ValueError("progress_interval_s: must be more than 0")
+        for index, network in enumerate(self.private_address_allowlist):
+            try:
+                ipaddress.ip_network(str(network), strict=False)
+            except ValueError:
+                raise ValueError(f"private_address_allowlist[{index}]: not an IP address or network: "
+                                 f"{network!r}") from None
         for index, seed in enumerate(self.seeds):
             try:
                 canonical = canonicalize(seed)

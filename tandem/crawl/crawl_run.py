@@ -23,8 +23,10 @@ from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.fetching.addresses import AddressPolicy
+from tandem.crawl.fetching.connections import make_session
 from tandem.crawl.fetching.engine import InlineAnalyzer, WebCrawl
-from tandem.crawl.fetching.fetcher import Fetcher, make_session
+from tandem.crawl.fetching.fetcher import ROBOTS_BODY, Fetcher, FetchResult
 from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope, seed_hosts
 from tandem.crawl.ngword_list import load_ng_words
@@ -187,16 +189,19 @@ async def _run_web(
     config: CrawlConfig, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: InlineAnalyzer,
     stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
 ) -> str:
-    scope = Scope(config.allowed_domains or seed_hosts(config.seeds), config.allow_private_networks)
-    politeness = config.politeness
-    async with make_session(
-        config.fetch, config.workers, politeness.per_host_concurrency, config.allow_private_networks
-    ) as session:
+    addresses = AddressPolicy.from_config(config.allow_private_networks, config.private_address_allowlist)
+    scope = Scope(config.allowed_domains or seed_hosts(config.seeds), addresses)
+    async with make_session(config.fetch, config.workers, config.politeness.per_host_concurrency, addresses) as session:
         fetcher = Fetcher(session, config.fetch)
-        crawl = WebCrawl(
-            config, frontier, keeper, analyzer, fetcher, RobotsCache(fetcher.fetch_robots, config.fetch.user_agent),
-            scope,
-        )
+
+        async def robots_hop(url: str) -> str | None:
+            return scope.address_refusal(url)
+
+        async def fetch_robots(url: str) -> FetchResult:
+            return await fetcher.fetch(url, robots_hop, ROBOTS_BODY)
+
+        robots = RobotsCache(fetch_robots, config.fetch.user_agent)
+        crawl = WebCrawl(config, frontier, keeper, analyzer, fetcher, robots, scope, log=say)
         crawl.add_seeds(config.seeds)
         if not frontier.state_counts():
             if keeper.stats.refused:

@@ -5,6 +5,10 @@ buffers and hands a worker a URL only when its host is below its concurrency lim
 delay (the larger of `min_delay_s` and robots' Crawl-delay, or a 429/503 Retry-After). Page
 analysis (decode, extract, filters) runs inline (see pageproc.py for why); links, dedup and the
 keep decision happen in one place, on the loop, which is what keeps `--target` exact.
+
+The first time a host comes up, its sitemaps are read in the background (sitemaps.py): those
+requests take the host's turn like page fetches (`_host_turn`), and the crawl is not over while
+a host's sitemaps are still being read, since they may queue more pages.
 """
 
 from __future__ import annotations
@@ -13,21 +17,28 @@ import asyncio
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
-from tandem.crawl.fetching.robots import RobotsCache
+from tandem.crawl.fetching.robots import HostRules, RobotsCache
+from tandem.crawl.fetching.sitemaps import HostSitemaps, SitemapReader
 from tandem.crawl.fetching.urls import InvalidURL, Scope, canonicalize, host_of
 from tandem.crawl.storage.frontier import DONE, FAILED, Frontier, FrontierEntry
 from tandem.crawl.storage.sample_keeper import SampleKeeper
 from tandem.crawl.text.page_analysis import PageAnalysis, PageAnalyzer
 
-RETRYABLE = frozenset({"timeout", "network"})
+RETRYABLE = frozenset({"timeout", "network", "truncated"})
 BACKOFF = frozenset({"http_429", "http_503"})
 _LINK_CACHE_MAX = 200_000
+SITEMAP_DEPTH = 1  # pages a sitemap lists are one hop from the host, like links on its home page
+
+
+def _log_stderr(line: str) -> None:
+    print(f"[crawl] {line}", file=sys.stderr, flush=True)
 
 
 class InlineAnalyzer:
@@ -53,6 +64,7 @@ class HostState:
     next_at: float = 0.0
     delay_s: float = 0.0
     buffered: deque[FrontierEntry] = field(default_factory=deque)
+    reserved: int = 0  # sitemap reads waiting for a turn: workers leave them the next free slot
 
 
 class WebCrawl:
@@ -66,6 +78,7 @@ class WebCrawl:
         robots: RobotsCache,
         scope: Scope,
         clock: Callable[[], float] = time.monotonic,
+        log: Callable[[str], None] = _log_stderr,
     ) -> None:
         self.config = config
         self.frontier = frontier
@@ -85,6 +98,9 @@ class WebCrawl:
         self._frontier_empty = False
         self._changed = asyncio.Condition()
         self._links: dict[str, tuple[str, str | None]] = {}  # raw link -> (canonical, refusal)
+        reader = SitemapReader(config.sitemaps, fetcher.fetch, self._hop_check, self._host_turn,
+                               self._add_sitemap_urls)
+        self.sitemaps = HostSitemaps(reader, robots.rules_for, frontier, log, self._notify)
 
     @property
     def buffered(self) -> int:
@@ -112,9 +128,10 @@ class WebCrawl:
                 for task in done:
                     task.result()
         finally:
-            for task in workers:
+            tasks = [*workers, *self.sitemaps.tasks()]
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
         return "target_reached" if self.keeper.reached_target else "exhausted"
 
     async def _worker(self) -> None:
@@ -139,21 +156,28 @@ class WebCrawl:
                 return entry
             if not self._frontier_empty and self._buffered < self._max_buffer and self._refill():
                 continue
-            if self._buffered == 0 and self._active == 0 and self._frontier_empty:
+            if self._buffered == 0 and self._active == 0 and self._frontier_empty and not self.sitemaps.reading:
                 return None
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), timeout=wait_s if wait_s is not None else 1.0)
-                except asyncio.TimeoutError:
-                    pass
+            await self._wait_for_change(wait_s if wait_s is not None else 1.0)
         return None
+
+    async def _wait_for_change(self, timeout_s: float) -> None:
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=timeout_s)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     def _take_ready(self, now: float) -> tuple[FrontierEntry | None, float | None]:
         """A buffered URL whose host is free now, else how long until one may be."""
         soonest: float | None = None
         limit = self.config.politeness.per_host_concurrency
         for host, state in self._waiting.items():
-            if state.active >= limit:
+            if state.active + state.reserved >= limit:
                 continue
             if state.next_at > now:
                 wait = state.next_at - now
@@ -181,21 +205,55 @@ class WebCrawl:
             self._frontier_empty = True
             return False
         for entry in entries:
-            state = self._hosts.get(entry.host)
-            if state is None:
-                state = self._hosts[entry.host] = HostState(delay_s=self.config.politeness.min_delay_s)
+            state = self._host_state(entry.host)
             state.buffered.append(entry)
             self._waiting[entry.host] = state
         self._buffered += len(entries)
         return True
 
-    async def _crawl_one(self, entry: FrontierEntry, state: HostState) -> None:
+    def _host_state(self, host: str) -> HostState:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = HostState(delay_s=self.config.politeness.min_delay_s)
+        return state
+
+    @asynccontextmanager
+    async def _host_turn(self, host: str) -> AsyncIterator[None]:
+        """A request slot on `host` outside the URL queue (a sitemap file), under the same
+        concurrency limit and delay as the host's pages, and ahead of them."""
+        state = self._host_state(host)
+        limit = self.config.politeness.per_host_concurrency
+        state.reserved += 1
+        try:
+            while True:
+                now = self._clock()
+                if state.active < limit and state.next_at <= now:
+                    break
+                await self._wait_for_change(state.next_at - now if state.next_at > now else 1.0)
+        finally:
+            state.reserved -= 1
+        state.active += 1
+        self._active += 1
+        state.next_at = now + state.delay_s
+        try:
+            yield
+        finally:
+            state.active -= 1
+            self._active -= 1
+            await self._notify()
+
+    def _obey_crawl_delay(self, state: HostState, rules: HostRules) -> None:
         politeness = self.config.politeness
-        if politeness.obey_robots:
+        crawl_delay = rules.crawl_delay(self.robots.user_agent)
+        if crawl_delay is not None:
+            state.delay_s = max(politeness.min_delay_s, min(crawl_delay, politeness.max_crawl_delay_s))
+
+    async def _crawl_one(self, entry: FrontierEntry, state: HostState) -> None:
+        if self.config.sitemaps.enabled:
+            self.sitemaps.start(entry.url)
+        if self.config.politeness.obey_robots:
             rules = await self.robots.rules_for(entry.url)
-            crawl_delay = rules.crawl_delay(self.robots.user_agent)
-            if crawl_delay is not None:
-                state.delay_s = max(politeness.min_delay_s, min(crawl_delay, politeness.max_crawl_delay_s))
+            self._obey_crawl_delay(state, rules)
             if not rules.allows(entry.url, self.robots.user_agent):
                 self._finish(entry.url_id, FAILED, rules.refusal)
                 return
@@ -256,13 +314,23 @@ class WebCrawl:
         if reason is not None and reason != "target_reached":
             self.frontier.finish(url_id, DONE, reason)
 
-    def _enqueue_links(self, links: list[str], depth: int) -> None:
+    async def _add_sitemap_urls(self, urls: list[str]) -> int:
+        if self.config.scope.max_depth < SITEMAP_DEPTH:
+            self.stats.refused["depth"] += len(urls)
+            return 0
+        added = self._enqueue_links(urls, SITEMAP_DEPTH, cache=False)
+        if added:
+            await self._notify()
+        return added
+
+    def _enqueue_links(self, links: list[str], depth: int, cache: bool = True) -> int:
+        """Queue the links that are in scope and new; returns how many were queued."""
         fresh = []
         max_per_host = self.config.scope.max_pages_per_host
         for link in links:
-            known = self._links.get(link)
+            known = self._links.get(link) if cache else None
             if known is None:
-                known = self._classify(link)
+                known = self._classify(link, cache)
             url, refusal = known
             if refusal is not None:
                 self.stats.refused[refusal] += 1
@@ -274,11 +342,13 @@ class WebCrawl:
                 self.stats.refused["host_limit"] += 1
                 continue
             fresh.append((url, host, depth))
-        if fresh and self.frontier.add(fresh):
+        added = self.frontier.add(fresh) if fresh else 0
+        if added:
             self._frontier_empty = False
+        return added
 
-    def _classify(self, link: str) -> tuple[str, str | None]:
-        if len(self._links) >= _LINK_CACHE_MAX:
+    def _classify(self, link: str, cache: bool = True) -> tuple[str, str | None]:
+        if cache and len(self._links) >= _LINK_CACHE_MAX:
             self._links.clear()
         try:
             url = canonicalize(link)
@@ -286,5 +356,6 @@ class WebCrawl:
             result: tuple[str, str | None] = (link, "invalid")
         else:
             result = (url, self.scope.refusal(url))
-        self._links[link] = result
+        if cache:
+            self._links[link] = result
         return result

@@ -1,21 +1,30 @@
 """robots.txt per host (protego), fetched once and shared by every worker.
 
-Rules as in RFC 9309: a 4xx robots.txt means "no rules"; a 5xx or an unreachable one means
-"assume everything is disallowed" for that host. `Crawl-delay` becomes the host's minimum delay
-(capped by the caller).
+Rules as in RFC 9309: a 4xx robots.txt means "no rules"; a 5xx (and a 429, as Google reads it),
+an unreachable one, or one whose transfer failed (a dropped connection, a short body, garbage
+gzip, a redirect the crawl refuses) means "assume everything is disallowed" for that host, with
+the refusal `robots_unreachable` (retried by a resumed crawl). Whatever the server does, the
+failure is that host's, said once in the log, never the crawl's. Only the first 500 KiB are
+read and obeyed, as Google does; a line cut at that limit is dropped rather than half-read.
+`Crawl-delay` becomes the host's minimum delay (capped by the caller); `Sitemap:` lines are
+kept for the sitemap reader.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from protego import Protego
 
-# (status, body text) of GET robots.txt; raises OSError/asyncio.TimeoutError when unreachable.
-RobotsFetcher = Callable[[str], Awaitable[tuple[int, str]]]
+from tandem.crawl.fetching.fetcher import FetchResult
+
+# GET robots.txt (redirect hops checked, body capped and cut at 500 KiB); never raises.
+RobotsFetcher = Callable[[str], Awaitable[FetchResult]]
+UNREACHABLE = "robots_unreachable"
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class HostRules:
     # Why a URL is refused: "robots", or "robots_unreachable" when robots.txt could not be read
     # (5xx, network), so a crawl without network access says so instead of blaming the rules.
     refusal: str = "robots"
+    sitemaps: tuple[str, ...] = field(default=())  # `Sitemap:` URLs, as written
 
     def allows(self, url: str, user_agent: str) -> bool:
         if self.disallow_all:
@@ -36,6 +46,23 @@ class HostRules:
             return None
         delay = self.parser.crawl_delay(user_agent)
         return float(delay) if delay is not None else None
+
+
+def parse_robots(body: bytes, truncated: bool) -> HostRules:
+    """Rules from the bytes read; a body cut at the size limit loses its unfinished last line."""
+    if truncated:
+        body = body[: body.rfind(b"\n") + 1]
+    parser = Protego.parse(body.decode("utf-8-sig", errors="replace"))
+    return HostRules(parser, sitemaps=tuple(parser.sitemaps))
+
+
+def rules_from_answer(result: FetchResult) -> HostRules:
+    error = result.error
+    if error is None:
+        return parse_robots(result.body or b"", result.truncated)
+    if error.startswith("http_4") and error != "http_429":
+        return HostRules(None)
+    return HostRules(None, disallow_all=True, refusal=UNREACHABLE)
 
 
 class RobotsCache:
@@ -60,11 +87,12 @@ class RobotsCache:
 
     async def _load(self, robots_url: str) -> HostRules:
         try:
-            status, text = await self._fetch(robots_url)
-        except (OSError, asyncio.TimeoutError):
-            return HostRules(None, disallow_all=True, refusal="robots_unreachable")
-        if status >= 500:
-            return HostRules(None, disallow_all=True, refusal="robots_unreachable")
-        if status >= 400:
-            return HostRules(None)
-        return HostRules(Protego.parse(text))
+            result = await self._fetch(robots_url)
+            rules = rules_from_answer(result)
+        except Exception as exc:  # a bug or a parser failure: still this host's failure alone
+            result = FetchResult(robots_url, error=f"{type(exc).__name__}: {exc}")
+            rules = HostRules(None, disallow_all=True, refusal=UNREACHABLE)
+        if rules.disallow_all:
+            print(f"[crawl] {robots_url}: {result.error}; every URL of this host is refused as "
+                  f"{UNREACHABLE} for now (RFC 9309), and retried when the crawl is resumed", file=sys.stderr)
+        return rules

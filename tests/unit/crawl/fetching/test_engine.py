@@ -6,11 +6,13 @@ import asyncio
 import itertools
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.shards import read_records
 from tandem.crawl.crawl_config import CrawlConfig, OutputSettings, PolitenessSettings
 from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.fetching.addresses import AddressPolicy
 from tandem.crawl.fetching.engine import WebCrawl
 from tandem.crawl.fetching.fetcher import FetchResult
 from tandem.crawl.fetching.robots import RobotsCache
@@ -25,20 +27,31 @@ from tandem.crawl.text.page_analysis import PageAnalysis
 class FakeFetcher:
     """Serves a link graph; records when each request started and how many ran at once per host."""
 
-    def __init__(self, graph: dict[str, list[str]], status: dict[str, list[int]] | None = None) -> None:
+    def __init__(self, graph: dict[str, list[str]], status: dict[str, list[int]] | None = None,
+                 files: dict[str, bytes] | None = None, robots: dict[str, bytes] | None = None,
+                 slow: dict[str, float] | None = None) -> None:
         self.graph = graph
         self.status = status or {}
+        self.files = files or {}  # sitemap files, streamed to the sink
+        self.robots = robots or {}  # robots.txt URL -> body; others disallow /secret only
+        self.slow = slow or {}
         self.starts: list[tuple[str, float]] = []
         self.active: dict[str, int] = {}
         self.max_active: dict[str, int] = {}
 
-    async def fetch(self, url: str, hop_check: object) -> FetchResult:
+    async def fetch(self, url: str, hop_check: object, rules: object = None,
+                    sink: Callable[[bytes], None] | None = None) -> FetchResult:
         host = url.split("/")[2]
         self.starts.append((url, time.monotonic()))
         self.active[host] = self.active.get(host, 0) + 1
         self.max_active[host] = max(self.max_active.get(host, 0), self.active[host])
         try:
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(self.slow.get(url, 0.01))
+            if sink is not None:
+                if url not in self.files:
+                    return FetchResult(url=url, status=404, error="http_404")
+                sink(self.files[url])
+                return FetchResult(url=url, status=200)
             codes = self.status.get(url)
             code = codes.pop(0) if codes else (200 if url in self.graph else 404)
             if code != 200:
@@ -48,8 +61,8 @@ class FakeFetcher:
         finally:
             self.active[host] -= 1
 
-    async def fetch_robots(self, url: str) -> tuple[int, str]:
-        return 200, "User-agent: *\nDisallow: /secret\n"
+    async def fetch_robots(self, url: str) -> FetchResult:
+        return FetchResult(url, 200, body=self.robots.get(url, b"User-agent: *\nDisallow: /secret\n"))
 
 
 class FakeAnalyzer:
@@ -76,7 +89,7 @@ def _crawl(tmp_path: Path, graph: dict[str, list[str]], target: int, politeness:
 
     async def main() -> tuple[WebCrawl, str]:
         crawl = WebCrawl(config, frontier, keeper, FakeAnalyzer(graph), fetcher,  # type: ignore[arg-type]
-                         RobotsCache(fetcher.fetch_robots, "test"), Scope(["a.jp", "b.jp"], False))
+                         RobotsCache(fetcher.fetch_robots, "test"), Scope(["a.jp", "b.jp"], AddressPolicy()))
         crawl.add_seeds(["http://a.jp/", "http://b.jp/"])
         reason = await crawl.run()
         keeper.flush()
@@ -145,10 +158,45 @@ def test_a_page_that_breaks_analysis_is_counted_not_fatal(tmp_path: Path, capsys
 
     async def main() -> str:
         crawl = WebCrawl(config, frontier, keeper, BrokenAnalyzer(graph), fetcher,  # type: ignore[arg-type]
-                         RobotsCache(fetcher.fetch_robots, "test"), Scope([], False))
+                         RobotsCache(fetcher.fetch_robots, "test"), Scope([], AddressPolicy()))
         crawl.add_seeds(["http://a.jp/", "http://b.jp/"])
         return await crawl.run()
 
     assert asyncio.run(main()) == "exhausted"
     assert keeper.stats.dropped["analysis_error"] == 2 and keeper.stats.kept == 6
     assert "analysis failed for http://a.jp/p1: ValueError" in capsys.readouterr().err
+
+
+def _sitemap(locs: list[str]) -> bytes:
+    return ("<urlset>" + "".join(f"<url><loc>{loc}</loc></url>" for loc in locs) + "</urlset>").encode()
+
+
+def test_pages_only_a_sitemap_lists_are_crawled_in_the_hosts_turn(tmp_path: Path) -> None:
+    """a.jp's home page links nowhere; its sitemap index (named in robots.txt) lists the pages.
+    Sitemap requests share the host's one slot and its delay with the pages."""
+    pages = [f"http://a.jp/p{i}" for i in range(6)]
+    graph: dict[str, list[str]] = {"http://a.jp/": [], **{page: [] for page in pages}}
+    files = {
+        "http://a.jp/index.xml": b"<sitemapindex><sitemap><loc>/s1.xml</loc></sitemap>"
+                                 b"<sitemap><loc>http://a.jp/s2.xml</loc></sitemap></sitemapindex>",
+        "http://a.jp/s1.xml": _sitemap([*pages[:3], "http://a.jp/secret/x", "http://elsewhere.jp/"]),
+        "http://a.jp/s2.xml": _sitemap(pages[3:]),
+    }
+    robots = {"http://a.jp/robots.txt": b"User-agent: *\nDisallow: /secret\nSitemap: http://a.jp/index.xml\n"}
+    fetcher = FakeFetcher(graph, files=files, robots=robots)
+    crawl, fetcher, reason = _crawl(tmp_path, graph, 100, PolitenessSettings(1, 0.03), fetcher=fetcher)
+    assert reason == "exhausted" and crawl.stats.kept == 7
+    assert crawl.stats.dropped["robots"] == 1 and crawl.stats.refused["off_domain"] == 1
+    assert fetcher.max_active["a.jp"] == 1
+    times = [t for url, t in fetcher.starts if "//a.jp/" in url]
+    assert len(times) == 10 and min(later - earlier for earlier, later in itertools.pairwise(times)) >= 0.025
+    assert crawl.frontier.load_meta("sitemaps_read:http://a.jp") == {
+        "files": 3, "urls": 8, "queued": 7, "problems": {}}  # 7: the secret page is refused only when fetched
+
+
+def test_the_crawl_is_not_over_while_a_sitemap_is_being_read(tmp_path: Path) -> None:
+    graph: dict[str, list[str]] = {"http://a.jp/": [], "http://a.jp/late": []}
+    fetcher = FakeFetcher(graph, files={"http://a.jp/sitemap.xml": _sitemap(["http://a.jp/late"])},
+                          slow={"http://a.jp/sitemap.xml": 0.5})
+    crawl, fetcher, reason = _crawl(tmp_path, graph, 100, PolitenessSettings(4, 0.0), fetcher=fetcher)
+    assert reason == "exhausted" and crawl.stats.kept == 2
