@@ -30,6 +30,7 @@ from pathlib import Path
 
 from debian_ja_sites import SITES, PackagesUnavailable, RealPage, fetch_packages, load_site
 from extract_scoring import Reference, SiteScore, combine, score_page, tokens
+from filter_presets import demo_junk, junk_from_real_pages, junk_table, keep_rates
 
 from tandem.crawl.text.decode import decode_body
 from tandem.crawl.text.extract import Extractor, ExtractSettings
@@ -159,6 +160,10 @@ def main() -> int:
                                                          for tool, seconds in totals.items()))
     print_table(f"demo site (generated, {DEMO_PAGES} pages; reference: the generator's title and main text)",
                 run_tools(demo_pages()))
+    if real:
+        keep_rates(real)
+    with tempfile.TemporaryDirectory(prefix="bench_extract_junk_") as folder:
+        junk_table(demo_junk(Path(folder)) + junk_from_real_pages(real))
     return 0
 
 
