@@ -14,7 +14,8 @@ through of junk: the demo site's junk pages (spam, link lists, katakana catalogu
 English, too short), and junk cut from the real pages (their navigation alone, their English
 pages, keyword-stuffed copies).
 
-Run: .venv/bin/python bench/bench_extract.py [--cache data/bench/debian-ja] [--sites a,b]
+Run: .venv/bin/python bench/bench_extract.py [--cache data/bench/debian-ja] [--sites a,b] [--extraction-only]
+An older tandem's extraction on the same pages: PYTHONPATH=<its checkout> ... --extraction-only.
 The demo site's pages are scored the same way (its generator knows each page's main text).
 """
 
@@ -30,7 +31,6 @@ from pathlib import Path
 
 from debian_ja_sites import SITES, PackagesUnavailable, RealPage, fetch_packages, load_site
 from extract_scoring import Reference, SiteScore, combine, score_page, tokens
-from filter_presets import demo_junk, junk_from_real_pages, junk_table, keep_rates
 
 from tandem.crawl.text.decode import decode_body
 from tandem.crawl.text.extract import Extractor, ExtractSettings
@@ -54,6 +54,7 @@ class Row:
     tool: str
     score: SiteScore
     docs_per_s: float
+    mb_per_s: float
 
 
 Extract = Callable[[Page], str]
@@ -83,9 +84,10 @@ def run_tools(pages: list[Page]) -> list[Row]:
         extract = factory()
         start = time.process_time()
         outputs = [extract(page) for page in pages]
-        seconds = time.process_time() - start
+        seconds = max(time.process_time() - start, 1e-9)
         score = combine([score_page(output, page.reference) for output, page in zip(outputs, pages, strict=True)])
-        rows.append(Row(name, score, len(pages) / seconds if seconds else float("inf")))
+        megabytes = sum(len(page.html.encode("utf-8")) for page in pages) / 1e6
+        rows.append(Row(name, score, len(pages) / seconds, megabytes / seconds))
     return rows
 
 
@@ -106,10 +108,11 @@ def goal_line(rows: list[Row]) -> str:
 
 def print_table(title: str, rows: list[Row]) -> None:
     print(f"\n{title}")
-    print(f"  {'tool':26} {'precision':>9} {'recall':>7} {'boilerplate lines':>18} {'docs/s':>8}")
+    print(f"  {'tool':26} {'precision':>9} {'recall':>7} {'boilerplate lines':>18} {'docs/s':>8} {'MB/s':>6}")
     for row in rows:
         s = row.score
-        print(f"  {row.tool:26} {s.precision:9.3f} {s.recall:7.3f} {s.boilerplate_lines:18.1%} {row.docs_per_s:8.0f}")
+        print(f"  {row.tool:26} {s.precision:9.3f} {s.recall:7.3f} {s.boilerplate_lines:18.1%} {row.docs_per_s:8.0f}"
+              f" {row.mb_per_s:6.1f}")
     print(f"  tandem: {goal_line(rows)}")
 
 
@@ -133,6 +136,7 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / "data" / "bench" / "debian-ja",
                         help="where the .deb files and their unpacked pages are kept between runs")
     parser.add_argument("--sites", default="", help="comma-separated site names (default: all)")
+    parser.add_argument("--extraction-only", action="store_true", help="leave out the quality presets and junk")
     args = parser.parse_args()
     chosen = [rule for rule in SITES if not args.sites or rule.name in args.sites.split(",")]
     real: dict[str, list[RealPage]] = {}
@@ -160,11 +164,29 @@ def main() -> int:
                                                          for tool, seconds in totals.items()))
     print_table(f"demo site (generated, {DEMO_PAGES} pages; reference: the generator's title and main text)",
                 run_tools(demo_pages()))
+    if args.extraction_only:
+        return 0
+    # Imported here: with --extraction-only the table runs on any checkout of tandem (PYTHONPATH),
+    # also one from before the presets existed, to print the "before" figures.
+    from filter_presets import demo_junk, junk_from_real_pages, junk_table, keep_rates
+
     if real:
         keep_rates(real)
+        print(f"  tandem's whole page analysis (decode, extract, normalise, web filters): "
+              f"{analysis_docs_per_s([p for pages in real.values() for p in pages]):.0f} docs/s on one core")
     with tempfile.TemporaryDirectory(prefix="bench_extract_junk_") as folder:
         junk_table(demo_junk(Path(folder)) + junk_from_real_pages(real))
     return 0
+
+
+def analysis_docs_per_s(pages: list[RealPage]) -> float:
+    from filter_presets import analyzers
+
+    analyzer = analyzers()["web"]
+    start = time.process_time()
+    for page in pages:
+        analyzer.analyse_html(page.body, None, page.url)
+    return len(pages) / max(time.process_time() - start, 1e-9)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@
    menu, sidebar, share, …), cutting the text into blocks at block-level tags and `<br>` with
    each block's link share; `<pre>` blocks line by line with their indentation.
 2. Pick the main container without trusting names (div soup, table layouts) and widen it to the
-   sections around it (main_container). Its usable blocks form the text; a line equal to the
-   title is dropped unless it is a heading (a breadcrumb's last item, a title in a `<font>`).
+   sections around it (main_container). Its usable blocks form the text, the page title at most
+   once (the model reads only the record's text, not its title).
 3. Drop lines this host has shown on `repeat_min_pages` pages in the same place
    (boilerplate.RepeatedLines); code lines, headings and labels (`<dt>`, `<th>`) never are.
 """
@@ -107,9 +107,11 @@ class Extractor:
         walker.walk_root(root)
         blocks = walker.blocks
         s = self.settings
-        chosen = [i for i in select_main_blocks(blocks, walker.elements, s.min_block_chars, s.content_block_chars,
-                                                s.max_link_density, s.container_share)
-                  if blocks[i].text != title or blocks[i].tag in HEADING_TAGS]
+        chosen = select_main_blocks(blocks, walker.elements, s.min_block_chars, s.content_block_chars,
+                                    s.max_link_density, s.container_share)
+        titles = [i for i in chosen if blocks[i].text == title]
+        if len(titles) > 1:  # the title once, where the text first gives it
+            chosen = [i for i in chosen if i not in titles[1:]]
         if self.settings.repeated_lines and chosen:
             chosen = self._drop_repeated(urlsplit(url).hostname or "", blocks, chosen)
         return ExtractedPage(title, "\n".join(blocks[i].text for i in chosen), links, lang)

@@ -4,7 +4,8 @@ Blocks end at block-level tags and `<br>`; each block knows its link-text share,
 the block element it sits in (`p`, `h2`, `td`, `dt`, `li`, `pre`, …) and the chain of enclosing
 block elements (as serial numbers), which is what the extractor needs to find the main
 container. Only an `<a>` with an `href` is a link: XHTML pages put `<a id="x"/>` anchors
-everywhere, and text inside such an anchor is not link text. A `<pre>` becomes one block per
+everywhere, and text inside such an anchor is not link text; nor is text inside a link to the
+block's own id (`<h2 id="usage"><a href="#usage">Usage</a></h2>`, a permalink anchor). A `<pre>` becomes one block per
 line, indentation kept.
 
 Chrome is skipped: `nav`, `header`, `footer`, `aside`, `menu`, ARIA landmarks, and
@@ -57,6 +58,10 @@ BLOCK_TAGS = frozenset({"address", "article", "blockquote", "body", "caption", "
                         "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br",
                         "legend", "nav", "header", "footer", "aside"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Link kinds. A link to the id of the block it sits in (or of that block's parent) is the block's
+# own anchor — `<h2 id="usage"><a href="#usage">Usage</a></h2>`, `<dt id="opt"><a href="#opt">`
+# (mdBook, cargo's man pages, many static sites) — not navigation: its text is not link text.
+NOT_LINK, LINK, SELF_ANCHOR = 0, 1, 2
 # Deeper block elements count as part of their ancestor at this depth (bounds the work per block).
 MAX_BLOCK_DEPTH = 200
 _CLASS_PARTS = re.compile(r"[-_]")
@@ -135,8 +140,8 @@ class BlockWalker:
         """Depth-first over the DOM with an explicit stack: broken pages nest thousands deep."""
         self._open(root, root.tag or "body")
         chrome, parts, stack = self.chrome, self._parts, self._stack
-        # (remaining children, inside a link, this level opened a block)
-        frames: list[tuple[Iterator[LexborNode], bool, bool]] = [(root.iter(include_text=True), False, False)]
+        # (remaining children, inside which kind of link, this level opened a block)
+        frames: list[tuple[Iterator[LexborNode], int, bool]] = [(root.iter(include_text=True), NOT_LINK, False)]
         while frames:
             children, in_link, opened_block = frames[-1]
             child = next(children, None)
@@ -152,7 +157,7 @@ class BlockWalker:
             if tag == "-text":
                 text = child.text_content or ""
                 parts.append(text)
-                if in_link:
+                if in_link == LINK:
                     self._link_chars += display_width(text.strip())
             elif tag in SKIP_TAGS or child.mem_id in chrome:
                 continue
@@ -172,12 +177,24 @@ class BlockWalker:
                     self._open(child, tag)
                 frames.append((child.iter(include_text=True), in_link, opens))
             else:
-                link = in_link or (tag == "a" and bool(child.attributes.get("href")))
+                link = in_link or (self._link_kind(child.attributes.get("href")) if tag == "a" else NOT_LINK)
                 frames.append((child.iter(include_text=True), link, False))
         if parts:
             self._flush()
         stack.pop()
         self._tags.pop()
+
+    def _link_kind(self, href: str | None) -> int:
+        if not href:
+            return NOT_LINK
+        if href.startswith("#") and href[1:] in self._enclosing_ids():
+            return SELF_ANCHOR
+        return LINK
+
+    def _enclosing_ids(self) -> set[str]:
+        """Ids of the block element the text is in and of its parent block (a heading's id sits
+        on the heading or on its section)."""
+        return {self.elements[serial].attributes.get("id") or "" for serial in self._stack[-2:]}
 
     def _open(self, node: LexborNode, tag: str) -> None:
         self._stack.append(len(self.elements))

@@ -11,7 +11,7 @@
    other prose in content-like siblings — paragraphs, lists, code, headings, sections, the
    other parts of the same table, elements of the same tag and class as the container (the
    sibling sections of a manual's chapter), or any element with two paragraphs of prose or
-   more — the parent is taken, so the introduction and the
+   more and a fifth of the container's prose — the parent is taken, so the introduction and the
    sections before and after the densest one are kept, with what sits among them (footnotes,
    notes, examples). A layout cell next to it (a sidebar `<td>`) stops the widening, and so
    does prose found only in one-paragraph siblings of another kind (a share box or the post's
@@ -32,9 +32,11 @@ SHORT_KEPT_TAGS = frozenset({*HEADING_TAGS, "dt", "dd", "td", "th", "li", "capti
 CONTENT_TAGS = frozenset({*HEADING_TAGS, "p", "pre", "blockquote", "ul", "ol", "dl", "figure", "section",
                           "article", "address", "hr"})
 TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "caption"})
-# A sibling of another kind with this many paragraphs of prose is more of the text (Javadoc's
-# summary and details beside its description), not a box beside it (share buttons, post date).
+# A sibling of another kind with this many paragraphs of prose, and this share of the
+# container's prose, is more of the text (Javadoc's summary and details beside its description),
+# not a box beside it (share buttons, the post's date, a keyboard-shortcut help popup).
 MIN_SIBLING_PARAGRAPHS = 2
+MIN_SIBLING_SHARE = 0.2
 
 
 def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_block_chars: int,
@@ -83,6 +85,7 @@ def _widen(blocks: list[Block], prose: list[int], elements: list[LexborNode], co
     """Climb while the parent holds more text beside the container; levels that add no prose
     are climbed through only when a level above them confirms the climb."""
     confirmed = candidate = container
+    container_weight = sum(blocks[i].width - blocks[i].link_chars for i in prose if container in blocks[i].ancestors)
     while True:
         chain = next(blocks[i].ancestors for i in prose if candidate in blocks[i].ancestors)
         level = chain.index(candidate)
@@ -90,13 +93,18 @@ def _widen(blocks: list[Block], prose: list[int], elements: list[LexborNode], co
             return confirmed
         parent = chain[level - 1]
         paragraphs: dict[int | None, int] = {}  # prose blocks in each sibling of the candidate
+        weights: dict[int | None, int] = {}
         for i in prose:
             ancestors = blocks[i].ancestors
             if len(ancestors) >= level and ancestors[level - 1] == parent:
                 sibling = ancestors[level] if len(ancestors) > level else None
                 if sibling != candidate:
                     paragraphs[sibling] = paragraphs.get(sibling, 0) + 1
-        kinds = [_sibling_kind(elements, sibling, container, count) for sibling, count in paragraphs.items()]
+                    weights[sibling] = weights.get(sibling, 0) + blocks[i].width - blocks[i].link_chars
+        kinds = [_sibling_kind(elements, sibling, candidate,
+                               paragraphs[sibling] >= MIN_SIBLING_PARAGRAPHS
+                               and weights[sibling] >= MIN_SIBLING_SHARE * container_weight)
+                 for sibling in paragraphs]
         if "layout" in kinds or ("other" in kinds and "content" not in kinds):
             return confirmed
         candidate = parent
@@ -104,11 +112,12 @@ def _widen(blocks: list[Block], prose: list[int], elements: list[LexborNode], co
             confirmed = parent
 
 
-def _sibling_kind(elements: list[LexborNode], sibling: int | None, container: int, paragraphs: int) -> str:
-    """"content" (part of the same text), "layout" (another cell of a layout table) or "other"."""
+def _sibling_kind(elements: list[LexborNode], sibling: int | None, child: int, body_of_text: bool) -> str:
+    """"content" (part of the same text), "layout" (another cell of a layout table) or "other",
+    for a sibling of `child`, the element the widening climbs from."""
     if sibling is None:  # text right inside the parent, between its blocks
         return "content"
-    node, reference = elements[sibling], elements[container]
+    node, reference = elements[sibling], elements[child]
     tag = node.tag or ""
     if tag in CONTENT_TAGS:
         return "content"
@@ -116,7 +125,7 @@ def _sibling_kind(elements: list[LexborNode], sibling: int | None, container: in
         return "layout"
     if tag in TABLE_PARTS:  # the head, body and foot of a data table are one text
         return "content" if reference.tag in TABLE_PARTS else "other"
-    if paragraphs >= MIN_SIBLING_PARAGRAPHS:  # a body of text, not a one-line box
+    if body_of_text:  # not a one-line box
         return "content"
     classes = node.attributes.get("class")
     same = tag == reference.tag and bool(classes) and classes == reference.attributes.get("class")

@@ -33,10 +33,12 @@ class QualitySettings:
         "Run the quality filters at all. false keeps every extracted page (dedup still applies).")})
     preset: str = field(default="web", metadata={"help": (
         "How the filters measure a page. web: Swallow corpus v1 exactly, for web text. "
-        "technical: the same rules and thresholds over the page's prose lines only (code, "
-        "commands and ASCII tables left out, spaces not counted, an ASCII '. ' ends a sentence, "
-        "kana looked for from the first Japanese line), for documentation, manuals and blogs "
-        "with code. See docs/crawl-text.md.")})
+        "technical: for documentation, manuals and blogs with code: the same rules over the "
+        "page's prose lines only (code, commands and ASCII tables left out; spaces not counted, "
+        "ASCII counted half; an ASCII '. ' ends a sentence; kana looked for from the first "
+        "Japanese line), with looser limits on repetition and long sentences "
+        "(min_compression_ratio, max_duplicate_ngram_fractions, max_long_sentence_share). "
+        "See docs/crawl-text.md.")})
     check_too_short: bool = field(default=True, metadata={"help": (
         "Drop pages under `min_chars` characters or `min_japanese_chars` Japanese letters "
         "(drop reason too_short).")})

@@ -124,3 +124,11 @@ def test_a_line_in_the_same_place_on_every_page_goes_once_the_host_repeats_it() 
         html = f"<html><head><title>文書</title></head><body>{body}</body></html>"
         texts.append(extractor.extract(html, f"http://docs.test/n{page}.html").text)
     assert notice in texts[0] and notice not in texts[1] and notice not in texts[2]
+
+
+def test_a_heading_or_term_inside_its_own_permalink_anchor_is_not_a_link_list() -> None:
+    # mdBook and cargo's man pages wrap headings and option terms in a link to their own id.
+    body = (f'<main><h2 id="usage"><a class="header" href="#usage">使い方の概要</a></h2><p>{PROSE[0]}</p>'
+            f'<dl><dt id="opt-v"><a href="#opt-v"><code>--verbose</code></a></dt><dd>{PROSE[1]}</dd></dl>'
+            f'<h2 id="build"><a href="#build">ビルド</a></h2><p>{PROSE[2]}</p></main>')
+    assert extract(body) == ["使い方の概要", PROSE[0], "--verbose", PROSE[1], "ビルド", PROSE[2]]
