@@ -6,16 +6,16 @@
    captions and lines of code, which are kept whatever their length.
 2. A label that only introduces a dropped link list (a "関連記事" heading over related links)
    goes with the list.
-3. The container is the deepest element holding at least `container_share` of the page's prose
-   (usable blocks of `content_block_chars` or more, headings aside). Then it widens: while the parent holds
-   other prose in content-like siblings — paragraphs, lists, code, headings, sections, the
-   other parts of the same table, elements of the same tag and class as the container (the
-   sibling sections of a manual's chapter), or any element with two paragraphs of prose or
-   more and a fifth of the container's prose — the parent is taken, so the introduction and the
-   sections before and after the densest one are kept, with what sits among them (footnotes,
-   notes, examples). A layout cell next to it (a sidebar `<td>`) stops the widening, and so
-   does prose found only in one-paragraph siblings of another kind (a share box or the post's
-   date line beside the article body).
+3. The container is the deepest element holding at least `container_share` of the page's
+   prose (usable blocks of `content_block_chars` or more, headings aside). Then it widens:
+   while the parent holds other prose in content-like siblings — paragraphs, lists and their
+   items, code, headings, sections, the other parts of the same table, elements of the same tag and class
+   as the one it climbs from (the sibling sections of a manual's chapter), or any element with
+   two paragraphs of prose or more and a fifth of the container's prose — the parent is taken,
+   so the introduction and the sections before and after the densest one are kept, with what
+   sits among them (footnotes, notes, examples). A layout cell next to it (a sidebar `<td>`)
+   stops the widening, and so does prose found only in small siblings of another kind (a
+   share box or the post's date line beside the article body).
 4. The heading right before the container, with no usable block between, is its title.
 """
 
@@ -28,9 +28,10 @@ from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, link_density
 # Blocks kept whatever their length: short is normal for them.
 SHORT_KEPT_TAGS = frozenset({*HEADING_TAGS, "dt", "dd", "td", "th", "li", "caption", "figcaption", "summary",
                              "legend", "pre"})
-# Siblings of the container that are parts of the same text.
-CONTENT_TAGS = frozenset({*HEADING_TAGS, "p", "pre", "blockquote", "ul", "ol", "dl", "figure", "section",
-                          "article", "address", "hr"})
+# Siblings of the container that are parts of the same text (an item or a term of a list is
+# part of its list).
+CONTENT_TAGS = frozenset({*HEADING_TAGS, "p", "pre", "blockquote", "ul", "ol", "dl", "li", "dt", "dd", "figure",
+                          "section", "article", "address", "hr"})
 TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "caption"})
 # A sibling of another kind with this many paragraphs of prose, and this share of the
 # container's prose, is more of the text (Javadoc's summary and details beside its description),
