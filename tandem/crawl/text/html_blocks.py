@@ -9,7 +9,8 @@ block's own id (`<h2 id="usage"><a href="#usage">Usage</a></h2>`, a permalink an
 line, indentation kept.
 
 Chrome is skipped: `nav`, `header`, `footer`, `aside`, `menu`, ARIA landmarks, and
-navigation-like elements (block containers, not inline elements inside prose) whose class or id
+navigation-like elements (containers such as `div`, `ul`, `table`, `section`; not paragraphs,
+headings or list items, nor inline elements inside prose) whose class or id
 says navigation, menu, breadcrumb, sidebar, share, related, comment, … — matched against whole
 class tokens, or their first or last hyphenated part (`global-nav`, `sidebar-left`), never
 inside a word; ids match whole. Sphinx marks every cross-reference `<a class="reference">`:
@@ -52,6 +53,11 @@ INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", 
                          "font", "i", "img", "ins", "kbd", "label", "mark", "q", "rp", "rt", "ruby", "s",
                          "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
                          "wbr"})
+# Navigation-like elements: containers, whose class or id may name them chrome. A paragraph,
+# a heading, a list item or a term is text whatever its class (DocBook's <p class="copyright">
+# on a manual's title page).
+NAVIGATION_LIKE_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "tbody", "thead", "tfoot", "tr",
+                                  "td", "th", "form", "center", "fieldset", "details", "dialog", "figure"})
 BLOCK_TAGS = frozenset({"address", "article", "blockquote", "body", "caption", "center", "dd", "details",
                         "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",
                         "h3", "h4", "h5", "h6", "hr", "html", "li", "main", "ol", "p", "pre", "section",
@@ -97,6 +103,8 @@ def _looks_like_chrome(node: LexborNode, tag: str) -> bool:
     classes = (attributes.get("class") or "").lower().split()
     if tag in CHROME_TAGS or attributes.get("role") in CHROME_ROLES:
         return True
+    if tag not in NAVIGATION_LIKE_TAGS:
+        return False
     if any(_is_chrome_token(token) for token in classes):
         return True
     # Ids match whole only, and not on sections: generators derive those from the heading's

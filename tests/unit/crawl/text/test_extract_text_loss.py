@@ -59,6 +59,14 @@ def test_chrome_words_match_whole_class_tokens_and_not_section_ids_made_from_hea
     assert extract(body) == ["著作権", *PROSE[:2], "検索パス", *PROSE[2:]]
 
 
+def test_chrome_words_name_containers_not_paragraphs() -> None:
+    # DocBook's title page: <p class="copyright"> is the manual's own text.
+    body = (f'<div class="book"><div class="titlepage"><h1>新メンテナーガイド</h1>'
+            f'<p class="copyright">製作著作 © 2005-2015 青木 修</p></div>{paragraphs(PROSE)}'
+            '<div class="copyright">このサイトの内容の無断転載を禁じます。</div></div>')
+    assert extract(body) == ["新メンテナーガイド", "製作著作 © 2005-2015 青木 修", *PROSE]
+
+
 def test_the_introduction_and_sibling_sections_of_the_densest_section_are_kept() -> None:
     # One section holds most of the prose; the intro and the short sections beside it are text too.
     long_section = paragraphs([p + "詳しく書くと、" + p for p in PROSE] * 2)
