@@ -6,7 +6,7 @@ INVOKE := $(VENV)/bin/invoke
 STAMP  := $(VENV)/.tandem-installed
 ARGS   ?=
 
-.PHONY: setup demo test bench bench-deps lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
+.PHONY: setup demo test bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
 
 setup: $(STAMP)
 
@@ -32,6 +32,11 @@ bench-deps:
 
 bench: setup bench-deps
 	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script; done
+
+# Extraction on real Japanese documentation (Debian packages it fetches itself with apt-get
+# download into data/bench/debian-ja/; without apt or network it says so and skips them).
+bench-extract: setup
+	$(PY) bench/bench_extract.py $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

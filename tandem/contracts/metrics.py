@@ -24,14 +24,20 @@ class CrawlMetrics:
     refused_links: dict[str, int] = field(default_factory=dict)  # links never queued, by reason
     duplicates_exact: int = 0
     duplicates_near: int = 0
+    duplicates_contained: int = 0  # mostly made of already-kept text (a one-page manual)
     bytes_fetched: int = 0
     elapsed_s: float = 0.0
+    # Each filter of the text pipeline as a named step: {"checked", "dropped", "seconds"}.
+    filters: dict[str, dict[str, Any]] = field(default_factory=dict)
     finish_reason: str | None = None  # set once the crawl has ended
+    # Set when it ended below its target: one line saying why, with the top drop reasons.
+    end_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        if self.finish_reason is None:
-            del data["finish_reason"]
+        for key in ("finish_reason", "end_note"):
+            if data[key] is None:
+                del data[key]
         return data
 
 

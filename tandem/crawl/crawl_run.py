@@ -91,9 +91,9 @@ def run_crawl(
     stats.restore(frontier.load_meta(STATS_KEY))
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
     ng_words = load_ng_words(config.quality.ngwords_file, base_dir) if config.quality.check_ng_words else []
-    analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor))
+    analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor, stats.filters))
     keeper = SampleKeeper(
-        stats, Deduplicator(config.dedup), ShardWriter(shards_dir, config.output.shard_size), frontier,
+        stats, Deduplicator(config.dedup, stats.filters), ShardWriter(shards_dir, config.output.shard_size), frontier,
         config.output.flush_interval_s, extractor_state=analyzer.state_dict,
     )
     recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
@@ -151,6 +151,9 @@ def run_crawl(
     if finish_reason in ("target_reached", "exhausted"):
         write_complete_marker(shards_dir, finish_reason, stats.kept, config.target)
         say(f"finished ({finish_reason}): {stats.kept} samples in {shards_dir}")
+        end_note = stats.end_note(finish_reason)
+        if end_note:  # below the target: say why, in one line (exit 0 all the same)
+            say(("WARNING: " if stats.kept == 0 else "") + end_note)
         return EXIT_OK
     say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
     return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)

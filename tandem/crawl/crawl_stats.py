@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tandem.contracts.metrics import CrawlMetrics
+from tandem.crawl.text.filter_stats import FilterStats
+
+TOP_DROP_REASONS = 3
 
 
 @dataclass
@@ -22,6 +25,7 @@ class CrawlStats:
     bytes_fetched: int = 0
     dropped: Counter[str] = field(default_factory=Counter)  # pages/records not kept, by reason
     refused: Counter[str] = field(default_factory=Counter)  # links never queued, by reason
+    filters: FilterStats = field(default_factory=FilterStats)  # each filter step's count and time
     previous_elapsed_s: float = 0.0
     session_elapsed_s: float = 0.0
     session_pages: int = 0
@@ -55,10 +59,22 @@ class CrawlStats:
             refused_links=dict(sorted(self.refused.items())),
             duplicates_exact=self.dropped.get("duplicate_exact", 0),
             duplicates_near=self.dropped.get("duplicate_near", 0),
+            duplicates_contained=self.dropped.get("duplicate_contained", 0),
             bytes_fetched=self.bytes_fetched,
             elapsed_s=round(self.elapsed_s, 1),
+            filters=self.filters.to_json(),
             finish_reason=finish_reason,
+            end_note=self.end_note(finish_reason),
         ).to_json()
+
+    def end_note(self, finish_reason: str | None) -> str | None:
+        """One line for a crawl that ran out of pages below its target; None otherwise."""
+        if finish_reason != "exhausted" or self.kept >= self.target:
+            return None
+        top = ", ".join(f"{reason} {count}" for reason, count in self.dropped.most_common(TOP_DROP_REASONS))
+        why = f"; top drop reasons: {top}" if top else "; no page was dropped"
+        head = f"KEPT NOTHING (target {self.target})" if self.kept == 0 else f"kept only {self.kept} of {self.target}"
+        return f"{head}: nothing left to crawl after {self.pages_fetched} pages fetched{why}"
 
     def saved(self) -> dict[str, Any]:
         """What the frontier keeps across restarts."""
@@ -67,6 +83,7 @@ class CrawlStats:
             "bytes_fetched": self.bytes_fetched,
             "dropped": dict(self.dropped),
             "refused": dict(self.refused),
+            "filters": self.filters.to_json(),
             "elapsed_s": self.elapsed_s,
         }
 
@@ -77,6 +94,7 @@ class CrawlStats:
         self.bytes_fetched = int(saved.get("bytes_fetched", 0))
         self.dropped = Counter(saved.get("dropped", {}))
         self.refused = Counter(saved.get("refused", {}))
+        self.filters.restore(saved.get("filters"))
         self.previous_elapsed_s = float(saved.get("elapsed_s", 0.0))
 
     def progress_line(self) -> str:

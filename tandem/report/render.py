@@ -144,6 +144,8 @@ def _crawl_figures(proc: ProcessFigures) -> list[str]:
     share = f" ({100 * kept / target:.1f} %)" if kept is not None and target else ""
     dupes = (f"{format_number(m.get('duplicates_exact'))} exact / "
              f"{format_number(m.get('duplicates_near'))} near")
+    if m.get("duplicates_contained"):
+        dupes += f" / {format_number(m.get('duplicates_contained'))} contained"
     rows = [
         ["Kept / target", f"{format_number(m.get('kept'))} / {format_number(m.get('target'))}{share}"],
         ["Finish reason", inline(m.get("finish_reason") or "–")],
@@ -155,6 +157,8 @@ def _crawl_figures(proc: ProcessFigures) -> list[str]:
         ["Elapsed", format_duration(number(m.get("elapsed_s")))],
     ]
     out = [table(["Figure", "Value"], _known(rows), ["l", "r"]), ""]
+    if m.get("end_note"):  # ended below its target (or kept nothing): the crawl's own one line
+        out += [f"**Ended below its target:** {inline(m['end_note'])}", ""]
     dropped = m.get("dropped")
     if isinstance(dropped, dict) and dropped:
         ordered = sorted(dropped.items(), key=lambda kv: -(number(kv[1]) or 0))

@@ -1,12 +1,15 @@
-"""Per-host memory of lines that repeat across pages: site chrome that the tree pass missed.
+"""Per-host memory of lines that repeat across pages in the same place: template text.
 
 Sidebars' "about this site" blurbs, copyright lines and notices inside the content cell look
-like prose to a structural extractor, but they are the same on every page of a host. A line
-seen on `min_pages` pages of the same host (this one included) is dropped from then on. Lines
-are remembered as 64-bit hashes with per-host counts, capped per host (single-page lines are
-forgotten first) and in the number of hosts (the least recently seen host is forgotten). The
-state is JSON-able for the crawl's checkpoint; it leaves out lines seen only once, which keeps it
-small (a resumed crawl needs one more sighting of such a line before it counts as repeated).
+like prose to a structural extractor, but the site's template puts them on every page, and in
+the same place: at the same distance from the top of the page, or from its bottom. Real content
+that recurs (a code idiom, a standard phrase of a manual) sits wherever the text around it puts
+it. So a line counts as repeated when it was seen on `min_pages` pages of the same host (this
+one included) at the same position counted from the page's first block, or at the same position
+counted from its last. Each sighting is remembered as a 64-bit key of (line, position) with a
+per-host count, capped per host (single sightings are forgotten first) and in the number of
+hosts (the least recently seen host is forgotten). The state is JSON-able for the crawl's
+checkpoint; it leaves out sightings seen only once, which keeps it small.
 """
 
 from __future__ import annotations
@@ -15,45 +18,65 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
+STATE_VERSION = 2
+
 
 class RepeatedLines:
     def __init__(self, min_pages: int = 3, max_lines_per_host: int = 20_000, max_hosts: int = 1_000) -> None:
         self.min_pages = min_pages
         self.max_lines_per_host = max_lines_per_host
         self.max_hosts = max_hosts
-        self._hosts: OrderedDict[str, dict[str, int]] = OrderedDict()
+        self._hosts: OrderedDict[str, dict[int, int]] = OrderedDict()
 
-    def filter(self, host: str, lines: list[str]) -> list[str]:
-        """Count this page's lines for `host` and return those not (yet) known as repeated."""
+    def repeated(self, host: str, lines: list[tuple[str, int]], page_blocks: int) -> list[bool]:
+        """Count this page's (line, position) sightings for `host`; for each line, whether it is
+        now known as repeated. Positions are block indexes in 0..page_blocks-1."""
         counts = self._hosts.setdefault(host, {})
         self._hosts.move_to_end(host)
         if len(self._hosts) > self.max_hosts:
             self._hosts.popitem(last=False)
-        keys = [_line_key(line) for line in lines]
-        for key in set(keys):
+        keys = []
+        for line, position in lines:
+            line_hash = _line_hash(line)
+            keys.append((_placed(line_hash, position + 1), _placed(line_hash, position - page_blocks)))
+        for key in {key for pair in keys for key in pair}:
             if key in counts:
                 counts[key] += 1
             elif len(counts) < self.max_lines_per_host:
                 counts[key] = 1
         if len(counts) >= self.max_lines_per_host:
             self._forget_singletons(counts)
-        return [line for line, key in zip(lines, keys, strict=True) if counts.get(key, 0) < self.min_pages]
+        return [counts.get(top, 0) >= self.min_pages or counts.get(bottom, 0) >= self.min_pages for top, bottom in keys]
 
     def state_dict(self) -> dict[str, Any]:
-        return {"version": 1, "hosts": {host: {key: count for key, count in counts.items() if count > 1}
-                                        for host, counts in self._hosts.items()}}
+        return {"version": STATE_VERSION, "hosts": {host: {f"{key:x}": count for key, count in counts.items()
+                                                           if count > 1}
+                                                    for host, counts in self._hosts.items()}}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        if state.get("version") != 1:
+        version = state.get("version")
+        if version == 1:  # lines without positions (an older crawl): learnt again from scratch
+            self._hosts = OrderedDict()
+            return
+        if version != STATE_VERSION:
             raise ValueError("extractor state: unknown version")
-        self._hosts = OrderedDict((host, {str(k): int(v) for k, v in counts.items()})
+        self._hosts = OrderedDict((host, {int(k, 16): int(v) for k, v in counts.items()})
                                   for host, counts in state.get("hosts", {}).items())
 
     @staticmethod
-    def _forget_singletons(counts: dict[str, int]) -> None:
+    def _forget_singletons(counts: dict[int, int]) -> None:
         for key in [key for key, count in counts.items() if count == 1]:
             del counts[key]
 
 
-def _line_key(line: str) -> str:
-    return hashlib.blake2b(line.encode("utf-8"), digest_size=8).hexdigest()
+_MASK = (1 << 64) - 1
+_POSITION_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: positions land far apart
+
+
+def _line_hash(line: str) -> int:
+    return int.from_bytes(hashlib.blake2b(line.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _placed(line_hash: int, position: int) -> int:
+    """One 64-bit key for a line at a position (positive from the top, negative from the bottom)."""
+    return (line_hash ^ (position * _POSITION_MIX)) & _MASK

@@ -1,11 +1,23 @@
 """Cut a page's visible text into blocks, skipping site chrome, in one pass over the DOM.
 
-Blocks end at block-level tags and `<br>`; each block knows its link-text share and the chain
-of enclosing block elements (as serial numbers), which is what the extractor needs to find the
-main container. Chrome is skipped: `nav`, `header`, `footer`, `aside`, `menu`, ARIA landmarks,
-and elements whose class/id words say navigation, menu, breadcrumb, sidebar, share, related,
-comment, … — unless such an element holds most of the page's text (some sites wrap everything
-in `<div class="header-wrap">`).
+Blocks end at block-level tags and `<br>`; each block knows its link-text share, the tag of
+the block element it sits in (`p`, `h2`, `td`, `dt`, `li`, `pre`, …) and the chain of enclosing
+block elements (as serial numbers), which is what the extractor needs to find the main
+container. Only an `<a>` with an `href` is a link: XHTML pages put `<a id="x"/>` anchors
+everywhere, and text inside such an anchor is not link text; nor is text inside a link to the
+block's own id (`<h2 id="usage"><a href="#usage">Usage</a></h2>`, a permalink anchor). A `<pre>` becomes one block per
+line, indentation kept.
+
+Chrome is skipped: `nav`, `header`, `footer`, `aside`, `menu`, ARIA landmarks, and
+navigation-like elements (containers such as `div`, `ul`, `table`, `section`; not paragraphs,
+headings or list items, nor inline elements inside prose) whose class or id
+says navigation, menu, breadcrumb, sidebar, share, related, comment, … — matched against whole
+class tokens, or their first or last hyphenated part (`global-nav`, `sidebar-left`), never
+inside a word; ids match whole. Sphinx marks every cross-reference `<a class="reference">`:
+that link is prose. A few class tokens mark inline chrome on any element (edit links, "¶"
+permalinks). A header inside `main` or `article` is that text's own header (its title), as
+HTML5 defines it. A chrome element that holds most of the page's text is not chrome (some sites
+wrap everything in `<div class="header-wrap">`).
 """
 
 from __future__ import annotations
@@ -27,109 +39,199 @@ CHROME_WORDS = frozenset({
     "popular", "comment", "comments", "pagination", "pager", "paging", "ad", "ads", "advert",
     "advertisement", "sponsor", "banner", "byline", "tags", "tagcloud", "categories", "archive",
     "archives", "cookie", "copyright", "login", "search",
-    # MediaWiki (Wikipedia): edit links, footnote markers, navboxes, contents, category links.
-    "editsection", "reference", "navbox", "toc", "catlinks", "printfooter", "noprint", "jump",
+    # Generators' navigation: DocBook XSL's prev/next bars and tables of contents, MediaWiki's
+    # navboxes, contents and category links, Javadoc's navigation bars.
+    "navheader", "navfooter", "toc", "navbox", "catlinks", "printfooter", "noprint", "topnav", "bottomnav",
+    "subnavlist", "navlist",
 })
+# Class tokens that mark chrome even on inline elements: edit-section links (MediaWiki) and the
+# "¶" permalink after headings (Sphinx, MkDocs, many static-site generators).
+INLINE_CHROME_CLASSES = ("mw-editsection", "editsection", "headerlink")
+_INLINE_CHROME_SELECTOR = ", ".join(f".{name}" for name in INLINE_CHROME_CLASSES)
+# Inline elements: their class names style prose (a cross-reference, a keyword); never chrome.
+INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em",
+                         "font", "i", "img", "ins", "kbd", "label", "mark", "q", "rp", "rt", "ruby", "s",
+                         "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
+                         "wbr"})
+# Navigation-like elements: containers, whose class or id may name them chrome. A paragraph,
+# a heading, a list item or a term is text whatever its class (DocBook's <p class="copyright">
+# on a manual's title page).
+NAVIGATION_LIKE_TAGS = frozenset({"div", "section", "ul", "ol", "dl", "table", "tbody", "thead", "tfoot", "tr",
+                                  "td", "th", "form", "center", "fieldset", "details", "dialog", "figure"})
 BLOCK_TAGS = frozenset({"address", "article", "blockquote", "body", "caption", "center", "dd", "details",
                         "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "h1", "h2",
                         "h3", "h4", "h5", "h6", "hr", "html", "li", "main", "ol", "p", "pre", "section",
-                        "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br"})
+                        "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "br",
+                        "legend", "nav", "header", "footer", "aside"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Link kinds. A link to the id of the block it sits in (or of that block's parent) is the block's
+# own anchor — `<h2 id="usage"><a href="#usage">Usage</a></h2>`, `<dt id="opt"><a href="#opt">`
+# (mdBook, cargo's man pages, many static sites) — not navigation: its text is not link text.
+NOT_LINK, LINK, SELF_ANCHOR = 0, 1, 2
 # Deeper block elements count as part of their ancestor at this depth (bounds the work per block).
 MAX_BLOCK_DEPTH = 200
-_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
-SPACES = re.compile(r"\s+")
+_CLASS_PARTS = re.compile(r"[-_]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     text: str
-    link_chars: int
-    ancestors: tuple[int, ...]  # serial numbers of the enclosing elements, outermost first
+    width: int  # display width: a full-width (Japanese) character counts 2
+    link_chars: int  # display width of the text inside links
+    ancestors: tuple[int, ...]  # serial numbers of the enclosing block elements, outermost first
+    tag: str  # the innermost enclosing block element ("pre" for a line of preformatted text)
+
+
+def chrome_nodes(root: LexborNode, page_chars: int) -> set[int]:
+    """`mem_id`s of the elements to skip as site chrome (see the module's docstring)."""
+    chrome = {node.mem_id for node in root.css(_INLINE_CHROME_SELECTOR)}
+    for node in root.css("nav, header, footer, aside, menu, [role], [class], [id]"):
+        tag = node.tag or ""
+        if tag in INLINE_TAGS or tag in ("html", "body", "main", "article") or not _looks_like_chrome(node, tag):
+            continue
+        if _is_header(node, tag) and _inside_main(node):
+            continue  # a header inside main or article heads that text (its title), as HTML5 says
+        # Some sites wrap the whole page in a "header-wrapper"; chrome never holds most of the text.
+        if len(node.text(deep=True, separator="")) < 0.5 * page_chars:
+            chrome.add(node.mem_id)
+    return chrome
+
+
+def _looks_like_chrome(node: LexborNode, tag: str) -> bool:
+    """For a navigation-like (not inline) element."""
+    attributes = node.attributes
+    classes = (attributes.get("class") or "").lower().split()
+    if tag in CHROME_TAGS or attributes.get("role") in CHROME_ROLES:
+        return True
+    if tag not in NAVIGATION_LIKE_TAGS:
+        return False
+    if any(_is_chrome_token(token) for token in classes):
+        return True
+    # Ids match whole only, and not on sections: generators derive those from the heading's
+    # text (Sphinx's <section id="copyright-considerations">, <section id="search">).
+    return tag not in ("section", "article") and (attributes.get("id") or "").lower() in CHROME_WORDS
+
+
+def _is_header(node: LexborNode, tag: str) -> bool:
+    return tag == "header" or "header" in (node.attributes.get("class") or "").lower().split()
+
+
+def _inside_main(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("main", "article"):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _is_chrome_token(token: str) -> bool:
+    if token in CHROME_WORDS:
+        return True
+    parts = _CLASS_PARTS.split(token)
+    return len(parts) > 1 and (parts[0] in CHROME_WORDS or parts[-1] in CHROME_WORDS)
 
 
 class BlockWalker:
-    """Cuts the visible text into blocks, skipping site chrome."""
+    """Cuts the visible text into blocks, skipping the given chrome elements."""
 
-    def __init__(self, remove_chrome: bool, page_chars: int) -> None:
-        self.remove_chrome = remove_chrome
-        self.page_chars = page_chars
+    def __init__(self, chrome: set[int]) -> None:
+        self.chrome = chrome
         self.blocks: list[Block] = []
-        self._serial = 0
+        self.elements: list[LexborNode] = []  # the block elements, by serial number
         self._stack: list[int] = []
+        self._tags: list[str] = []
         self._parts: list[str] = []
         self._link_chars = 0
 
     def walk_root(self, root: LexborNode) -> None:
         """Depth-first over the DOM with an explicit stack: broken pages nest thousands deep."""
-        self._open()
-        # (remaining children, inside a link, this level opened a block)
-        frames: list[tuple[Iterator[LexborNode], bool, bool]] = [(root.iter(include_text=True), False, False)]
+        self._open(root, root.tag or "body")
+        chrome, parts, stack = self.chrome, self._parts, self._stack
+        # (remaining children, inside which kind of link, this level opened a block)
+        frames: list[tuple[Iterator[LexborNode], int, bool]] = [(root.iter(include_text=True), NOT_LINK, False)]
         while frames:
             children, in_link, opened_block = frames[-1]
             child = next(children, None)
             if child is None:
                 frames.pop()
                 if opened_block:
-                    self._flush()
-                    self._stack.pop()
+                    if parts:
+                        self._flush()
+                    stack.pop()
+                    self._tags.pop()
                 continue
             tag = child.tag or ""
             if tag == "-text":
                 text = child.text_content or ""
-                self._parts.append(text)
-                if in_link:
-                    self._link_chars += len(text.strip())
-            elif tag in SKIP_TAGS or (self.remove_chrome and self._is_chrome(child, tag)):
+                parts.append(text)
+                if in_link == LINK:
+                    self._link_chars += display_width(text.strip())
+            elif tag in SKIP_TAGS or child.mem_id in chrome:
                 continue
-            elif tag == "pre":
-                self._flush()
-                self._open()
-                self._add_block((child.text(deep=True) or "").strip("\n"), preformatted=True)
-                self._stack.pop()
             elif tag in BLOCK_TAGS:
-                self._flush()
-                opens = tag != "br" and len(self._stack) < MAX_BLOCK_DEPTH
+                if parts:
+                    self._flush()
+                if tag == "br":
+                    continue
+                if tag == "pre":
+                    self._open(child, tag)
+                    self._add_preformatted(child.text(deep=True) or "")
+                    stack.pop()
+                    self._tags.pop()
+                    continue
+                opens = len(stack) < MAX_BLOCK_DEPTH
                 if opens:
-                    self._open()
-                if tag != "br":
-                    frames.append((child.iter(include_text=True), in_link, opens))
+                    self._open(child, tag)
+                frames.append((child.iter(include_text=True), in_link, opens))
             else:
-                frames.append((child.iter(include_text=True), in_link or tag == "a", False))
-        self._flush()
-        self._stack.pop()
+                link = in_link or (self._link_kind(child.attributes.get("href")) if tag == "a" else NOT_LINK)
+                frames.append((child.iter(include_text=True), link, False))
+        if parts:
+            self._flush()
+        stack.pop()
+        self._tags.pop()
 
-    def _open(self) -> None:
-        self._serial += 1
-        self._stack.append(self._serial)
+    def _link_kind(self, href: str | None) -> int:
+        if not href:
+            return NOT_LINK
+        if href.startswith("#") and href[1:] in self._enclosing_ids():
+            return SELF_ANCHOR
+        return LINK
+
+    def _enclosing_ids(self) -> set[str]:
+        """Ids of the block element the text is in and of its parent block (a heading's id sits
+        on the heading or on its section)."""
+        return {self.elements[serial].attributes.get("id") or "" for serial in self._stack[-2:]}
+
+    def _open(self, node: LexborNode, tag: str) -> None:
+        self._stack.append(len(self.elements))
+        self.elements.append(node)
+        self._tags.append(tag)
 
     def _flush(self) -> None:
-        if self._parts:
-            self._add_block(SPACES.sub(" ", "".join(self._parts)).strip())
-        self._parts = []
+        text = " ".join("".join(self._parts).split())
+        if text:
+            width = display_width(text)
+            self.blocks.append(Block(text, width, min(self._link_chars, width), tuple(self._stack), self._tags[-1]))
+        self._parts.clear()
         self._link_chars = 0
 
-    def _add_block(self, text: str, preformatted: bool = False) -> None:
-        if not text:
-            return
+    def _add_preformatted(self, text: str) -> None:
+        """One block per line, indentation kept (tabs as the page wrote them), blank lines left out."""
         ancestors = tuple(self._stack)
-        if preformatted:
-            for line in text.splitlines():
-                if line.strip():
-                    self.blocks.append(Block(line.rstrip(), 0, ancestors))
-            return
-        self.blocks.append(Block(text, min(self._link_chars, len(text)), ancestors))
+        for line in text.split("\n"):
+            line = line.rstrip()
+            if line:
+                self.blocks.append(Block(line, display_width(line), 0, ancestors, "pre"))
 
-    def _is_chrome(self, node: LexborNode, tag: str) -> bool:
-        attributes = node.attributes
-        named = tag in CHROME_TAGS or attributes.get("role") in CHROME_ROLES
-        if not named:
-            words = _WORD_SPLIT.split(f"{attributes.get('class') or ''} {attributes.get('id') or ''}".lower())
-            named = not CHROME_WORDS.isdisjoint(words)
-        if not named or tag in ("html", "body", "main", "article"):
-            return False
-        # Some sites wrap the whole page in a "header-wrapper"; chrome never holds most of the text.
-        return len(node.text(deep=True, separator="")) < 0.5 * self.page_chars
+
+def display_width(text: str) -> int:
+    """Characters, with each non-ASCII character (in practice: a full-width one) counted twice.
+    Lengths and link shares are measured so: "Kernel Handbook で保守されています" is not a link
+    list because its link has more letters than the Japanese around it."""
+    return 2 * len(text) - len(text.encode("ascii", errors="ignore"))
 
 
 def link_density(block: Block) -> float:
-    return block.link_chars / len(block.text) if block.text else 0.0
+    return block.link_chars / block.width if block.width else 0.0

@@ -19,6 +19,7 @@ except ImportError:
     _neologdn_normalize = None
 
 _INLINE_SPACE = re.compile(r"[ \t\u3000\u00a0\f\v]+")
+_INDENT = re.compile(r"[ \t]+(?=[\x21-\x7e])")  # spaces and tabs before an ASCII character
 _JAPANESE_CHAR = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc々〇〻\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -26,16 +27,19 @@ def normalize_text(text: str) -> str:
     """NFKC (neologdn per line when installed), spaces collapsed, empty lines dropped.
 
     Lines are kept as paragraphs joined by one newline: the quality filters count duplicate
-    lines, and runs of blank lines would count as duplicates.
+    lines, and runs of blank lines would count as duplicates. A line's indentation (ASCII spaces
+    and tabs before an ASCII character: code, commands, config) is kept as it was, since it is
+    part of what the line means; spaces before Japanese text are typography and go.
     """
     text = unicodedata.normalize("NFKC", text)
     lines = []
     for raw_line in text.splitlines():
+        indent = _INDENT.match(raw_line)
         line = _INLINE_SPACE.sub(" ", raw_line).strip()
         if _neologdn_normalize is not None and line:
             line = _neologdn_normalize(line)
         if line:
-            lines.append(line)
+            lines.append(indent.group() + line if indent else line)
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 This is the CPU-heavy half of the pipeline (decode, extract, filters: 1-1.5 ms a page here).
 The web crawl runs it on the event loop's thread (see `fetching.engine.InlineAnalyzer`).
+Extraction (decode, extract, normalise) is timed as the step "extract" of the filter stats,
+next to each quality filter's step.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from tandem.crawl.text.decode import decode_body
 from tandem.crawl.text.extract import Extractor, ExtractSettings
+from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.normalize import normalize_text
 from tandem.crawl.text.quality import QualityFilter, QualitySettings
 
@@ -25,19 +28,28 @@ class PageAnalysis:
 
 class PageAnalyzer:
     def __init__(self, extract: ExtractSettings, quality: QualitySettings, ng_words: list[str],
-                 extractor_state: dict[str, Any] | None = None) -> None:
+                 extractor_state: dict[str, Any] | None = None, filter_stats: FilterStats | None = None) -> None:
+        self.stats = filter_stats if filter_stats is not None else FilterStats()
         self.extractor = Extractor(extract)
         if extractor_state:
             self.extractor.load_state(extractor_state)
-        self.quality = QualityFilter(quality, ng_words)
+        self.quality = QualityFilter(quality, ng_words, self.stats)
 
     def analyse_html(self, body: bytes, content_type: str | None, url: str, title: str = "") -> PageAnalysis:
+        start = self.stats.clock()
         html, _ = decode_body(body, content_type)
         page = self.extractor.extract(html, url)
-        return self.analyse_text(page.text, page.title or title, page.links)
+        text = normalize_text(page.text)
+        self.stats.record("extract", False, self.stats.clock() - start)
+        return self._judge(text, page.title or title, page.links)
 
     def analyse_text(self, raw_text: str, title: str = "", links: list[str] | None = None) -> PageAnalysis:
+        start = self.stats.clock()
         text = normalize_text(raw_text)
+        self.stats.record("extract", False, self.stats.clock() - start)
+        return self._judge(text, title, links)
+
+    def _judge(self, text: str, title: str, links: list[str] | None) -> PageAnalysis:
         keep, reason = self.quality.check(text)
         return PageAnalysis(title, text, links or [], None if keep else reason)
 

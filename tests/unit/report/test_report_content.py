@@ -9,6 +9,7 @@ import pytest
 
 from tandem.contracts.run_record import RunRecord
 from tandem.report import summary_line, write_report
+from tandem.report.markdown import inline
 from tandem.report.report_config import ReportSettings
 
 NO_PLOTS = ReportSettings(plots=False)
@@ -285,3 +286,14 @@ def test_a_huge_log_line_is_cut(run, md, at_time) -> None:
                 attempts=[])
     _, text = build(run)
     assert md.fences(text)[0].splitlines() == ["a", f"{huge[:2000]} … [{len(huge) - 2000} more characters]"]
+
+
+def test_a_crawl_that_ended_below_its_target_says_why_in_its_own_line(run, md, metrics) -> None:
+    note = "KEPT NOTHING (target 500): nothing left to crawl after 800 pages fetched; top drop reasons: too_short 700"
+    run.process("crawl", progress={"done": 0, "total": 500, "unit": "samples", "metrics": metrics["crawl"](
+        kept=0, finish_reason="exhausted", end_note=note, duplicates_contained=4)})
+    _, text = build(run)
+
+    figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert figures["Duplicates"] == "20 exact / 7 near / 4 contained"
+    assert f"**Ended below its target:** {inline(note)}" in text

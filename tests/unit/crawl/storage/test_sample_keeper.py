@@ -62,3 +62,14 @@ def test_crash_after_shard_rename_before_frontier_commit(tmp_path: Path) -> None
     # a page of the lost frontier state fetched again is a duplicate, not a second record
     assert resumed.offer(PageAnalysis("t", _text(0), [], None), entries[0].url, "web", None) == "duplicate_exact"
     assert resumed.writer.next_number == 2
+
+
+def test_a_page_made_of_kept_pages_is_dropped_as_contained(tmp_path: Path) -> None:
+    keeper, _ = _keeper(tmp_path, target=10)
+    chapters = ["\n".join(_text(seed + part) for part in range(3)) for seed in (0, 10)]
+    for number, chapter in enumerate(chapters):
+        assert keeper.offer(PageAnalysis("t", chapter, [], None), f"ch{number}", "web", None) is None
+    one_page = PageAnalysis("t", "\n".join(chapters), [], None)
+    assert keeper.offer(one_page, "all-in-one", "web", None) == "duplicate_contained"
+    assert keeper.stats.dropped == {"duplicate_contained": 1}
+    assert keeper.stats.metrics()["duplicates_contained"] == 1

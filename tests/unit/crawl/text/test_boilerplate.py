@@ -1,39 +1,66 @@
 import json
 
+import pytest
+
 from tandem.crawl.text.boilerplate import RepeatedLines
 
 
-def test_a_line_goes_from_its_nth_page_on() -> None:
+def page(*lines: str) -> list[tuple[str, int]]:
+    return [(line, position) for position, line in enumerate(lines)]
+
+
+def test_a_line_in_the_same_place_goes_from_its_nth_page_on() -> None:
     lines = RepeatedLines(min_pages=3)
-    assert lines.filter("a", ["chrome", "one"]) == ["chrome", "one"]
-    assert lines.filter("a", ["chrome", "two", "two"]) == ["chrome", "two", "two"]  # counted once a page
-    assert lines.filter("a", ["chrome", "three", "two"]) == ["three", "two"]
-    assert lines.filter("a", ["two"]) == []
+    assert lines.repeated("a", page("chrome", "one"), 2) == [False, False]
+    assert lines.repeated("a", page("chrome", "two", "two"), 3) == [False, False, False]
+    assert lines.repeated("a", page("chrome", "three", "two"), 3) == [True, False, False]
+    assert lines.repeated("a", page("chrome"), 1) == [True]
+
+
+def test_the_place_counts_from_the_top_or_from_the_bottom() -> None:
+    lines = RepeatedLines(min_pages=2)
+    lines.repeated("a", page("text", "more text", "footer line"), 3)
+    # one more paragraph above: the footer line is as far from the bottom as before
+    assert lines.repeated("a", page("new", "newer", "newest", "footer line"), 4) == [False] * 3 + [True]
+
+
+def test_a_line_that_moves_between_pages_is_not_repeated() -> None:
+    lines = RepeatedLines(min_pages=2)
+    lines.repeated("a", page("idiom", "x", "y", "z"), 4)
+    assert lines.repeated("a", page("p", "q", "idiom", "r", "s", "t", "u"), 7) == [False] * 7
 
 
 def test_least_recently_seen_host_is_forgotten() -> None:
     lines = RepeatedLines(min_pages=2, max_hosts=2)
-    lines.filter("a", ["x"])
-    lines.filter("b", ["x"])
-    lines.filter("c", ["x"])  # "a" is forgotten
-    assert lines.filter("a", ["x"]) == ["x"]
-    assert lines.filter("c", ["x"]) == []
+    lines.repeated("a", page("x"), 1)
+    lines.repeated("b", page("x"), 1)
+    lines.repeated("c", page("x"), 1)  # "a" is forgotten
+    assert lines.repeated("a", page("x"), 1) == [False]
+    assert lines.repeated("c", page("x"), 1) == [True]
 
 
 def test_per_host_cap_forgets_single_sightings_first() -> None:
-    lines = RepeatedLines(min_pages=2, max_lines_per_host=4)
-    lines.filter("a", ["keep"])
-    lines.filter("a", ["keep", "n1", "n2"])
-    lines.filter("a", ["n3", "n4"])  # over the cap: lines seen once are dropped from memory
-    assert lines.filter("a", ["keep", "n1"]) == ["n1"]
+    lines = RepeatedLines(min_pages=2, max_lines_per_host=8)
+    lines.repeated("a", page("keep"), 1)
+    lines.repeated("a", page("keep", "n1", "n2"), 3)
+    lines.repeated("a", page("n3", "n4"), 2)  # over the cap: sightings seen once are dropped from memory
+    assert lines.repeated("a", page("keep", "n1"), 2) == [True, False]
 
 
-def test_state_keeps_only_repeated_lines_and_survives_json() -> None:
+def test_state_keeps_only_repeated_sightings_and_survives_json() -> None:
     lines = RepeatedLines(min_pages=2)
-    lines.filter("a", ["chrome", "once"])
-    lines.filter("a", ["chrome"])
+    lines.repeated("a", page("chrome", "once"), 2)
+    lines.repeated("a", page("chrome"), 1)
     state = json.loads(json.dumps(lines.state_dict()))
-    assert len(state["hosts"]["a"]) == 1
+    assert len(state["hosts"]["a"]) == 1  # "chrome" at the top (its place from the bottom moved)
     restored = RepeatedLines(min_pages=2)
     restored.load_state(state)
-    assert restored.filter("a", ["chrome", "new"]) == ["new"]
+    assert restored.repeated("a", page("chrome", "new"), 2) == [True, False]
+
+
+def test_an_older_state_without_places_is_learnt_again_and_an_unknown_one_refused() -> None:
+    lines = RepeatedLines(min_pages=2)
+    lines.load_state({"version": 1, "hosts": {"a": {"0123456789abcdef": 5}}})
+    assert lines.repeated("a", page("chrome"), 1) == [False]
+    with pytest.raises(ValueError, match="version"):
+        lines.load_state({"version": 99})

@@ -5,7 +5,8 @@ import pytest
 
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.crawl.ngword_list import load_ng_words
-from tandem.crawl.text.quality import QualityFilter, QualitySettings, _NgramHashes
+from tandem.crawl.text.page_measures import NgramHashes
+from tandem.crawl.text.quality import QualityFilter, QualitySettings
 
 BUNDLED_NG_WORDS = load_ng_words(None)
 
@@ -73,7 +74,7 @@ def test_switching_a_filter_off_lets_its_case_through(article_text: str) -> None
 
 
 def test_ngram_hash_statistics_match_plain_counting(article_text: str) -> None:
-    hashes = _NgramHashes(article_text)
+    hashes = NgramHashes(article_text)
     for n in range(2, 11):
         expected = sorted(Counter(article_text[i:i + n] for i in range(len(article_text) - n + 1)).values())
         assert sorted(hashes.counts(n).tolist()) == expected

@@ -1,0 +1,133 @@
+"""Which of a page's blocks are its main text: the main container, without trusting names.
+
+1. Usable blocks: not link-dense, and not too short — a length measured in display width (a
+   Japanese letter counts two, so four Japanese letters pass where eight ASCII letters are
+   needed), except headings, table cells, definition terms and descriptions, list items,
+   captions and lines of code, which are kept whatever their length.
+2. A label that only introduces a dropped link list (a "関連記事" heading over related links)
+   goes with the list.
+3. The container is the deepest element holding at least `container_share` of the page's
+   prose (usable blocks of `content_block_chars` or more, headings aside). Then it widens:
+   while the parent holds other prose in content-like siblings — paragraphs, lists and their
+   items, code, headings, sections, the other parts of the same table, elements of the same tag and class
+   as the one it climbs from (the sibling sections of a manual's chapter), or any element with
+   two paragraphs of prose or more and a fifth of the container's prose — the parent is taken,
+   so the introduction and the sections before and after the densest one are kept, with what
+   sits among them (footnotes, notes, examples). A layout cell next to it (a sidebar `<td>`)
+   stops the widening, and so does prose found only in small siblings of another kind (a
+   share box or the post's date line beside the article body).
+4. The heading right before the container, with no usable block between, is its title.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, link_density
+
+# Blocks kept whatever their length: short is normal for them.
+SHORT_KEPT_TAGS = frozenset({*HEADING_TAGS, "dt", "dd", "td", "th", "li", "caption", "figcaption", "summary",
+                             "legend", "pre"})
+# Siblings of the container that are parts of the same text (an item or a term of a list is
+# part of its list).
+CONTENT_TAGS = frozenset({*HEADING_TAGS, "p", "pre", "blockquote", "ul", "ol", "dl", "li", "dt", "dd", "figure",
+                          "section", "article", "address", "hr"})
+TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "caption"})
+# A sibling of another kind with this many paragraphs of prose, and this share of the
+# container's prose, is more of the text (Javadoc's summary and details beside its description),
+# not a box beside it (share buttons, the post's date, a keyboard-shortcut help popup).
+MIN_SIBLING_PARAGRAPHS = 2
+MIN_SIBLING_SHARE = 0.2
+
+
+def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_block_chars: int,
+                       content_block_chars: int, max_link_density: float, container_share: float) -> list[int]:
+    """Indexes (in page order) of the blocks that form the main text."""
+    dense = [link_density(b) > max_link_density for b in blocks]
+    usable = [i for i, b in enumerate(blocks) if not dense[i] and (
+        b.tag in SHORT_KEPT_TAGS or b.width >= min_block_chars)]
+    usable = [i for i in usable if not _labels_dropped_links(blocks, dense, i, content_block_chars)]
+    prose = [i for i in usable
+             if blocks[i].tag not in HEADING_TAGS and blocks[i].width >= content_block_chars]
+    if not prose:
+        return usable
+    container = _densest(blocks, prose, container_share)
+    container = _widen(blocks, prose, elements, container)
+    chosen = [i for i in usable if container in blocks[i].ancestors]
+    # The heading right before the container names its text (a title above the article body).
+    before = [i for i in usable if i < chosen[0]]
+    if before and blocks[before[-1]].tag in HEADING_TAGS:
+        chosen.insert(0, before[-1])
+    return chosen
+
+
+def _labels_dropped_links(blocks: list[Block], dense: list[bool], index: int, content_block_chars: int) -> bool:
+    block = blocks[index]
+    is_label = block.tag in HEADING_TAGS or (block.tag not in SHORT_KEPT_TAGS and block.width < content_block_chars)
+    return is_label and index + 1 < len(blocks) and dense[index + 1]
+
+
+def _densest(blocks: list[Block], prose: list[int], container_share: float) -> int:
+    weight: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    total = 0
+    for i in prose:
+        block = blocks[i]
+        chars = block.width - block.link_chars
+        total += chars
+        for level, serial in enumerate(block.ancestors):
+            weight[serial] = weight.get(serial, 0) + chars
+            depth[serial] = level
+    enough = [serial for serial, w in weight.items() if w >= container_share * total]
+    return max(enough, key=lambda serial: (depth[serial], weight[serial]))
+
+
+def _widen(blocks: list[Block], prose: list[int], elements: list[LexborNode], container: int) -> int:
+    """Climb while the parent holds more text beside the container; levels that add no prose
+    are climbed through only when a level above them confirms the climb."""
+    confirmed = candidate = container
+    container_weight = sum(blocks[i].width - blocks[i].link_chars for i in prose if container in blocks[i].ancestors)
+    while True:
+        chain = next(blocks[i].ancestors for i in prose if candidate in blocks[i].ancestors)
+        level = chain.index(candidate)
+        if level == 0:
+            return confirmed
+        parent = chain[level - 1]
+        paragraphs: dict[int | None, int] = {}  # prose blocks in each sibling of the candidate
+        weights: dict[int | None, int] = {}
+        for i in prose:
+            ancestors = blocks[i].ancestors
+            if len(ancestors) >= level and ancestors[level - 1] == parent:
+                sibling = ancestors[level] if len(ancestors) > level else None
+                if sibling != candidate:
+                    paragraphs[sibling] = paragraphs.get(sibling, 0) + 1
+                    weights[sibling] = weights.get(sibling, 0) + blocks[i].width - blocks[i].link_chars
+        kinds = [_sibling_kind(elements, sibling, candidate,
+                               paragraphs[sibling] >= MIN_SIBLING_PARAGRAPHS
+                               and weights[sibling] >= MIN_SIBLING_SHARE * container_weight)
+                 for sibling in paragraphs]
+        if "layout" in kinds or ("other" in kinds and "content" not in kinds):
+            return confirmed
+        candidate = parent
+        if "content" in kinds:
+            confirmed = parent
+
+
+def _sibling_kind(elements: list[LexborNode], sibling: int | None, child: int, body_of_text: bool) -> str:
+    """"content" (part of the same text), "layout" (another cell of a layout table) or "other",
+    for a sibling of `child`, the element the widening climbs from."""
+    if sibling is None:  # text right inside the parent, between its blocks
+        return "content"
+    node, reference = elements[sibling], elements[child]
+    tag = node.tag or ""
+    if tag in CONTENT_TAGS:
+        return "content"
+    if tag in ("td", "th"):
+        return "layout"
+    if tag in TABLE_PARTS:  # the head, body and foot of a data table are one text
+        return "content" if reference.tag in TABLE_PARTS else "other"
+    if body_of_text:  # not a one-line box
+        return "content"
+    classes = node.attributes.get("class")
+    same = tag == reference.tag and bool(classes) and classes == reference.attributes.get("class")
+    return "content" if same else "other"
