@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from transformers import Trainer
 
-from tandem.train.checkpoints import STAGING, publish, rotate
+from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
+from tandem.train.checkpoints import STAGING, newest_complete, publish, rotate
 
 
 class CheckpointingTrainer(Trainer):
     """Saves each checkpoint under `.staging/`, then (rank 0, after every rank has written its
     part) adds the data position and the completeness marker and renames it into place.
-    `save_total_limit` is applied here, after the rename, never by `Trainer` itself."""
+    `save_total_limit` is applied here, after the rename, never by `Trainer` itself. A save that
+    fails removes its own half-written folder (this run wrote it: on a full disk that gives the
+    space back) and a full disk is raised as `NoSpaceLeft`."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
                  **kwargs: Any) -> None:
@@ -33,16 +37,25 @@ class CheckpointingTrainer(Trainer):
     def _save_checkpoint(self, model: Any, trial: Any) -> None:
         step = self.state.global_step
         output_dir = Path(super()._get_output_dir(trial))
+        name = f"checkpoint-{step}"
+        staged = output_dir / STAGING / name
         self._staging = True
         try:
             super()._save_checkpoint(model, trial)
+            self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
+            if self.args.should_save:
+                publish(staged, output_dir / name, self._data_state(step))
+                rotate(output_dir, self._keep)
+        except Exception as exc:
+            full = full_disk_path(exc, output_dir) is not None  # asked before the clean-up frees space
+            shutil.rmtree(staged, ignore_errors=True)
+            if not full:
+                raise
+            kept = newest_complete(output_dir)
+            raise NoSpaceLeft(output_dir, f"saving {name}; the newest complete checkpoint is "
+                              f"{kept.name if kept else 'none'}") from exc
         finally:
             self._staging = False
-        self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
-        if self.args.should_save:
-            name = f"checkpoint-{step}"
-            publish(output_dir / STAGING / name, output_dir / name, self._data_state(step))
-            rotate(output_dir, self._keep)
         self.accelerator.wait_for_everyone()  # nobody reads on while rank 0 renames
 
     def _issue_warnings_after_load(self, load_result: Any) -> None:
