@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from transformers import Trainer
 
 from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
-from tandem.train.checkpoints import STAGING, newest_complete, publish, rotate
+from tandem.train.checkpoints import STAGING, discard_staged, newest_complete, publish, rotate
 
 
 class CheckpointingTrainer(Trainer):
@@ -48,7 +47,7 @@ class CheckpointingTrainer(Trainer):
                 rotate(output_dir, self._keep)
         except Exception as exc:
             full = full_disk_path(exc, output_dir) is not None  # asked before the clean-up frees space
-            shutil.rmtree(staged, ignore_errors=True)
+            discard_staged(staged)
             if not full:
                 raise
             kept = newest_complete(output_dir)

@@ -130,6 +130,13 @@ def publish_folder(staged: Path, target: Path) -> None:
     _drop_if_empty(staged.parent)
 
 
+def discard_staged(staged: Path) -> None:
+    """Remove this run's own half-written `.staging/NAME` (after a failed save: on a full disk
+    this gives the space back)."""
+    shutil.rmtree(staged, ignore_errors=True)
+    _drop_if_empty(staged.parent)
+
+
 def _drop_if_empty(staging: Path) -> None:
     if staging.name == STAGING:
         try:

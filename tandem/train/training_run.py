@@ -20,7 +20,14 @@ from tandem.contracts.exit_codes import EXIT_OK
 from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
 from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
 from tandem.train.checkpointing_trainer import CheckpointingTrainer
-from tandem.train.checkpoints import STAGING, checkpoint_step, newest_complete, publish_folder, read_data_state
+from tandem.train.checkpoints import (
+    STAGING,
+    checkpoint_step,
+    discard_staged,
+    newest_complete,
+    publish_folder,
+    read_data_state,
+)
 from tandem.train.final_model import FINAL_DIR, mark_final
 from tandem.train.model import apply_adapter, build_model, load_dtype, load_tokenizer, resolve_precision
 from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
@@ -161,7 +168,7 @@ def save_final(trainer: CheckpointingTrainer, output_dir: Path, rank: int) -> No
             publish_folder(staged, output_dir / FINAL_DIR)
     except Exception as exc:
         full = full_disk_path(exc, output_dir) is not None  # asked before the clean-up frees space
-        shutil.rmtree(staged, ignore_errors=True)  # this run's own half-written copy
+        discard_staged(staged)  # this run's own half-written copy
         if full:
             raise NoSpaceLeft(output_dir, f"saving {FINAL_DIR}/; the newest complete checkpoint is "
                               f"{newest_complete(output_dir)}") from exc
