@@ -33,14 +33,15 @@ class CheckpointingTrainer(Trainer):
         base = super()._get_output_dir(trial)
         return os.path.join(base, STAGING) if self._staging else base
 
-    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+    def _save_checkpoint(self, model: Any, trial: Any, *args: Any, **kwargs: Any) -> None:
+        """`Trainer` before 4.47 also passes `metrics`: handed on as given."""
         step = self.state.global_step
         output_dir = Path(super()._get_output_dir(trial))
         name = f"checkpoint-{step}"
         staged = output_dir / STAGING / name
         self._staging = True
         try:
-            super()._save_checkpoint(model, trial)
+            super()._save_checkpoint(model, trial, *args, **kwargs)
             self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
             if self.args.should_save:
                 publish(staged, output_dir / name, self._data_state(step))

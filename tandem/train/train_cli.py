@@ -37,6 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "contents to a timestamped sibling first (also: TANDEM_AUTO_RESUME=0)")
     parser.add_argument("--node-rank", type=int, help="this machine's number when training spans machines "
                         "(overrides distributed.node_rank; under Slurm: $SLURM_NODEID)")
+    parser.add_argument("--rdzv-endpoint", help="host:port of node 0's rendezvous (overrides "
+                        "distributed.rdzv_endpoint; under Slurm: the allocation's first host)")
     parser.add_argument("--status-file", type=Path, help="JSON progress file, replaced about once a second "
                         "(default: $TANDEM_STATUS_FILE, else none)")
     return parser.parse_args(argv)
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = load_train_config(args.config, {"training.max_steps": args.max_steps,
                                              "output_dir": args.output_dir,
-                                             "distributed.node_rank": args.node_rank})
+                                             "distributed.node_rank": args.node_rank,
+                                             "distributed.rdzv_endpoint": args.rdzv_endpoint})
     setup_logging()
     env = ChildEnvironment.from_environ()
     reporter = StatusReporter(args.status_file or env.status_file, unit="steps",

@@ -193,13 +193,13 @@ class DistributedSettings:
         "lost (torchrun only).")})
     node_rank: int = field(default=0, metadata={"help": (
         "This machine's number, 0 to MAX - 1; `--node-rank` overrides. Node 0 is the machine at "
-        "rdzv_endpoint: it locks and prepares output_dir and reads the data; the others wait for it.")})
+        "rdzv_endpoint: it locks and prepares output_dir; the others wait for it.")})
     rdzv_backend: RdzvBackend = field(default="c10d", metadata={"help": (
         "torchrun's rendezvous: c10d (a store on node 0, needed for nnodes as a range) or static "
         "(fixed machine ranks, no elasticity); etcd and etcd-v2 need an etcd server at rdzv_endpoint.")})
     rdzv_endpoint: str | None = field(default=None, metadata={"help": (
-        "host:port of node 0's rendezvous, the same on every machine; needed with more than one "
-        "machine; null with one machine: standalone.")})
+        "host:port of node 0's rendezvous, the same on every machine; `--rdzv-endpoint` overrides. "
+        "Needed with more than one machine; null with one machine: standalone.")})
     rdzv_id: str | None = field(default=None, metadata={"help": (
         "A name for this job, the same on every machine (torchrun's --rdzv_id); null: torchrun's "
         "default.")})
