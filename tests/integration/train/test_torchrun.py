@@ -39,6 +39,7 @@ def test_two_torchrun_workers_train_and_resume(tmp_path, write_shard, make_confi
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # two torchrun workers and a second trainer starting on two busy cores
 def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_path, write_shard, make_config,
                                                                          metrics, wait_until, run_train):
     """The supervisor stops a child by SIGTERM to its process group: the workers get it at
