@@ -50,6 +50,13 @@ class FileLock:
         os.write(fd, f"pid {os.getpid()}, {owner}".encode())
         self._fd = fd
 
+    def keep_across_exec(self) -> None:
+        """Keep holding the lock after this process replaces itself with `os.exec*`: the
+        descriptor is inherited and the PID written into the file stays the same. Children the
+        new program starts with `close_fds` (subprocess's default) do not get it."""
+        if self._fd is not None:
+            os.set_inheritable(self._fd, True)
+
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)  # closing drops the lock; the file stays for the next holder

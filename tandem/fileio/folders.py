@@ -18,13 +18,39 @@ def move_contents_aside(folder: Path, now: datetime | None = None) -> Path | Non
     if not folder.is_dir() or not any(folder.iterdir()):
         folder.mkdir(parents=True, exist_ok=True)
         return None
-    stamp = (now or datetime.now()).strftime("%Y%m%d_%H%M%S")
-    target = folder.with_name(f"{folder.name}.prev-{stamp}")
-    suffix = 1
-    while target.exists():
-        suffix += 1
-        target = folder.with_name(f"{folder.name}.prev-{stamp}-{suffix}")
+    target = _unused_name(folder, "prev", now)
     target.mkdir(parents=True)
     for entry in sorted(folder.iterdir()):
         os.replace(entry, target / entry.name)
+    return target
+
+
+def move_aside(path: Path, label: str, into: Path | None = None, now: datetime | None = None) -> Path:
+    """Rename `path` to `NAME.LABEL-YYYYmmdd_HHMMSS` (in `into`, default its own folder) instead of
+    deleting it: what a run did not write itself is never removed, only set aside."""
+    path = Path(path)
+    target = _unused_name((into or path.parent) / path.name, label, now)
+    os.replace(path, target)
+    return target
+
+
+def tree_size(path: Path) -> int:
+    """Bytes in the files under `path` (0 for what vanished meanwhile)."""
+    total = 0
+    for entry in path.rglob("*") if path.is_dir() else [path]:
+        try:
+            if entry.is_file():
+                total += entry.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _unused_name(path: Path, label: str, now: datetime | None) -> Path:
+    stamp = (now or datetime.now()).strftime("%Y%m%d_%H%M%S")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{suffix}")
     return target

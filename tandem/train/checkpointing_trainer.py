@@ -9,13 +9,16 @@ from typing import Any
 
 from transformers import Trainer
 
-from tandem.train.checkpoints import STAGING, publish, rotate
+from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
+from tandem.train.checkpoints import STAGING, discard_staged, newest_complete, publish, rotate
 
 
 class CheckpointingTrainer(Trainer):
     """Saves each checkpoint under `.staging/`, then (rank 0, after every rank has written its
     part) adds the data position and the completeness marker and renames it into place.
-    `save_total_limit` is applied here, after the rename, never by `Trainer` itself."""
+    `save_total_limit` is applied here, after the rename, never by `Trainer` itself. A save that
+    fails removes its own half-written folder (this run wrote it: on a full disk that gives the
+    space back) and a full disk is raised as `NoSpaceLeft`."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
                  **kwargs: Any) -> None:
@@ -30,19 +33,29 @@ class CheckpointingTrainer(Trainer):
         base = super()._get_output_dir(trial)
         return os.path.join(base, STAGING) if self._staging else base
 
-    def _save_checkpoint(self, model: Any, trial: Any) -> None:
+    def _save_checkpoint(self, model: Any, trial: Any, *args: Any, **kwargs: Any) -> None:
+        """`Trainer` before 4.47 also passes `metrics`: handed on as given."""
         step = self.state.global_step
         output_dir = Path(super()._get_output_dir(trial))
+        name = f"checkpoint-{step}"
+        staged = output_dir / STAGING / name
         self._staging = True
         try:
-            super()._save_checkpoint(model, trial)
+            super()._save_checkpoint(model, trial, *args, **kwargs)
+            self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
+            if self.args.should_save:
+                publish(staged, output_dir / name, self._data_state(step))
+                rotate(output_dir, self._keep)
+        except Exception as exc:
+            full = full_disk_path(exc, output_dir) is not None  # asked before the clean-up frees space
+            discard_staged(staged)
+            if not full:
+                raise
+            kept = newest_complete(output_dir)
+            raise NoSpaceLeft(output_dir, f"saving {name}; the newest complete checkpoint is "
+                              f"{kept.name if kept else 'none'}") from exc
         finally:
             self._staging = False
-        self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
-        if self.args.should_save:
-            name = f"checkpoint-{step}"
-            publish(output_dir / STAGING / name, output_dir / name, self._data_state(step))
-            rotate(output_dir, self._keep)
         self.accelerator.wait_for_everyone()  # nobody reads on while rank 0 renames
 
     def _issue_warnings_after_load(self, load_result: Any) -> None:

@@ -4,9 +4,10 @@
 `get_last_checkpoint` takes the highest number without looking inside, so a kill during a save
 makes every later resume crash. Here a checkpoint is written under `.staging/`, fsynced, given
 the data position and a marker listing every file's size, and only then renamed to
-`checkpoint-N/`. Resume takes the newest checkpoint that passes `is_complete`; anything else is
-removed at start-up. Rotation (`save_total_limit`) runs after the rename, so a failed save (a
-full disk) never costs the previous complete checkpoint.
+`checkpoint-N/`. Resume takes the newest checkpoint that `checkpoint_check` finds complete (a
+stock Hugging Face checkpoint counts too). Anything else found at start-up was not written by
+this run: it is moved aside with a timestamp, never deleted. Rotation (`save_total_limit`) runs
+after the rename, so a failed save (a full disk) never costs the previous complete checkpoint.
 """
 
 from __future__ import annotations
@@ -15,22 +16,29 @@ import logging
 import os
 import re
 import shutil
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from safetensors import safe_open
-
 from tandem.fileio.atomic_files import atomic_write_json, fsync_dir, read_json
+from tandem.fileio.folders import move_aside, tree_size
+from tandem.train.checkpoint_check import MARKER, checkpoint_problem
 
 log = logging.getLogger(__name__)
 
 STAGING = ".staging"
-MARKER = "tandem_complete.json"
 DATA_STATE = "data_state.json"
-TRAINER_STATE = "trainer_state.json"
 CHECKPOINT_RE = re.compile(r"checkpoint-(\d+)")
-WEIGHT_NAMES = ("model.safetensors", "adapter_model.safetensors", "pytorch_model.bin", "adapter_model.bin",
-                "model.safetensors.index.json", "pytorch_model.bin.index.json")
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Something found at start-up that cannot be resumed from, and where it went."""
+
+    found: Path
+    moved_to: Path
+    reason: str
 
 
 def checkpoint_step(path: Path) -> int | None:
@@ -47,26 +55,7 @@ def list_checkpoints(output_dir: Path) -> list[Path]:
 
 
 def is_complete(folder: Path) -> bool:
-    """The marker is there and every file it lists has its size; the trainer state parses, the
-    optimizer state and the weights are there, and safetensors headers open."""
-    marker = read_json(folder / MARKER)
-    if not isinstance(marker, dict) or not isinstance(marker.get("files"), dict):
-        return False
-    for name, size in marker["files"].items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size != size:
-            return False
-    if not isinstance(read_json(folder / TRAINER_STATE), dict) or not (folder / "optimizer.pt").is_file():
-        return False
-    if not any((folder / name).is_file() for name in WEIGHT_NAMES):
-        return False
-    try:
-        for weights in folder.glob("*.safetensors"):
-            with safe_open(str(weights), framework="pt") as handle:
-                handle.keys()
-    except Exception:  # any unreadable header means the file is damaged
-        return False
-    return True
+    return checkpoint_problem(folder) is None
 
 
 def newest_complete(output_dir: Path) -> Path | None:
@@ -76,16 +65,23 @@ def newest_complete(output_dir: Path) -> Path | None:
     return None
 
 
-def remove_incomplete(output_dir: Path) -> list[Path]:
-    """Delete half-written checkpoints (and the staging area) so that none is ever resumed from."""
-    removed = [p for p in list_checkpoints(output_dir) if not is_complete(p)]
+def set_aside_incomplete(output_dir: Path, now: datetime | None = None) -> list[SetAside]:
+    """Move every `checkpoint-N` that cannot be resumed from, and every save that never finished
+    (`.staging/`), to `NAME.incomplete-STAMP` in `output_dir`, so that none is resumed from and
+    nothing is lost; each move is logged with its reason and size."""
+    found = [(p, problem) for p in list_checkpoints(output_dir) if (problem := checkpoint_problem(p))]
     staging = output_dir / STAGING
-    if staging.exists():
-        removed.append(staging)
-    for folder in removed:
-        log.warning("removing incomplete checkpoint %s", folder)
-        shutil.rmtree(folder, ignore_errors=True)
-    return removed
+    if staging.is_dir():
+        found += [(p, "a save that never finished") for p in sorted(staging.iterdir())]
+    moved = []
+    for path, reason in found:
+        size = tree_size(path)
+        target = move_aside(path, "incomplete", into=output_dir, now=now)
+        moved.append(SetAside(path, target, reason))
+        log.warning("%s cannot be resumed from (%s): moved aside to %s (%.1f MB; delete it once you no "
+                    "longer need it)", path.relative_to(output_dir), reason, target, size / 1e6)
+    _drop_if_empty(staging)
+    return moved
 
 
 def read_data_state(checkpoint: Path) -> dict[str, Any] | None:
@@ -104,8 +100,8 @@ def publish(staged: Path, target: Path, data_state: dict[str, Any]) -> None:
             files[str(path.relative_to(staged))] = path.stat().st_size
     fsync_dir(staged)
     atomic_write_json(staged / MARKER, {"step": checkpoint_step(target), "files": files})
-    if target.exists():  # left by an earlier attempt past the step we resumed from
-        shutil.rmtree(target)
+    if target.exists():  # left by an earlier attempt past the step we resumed from: not ours to delete
+        log.warning("%s already exists: moved aside to %s", target, move_aside(target, "replaced"))
     os.replace(staged, target)
     fsync_dir(target.parent)
     _drop_if_empty(staged.parent)
@@ -131,6 +127,13 @@ def publish_folder(staged: Path, target: Path) -> None:
     os.replace(staged, target)
     fsync_dir(target.parent)
     shutil.rmtree(retired, ignore_errors=True)
+    _drop_if_empty(staged.parent)
+
+
+def discard_staged(staged: Path) -> None:
+    """Remove this run's own half-written `.staging/NAME` (after a failed save: on a full disk
+    this gives the space back)."""
+    shutil.rmtree(staged, ignore_errors=True)
     _drop_if_empty(staged.parent)
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
-from tandem.contracts.exit_codes import EXIT_FAILED
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
+from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
 from tandem.train.signals import StopFlag
-from tandem.train.train_config import load_train_config
+from tandem.train.train_config import TrainConfig, load_train_config
 
 log = logging.getLogger("tandem.train")
 
@@ -34,6 +35,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "output_dir)")
     parser.add_argument("--no-auto-resume", action="store_true", help="start afresh: move output_dir's "
                         "contents to a timestamped sibling first (also: TANDEM_AUTO_RESUME=0)")
+    parser.add_argument("--node-rank", type=int, help="this machine's number when training spans machines "
+                        "(overrides distributed.node_rank; under Slurm: $SLURM_NODEID)")
+    parser.add_argument("--rdzv-endpoint", help="host:port of node 0's rendezvous (overrides "
+                        "distributed.rdzv_endpoint; under Slurm: the allocation's first host)")
     parser.add_argument("--status-file", type=Path, help="JSON progress file, replaced about once a second "
                         "(default: $TANDEM_STATUS_FILE, else none)")
     return parser.parse_args(argv)
@@ -60,7 +65,9 @@ def worker_argv(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = load_train_config(args.config, {"training.max_steps": args.max_steps,
-                                             "output_dir": args.output_dir})
+                                             "output_dir": args.output_dir,
+                                             "distributed.node_rank": args.node_rank,
+                                             "distributed.rdzv_endpoint": args.rdzv_endpoint})
     setup_logging()
     env = ChildEnvironment.from_environ()
     reporter = StatusReporter(args.status_file or env.status_file, unit="steps",
@@ -69,12 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     stop.install()
     # Heavy imports after the config is known to be good: a typo costs no torch start-up.
     from tandem.train.launch import exec_workers, is_worker, launcher_command
-    from tandem.train.prepare import prepare
     from tandem.train.shard_source import TrainingStopped
     from tandem.train.training_run import train
     try:
         if not is_worker():
-            prepare(config, env.auto_resume and not args.no_auto_resume, reporter, stop, env.run_id)
+            done = before_workers(config, env.auto_resume and not args.no_auto_resume, env.run_id, reporter, stop)
+            if done is not None:
+                return done
             command = launcher_command(config.launcher, config.distributed,
                                        worker_argv(sys.argv[1:] if argv is None else argv))
             if command is not None:
@@ -85,9 +93,45 @@ def main(argv: list[str] | None = None) -> int:
         raise ConfigError(f"{args.config}: {exc}") from None
     except TrainingStopped:
         return stop.exit_code()
-    except Exception:
+    except NoSpaceLeft as exc:
+        return one_line_failure(str(exc))
+    except Exception as exc:
+        full = full_disk_path(exc, config.output_dir)
+        if full is not None:
+            return one_line_failure(f"no space left on {full}")
         log.exception("training failed")
         return EXIT_FAILED
+
+
+def before_workers(config: TrainConfig, auto_resume: bool, run_id: str | None, reporter: StatusReporter,
+                   stop: StopFlag) -> int | None:
+    """Node 0 locks and prepares output_dir (the lock stays held across the exec of the launcher);
+    another node waits for node 0. An exit status when there is nothing to train."""
+    from tandem.train.launch import wait_for_node_0
+    from tandem.train.prepare import finished_at, lock_output_dir, prepare
+    output_dir, max_steps, dist = config.output_dir, config.training.max_steps, config.distributed
+    if dist.node_rank == 0:
+        lock = lock_output_dir(output_dir)
+        preparation = prepare(config, auto_resume, reporter, stop, run_id)
+        if preparation.finished_step is not None:
+            reporter.update(preparation.finished_step, total=max_steps, force=True, message="finished")
+            return EXIT_OK
+        lock.keep_across_exec()  # the process ends or becomes the launcher: either way it stays held
+        return None
+    assert dist.rdzv_endpoint is not None  # node_rank > 0 means several machines, which need one
+    if wait_for_node_0(dist.rdzv_endpoint, stop, lambda message: reporter.update(0, total=max_steps, message=message),
+                       finished=lambda: finished_at(output_dir, max_steps) is not None):
+        return None
+    if stop():
+        return stop.exit_code()
+    log.info("training already finished in %s; nothing to do", output_dir)
+    return EXIT_OK
+
+
+def one_line_failure(message: str) -> int:
+    """A failed run the person can act on: one line on stderr, no traceback, exit 1."""
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def run() -> None:

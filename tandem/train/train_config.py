@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from tandem.common.typed_config import ConfigError, build, load_config, read_yaml_mapping
 from tandem.train.so8t_compat import from_so8t, is_so8t_shape
 
@@ -17,6 +19,7 @@ Adapter = Literal["none", "lora", "so8"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Device = Literal["auto", "cpu", "cuda"]
 Launcher = Literal["python", "torchrun", "accelerate"]
+RdzvBackend = Literal["c10d", "static", "etcd", "etcd-v2"]
 
 
 @dataclass
@@ -179,21 +182,63 @@ class TrainingSettings:
 
 @dataclass
 class DistributedSettings:
-    """Passed through to torchrun / accelerate launch when `launcher` is not `python`."""
+    """Passed through to torchrun / accelerate launch when `launcher` is not `python`
+    (docs/training.md shows the command on each node, and under Slurm)."""
 
     nproc_per_node: int = field(default=1, metadata={"help": (
         "Worker processes on this machine, usually one per GPU.")})
-    nnodes: int = field(default=1, metadata={"help": "Machines taking part."})
+    nnodes: int | str = field(default=1, metadata={"help": (
+        "Machines taking part: a number, or a range \"MIN:MAX\" (quoted: YAML reads 1:2 unquoted as "
+        "the base-60 number 62) for an elastic job that goes on with MIN machines when others are "
+        "lost (torchrun only).")})
     node_rank: int = field(default=0, metadata={"help": (
-        "This machine's number, 0 to nnodes - 1 (0 on the machine at rdzv_endpoint).")})
+        "This machine's number, 0 to MAX - 1; `--node-rank` overrides. Node 0 is the machine at "
+        "rdzv_endpoint: it locks and prepares output_dir; the others wait for it.")})
+    rdzv_backend: RdzvBackend = field(default="c10d", metadata={"help": (
+        "torchrun's rendezvous: c10d (a store on node 0, needed for nnodes as a range) or static "
+        "(fixed machine ranks, no elasticity); etcd and etcd-v2 need an etcd server at rdzv_endpoint.")})
     rdzv_endpoint: str | None = field(default=None, metadata={"help": (
-        "host:port of node 0, needed when nnodes is more than 1; null with one node: standalone.")})
+        "host:port of node 0's rendezvous, the same on every machine; `--rdzv-endpoint` overrides. "
+        "Needed with more than one machine; null with one machine: standalone.")})
+    rdzv_id: str | None = field(default=None, metadata={"help": (
+        "A name for this job, the same on every machine (torchrun's --rdzv_id); null: torchrun's "
+        "default.")})
+    rdzv_conf: dict[str, str | int | float] = field(default_factory=dict, metadata={"help": (
+        "Extra rendezvous settings for torchrun's --rdzv_conf, e.g. {join_timeout: 1800, "
+        "last_call_timeout: 30} (seconds to wait for all machines, and for more after MIN joined).")})
+    max_restarts: int = field(default=0, metadata={"help": (
+        "Times torchrun restarts the workers of every machine after one fails or a machine is lost "
+        "(each restart resumes from the newest complete checkpoint); 0: the job ends and a new "
+        "start resumes.")})
 
     def __post_init__(self) -> None:
-        if self.nproc_per_node < 1 or self.nnodes < 1:
-            raise ValueError("nproc_per_node: processes and nodes must be at least 1")
-        if self.nnodes > 1 and not self.rdzv_endpoint:
+        if self.nproc_per_node < 1:
+            raise ValueError("nproc_per_node: must be at least 1")
+        low, high = self.node_range
+        if self.node_rank < 0 or self.node_rank >= high:
+            raise ValueError(f"node_rank: must be 0 to {high - 1}")
+        if high > 1 and not self.rdzv_endpoint:
             raise ValueError("rdzv_endpoint: needed when nnodes is more than 1")
+        if self.rdzv_endpoint is not None:
+            host, _, port = self.rdzv_endpoint.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"rdzv_endpoint: expected host:port, got {self.rdzv_endpoint!r}")
+        if self.rdzv_backend == "static" and low != high:
+            raise ValueError("rdzv_backend: static needs a fixed nnodes; use c10d for a range")
+        if self.max_restarts < 0:
+            raise ValueError("max_restarts: must be 0 or more")
+
+    @property
+    def node_range(self) -> tuple[int, int]:
+        """(MIN, MAX) machines; equal unless `nnodes` is a range."""
+        text = str(self.nnodes).strip()
+        low, sep, high = text.partition(":")
+        if not (low.isdigit() and (high.isdigit() if sep else True)):
+            raise ValueError(f"nnodes: expected a number or a range MIN:MAX, got {self.nnodes!r}")
+        bounds = (int(low), int(high) if sep else int(low))
+        if bounds[0] < 1 or bounds[0] > bounds[1]:
+            raise ValueError(f"nnodes: need 1 <= MIN <= MAX, got {self.nnodes!r}")
+        return bounds
 
 
 @dataclass
@@ -221,6 +266,11 @@ class TrainConfig:
         "Where checkpoint-STEP/, metrics.jsonl, final/ and resolved_config.yaml go; "
         "`--output-dir` overrides. A resumed run continues here.")})
 
+    def __post_init__(self) -> None:
+        low, high = self.distributed.node_range
+        if self.launcher == "accelerate" and low != high:
+            raise ValueError("distributed.nnodes: a range MIN:MAX needs launcher: torchrun")
+
 
 def load_train_config(path: Path | str | None, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """This kit's config, or the original SO8T training config (converted, see so8t_compat)."""
@@ -228,6 +278,7 @@ def load_train_config(path: Path | str | None, overrides: dict[str, Any] | None 
     if path is None:
         return load_config(TrainConfig, None, overrides)
     data = read_yaml_mapping(Path(path))
+    _keep_nnodes_range_as_written(data, Path(path))
     if is_so8t_shape(data):
         data = from_so8t(data, str(path), max_steps_flag=overrides.get("training.max_steps") is not None)
     for dotted, value in overrides.items():
@@ -240,3 +291,22 @@ def load_train_config(path: Path | str | None, overrides: dict[str, Any] | None 
                     raise ConfigError(f"{path}: {part}: expected a mapping")
             node[last] = value
     return build(TrainConfig, data, str(path))
+
+
+def _keep_nnodes_range_as_written(data: dict[str, Any], path: Path) -> None:
+    """YAML 1.1 reads an unquoted `nnodes: 1:2` as the base-60 number 62: take the text as written."""
+    section = data.get("distributed")
+    if not isinstance(section, dict) or not isinstance(section.get("nnodes"), int):
+        return
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    raw = _mapping_value(_mapping_value(root, "distributed"), "nnodes")
+    if isinstance(raw, yaml.ScalarNode) and ":" in raw.value:
+        section["nnodes"] = raw.value
+
+
+def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for name, value in node.value:
+            if isinstance(name, yaml.ScalarNode) and name.value == key:
+                return value
+    return None

@@ -11,14 +11,24 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+import torch
 from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
 
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_OK
+from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
 from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
 from tandem.train.checkpointing_trainer import CheckpointingTrainer
-from tandem.train.checkpoints import STAGING, checkpoint_step, newest_complete, publish_folder, read_data_state
+from tandem.train.checkpoints import (
+    STAGING,
+    checkpoint_step,
+    discard_staged,
+    newest_complete,
+    publish_folder,
+    read_data_state,
+)
+from tandem.train.final_model import FINAL_DIR, mark_final
 from tandem.train.model import apply_adapter, build_model, load_dtype, load_tokenizer, resolve_precision
 from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
 from tandem.train.prepare import TOKENIZER_DIR
@@ -89,6 +99,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         processing_class=tokenizer, callbacks=[progress], data_state=data_state,
         keep=training.save_total_limit)
     trainer.remove_callback(PrinterCallback)  # the progress callback prints its own lines
+    same_checkpoint_everywhere(checkpoint, world_size)
     log.info("training %s (%s, adapter %s) for %d steps, %d process(es), %s; output %s",
              config.model.name_or_path or "a new Qwen2 from model.init", precision, config.adapter,
              training.max_steps, world_size, "CPU" if use_cpu else "GPU", output_dir)
@@ -145,13 +156,36 @@ def keep_base_model(base: PreTrainedModel, folder: Path, rank: int) -> None:
 
 
 def save_final(trainer: CheckpointingTrainer, output_dir: Path, rank: int) -> None:
-    staged = output_dir / STAGING / "final"
+    staged = output_dir / STAGING / FINAL_DIR
     if rank == 0:
         shutil.rmtree(staged, ignore_errors=True)
     trainer.accelerator.wait_for_everyone()
-    trainer.save_model(str(staged))
-    trainer.accelerator.wait_for_everyone()
+    try:
+        trainer.save_model(str(staged))
+        trainer.accelerator.wait_for_everyone()
+        if rank == 0:
+            mark_final(staged, trainer.state.global_step)
+            publish_folder(staged, output_dir / FINAL_DIR)
+    except Exception as exc:
+        full = full_disk_path(exc, output_dir) is not None  # asked before the clean-up frees space
+        discard_staged(staged)  # this run's own half-written copy
+        if full:
+            raise NoSpaceLeft(output_dir, f"saving {FINAL_DIR}/; the newest complete checkpoint is "
+                              f"{newest_complete(output_dir)}") from exc
+        raise
     if rank == 0:
-        publish_folder(staged, output_dir / "final")
-        log.info("final model saved to %s", output_dir / "final")
+        log.info("final model saved to %s", output_dir / FINAL_DIR)
+
+
+def same_checkpoint_everywhere(checkpoint: Path | None, world_size: int) -> None:
+    """Every process must resume from the same checkpoint; on several machines they differ when
+    output_dir is not one folder they all share, and training would hang or diverge."""
+    if world_size == 1 or not torch.distributed.is_initialized():
+        return
+    seen: list[str | None] = [None] * world_size
+    torch.distributed.all_gather_object(seen, checkpoint.name if checkpoint else "no checkpoint")
+    if len(set(seen)) > 1:
+        views = ", ".join(f"rank {rank}: {name}" for rank, name in enumerate(seen))
+        raise ConfigError(f"output_dir: the processes see different checkpoints ({views}); on several "
+                          "machines output_dir must be one folder that all of them share")
 

@@ -42,8 +42,8 @@ def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_sh
     assert final["position"] == reference_final["position"]
 
 
-def test_an_incomplete_checkpoint_is_never_resumed_from_and_is_removed(tmp_path, write_shard, make_config,
-                                                                       run_train):
+def test_checkpoints_that_cannot_be_resumed_from_are_set_aside_never_deleted(tmp_path, write_shard, make_config,
+                                                                              run_train):
     write_shard(tmp_path / "shards", 0)
     config = make_config(training={"max_steps": 10, "save_steps": 5})
     assert run_train("--config", str(config)).returncode == 0
@@ -54,15 +54,41 @@ def test_an_incomplete_checkpoint_is_never_resumed_from_and_is_removed(tmp_path,
     (half / "trainer_state.json").unlink()
     (half / "tandem_complete.json").unlink()
     (out / ".staging" / "checkpoint-20").mkdir(parents=True)
+    # The newest complete one with a damaged trainer state; its weights and optimizer are intact.
+    optimizer = (out / "checkpoint-10" / "optimizer.pt").read_bytes()
+    (out / "checkpoint-10" / "trainer_state.json").write_text("{damaged")
 
     result = run_train("--config", str(config), "--max-steps", "20")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "removing incomplete checkpoint" in result.stdout
+    assert "checkpoint-10 cannot be resumed from (trainer_state.json has 8 bytes" in result.stdout
     assert "missing keys" not in result.stdout + result.stderr  # tied lm_head is loaded through its twin
-    assert f"resuming from {out / 'checkpoint-10'}" in result.stdout
+    assert f"resuming from {out / 'checkpoint-5'}" in result.stdout
+    aside = {p.name.split(".")[0]: p for p in out.glob("*.incomplete-*")}
+    assert sorted(aside) == ["checkpoint-10", "checkpoint-15", "checkpoint-20"]
+    assert (aside["checkpoint-10"] / "optimizer.pt").read_bytes() == optimizer
     assert not (out / ".staging").exists()
-    assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-15", "checkpoint-20"]
+    assert sorted(p.name for p in out.glob("checkpoint-*") if "." not in p.name) == [
+        "checkpoint-10", "checkpoint-15", "checkpoint-20"]
     assert json.loads((out / "checkpoint-15" / "trainer_state.json").read_text())["global_step"] == 15
+
+
+def test_a_stock_hugging_face_checkpoint_is_resumed_with_the_data_from_the_start(tmp_path, write_shard, make_config,
+                                                                                 run_train, metrics):
+    write_shard(tmp_path / "shards", 0)
+    config = make_config(training={"max_steps": 10, "save_steps": 5})
+    assert run_train("--config", str(config)).returncode == 0
+    out = tmp_path / "out"
+    for checkpoint in out.glob("checkpoint-*"):  # what a plain Trainer leaves: no marker, no data position
+        (checkpoint / "tandem_complete.json").unlink()
+        (checkpoint / "data_state.json").unlink()
+
+    result = run_train("--config", str(config), "--max-steps", "15")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"resuming from {out / 'checkpoint-10'}" in result.stdout
+    assert "checkpoint-10 is a plain Hugging Face checkpoint without tandem's data position" in result.stdout
+    assert [m["step"] for m in metrics(out)] == list(range(1, 16))
+    position = json.loads((out / "checkpoint-15" / "data_state.json").read_text())["position"]
+    assert position["blocks"] == 5 * 4  # five steps of four blocks, counted from the first sample
 
 
 def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_config, start_train, metrics,

@@ -39,11 +39,13 @@ def test_two_torchrun_workers_train_and_resume(tmp_path, write_shard, make_confi
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(300)  # two torchrun workers and a second trainer starting on two busy cores
 def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_path, write_shard, make_config,
-                                                                         metrics, wait_until):
+                                                                         metrics, wait_until, run_train):
     """The supervisor stops a child by SIGTERM to its process group: the workers get it at
     slightly different steps, agree on one step, and save there together (no collective
-    deadlock), well inside the supervisor's grace period."""
+    deadlock), well inside the supervisor's grace period. Meanwhile the launcher, which the
+    preparing process became, holds the output_dir lock: a second trainer is refused."""
     write_shard(tmp_path / "shards", 0)
     config = make_config(launcher="torchrun", distributed={"nproc_per_node": 2},
                          training={"max_steps": 100000, "save_steps": 100000})
@@ -53,6 +55,9 @@ def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_pa
     try:
         out = tmp_path / "out"
         wait_until(lambda: len(metrics(out)) >= 3, timeout=90, what="step 3")
+        second = run_train("--config", str(config))
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"is in use by another training (pid {process.pid}, training into {out})" in second.stderr
         os.killpg(process.pid, signal.SIGTERM)
         started = time.monotonic()
         output, _ = process.communicate(timeout=60)

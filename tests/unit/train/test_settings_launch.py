@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from support.paths import REPO
 
 from tandem.common.typed_config import ConfigError
 from tandem.train.callbacks import trim_metrics
-from tandem.train.launch import is_worker, launcher_command
+from tandem.train.launch import is_worker, launcher_command, wait_for_node_0
 from tandem.train.signals import StopFlag
 from tandem.train.train_config import DistributedSettings, load_train_config
 
@@ -35,6 +36,16 @@ def test_flags_override_the_yaml(tmp_path):
     ("model: {init: {}}\ntraining: {batch_size: 0}\n", r"c.yaml: training.batch_size: must be at least 1"),
     ("model: {init: {}}\ndata: {paths: []}\n", r"c.yaml: data.paths: name at least one"),
     ("model: {init: {}}\nlauncher: torchrun\ndistributed: {nnodes: 2}\n", r"distributed.rdzv_endpoint: needed"),
+    ("model: {init: {}}\ndistributed: {nnodes: '2:1', rdzv_endpoint: 'h:1'}\n", r"distributed.nnodes: need 1 <= MIN"),
+    ("model: {init: {}}\ndistributed: {nnodes: 'two'}\n", r"distributed.nnodes: expected a number or a range"),
+    ("model: {init: {}}\ndistributed: {nnodes: 2, node_rank: 2, rdzv_endpoint: 'h:1'}\n",
+     r"distributed.node_rank: must be 0 to 1"),
+    ("model: {init: {}}\ndistributed: {nnodes: 2, rdzv_endpoint: 'node0'}\n",
+     r"distributed.rdzv_endpoint: expected host:port"),
+    ("model: {init: {}}\ndistributed: {nnodes: '1:2', rdzv_endpoint: 'h:1', rdzv_backend: static}\n",
+     r"distributed.rdzv_backend: static needs a fixed nnodes"),
+    ("model: {init: {}}\nlauncher: accelerate\ndistributed: {nnodes: '1:2', rdzv_endpoint: 'h:1'}\n",
+     r"c.yaml: distributed.nnodes: a range MIN:MAX needs launcher: torchrun"),
 ])
 def test_bad_values_are_one_line_errors_naming_file_and_key(tmp_path, yaml, message):
     path = tmp_path / "c.yaml"
@@ -55,6 +66,47 @@ def test_torchrun_on_one_node_is_standalone_and_several_nodes_rendezvous():
                                                             rdzv_endpoint="node0:29500"), ["t.py"], python="py")
     assert many[3:] == ["--nproc_per_node=4", "--nnodes=2", "--rdzv_backend=c10d", "--rdzv_endpoint=node0:29500",
                         "--node_rank=1", "t.py"]
+
+
+def test_an_elastic_multi_node_job_passes_torchrun_its_rendezvous_and_restarts():
+    settings = DistributedSettings(nproc_per_node=2, nnodes="1:2", node_rank=1, rdzv_endpoint="10.0.0.1:29400",
+                                   rdzv_id="job-7", rdzv_conf={"join_timeout": 1800, "last_call_timeout": 30},
+                                   max_restarts=3)
+    command = launcher_command("torchrun", settings, ["t.py"], python="py")
+    assert command == ["py", "-m", "torch.distributed.run", "--nproc_per_node=2", "--nnodes=1:2",
+                       "--rdzv_backend=c10d", "--rdzv_endpoint=10.0.0.1:29400", "--rdzv_id=job-7",
+                       "--rdzv_conf=join_timeout=1800,last_call_timeout=30", "--node_rank=1", "--max_restarts=3",
+                       "t.py"]
+    assert settings.node_range == (1, 2)
+
+
+def test_an_unquoted_nnodes_range_is_read_as_written_not_as_base_60(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {init: {}}\nlauncher: torchrun\n"
+                    "distributed:\n  nnodes: 1:2\n  rdzv_endpoint: node0:29400\n")
+    config = load_train_config(path)
+    assert config.distributed.nnodes == "1:2" and config.distributed.node_range == (1, 2)
+    path.write_text("model: {init: {}}\ndistributed: {nnodes: 62, rdzv_endpoint: 'node0:29400'}\n")
+    assert load_train_config(path).distributed.node_range == (62, 62)
+
+
+def test_the_node_rank_flag_overrides_the_yaml(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {init: {}}\ndistributed: {nnodes: 2, rdzv_endpoint: 'node0:29400'}\n")
+    assert load_train_config(path, {"distributed.node_rank": 1}).distributed.node_rank == 1
+
+
+def test_node_1_waits_for_node_0s_rendezvous_port_to_answer():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        endpoint = f"127.0.0.1:{server.getsockname()[1]}"
+        said: list[str] = []
+        polls = iter([False, False, True])
+        assert not wait_for_node_0(endpoint, lambda: next(polls), said.append, poll_s=0.01)
+        assert said == [f"waiting for node 0 at {endpoint}"]
+        server.listen()
+        assert wait_for_node_0(endpoint, lambda: False, said.append, poll_s=0.01)
+        assert not wait_for_node_0("127.0.0.1:1", lambda: False, said.append, poll_s=0.01, finished=lambda: True)
 
 
 def test_accelerate_gets_process_and_machine_counts():

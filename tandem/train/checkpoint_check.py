@@ -1,0 +1,94 @@
+"""Whether a `checkpoint-N/` folder can be resumed from, and if not, why (docs/training.md).
+
+Two kinds are resumable:
+- tandem's own: `tandem_complete.json`, written after every file was fsynced, lists each file
+  with its size, and every file must still have exactly that size (cut short or grown is damage);
+- a stock Hugging Face Trainer checkpoint (no marker): with no sizes to compare, each torch
+  archive (`optimizer.pt`, `scheduler.pt`, `*.bin`, `*.pth`) must have the zip directory that
+  torch writes at its very end, so a file cut short is caught; `scheduler.pt` must be there.
+For both, `trainer_state.json` parses, the optimizer state and the weights are there, and every
+safetensors header opens and covers its file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from safetensors import safe_open
+
+from tandem.fileio.atomic_files import read_json
+
+MARKER = "tandem_complete.json"
+TRAINER_STATE = "trainer_state.json"
+OPTIMIZER = "optimizer.pt"
+SCHEDULER = "scheduler.pt"
+WEIGHT_NAMES = ("model.safetensors", "adapter_model.safetensors", "pytorch_model.bin", "adapter_model.bin",
+                "model.safetensors.index.json", "pytorch_model.bin.index.json")
+TORCH_ARCHIVES = ("*.pt", "*.pth", "*.bin")
+
+
+def checkpoint_problem(folder: Path) -> str | None:
+    """What makes `folder` unusable for a resume, in a few words; None when it is complete."""
+    if not folder.is_dir():
+        return "not a folder"
+    problem = _marker_problem(folder) if (folder / MARKER).exists() else _stock_problem(folder)
+    return problem or _shared_problem(folder)
+
+
+def is_stock(folder: Path) -> bool:
+    """A checkpoint written by a plain `Trainer`, without tandem's marker."""
+    return not (folder / MARKER).exists()
+
+
+def _marker_problem(folder: Path) -> str | None:
+    marker = read_json(folder / MARKER)
+    if not isinstance(marker, dict) or not isinstance(marker.get("files"), dict):
+        return f"{MARKER} does not parse"
+    for name, size in marker["files"].items():
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        actual = path.stat().st_size
+        if actual != size:
+            return f"{name} has {actual} bytes, {size} were written"
+    return None
+
+
+def _stock_problem(folder: Path) -> str | None:
+    if not (folder / SCHEDULER).is_file():
+        return f"{SCHEDULER} is missing"
+    for pattern in TORCH_ARCHIVES:
+        for archive in sorted(folder.glob(pattern)):
+            try:
+                with zipfile.ZipFile(archive):
+                    pass
+            except (zipfile.BadZipFile, OSError):
+                return f"{archive.name} is cut short or damaged (not a whole torch archive)"
+    return None
+
+
+def _shared_problem(folder: Path) -> str | None:
+    state = read_json(folder / TRAINER_STATE)
+    if not isinstance(state, dict) or not isinstance(state.get("global_step"), int):
+        return f"{TRAINER_STATE} is missing or does not parse"
+    if not (folder / OPTIMIZER).is_file():
+        return f"{OPTIMIZER} is missing"
+    if not any((folder / name).is_file() for name in WEIGHT_NAMES):
+        return "no model weights"
+    for index_name in WEIGHT_NAMES[-2:]:
+        if not (folder / index_name).is_file():
+            continue
+        index = read_json(folder / index_name)
+        if not isinstance(index, dict) or not isinstance(index.get("weight_map"), dict):
+            return f"{index_name} does not parse"
+        for shard in sorted(set(map(str, index["weight_map"].values()))):
+            if not (folder / shard).is_file():
+                return f"{shard} (listed in {index_name}) is missing"
+    for weights in sorted(folder.glob("*.safetensors")):
+        try:
+            with safe_open(str(weights), framework="pt") as handle:
+                handle.keys()
+        except Exception as exc:  # safetensors raises its own error type for any damage
+            return f"{weights.name} is damaged ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+    return None

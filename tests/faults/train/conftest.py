@@ -1,0 +1,1 @@
+"""Fault tests for the trainer: real processes, real files, a real full filesystem."""
