@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 
@@ -17,7 +18,12 @@ def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024) ->
     if log_file is None or count <= 0:
         return []
     try:
-        with open(log_file, "rb") as handle:
+        # Non-blocking: a log path a child turned into a FIFO must not stall the supervisor.
+        fd = os.open(log_file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return []
+        with open(fd, "rb") as handle:
             size = handle.seek(0, os.SEEK_END)
             block = min(size, max(max_bytes, count * 512))
             handle.seek(size - block)
