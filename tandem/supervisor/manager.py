@@ -214,8 +214,10 @@ class Supervisor:
         left = self.trees.left_behind(child.plan.name, child.handle.pid, child.plan.env.get(ENV_STATUS_FILE))
         if left:
             self.events.put(LeftoversStopped(child.plan.name, [describe_process(p) for p in left]))
-            grace = 0.0 if self.killed else min(self.options.grace_s, LEFTOVER_GRACE_S)
-            self.leftovers.stop(left, now, grace)
+            if self.stop_deadline is not None:  # its group had the stop's SIGTERM: the same deadline
+                self.leftovers.stop(left, now, max(self.stop_deadline - now, 0.0), group=child.handle.pid)
+            else:
+                self.leftovers.stop(left, now, min(self.options.grace_s, LEFTOVER_GRACE_S))
 
     # -- stopping -------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:

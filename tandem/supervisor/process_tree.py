@@ -78,6 +78,13 @@ def _leader_alive(pgid: int) -> bool:
         return False
 
 
+def _group_of(proc: psutil.Process) -> int | None:
+    try:
+        return os.getpgid(proc.pid) if sys.platform != "win32" else None
+    except OSError:
+        return None
+
+
 def unique(procs: Iterable[psutil.Process]) -> list[psutil.Process]:
     """One entry per process (psutil.Process compares PID and create time)."""
     seen: dict[psutil.Process, None] = {}
@@ -126,8 +133,10 @@ class LeftoverStopper:
     def __init__(self) -> None:
         self._pending: list[tuple[float, list[psutil.Process]]] = []
 
-    def stop(self, procs: list[psutil.Process], now: float, grace_s: float) -> None:
-        signal_each(procs, signal.SIGTERM)
+    def stop(self, procs: list[psutil.Process], now: float, grace_s: float, group: int | None = None) -> None:
+        """SIGTERM `procs` (except the members of `group`, which a stop already sent one to:
+        never a second) and SIGKILL what is left `grace_s` later."""
+        signal_each([p for p in procs if group is None or _group_of(p) != group], signal.SIGTERM)
         self._pending.append((now + grace_s, procs))
 
     def tick(self, now: float) -> None:
