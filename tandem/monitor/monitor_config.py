@@ -26,5 +26,5 @@ class MonitorSettings:
 
     def __post_init__(self) -> None:
         check_range("interval_s", self.interval_s, 0, 3600, low_open=True)
-        check_range("min_free_disk_gb", self.min_free_disk_gb, 0, 1e6)
-        check_range("min_free_memory_gb", self.min_free_memory_gb, 0, 1e5)
+        check_range("min_free_disk_gb", self.min_free_disk_gb, 0, 1e9)  # 1e9 GB: "always warn"
+        check_range("min_free_memory_gb", self.min_free_memory_gb, 0, 1e9)
