@@ -8,6 +8,11 @@ import time
 from support.fault_runs import one_line
 from support.processes import wait_for
 
+from tandem.app.parallel_config import load_parallel_config
+from tandem.supervisor.launch_plan import SupervisorRequest
+from tandem.supervisor.process import InvokeProcessFactory
+from tandem.supervisor.supervise import supervise
+
 
 def test_full_disk_while_children_run_stops_them_and_says_where(fault, small_disk):
     """One child fills the disk and runs on; the other ends, so the record must be saved."""
@@ -58,3 +63,50 @@ def test_watchdog_outlives_a_failed_supervisor_until_the_record_is_final(fault, 
     assert result.returncode == 1
     assert "the run record could not be updated" in one_line(result.stderr)
     wait_for(lambda: not fault.left(), timeout=15, what="the watchdog to end once nothing is left")
+
+
+class NoHooks:
+    def run_created(self, run_dir):
+        pass
+
+    def make_monitor(self, run_dir, events):
+        return None
+
+    def run_ended(self, record, events):
+        pass
+
+    def recovered(self, record_path, events):
+        pass
+
+    def watchdog_finish_argv(self):
+        return []
+
+
+class BuggyFactory:
+    """Starts the first child for real, then fails as a bug would on the second start."""
+
+    def __init__(self) -> None:
+        self.real = InvokeProcessFactory()
+        self.starts = 0
+
+    def start(self, spec):
+        self.starts += 1
+        if self.starts > 1:
+            raise RuntimeError("a bug in the supervisor")
+        return self.real.start(spec)
+
+
+def test_a_bug_in_the_loop_stops_the_children_and_keeps_the_traceback(fault, capsys):
+    path = fault.config({"train": fault.child("--daemon", "--sleep", "600"), "crawl": fault.child("--sleep", "0")})
+    settings = load_parallel_config(path)
+    request = SupervisorRequest(config_path=path, kind="parallel")
+    code = supervise(settings, request, NoHooks(), BuggyFactory())
+    line = one_line(capsys.readouterr().err)
+    assert code == 1
+    record = fault.record()
+    assert line.startswith("error: internal error: RuntimeError: a bug in the supervisor (traceback in ")
+    assert record["status"] == "failed" and record["supervisor_error"] in line
+    assert {e["status"] for e in record["processes"].values()} == {"stopped"}
+    traceback_file = fault.logs_dir / "runs" / record["run_id"] / "supervisor-error.txt"
+    assert "RuntimeError: a bug in the supervisor" in traceback_file.read_text()
+    fault.wait_nothing_left(timeout=10)
