@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
+from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import EventQueue, Notice, RunEnded, RunStarted, SignalReceived
@@ -76,11 +77,15 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         return 2
     lock = FileLock(logs_dir / LOCK_FILE)
     try:
-        lock.acquire(f"{request.kind} started {os.getcwd()}")
+        with naming(lock.path):
+            lock.acquire(f"{request.kind} started {os.getcwd()}")
     except AlreadyLocked as exc:
         print(f"error: another tandem supervisor is running in this folder ({exc.holder}); "
               f"wait for it, or stop it (invoke status shows it)", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk before anything started
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
     with lock, stop_signals_call(raise_interrupted):
         try:
             return _run_locked(settings, request, commands, resources, logs_dir, hooks,

@@ -110,3 +110,19 @@ def test_a_bug_in_the_loop_stops_the_children_and_keeps_the_traceback(fault, cap
     traceback_file = fault.logs_dir / "runs" / record["run_id"] / "supervisor-error.txt"
     assert "RuntimeError: a bug in the supervisor" in traceback_file.read_text()
     fault.wait_nothing_left(timeout=10)
+
+
+def test_a_disk_full_before_the_start_is_one_line_and_nothing_starts(fault, small_disk):
+    fault.logs_dir = small_disk / "logs"
+    fault.config({"train": fault.child("--sleep", "600")})
+    with open(small_disk / "filler", "wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+        except OSError:
+            pass
+    result = fault.run()
+    line = one_line(result.stderr)
+    assert result.returncode == 1
+    assert line.startswith(f"error: no space left on {small_disk}"), line
+    assert not fault.left()
