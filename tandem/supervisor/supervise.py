@@ -112,20 +112,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     run_dir = runs_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     hooks.run_created(run_dir)
-    status_dir = run_dir.resolve()  # status paths are absolute: each marks its process (process_tree.py)
-    plans = [
-        ChildPlan(
-            name=name,
-            argv=argv,
-            env=child_environment(settings.processes[name], name, run_id, status_dir, request, resources[name]),
-            log_path=logs_dir / f"{name}_{run_id}.log",
-            status_path=status_dir / f"{name}.status.json",
-            progress_pattern=settings.processes[name].progress_pattern,
-            resources=resources[name],
-            no_restart_exit_codes=tuple(settings.processes[name].no_restart_exit_codes),
-        )
-        for name, argv in commands.items()
-    ]
+    plans = _child_plans(settings, request, commands, resources, logs_dir, run_id, run_dir)
     record = RunRecord.create(
         runs_dir, run_id, request.kind,
         {p.name: ProcessEntry(command=p.argv, log_file=str(p.log_path), status_file=str(p.status_path),
@@ -183,6 +170,24 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     finally:
         _release(watchdog)
     return exit_code
+
+
+def _child_plans(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
+                 resources: dict[str, ProcessResources], logs_dir: Path, run_id: str, run_dir: Path) -> list[ChildPlan]:
+    status_dir = run_dir.resolve()  # status paths are absolute: each marks its process (process_tree.py)
+    return [
+        ChildPlan(
+            name=name,
+            argv=argv,
+            env=child_environment(settings.processes[name], name, run_id, status_dir, request, resources[name]),
+            log_path=logs_dir / f"{name}_{run_id}.log",
+            status_path=status_dir / f"{name}.status.json",
+            progress_pattern=settings.processes[name].progress_pattern,
+            resources=resources[name],
+            no_restart_exit_codes=tuple(settings.processes[name].no_restart_exit_codes),
+        )
+        for name, argv in commands.items()
+    ]
 
 
 def _release(watchdog: subprocess.Popen[bytes]) -> None:
