@@ -89,6 +89,7 @@ class ManagedChild:
     started_at: float = 0.0
     restart_at: float | None = None
     reported: Progress | None = None  # the progress last put on the queue
+    log_start: int = 0  # where the current attempt's output begins in its log
 
 
 class Supervisor:
@@ -177,7 +178,7 @@ class Supervisor:
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
         try:
-            self._mark_log(plan.log_path, banner)
+            log_start = self._mark_log(plan.log_path, banner)
             handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
@@ -188,6 +189,7 @@ class Supervisor:
         child.state = ChildState.RUNNING
         child.started_at = self.clock()
         child.restart_at = None
+        child.log_start = log_start
         child.tracker.on_start()
         self.events.put(ProcessStarted(plan.name, handle.pid, handle.create_time, number, str(plan.log_path)))
 
@@ -198,7 +200,8 @@ class Supervisor:
         decision = child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None, now=now)
         failure = decision.state is not ChildState.SUCCEEDED and not (
             decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
-        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES) if failure else None
+        # Only what this attempt wrote: an earlier attempt's error is not this one's.
+        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, since=child.log_start) if failure else None
         child.state = decision.state
         if decision.state is ChildState.BACKOFF:
             assert decision.restart_in_s is not None
@@ -285,10 +288,13 @@ class Supervisor:
         self.events.drain()
         return code
 
-    def _mark_log(self, log_path: Path, banner: str) -> None:
+    def _mark_log(self, log_path: Path, banner: str) -> int:
+        """Append the banner; returns the log's size after it, where the child's output begins."""
         # Written while the child is not running, so it can never land inside one of its lines.
         # Non-blocking: a FIFO at the log path fails the start instead of freezing the loop.
         fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o666)
         with naming(log_path), open(fd, "ab") as handle:
             separator = "\n" if os.fstat(fd).st_size > 0 else ""
             handle.write(f"{separator}===== tandem {now_iso()}: {banner} =====\n".encode())
+            handle.flush()
+            return os.fstat(fd).st_size

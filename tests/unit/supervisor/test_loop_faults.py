@@ -153,6 +153,21 @@ def test_a_restart_loop_without_progress_gives_up_through_the_loop(tmp_path):
     assert entry.restarts == 2 and "none of them healthy (run without progress" in entry.error.reason
 
 
+def test_each_attempt_keeps_only_the_lines_it_wrote(tmp_path):
+    clock = Clock()
+
+    def write_output(start: int) -> None:
+        with open(tmp_path / "train.log", "a") as log:
+            log.write("".join(f"attempt {start} line {i}\n" for i in range(3 if start == 1 else 1)))
+
+    supervisor, record, _ = make(tmp_path, Factory(clock, 3, 1.0, on_start=write_output), clock,
+                                 policy=RestartPolicy(max_restarts=1, backoff_s=0.5, backoff_max_s=0.5, min_uptime_s=5))
+    assert supervisor.run() == 1
+    tails = [attempt.log_tail for attempt in record.processes["train"].attempts]
+    assert tails == [["attempt 1 line 0", "attempt 1 line 1", "attempt 1 line 2"], ["attempt 2 line 0"]]
+    assert "restart 1 of train" in (tmp_path / "train.log").read_text()  # the banner is there, not in a tail
+
+
 def test_the_record_keeps_the_first_and_last_attempts_and_counts_the_rest(tmp_path):
     record = RunRecord.create(tmp_path, RUN, "parallel", {"train": ProcessEntry(["p"], None, None)})
     keeper = RecordKeeper(record)
