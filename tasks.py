@@ -145,10 +145,12 @@ def logs(c: Context, follow: bool = False, process: str | None = None, logs_dir:
 def demo(c: Context, pages: int = 500, crawl_target: int = 300, resume: bool = False) -> None:
     """The whole kit offline: serve the bundled demo site on 127.0.0.1, crawl it while a tiny
     model trains on what arrives, then report and notify."""
+    # The server stops when its stdin ends: this process holds the pipe's other end, so the server
+    # goes with it however it ends (kill -9 included), never left serving for ever.
     server = subprocess.Popen(
         [sys.executable, "scripts/demo_site.py", "serve", "--root", "data/demo_site", "--pages", str(pages),
-         "--port", "0"],
-        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+         "--port", "0", "--until-stdin-closes"],
+        stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True,
     )
     try:
         url = _read_server_url(server)

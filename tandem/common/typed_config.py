@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -52,7 +53,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -65,6 +66,28 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice in one mapping is an error: YAML 1.2
+    forbids it, and PyYAML would silently keep the last value (`grace_s: 30` … `grace_s: 0`)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` may be overridden
+                continue
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                break
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first given at line {first.start_mark.line + 1})",
+                    key_node.start_mark)
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
 def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") -> T:
     """Check `data` against the dataclass `cls` and construct it (recursively)."""
     if not isinstance(data, Mapping):
@@ -75,6 +98,14 @@ def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") 
     if unknown:
         known = ", ".join(sorted(fields))
         raise ConfigError(f"{source}: unknown key '{prefix}{unknown[0]}' (known here: {known})")
+    required = [name for name, f in fields.items()
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        if not data and not prefix:
+            raise ConfigError(f"{source}: the file is empty; it needs at least "
+                              f"{', '.join(repr(m) for m in missing)}")
+        raise ConfigError(f"{source}: {prefix}{missing[0]}: required, but not given")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         kwargs[name] = _convert(hints[name], value, source, f"{prefix}{name}")
@@ -84,6 +115,15 @@ def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") 
         raise ConfigError(f"{source}: {prefix}{exc}") from None
     except TypeError as exc:  # a required field left out
         raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: {exc}") from None
+
+
+def check_range(key: str, value: float, low: float, high: float, *, low_open: bool = False) -> None:
+    """For `__post_init__`: raise `ValueError("key: …")` unless `value` lies in [low, high]
+    (`low_open`: above `low`). Settings get upper bounds too: `grace_s: 1e9` is a typo."""
+    too_low = value <= low if low_open else value < low
+    if too_low or value > high or value != value:
+        lower = f"more than {low:g}" if low_open else f"at least {low:g}"
+        raise ValueError(f"{key}: must be {lower} and at most {high:g}, got {value:g}")
 
 
 def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
@@ -139,6 +179,8 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
         raise _bad(source, key, value, "an integer")
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):  # `.nan` and `.inf` are valid YAML, never a setting
+                raise ConfigError(f"{source}: {key}: expected a finite number, got {value!r}")
             return float(value)
         raise _bad(source, key, value, "a number")
     if hint is str:

@@ -7,6 +7,7 @@ through `read_status_file`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -15,13 +16,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.fileio.atomic_files import atomic_write_json, read_json
+from tandem.fileio.atomic_files import atomic_write_json
+from tandem.fileio.safe_read import NotReadable, read_regular_file
 
 ENV_RUN_ID = "TANDEM_RUN_ID"
 ENV_PROCESS = "TANDEM_PROCESS"
 ENV_STATUS_FILE = "TANDEM_STATUS_FILE"
 ENV_AUTO_RESUME = "TANDEM_AUTO_RESUME"
 ENV_WEB_CRAWL = "TANDEM_WEB_CRAWL"
+
+# A status file is a few hundred bytes; anything larger is not ours and is not read (a 100 MB
+# file would otherwise be parsed, copied into the record and printed every few seconds).
+STATUS_FILE_MAX_BYTES = 256 * 1024
+# What is kept of the free-text fields: one line for a progress bar.
+MAX_MESSAGE_CHARS = 300
+MAX_UNIT_CHARS = 40
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -49,13 +58,36 @@ class Progress:
         if not isinstance(data, Mapping):
             return None
         metrics = data.get("metrics")
-        return cls(_number(data.get("done")), _number(data.get("total")), str(data.get("unit") or ""),
-                   dict(metrics) if isinstance(metrics, dict) else {}, str(data.get("message") or ""))
+        return cls(_number(data.get("done")), _number(data.get("total")),
+                   shorten(str(data.get("unit") or ""), MAX_UNIT_CHARS),
+                   dict(metrics) if isinstance(metrics, dict) else {},
+                   shorten(str(data.get("message") or ""), MAX_MESSAGE_CHARS))
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line and at most `limit` characters, cut with `…`."""
+    line = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class StatusFileRefused(Exception):
+    """Something at the status path that is not a status file; `str()` says what (one line)."""
 
 
 def read_status_file(path: Path) -> Progress | None:
-    """The progress in a child's status file; None while there is none or it is not ours."""
-    data = read_json(path)
+    """The progress in a child's status file; None while there is none, or it is half-written
+    or not a JSON object. Never blocks and never reads more than STATUS_FILE_MAX_BYTES: a path
+    that holds a FIFO, a device, a folder or a larger file raises StatusFileRefused."""
+    try:
+        raw = read_regular_file(path, STATUS_FILE_MAX_BYTES)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except NotReadable as exc:
+        raise StatusFileRefused(f"{path}: {exc}; ignored") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
     return Progress.from_json(data) if isinstance(data, dict) else None
 
 

@@ -162,6 +162,7 @@ class Attempt:
     uptime_s: float | None = None
     reason: str | None = None
     log_tail: list[str] | None = None  # kept for attempts that failed
+    number: int | None = None  # 1 for the first start; counts the attempts left out too
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -176,7 +177,7 @@ class Attempt:
         tail = data.get("log_tail")
         return cls(_int(data.get("pid")), _str(data.get("started_at")), _str(data.get("ended_at")),
                    _int(data.get("exit_code")), _float(data.get("uptime_s")), _str(data.get("reason")),
-                   _str_list(tail) if isinstance(tail, list) else None)
+                   _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")))
 
 
 @dataclass
@@ -195,6 +196,11 @@ class ProcessEntry:
     error: ProcessError | None = None
     progress: Progress | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    # A process restarted hundreds of times keeps its first and last attempts; this many
+    # between them were left out of `attempts`.
+    attempts_omitted: int = 0
+    # Processes it left running when it ended (a daemon), stopped by the supervisor.
+    leftovers: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -206,6 +212,7 @@ class ProcessEntry:
             "error": self.error.to_json() if self.error else None,
             "progress": self.progress.to_json() if self.progress else None,
             "attempts": [attempt.to_json() for attempt in self.attempts],
+            "attempts_omitted": self.attempts_omitted, "leftovers": self.leftovers,
         }
 
     @classmethod
@@ -223,7 +230,8 @@ class ProcessEntry:
             restarts=restarts if restarts is not None else max(len(parsed) - 1, 0),
             resources=ProcessResources.from_json(data.get("resources")),
             error=ProcessError.from_json(data.get("error")), progress=Progress.from_json(data.get("progress")),
-            attempts=parsed,
+            attempts=parsed, attempts_omitted=_int(data.get("attempts_omitted")) or 0,
+            leftovers=_str_list(data.get("leftovers")),
         )
 
 
@@ -247,6 +255,7 @@ class RunRecord:
     resources: dict[str, Any] | None = None  # the monitor's summary (docs/run-record.md)
     report: str | None = None
     interrupted_reason: str | None = None
+    supervisor_error: str | None = None  # the supervisor's own failure, one line (exit 1)
     path: Path | None = field(default=None, compare=False)  # where it is saved; not in the JSON
 
     @classmethod
@@ -292,7 +301,7 @@ class RunRecord:
                        if isinstance(entry, Mapping)} if isinstance(processes, Mapping) else {},
             resources=data["resources"] if isinstance(data.get("resources"), dict) else None,
             report=_str(data.get("report")), interrupted_reason=_str(data.get("interrupted_reason")),
-            **flags,
+            supervisor_error=_str(data.get("supervisor_error")), **flags,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -305,6 +314,7 @@ class RunRecord:
             "processes": {name: entry.to_json() for name, entry in self.processes.items()},
             "resources": self.resources, "report": self.report,
             **({"interrupted_reason": self.interrupted_reason} if self.interrupted_reason else {}),
+            **({"supervisor_error": self.supervisor_error} if self.supervisor_error else {}),
         }
 
     def save(self) -> None:

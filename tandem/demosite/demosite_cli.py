@@ -4,8 +4,8 @@
   demo_site.py serve --root DIR [--host H] [--port P] [--pages N] [--seed S]
 
 `serve` (re)generates the site first unless DIR holds one of the same pages, seed and generator
-version, prints `serving http://127.0.0.1:PORT/` as one line, and runs until SIGTERM or SIGINT,
-then exits 0.
+version, prints `serving http://127.0.0.1:PORT/` as one line, and runs until SIGTERM or SIGINT
+(or, with `--until-stdin-closes`, until its standard input ends), then exits 0.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--root", type=Path, required=True, help="the site's folder")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    serve.add_argument("--until-stdin-closes", action="store_true",
+                       help="also stop when standard input ends: a parent that holds the other end of a pipe "
+                            "takes the server with it however it dies (even kill -9)")
     for sub in (generate, serve):
         sub.add_argument("--pages", type=int, default=DEFAULT_PAGES, help="pages to generate (at least 20)")
         sub.add_argument("--seed", type=int, default=0)
@@ -54,11 +57,19 @@ def main() -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if args.until_stdin_closes:
+        threading.Thread(target=_set_at_end_of_input, args=(stop,), name="stdin-watch", daemon=True).start()
     with serve_site(args.root, args.host, args.port) as server:
         print(f"serving {server.url}", flush=True)
         while not stop.wait(0.5):
             pass
     return EXIT_OK
+
+
+def _set_at_end_of_input(stop: threading.Event) -> None:
+    while sys.stdin.buffer.read(4096):
+        pass
+    stop.set()
 
 
 def has_site(root: Path, pages: int, seed: int) -> bool:

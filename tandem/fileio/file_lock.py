@@ -46,8 +46,12 @@ class FileLock:
             holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "unknown"
             os.close(fd)
             raise AlreadyLocked(self.path, holder) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}, {owner}".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid {os.getpid()}, {owner}".encode())
+        except OSError:  # a full disk: not held, and no descriptor left open
+            os.close(fd)
+            raise
         self._fd = fd
 
     def keep_across_exec(self) -> None:

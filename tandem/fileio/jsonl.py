@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tandem.fileio.disk_errors import naming
+
 
 def read_jsonl(path: Path | None) -> Iterator[dict[str, Any]]:
     """The JSON objects of the file, in order; nothing for a missing file."""
@@ -35,5 +37,5 @@ def json_line(item: dict[str, Any]) -> str:
 
 def append_jsonl(path: Path, item: dict[str, Any]) -> None:
     """Add one line; a single write, so a concurrent reader sees the line whole or not at all."""
-    with open(path, "a", encoding="utf-8") as handle:
+    with naming(path), open(path, "a", encoding="utf-8") as handle:
         handle.write(json_line(item))

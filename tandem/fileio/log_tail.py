@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 
@@ -12,21 +13,28 @@ def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
     return lines[-1] if lines else ""
 
 
-def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024) -> list[str]:
-    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes)."""
+def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024, since: int = 0) -> list[str]:
+    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes),
+    and never from before byte `since` (where one attempt of a restarted process began)."""
     if log_file is None or count <= 0:
         return []
     try:
-        with open(log_file, "rb") as handle:
+        # Non-blocking: a log path a child turned into a FIFO must not stall the supervisor.
+        fd = os.open(log_file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return []
+        with open(fd, "rb") as handle:
             size = handle.seek(0, os.SEEK_END)
-            block = min(size, max(max_bytes, count * 512))
-            handle.seek(size - block)
+            start = max(size - max(max_bytes, count * 512), min(since, size))
+            handle.seek(start)
             chunk = handle.read()
     except OSError:
         return []
     lines = [line for line in chunk.decode("utf-8", "replace").splitlines() if line.strip()]
-    if block < size and len(lines) > 1:
+    cut = start > since  # the read began inside a line
+    if cut and len(lines) > 1:
         lines = lines[1:]  # the first line read is probably cut
-    elif block < size and lines:
+    elif cut and lines:
         lines = [f"[…] {lines[0]}"]  # one line longer than the block: its end is what there is
     return lines[-count:]

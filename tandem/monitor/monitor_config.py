@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tandem.common.typed_config import check_range
+
 
 @dataclass
 class MonitorSettings:
@@ -23,5 +25,6 @@ class MonitorSettings:
         "NVIDIA GPU.")})
 
     def __post_init__(self) -> None:
-        if self.interval_s <= 0:
-            raise ValueError("interval_s: must be more than 0")
+        check_range("interval_s", self.interval_s, 0, 3600, low_open=True)
+        check_range("min_free_disk_gb", self.min_free_disk_gb, 0, 1e9)  # 1e9 GB: "always warn"
+        check_range("min_free_memory_gb", self.min_free_memory_gb, 0, 1e9)

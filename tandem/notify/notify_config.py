@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tandem.common.typed_config import check_range
+
 
 @dataclass
 class NotifySettings:
@@ -26,3 +28,7 @@ class NotifySettings:
         "Seconds to wait for the webhook to answer.")})
     player_timeout_s: float = field(default=15.0, metadata={"help": (
         "Seconds the sound players may take in all before they are stopped.")})
+
+    def __post_init__(self) -> None:
+        check_range("webhook_timeout_s", self.webhook_timeout_s, 0, 600, low_open=True)
+        check_range("player_timeout_s", self.player_timeout_s, 0, 600, low_open=True)

@@ -27,6 +27,8 @@ def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -
         line = (f"**Root cause:** {code(first.process)} {what} first — exit {exit_text}"
                 f" at {inline(format_time(first.ended_at))}")
         out += [line + (f": {inline(first.reason)}" if first.reason else "."), ""]
+    if record.supervisor_error:
+        out += [f"**The supervisor itself failed** and stopped every process: {inline(record.supervisor_error)}", ""]
     if record.status == "interrupted":
         stopped = [name for name, proc in procs.items() if proc.status == "stopped"]
         names = ", ".join(code(name) for name in stopped) or "none"
@@ -35,8 +37,8 @@ def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -
                  " (a signal to the supervisor, or a supervisor that died and was found later)")
         out += [f"The run was **interrupted** before it finished{cause}. Stopped: {names}.", ""]
     troubled = [(name, proc) for name, proc in procs.items()
-                if proc.status == "failed" or proc.restarts > 0 or proc.error]
-    if not troubled and not found:
+                if proc.status == "failed" or proc.restarts > 0 or proc.error or proc.leftovers]
+    if not troubled and not found and not record.supervisor_error:
         if record.status != "interrupted":
             out += ["None: no process failed or was restarted.", ""]
         return out
@@ -56,12 +58,20 @@ def _process_errors(name: str, proc: ProcessEntry, root: Path, base: Path, tail_
     attempts = proc.attempts
     if len(attempts) > 1:
         out += [_attempts_table(attempts), ""]
+    if proc.attempts_omitted:
+        out += [f"{proc.attempts_omitted} attempt{'s' if proc.attempts_omitted != 1 else ''} between those "
+                f"shown {'were' if proc.attempts_omitted != 1 else 'was'} left out of the record (it keeps "
+                f"the first and the last ones in full).", ""]
+    if proc.leftovers:
+        out += [f"**Left running when it ended** (stopped by the supervisor): "
+                f"{', '.join(inline(p) for p in proc.leftovers)}.", ""]
     log_path = resolve(proc.log_file, root)
     source = link(inline(proc.log_file), log_path, base) if log_path else "its log"
     # Each failed attempt's own last lines (the supervisor keeps them); the process's error tail
     # is the last attempt's, so it is shown only when no attempt carries one.
     shown = False
-    for number, attempt in enumerate(attempts, start=1):
+    for index, attempt in enumerate(attempts, start=1):
+        number = attempt.number or index
         tail = _lines(attempt.log_tail, tail_lines)
         if tail:
             label = f"Last {len(tail)} lines of {source}:"
@@ -81,8 +91,8 @@ def _process_errors(name: str, proc: ProcessEntry, root: Path, base: Path, tail_
 
 def _attempts_table(attempts: list[Attempt]) -> str:
     rows = []
-    for number, attempt in enumerate(attempts, start=1):
-        rows.append([str(number), inline(attempt.pid if attempt.pid is not None else "–"),
+    for index, attempt in enumerate(attempts, start=1):
+        rows.append([str(attempt.number or index), inline(attempt.pid if attempt.pid is not None else "–"),
                      inline(format_time(attempt.started_at)), inline(format_time(attempt.ended_at)),
                      format_duration(attempt.uptime_s), inline(format_exit(attempt.exit_code)),
                      inline(attempt.reason or "–")])

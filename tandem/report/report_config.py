@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tandem.common.typed_config import check_range
+
 
 @dataclass
 class ReportSettings:
@@ -18,3 +20,6 @@ class ReportSettings:
         "folder beside the report.")})
     log_tail_lines: int = field(default=30, metadata={"help": (
         "Last lines of a failed or restarted process's log quoted in the report.")})
+
+    def __post_init__(self) -> None:
+        check_range("log_tail_lines", self.log_tail_lines, 0, 10_000)

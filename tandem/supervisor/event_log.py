@@ -13,8 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.run_record import now_iso
+from tandem.fileio.disk_errors import naming
 from tandem.supervisor.events import (
     Event,
+    LeftoversStopped,
     Notice,
     ProcessesKilled,
     ProcessExited,
@@ -23,6 +25,7 @@ from tandem.supervisor.events import (
     RunEnded,
     RunStarted,
     StopRequested,
+    SupervisorFailed,
 )
 
 EXIT_WORDS = {"succeeded": "succeeded", "failed": "failed", "stopped": "stopped", "backoff": "crashed"}
@@ -30,12 +33,13 @@ EXIT_WORDS = {"succeeded": "succeeded", "failed": "failed", "stopped": "stopped"
 
 def append_supervisor_log(path: Path, message: str) -> None:
     line = f"{now_iso()} {message}".replace("\n", " ") + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    try:
-        os.write(fd, line.encode("utf-8"))
-    finally:
-        os.close(fd)
+    with naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            os.write(fd, line.encode("utf-8"))
+        finally:
+            os.close(fd)
 
 
 def describe_event(event: Event) -> str | None:
@@ -57,6 +61,12 @@ def describe_event(event: Event) -> str | None:
                 f"(grace {event.grace_s:g}s; Ctrl-C again to force)")
     if isinstance(event, ProcessesKilled):
         return f"{event.why}: killing {', '.join(event.names)}"
+    if isinstance(event, LeftoversStopped):
+        return (f"{event.name}: ended but left {len(event.processes)} process(es) running; stopping "
+                f"{'; '.join(event.processes)}")
+    if isinstance(event, SupervisorFailed):
+        stopped = f"; stopped {', '.join(event.stopped)}" if event.stopped else ""
+        return f"supervisor failed: {event.error}{stopped}"
     if isinstance(event, RunEnded):
         return f"run {event.run_id} {event.status} (exit {event.exit_code})"
     return None

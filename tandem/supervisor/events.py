@@ -93,6 +93,22 @@ class ProcessesKilled(Event):
 
 
 @dataclass(frozen=True)
+class LeftoversStopped(Event):
+    """Processes an ended process left running (a daemon, a grandchild), now being stopped."""
+
+    name: str
+    processes: list[str]  # `pid 123 (command)` each
+
+
+@dataclass(frozen=True)
+class SupervisorFailed(Event):
+    """The supervisor itself failed (a full disk, a bug): the run ends at once, exit 1."""
+
+    error: str  # one line
+    stopped: list[str]  # the processes it stopped
+
+
+@dataclass(frozen=True)
 class RunEnded(Event):
     run_id: str
     status: str  # succeeded, failed or interrupted
@@ -115,6 +131,21 @@ class EventQueue:
     def put(self, event: Event) -> None:
         """Reentrant: the one thing a signal handler does."""
         self._queue.put(event)
+
+    def drain_best_effort(self) -> list[Exception]:
+        """Hand every queued event to each subscriber even when one of them fails (the
+        supervisor's last events after a failure); returns the failures."""
+        failures: list[Exception] = []
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return failures
+            for subscriber in self._subscribers:
+                try:
+                    subscriber(event)
+                except Exception as exc:
+                    failures.append(exc)
 
     def drain(self) -> list[Event]:
         handled: list[Event] = []

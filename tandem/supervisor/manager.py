@@ -9,6 +9,7 @@ record, the supervisor log, the console and the progress history are subscribers
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from collections.abc import Callable, Mapping
@@ -16,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME, Progress
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_STATUS_FILE, Progress
 from tandem.contracts.run_record import ProcessResources, now_iso
+from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.events import (
     Event,
     EventQueue,
+    LeftoversStopped,
+    Notice,
     ProcessesKilled,
     ProcessExited,
     ProcessStarted,
@@ -35,12 +39,13 @@ from tandem.supervisor.events import (
 from tandem.supervisor.invoke_runner import LaunchSpec
 from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
+from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process
 from tandem.supervisor.progress import ProgressReader
 from tandem.supervisor.state import ChildState, RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
-EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}  # others: 128 + N
 # Exit codes of a child that a stop asked to end: its way of saying "stopped", not a failure.
 STOP_EXIT_CODES = (0, -signal.SIGTERM, 128 + signal.SIGTERM)
 
@@ -62,6 +67,7 @@ class ChildPlan:
     status_path: Path
     progress_pattern: str | None = None
     resources: ProcessResources = field(default_factory=lambda: ProcessResources(cpus=None, threads=None, nice=0))
+    no_restart_exit_codes: tuple[int, ...] = (2,)
 
 
 @dataclass
@@ -83,6 +89,7 @@ class ManagedChild:
     started_at: float = 0.0
     restart_at: float | None = None
     reported: Progress | None = None  # the progress last put on the queue
+    log_start: int = 0  # where the current attempt's output begins in its log
 
 
 class Supervisor:
@@ -97,6 +104,7 @@ class Supervisor:
         monitor: Monitor | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        trees: ProcessTrees | None = None,  # None: fake children, whose trees are not looked at
     ) -> None:
         self.run_id = run_id
         self.options = options
@@ -107,10 +115,12 @@ class Supervisor:
         self.clock = clock
         self.sleep = sleep
         self.children = [
-            ManagedChild(p, RestartTracker(options.restart, options.auto_resume),
+            ManagedChild(p, RestartTracker(options.restart, options.auto_resume, p.no_restart_exit_codes),
                          ProgressReader(p.status_path, p.log_path, p.progress_pattern))
             for p in plans
         ]
+        self.trees = trees
+        self.leftovers = LeftoverStopper()
         events.subscribe(self._on_event)
         self.stop_signal: int | None = None
         self.stop_deadline: float | None = None
@@ -137,8 +147,9 @@ class Supervisor:
                 self._step(child, now)
             if self.stop_deadline is not None and not self.killed and now >= self.stop_deadline:
                 self._kill_all(f"grace period of {self.options.grace_s:g}s is over")
+            self.leftovers.tick(now)
             self.events.drain()
-            if all(c.state.finished for c in self.children):
+            if all(c.state.finished for c in self.children) and not self.leftovers.busy:
                 break
             self._refresh_progress(now)
             if self.monitor is not None:
@@ -146,7 +157,7 @@ class Supervisor:
                                    else None for c in self.children})
             self.sleep(self.options.tick_s)
         self._refresh_progress(self.clock(), force=True)
-        self.display.close(self._views())
+        self.display.close(self.views())
         return self._finish()
 
     def _step(self, child: ManagedChild, now: float) -> None:
@@ -166,34 +177,50 @@ class Supervisor:
             banner = f"restart {number} of {plan.name} (run {self.run_id}, {ENV_AUTO_RESUME}=1)"
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
-        self._mark_log(plan.log_path, banner)
         try:
+            log_start = self._mark_log(plan.log_path, banner)
             handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
             child.state = ChildState.FAILED
-            self.events.put(ProcessStartFailed(plan.name, str(exc)))
+            self.events.put(ProcessStartFailed(plan.name, describe_os_error(exc)))
             return
         child.handle = handle
         child.state = ChildState.RUNNING
         child.started_at = self.clock()
         child.restart_at = None
+        child.log_start = log_start
+        child.tracker.on_start()
         self.events.put(ProcessStarted(plan.name, handle.pid, handle.create_time, number, str(plan.log_path)))
 
     def _on_exit(self, child: ManagedChild, exit_code: int, now: float) -> None:
         assert child.handle is not None
         uptime = now - child.started_at
-        decision = child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None)
+        self._refresh_child_progress(child)  # its last words count for whether it made progress
+        decision = child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None, now=now)
         failure = decision.state is not ChildState.SUCCEEDED and not (
             decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
-        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES) if failure else None
+        # Only what this attempt wrote: an earlier attempt's error is not this one's.
+        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, since=child.log_start) if failure else None
         child.state = decision.state
         if decision.state is ChildState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
-        self._refresh_child_progress(child)
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
                                       decision.reason, tail))
+        self._stop_leftovers(child, now)
+
+    def _stop_leftovers(self, child: ManagedChild, now: float) -> None:
+        """Whatever the ended process left running (a daemon it forked) is stopped and reported."""
+        if self.trees is None or child.handle is None:
+            return
+        left = self.trees.left_behind(child.plan.name, child.handle.pid, child.plan.env.get(ENV_STATUS_FILE))
+        if left:
+            self.events.put(LeftoversStopped(child.plan.name, [describe_process(p) for p in left]))
+            if self.stop_deadline is not None:  # its group had the stop's SIGTERM: the same deadline
+                self.leftovers.stop(left, now, max(self.stop_deadline - now, 0.0), group=child.handle.pid)
+            else:
+                self.leftovers.stop(left, now, min(self.options.grace_s, LEFTOVER_GRACE_S))
 
     # -- stopping -------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
@@ -222,6 +249,7 @@ class Supervisor:
         for child in running:
             assert child.handle is not None
             child.handle.kill()
+        self.leftovers.kill_all()
 
     # -- progress ---------------------------------------------------------------------------------
     def _refresh_progress(self, now: float, force: bool = False) -> None:
@@ -230,16 +258,21 @@ class Supervisor:
         self._last_progress = now
         for child in self.children:
             self._refresh_child_progress(child)
+            if self.trees is not None and child.state is ChildState.RUNNING and child.handle is not None:
+                self.trees.remember(child.plan.name, child.handle.pid)
         self.events.drain()
-        self.display.update(self._views())
+        self.display.update(self.views())
 
     def _refresh_child_progress(self, child: ManagedChild) -> None:
         progress = child.reader.read()
+        while child.reader.problems:
+            self.events.put(Notice(f"{child.plan.name}: status file {child.reader.problems.pop(0)}"))
         if progress is not None and progress != child.reported:
             child.reported = progress
+            child.tracker.progress.observe(progress)
             self.events.put(ProgressChanged(child.plan.name, progress))
 
-    def _views(self) -> list[ProcessView]:
+    def views(self) -> list[ProcessView]:
         return [ProcessView(c.plan.name, c.state.value, c.tracker.restarts, c.reader.latest)
                 for c in self.children]
 
@@ -255,8 +288,13 @@ class Supervisor:
         self.events.drain()
         return code
 
-    def _mark_log(self, log_path: Path, banner: str) -> None:
+    def _mark_log(self, log_path: Path, banner: str) -> int:
+        """Append the banner; returns the log's size after it, where the child's output begins."""
         # Written while the child is not running, so it can never land inside one of its lines.
-        with open(log_path, "ab") as handle:
-            separator = "\n" if handle.tell() > 0 else ""
+        # Non-blocking: a FIFO at the log path fails the start instead of freezing the loop.
+        fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o666)
+        with naming(log_path), open(fd, "ab") as handle:
+            separator = "\n" if os.fstat(fd).st_size > 0 else ""
             handle.write(f"{separator}===== tandem {now_iso()}: {banner} =====\n".encode())
+            handle.flush()
+            return os.fstat(fd).st_size

@@ -13,7 +13,9 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
-from tandem.contracts.child_protocol import Progress
+from tandem.contracts.child_protocol import Progress, shorten
+
+MESSAGE_CHARS_SHOWN = 120  # a child's message on one console line
 
 
 @dataclass
@@ -35,7 +37,7 @@ def describe(view: ProcessView) -> str:
         if total:
             parts.append(f"({100.0 * float(done) / float(total):.1f}%)")
     parts.append(f"restarts {view.restarts}")
-    message = progress.message
+    message = shorten(progress.message, MESSAGE_CHARS_SHOWN)
     text = " ".join(parts)
     return f"{text} — {message}" if message else text
 

@@ -47,9 +47,8 @@ class InvokeChild:
             # The child has exited, so join() returns at once: its IO threads saw no pipes.
             result = self._promise.join()
             self._exit_code = result.exited
-            # Whatever the leader left behind in its group (a daemonised grandchild) goes too:
-            # the kit never leaves processes of a finished child running.
-            self._runner.kill()
+            # What the leader left running (its group, a daemon) is the event loop's to stop:
+            # one SIGTERM, then SIGKILL after a grace period (process_tree.py).
         return self._exit_code
 
     def terminate(self) -> None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.contracts.child_protocol import Progress, read_status_file
+from tandem.contracts.child_protocol import Progress, StatusFileRefused, read_status_file
 from tandem.fileio.jsonl import append_jsonl
 from tandem.supervisor.events import Event, ProgressChanged
 
@@ -26,6 +26,9 @@ class ProgressReader:
         self._log_offset = 0
         self._status_mtime: int | None = None
         self.latest: Progress | None = None
+        self._refused: str | None = None  # why the thing at the status path is not read
+        self.problems: list[str] = []  # each new reason once, for the caller to report
+
 
     def read(self) -> Progress | None:
         """The newest progress (None until the child reports any); cheap when nothing changed."""
@@ -45,10 +48,18 @@ class ProgressReader:
             return None
         if mtime == self._status_mtime:
             return None
-        progress = read_status_file(self.status_file)
+        try:
+            progress = read_status_file(self.status_file)
+        except StatusFileRefused as exc:
+            self._status_mtime = mtime  # not read again until it changes
+            if str(exc) != self._refused:
+                self._refused = str(exc)
+                self.problems.append(str(exc))
+            return None
         if progress is None:
             return None  # a foreign or half-written file: keep the last good progress
         self._status_mtime = mtime
+        self._refused = None
         return progress
 
     def _read_pattern(self) -> Progress | None:

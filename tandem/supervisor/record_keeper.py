@@ -12,15 +12,21 @@ from collections.abc import Callable
 from tandem.contracts.run_record import Attempt, ProcessError, RunRecord
 from tandem.supervisor.events import (
     Event,
+    LeftoversStopped,
     ProcessExited,
     ProcessStarted,
     ProcessStartFailed,
     ProgressChanged,
     RunEnded,
     StoppedBeforeStart,
+    SupervisorFailed,
 )
 
 RECORD_PROGRESS_EVERY_S = 5.0
+# A process restarted hundreds of times keeps this many of its first and of its last attempts
+# in full; the ones between are counted (`attempts_omitted`), so the record stays small.
+ATTEMPTS_KEPT_FIRST = 3
+ATTEMPTS_KEPT_LAST = 10
 
 
 class RecordKeeper:
@@ -49,7 +55,10 @@ class RecordKeeper:
             entry.pid, entry.create_time, entry.status = event.pid, event.create_time, "running"
             entry.restarts = event.restart
             entry.started_at = entry.started_at or event.at
-            entry.attempts.append(Attempt(pid=event.pid, started_at=event.at))
+            entry.attempts.append(Attempt(pid=event.pid, started_at=event.at, number=event.restart + 1))
+            if len(entry.attempts) > ATTEMPTS_KEPT_FIRST + ATTEMPTS_KEPT_LAST:
+                del entry.attempts[ATTEMPTS_KEPT_FIRST]
+                entry.attempts_omitted += 1
         elif isinstance(event, ProcessStartFailed):
             entry = self.record.processes[event.name]
             entry.status, entry.ended_at = "failed", event.at
@@ -68,6 +77,14 @@ class RecordKeeper:
         elif isinstance(event, StoppedBeforeStart):
             entry = self.record.processes[event.name]
             entry.status, entry.ended_at = "stopped", event.at
+        elif isinstance(event, LeftoversStopped):
+            self.record.processes[event.name].leftovers.extend(event.processes)
+        elif isinstance(event, SupervisorFailed):
+            for entry in self.record.processes.values():
+                if entry.status in ("pending", "running", "backoff"):
+                    entry.status, entry.ended_at = "stopped", event.at
+            self.record.status, self.record.exit_code, self.record.ended_at = "failed", 1, event.at
+            self.record.supervisor_error = event.error
         elif isinstance(event, RunEnded):
             self.record.status, self.record.exit_code, self.record.ended_at = event.status, event.exit_code, event.at
         else:

@@ -100,15 +100,20 @@ class _Tail:
         self.partial = b""
 
     def new_lines(self, final: bool = False) -> list[str]:
+        """Reads 1 MiB blocks until it has a whole line or reaches the end: a line longer than a
+        block (a dumped tensor) is returned whole, not taken for the end of the log."""
+        chunks = [self.partial]
         try:
             with open(self.path, "rb") as handle:
                 handle.seek(self.offset)
-                chunk = handle.read(1 << 20)
+                while chunk := handle.read(1 << 20):
+                    chunks.append(chunk)
+                    if b"\n" in chunk:
+                        break
                 self.offset = handle.tell()
         except FileNotFoundError:
             return []
-        data = self.partial + chunk
-        lines = data.split(b"\n")
+        lines = b"".join(chunks).split(b"\n")
         self.partial = lines.pop()
         if final and self.partial:
             lines.append(self.partial)

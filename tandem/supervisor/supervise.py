@@ -10,7 +10,6 @@ imports them.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,11 @@ from typing import Any, Protocol
 
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
+from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.supervisor.event_log import EventLog
-from tandem.supervisor.events import EventQueue, Notice, RunStarted
+from tandem.supervisor.events import EventQueue, Notice, RunEnded, RunStarted, SignalReceived
+from tandem.supervisor.failsafe import describe_failure, fail_safe
 from tandem.supervisor.launch_plan import (
     SupervisorRequest,
     UsageError,
@@ -32,16 +33,16 @@ from tandem.supervisor.launch_plan import (
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
+from tandem.supervisor.process_tree import ProcessTrees
 from tandem.supervisor.progress import ProgressHistory
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.recovery import recover_run, unfinished_runs
 from tandem.supervisor.resources import available_cpus, can_pin
+from tandem.supervisor.stop_signals import RunInterrupted, raise_interrupted, signal_name, stop_signals_call
 from tandem.supervisor.supervisor_config import SupervisorSettings
 
 SUPERVISOR_LOG = "parallel_train_crawl.log"
 LOCK_FILE = ".tandem.lock"
-STOP_SIGNALS = [s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"))
-                if s is not None]
 
 
 class RunHooks(Protocol):
@@ -76,13 +77,24 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         return 2
     lock = FileLock(logs_dir / LOCK_FILE)
     try:
-        lock.acquire(f"{request.kind} started {os.getcwd()}")
+        with naming(lock.path):
+            lock.acquire(f"{request.kind} started {os.getcwd()}")
     except AlreadyLocked as exc:
         print(f"error: another tandem supervisor is running in this folder ({exc.holder}); "
               f"wait for it, or stop it (invoke status shows it)", file=sys.stderr)
         return 2
-    with lock:
-        return _run_locked(settings, request, commands, resources, logs_dir, hooks, factory or InvokeProcessFactory())
+    except OSError as exc:  # a full disk before anything started
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return 1
+    with lock, stop_signals_call(raise_interrupted):
+        try:
+            return _run_locked(settings, request, commands, resources, logs_dir, hooks,
+                               factory or InvokeProcessFactory())
+        except RunInterrupted as stop:
+            return stop.exit_code
+        except Exception as exc:  # before any child started: nothing to stop, one line
+            print(f"error: {describe_failure(exc)}", file=sys.stderr)
+            return 1
 
 
 def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
@@ -100,18 +112,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     run_dir = runs_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     hooks.run_created(run_dir)
-    plans = [
-        ChildPlan(
-            name=name,
-            argv=argv,
-            env=child_environment(settings.processes[name], name, run_id, run_dir, request, resources[name]),
-            log_path=logs_dir / f"{name}_{run_id}.log",
-            status_path=run_dir / f"{name}.status.json",
-            progress_pattern=settings.processes[name].progress_pattern,
-            resources=resources[name],
-        )
-        for name, argv in commands.items()
-    ]
+    plans = _child_plans(settings, request, commands, resources, logs_dir, run_id, run_dir)
     record = RunRecord.create(
         runs_dir, run_id, request.kind,
         {p.name: ProcessEntry(command=p.argv, log_file=str(p.log_path), status_file=str(p.status_path),
@@ -125,35 +126,77 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     queue = EventQueue()
     queue.subscribe(RecordKeeper(record))
     queue.subscribe(log.on_event)
-    queue.put(RunStarted(run_id, request.kind, list(commands), request.auto_resume, str(record.path)))
-    queue.put(Notice("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
-                     + f" (of CPUs {format_cpu_list(available_cpus())})"))
-    if not can_pin() and any(settings.processes[p.name].resources.cpus not in ("auto", "all") for p in plans):
-        queue.put(Notice("resources: this system cannot pin processes to CPUs; the cpus lists are ignored"))
-    queue.drain()
     watchdog = start_watchdog(record.path, supervisor_log, settings.shutdown.grace_s, hooks.watchdog_finish_argv())
-    monitor = hooks.make_monitor(run_dir, log)
     supervisor = Supervisor(
         run_id, plans,
         LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
-        queue, display, factory, monitor,
+        queue, display, factory, trees=ProcessTrees(),
     )
-    queue.subscribe(ProgressHistory(run_dir / "progress.jsonl", supervisor.elapsed_s))
-    previous = {s: signal.signal(s, lambda signum, _frame: supervisor.request_stop(signum)) for s in STOP_SIGNALS}
     try:
-        exit_code = supervisor.run()
-        if monitor is not None:
-            record.resources = monitor.summary()
+        queue.put(RunStarted(run_id, request.kind, list(commands), request.auto_resume, str(record.path)))
+        queue.put(Notice("resources: " + "; ".join(f"{p.name} {p.resources.describe()}" for p in plans)
+                         + f" (of CPUs {format_cpu_list(available_cpus())})"))
+        if not can_pin() and any(settings.processes[p.name].resources.cpus not in ("auto", "all") for p in plans):
+            queue.put(Notice("resources: this system cannot pin processes to CPUs; the cpus lists are ignored"))
+        queue.drain()
+        supervisor.monitor = hooks.make_monitor(run_dir, log)
+        queue.subscribe(ProgressHistory(run_dir / "progress.jsonl", supervisor.elapsed_s))
+        with stop_signals_call(lambda signum, _frame: supervisor.request_stop(signum)):
+            exit_code = supervisor.run()
+    except RunInterrupted as stop:  # before the loop started: no child runs yet
+        queue.put(RunEnded(run_id, "interrupted", stop.exit_code))
+        queue.drain_best_effort()
+        _release(watchdog)
+        return stop.exit_code
+    except Exception as exc:
+        print(f"error: {fail_safe(supervisor, queue, exc, run_dir)}", file=sys.stderr)
+        _release(watchdog)
+        return 1
+    try:
+        # A signal that came as the loop ended is still on the queue: it ends the run's end too.
+        late = [e for e in queue.drain() if isinstance(e, SignalReceived)]
+        if late:
+            raise RunInterrupted(late[0].signum)
+        if supervisor.monitor is not None:
+            record.resources = supervisor.monitor.summary()
             record.save()
         hooks.run_ended(record, log)
+    except RunInterrupted as stop:
+        log(f"{signal_name(stop.signum)} received during the end of the run (report, notification): cut short")
+        exit_code = stop.exit_code
+    except Exception as exc:
+        print(f"error: {describe_failure(exc)}", file=sys.stderr)
+        exit_code = exit_code or 1
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        try:
-            watchdog.wait(timeout=5)  # it sees the final record and exits within half a second
-        except subprocess.TimeoutExpired:
-            watchdog.kill()
+        _release(watchdog)
     return exit_code
+
+
+def _child_plans(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
+                 resources: dict[str, ProcessResources], logs_dir: Path, run_id: str, run_dir: Path) -> list[ChildPlan]:
+    status_dir = run_dir.resolve()  # status paths are absolute: each marks its process (process_tree.py)
+    return [
+        ChildPlan(
+            name=name,
+            argv=argv,
+            env=child_environment(settings.processes[name], name, run_id, status_dir, request, resources[name]),
+            log_path=logs_dir / f"{name}_{run_id}.log",
+            status_path=status_dir / f"{name}.status.json",
+            progress_pattern=settings.processes[name].progress_pattern,
+            resources=resources[name],
+            no_restart_exit_codes=tuple(settings.processes[name].no_restart_exit_codes),
+        )
+        for name, argv in commands.items()
+    ]
+
+
+def _release(watchdog: subprocess.Popen[bytes]) -> None:
+    """Wait briefly for the watchdog to see the final record and exit. Never stop it: when the
+    record could not be made final (a full disk), it is the one left to finish the recovery."""
+    try:
+        watchdog.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float,
@@ -164,5 +207,5 @@ def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float,
     return subprocess.Popen(
         [sys.executable, "-m", "tandem.supervisor.watchdog", "--record", str(record_path),
          "--supervisor-log", str(supervisor_log), "--grace-s", str(grace_s), "--then", *finish_argv],
-        stdin=subprocess.DEVNULL, **kwargs,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs,
     )

@@ -10,7 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tandem.common.typed_config import check_range
 from tandem.monitor.monitor_config import MonitorSettings
+
+DAY_S = 86400.0
 
 
 def parse_cpu_list(text: str) -> list[int]:
@@ -54,8 +57,7 @@ class ResourceSettings:
                 parse_cpu_list(self.cpus)
             except ValueError as exc:
                 raise ValueError(f"cpus: {exc}") from None
-        if self.cpu_share <= 0:
-            raise ValueError("cpu_share: must be more than 0")
+        check_range("cpu_share", self.cpu_share, 0, 1000, low_open=True)
         if self.threads is not None and self.threads != "auto" and self.threads < 1:
             raise ValueError("threads: must be at least 1, auto or null")
         if not -20 <= self.nice <= 19:
@@ -81,10 +83,16 @@ class ProcessSpec:
         "still runs it by name.")})
     resources: ResourceSettings = field(default_factory=ResourceSettings, metadata={"help": (
         "How much of the machine this process may use: CPUs, math-library threads, priority.")})
+    no_restart_exit_codes: list[int] = field(default_factory=lambda: [2], metadata={"help": (
+        "Exit codes that mean \"do not retry\" (systemd's RestartPreventExitStatus): the "
+        "process counts as failed at once instead of being restarted. 2 is the kit's bad "
+        "usage or config, which a restart cannot mend; [] restarts on every non-zero exit.")})
 
     def __post_init__(self) -> None:
         if not self.command:
             raise ValueError("command: must name a program to run")
+        for code in self.no_restart_exit_codes:
+            check_range("no_restart_exit_codes", code, 1, 255)
         if self.progress_pattern is not None:
             try:
                 compiled = re.compile(self.progress_pattern)
@@ -97,23 +105,36 @@ class ProcessSpec:
 @dataclass
 class RestartPolicy:
     max_restarts: int = field(default=3, metadata={"help": (
-        "Restarts in a row after crashes before a process counts as failed; a run that lasted "
-        "`min_uptime_s` or longer ends the streak. 0: never restart.")})
+        "Restarts in a row after crashes before a process counts as failed; a healthy run ends "
+        "the streak: one that lasted `min_uptime_s` or longer and made progress (its status "
+        "`done` passed its best so far, or its `metrics.checkpoint` changed; a process that "
+        "reports no figures is judged by its uptime alone). 0: never restart.")})
     backoff_s: float = field(default=5.0, metadata={"help": (
         "Seconds before the first restart; the wait doubles with each further crash in a row.")})
     backoff_max_s: float = field(default=300.0, metadata={"help": (
         "Longest wait before a restart, in seconds.")})
     min_uptime_s: float = field(default=10.0, metadata={"help": (
-        "A run shorter than this many seconds is a failed start; a longer one is healthy and "
-        "resets the restart streak.")})
+        "A run shorter than this many seconds is a failed start; a longer one that made "
+        "progress is healthy and resets the restart streak.")})
+    max_restarts_total: int | None = field(default=100, metadata={"help": (
+        "Restarts of one process in the whole run, healthy or not, after which it counts as "
+        "failed; null: no limit.")})
+    max_restarts_per_window: int | None = field(default=10, metadata={"help": (
+        "More restarts than this within `window_s` seconds and the process counts as failed, "
+        "however healthy each run was (systemd's StartLimitBurst); null: no limit.")})
+    window_s: float = field(default=600.0, metadata={"help": (
+        "The window of `max_restarts_per_window`, in seconds (systemd's StartLimitIntervalSec).")})
 
     def __post_init__(self) -> None:
-        if self.max_restarts < 0:
-            raise ValueError("max_restarts: must be 0 or more")
-        if self.backoff_s < 0 or self.backoff_max_s < self.backoff_s:
-            raise ValueError("backoff_max_s: must be at least backoff_s, both 0 or more")
-        if self.min_uptime_s < 0:
-            raise ValueError("min_uptime_s: must be 0 or more")
+        check_range("max_restarts", self.max_restarts, 0, 10_000)
+        check_range("backoff_s", self.backoff_s, 0, DAY_S)
+        check_range("backoff_max_s", self.backoff_max_s, self.backoff_s, DAY_S)
+        check_range("min_uptime_s", self.min_uptime_s, 0, 7 * DAY_S)
+        if self.max_restarts_total is not None:
+            check_range("max_restarts_total", self.max_restarts_total, 0, 1_000_000)
+        if self.max_restarts_per_window is not None:
+            check_range("max_restarts_per_window", self.max_restarts_per_window, 1, 1_000_000)
+        check_range("window_s", self.window_s, 0, 7 * DAY_S, low_open=True)
 
 
 @dataclass
@@ -123,8 +144,7 @@ class ShutdownPolicy:
         "many seconds later is killed. Leave the trainer time to save its checkpoint.")})
 
     def __post_init__(self) -> None:
-        if self.grace_s < 0:
-            raise ValueError("grace_s: must be 0 or more")
+        check_range("grace_s", self.grace_s, 0, 3600)
 
 
 @dataclass
@@ -150,6 +170,7 @@ class SupervisorSettings:
     def __post_init__(self) -> None:
         if not self.processes:
             raise ValueError("processes: name at least one process")
+        check_range("progress_interval_s", self.progress_interval_s, 0, 3600, low_open=True)
         for name in self.processes:
             if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
                 raise ValueError(f"processes.{name}: names may use letters, digits, '-' and '_' only")

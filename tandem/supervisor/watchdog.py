@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.run_record import RecordError, RunRecord
+from tandem.fileio.disk_errors import describe_os_error
 from tandem.supervisor.event_log import append_supervisor_log
 from tandem.supervisor.recovery import recover_run, supervisor_alive
 
@@ -24,6 +25,8 @@ FINISH_TIMEOUT_S = 120.0
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Its output goes nowhere (the terminal belongs to the user): what it did, and how it
+    failed, go into the supervisor log as one line each."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--record", type=Path, required=True)
     parser.add_argument("--supervisor-log", type=Path, required=True)
@@ -31,6 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--then", nargs=argparse.REMAINDER, default=[],
                         help="a command run with the record's path appended once the run is recovered")
     args = parser.parse_args(argv)
+    try:
+        return watch(args)
+    except Exception as exc:  # a full disk while saving the record: the next run recovers it
+        try:
+            what = describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+            append_supervisor_log(args.supervisor_log, f"watchdog: failed: {what}")
+        except OSError:
+            pass
+        return 1
+
+
+def watch(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, getattr(signal, "SIGHUP", None)):
         if signum is not None:
             signal.signal(signum, signal.SIG_IGN)

@@ -123,7 +123,7 @@ def test_healthy_run_ends_the_failure_streak(tmp_path):
 
 def test_gives_up_after_max_restarts_in_a_row(tmp_path):
     policy = RestartPolicy(max_restarts=1, backoff_s=0.5, backoff_max_s=8, min_uptime_s=10)
-    supervisor, factory, record, _ = make_supervisor(tmp_path, {"train": [(2, 0.2), (2, 0.2)]}, policy)
+    supervisor, factory, record, _ = make_supervisor(tmp_path, {"train": [(3, 0.2), (3, 0.2)]}, policy)
     assert supervisor.run() == 1
     assert record.processes["train"].status == "failed" and len(factory.started) == 2
 
