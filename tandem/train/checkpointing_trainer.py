@@ -9,7 +9,7 @@ from typing import Any
 
 from transformers import Trainer
 
-from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
+from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
 from tandem.train.checkpoints import STAGING, discard_staged, newest_complete, publish, rotate
 
 

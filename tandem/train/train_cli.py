@@ -14,7 +14,7 @@ from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
-from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
+from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
 from tandem.train.signals import StopFlag
 from tandem.train.train_config import TrainConfig, load_train_config
 

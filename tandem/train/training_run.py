@@ -17,7 +17,7 @@ from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, de
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_OK
-from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
+from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
 from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
 from tandem.train.checkpointing_trainer import CheckpointingTrainer
 from tandem.train.checkpoints import (

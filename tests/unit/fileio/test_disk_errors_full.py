@@ -3,7 +3,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from tandem.fileio.disk_full import NoSpaceLeft, full_disk_path
+from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
 
 
 def raised(exc: BaseException, cause: BaseException | None = None) -> BaseException:
@@ -30,9 +30,9 @@ def test_safetensors_says_storage_full_in_words(tmp_path):
 
 def test_torchs_writer_error_counts_only_when_the_disk_is_really_nearly_full(tmp_path, monkeypatch):
     error = RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 133248 vs 133136")
-    monkeypatch.setattr("tandem.fileio.disk_full.free_bytes", lambda path: 4096)
+    monkeypatch.setattr("tandem.fileio.disk_errors.free_bytes", lambda path: 4096)
     assert full_disk_path(error, tmp_path) == tmp_path
-    monkeypatch.setattr("tandem.fileio.disk_full.free_bytes", lambda path: 50 * 2**30)
+    monkeypatch.setattr("tandem.fileio.disk_errors.free_bytes", lambda path: 50 * 2**30)
     assert full_disk_path(error, tmp_path) is None
 
 
