@@ -18,6 +18,7 @@ from tandem.supervisor.events import (
     ProgressChanged,
     RunEnded,
     StoppedBeforeStart,
+    StopRequested,
 )
 
 RECORD_PROGRESS_EVERY_S = 5.0
@@ -49,6 +50,7 @@ class RecordKeeper:
             entry.pid, entry.create_time, entry.status = event.pid, event.create_time, "running"
             entry.restarts = event.restart
             entry.started_at = entry.started_at or event.at
+            entry.ended_at = None  # started again after it had ended (a requested restart)
             entry.attempts.append(Attempt(pid=event.pid, started_at=event.at))
         elif isinstance(event, ProcessStartFailed):
             entry = self.record.processes[event.name]
@@ -68,6 +70,9 @@ class RecordKeeper:
         elif isinstance(event, StoppedBeforeStart):
             entry = self.record.processes[event.name]
             entry.status, entry.ended_at = "stopped", event.at
+        elif isinstance(event, StopRequested):
+            self.record.interrupted_reason = (f"stop requested by {event.requested_by}" if event.requested_by
+                                              else f"{event.signal_name} received")
         elif isinstance(event, RunEnded):
             self.record.status, self.record.exit_code, self.record.ended_at = event.status, event.exit_code, event.at
         else:

@@ -16,28 +16,9 @@ from pathlib import Path
 
 import psutil
 
-from tandem.contracts.run_record import ProcessError, RecordError, RunRecord, now_iso
+from tandem.contracts.run_record import ProcessError, RecordError, RunRecord, find_process, now_iso, supervisor_alive
 
-CREATE_TIME_TOLERANCE_S = 0.05
-
-
-def find_process(pid: int | None, create_time: float | None) -> psutil.Process | None:
-    """The live process with this PID *and* create time, else None."""
-    if not pid or create_time is None:
-        return None
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - create_time) > CREATE_TIME_TOLERANCE_S:
-            return None
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return proc
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-
-
-def supervisor_alive(record: RunRecord) -> bool:
-    return find_process(record.supervisor_pid, record.supervisor_create_time) is not None
+__all__ = ["find_process", "recover_run", "stop_process_tree", "supervisor_alive", "unfinished_runs"]
 
 
 def stop_process_tree(proc: psutil.Process, grace_s: float, sleep: Callable[[float], None] = time.sleep) -> None:

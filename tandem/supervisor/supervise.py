@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
+from tandem.supervisor.control import ControlChannel
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import EventQueue, Notice, RunStarted
 from tandem.supervisor.launch_plan import (
@@ -133,10 +134,12 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     queue.drain()
     watchdog = start_watchdog(record.path, supervisor_log, settings.shutdown.grace_s, hooks.watchdog_finish_argv())
     monitor = hooks.make_monitor(run_dir, log)
+    control = ControlChannel(run_dir, queue)  # `invoke stop` / `invoke restart NAME` / the dashboard
+    queue.subscribe(control)
     supervisor = Supervisor(
         run_id, plans,
         LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
-        queue, display, factory, monitor,
+        queue, display, factory, monitor, requests=control,
     )
     queue.subscribe(ProgressHistory(run_dir / "progress.jsonl", supervisor.elapsed_s))
     previous = {s: signal.signal(s, lambda signum, _frame: supervisor.request_stop(signum)) for s in STOP_SIGNALS}
