@@ -122,7 +122,7 @@ def _describe(record: RunRecord, console: Path, logs_dir: Path, dashboard: Dashb
               f"follow:    invoke logs --follow{where}    (status: invoke status{where})",
               f"stop:      invoke stop{where}    (one process: invoke stop NAME; restart one: invoke restart NAME)"]
     if dashboard is not None:
-        lines.append(f"dashboard: {dashboard.browser_url()}")
+        lines.append(f"dashboard: {dashboard.link_for(out)}")
     else:
         lines.append(f"dashboard: invoke dashboard{where}")
     print("\n".join(lines), file=out, flush=True)

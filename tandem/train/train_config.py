@@ -164,7 +164,10 @@ class TrainingSettings:
         "auto: the GPU when there is one, else the CPU. cuda fails at start when no CUDA GPU is "
         "present.")})
     report_to: list[str] = field(default_factory=list, metadata={"help": (
-        "Extra logging integrations for transformers, e.g. [tensorboard] when it is installed.")})
+        "Where transformers also sends the training logs: [tensorboard] (event files in "
+        "output_dir/tensorboard/, `tensorboard --logdir` shows them), [wandb] (Weights & Biases in "
+        "offline mode, under output_dir/wandb/; `wandb sync` uploads it later), both, or [] / "
+        "[none]. Other transformers integration names pass through as they are.")})
 
     def __post_init__(self) -> None:
         for name in ("max_steps", "save_steps", "seq_len", "batch_size", "gradient_accumulation_steps",
@@ -175,6 +178,8 @@ class TrainingSettings:
             raise ValueError("save_total_limit: must be at least 1 (or null for no limit)")
         if self.learning_rate <= 0:
             raise ValueError("learning_rate: must be more than 0")
+        if "none" in self.report_to and len(self.report_to) > 1:
+            raise ValueError("report_to: none cannot be combined with an integration")
 
 
 @dataclass
