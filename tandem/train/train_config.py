@@ -7,6 +7,7 @@ turns a wrong key or value into one line naming the file and key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,8 @@ Adapter = Literal["none", "lora", "so8"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Device = Literal["auto", "cpu", "cuda"]
 Launcher = Literal["python", "torchrun", "accelerate"]
+# report_to integrations and the modules transformers writes through (either one will do).
+REPORT_PACKAGES = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",)}
 
 
 @dataclass
@@ -180,6 +183,9 @@ class TrainingSettings:
             raise ValueError("learning_rate: must be more than 0")
         if "none" in self.report_to and len(self.report_to) > 1:
             raise ValueError("report_to: none cannot be combined with an integration")
+        for integration, modules in REPORT_PACKAGES.items():  # found without importing them
+            if integration in self.report_to and not any(find_spec(module) for module in modules):
+                raise ValueError(f"report_to: {integration} is not installed (pip install {integration})")
 
 
 @dataclass

@@ -7,13 +7,12 @@ import logging
 import os
 import shutil
 import sys
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
 
-from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.common.typed_config import save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_OK
 from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
@@ -80,7 +79,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         trim_metrics(metrics_file, base_step)
         save_resolved(config, output_dir / RESOLVED_CONFIG)
 
-    for name, value in reporting_environment(config).items():
+    for name, value in reporting_environment(training.report_to, output_dir).items():
         os.environ.setdefault(name, value)  # what the user exported wins
     args = training_arguments(config, precision, use_cpu, world_size)
     if rank == 0:
@@ -112,14 +111,14 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     return EXIT_OK
 
 
-def reporting_environment(config: TrainConfig) -> dict[str, str]:
+def reporting_environment(report_to: list[str], output_dir: Path) -> dict[str, str]:
     """Where `report_to`'s integrations write: TensorBoard's event files and W&B's offline runs
     stay in the run's output folder, and W&B never needs the network while training."""
     env: dict[str, str] = {}
-    if "tensorboard" in config.training.report_to:
-        env["TENSORBOARD_LOGGING_DIR"] = str(config.output_dir / TENSORBOARD_DIR)
-    if "wandb" in config.training.report_to:
-        env.update(WANDB_MODE="offline", WANDB_DIR=str(config.output_dir), WANDB_PROJECT="tandem")
+    if "tensorboard" in report_to:
+        env["TENSORBOARD_LOGGING_DIR"] = str(output_dir / TENSORBOARD_DIR)
+    if "wandb" in report_to:
+        env.update(WANDB_MODE="offline", WANDB_DIR=str(output_dir), WANDB_PROJECT="tandem")
     return env
 
 
@@ -136,10 +135,6 @@ def announce_reporting(report_to: list[str]) -> None:
 def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world_size: int) -> TrainingArguments:
     training, output_dir = config.training, config.output_dir
     report_to = [name for name in training.report_to if name != "none"]
-    for integration, modules, package in (("tensorboard", ("tensorboard", "tensorboardX"), "tensorboard"),
-                                          ("wandb", ("wandb",), "wandb")):
-        if integration in report_to and not any(find_spec(m) for m in modules):
-            raise ConfigError(f"training.report_to: {integration} is not installed (pip install {package})")
     # Non-reentrant checkpointing also works under a frozen base (adapters) without extra hooks.
     # transformers < 5 takes TensorBoard's folder from here; 5 reads TENSORBOARD_LOGGING_DIR.
     legacy: dict[str, Any] = ({"logging_dir": os.environ.get("TENSORBOARD_LOGGING_DIR")}
