@@ -69,7 +69,8 @@ class Dashboard:
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            response = exc
+            exc.headers.update(SECURITY_HEADERS)
+            raise
         response.headers.update(SECURITY_HEADERS)
         if request.path.startswith("/api/"):
             response.headers["Cache-Control"] = "no-store"
