@@ -87,20 +87,23 @@ async function control(action, name) {
 }
 
 // -- charts -----------------------------------------------------------------------------------------
-function chart(id, title, series, colors) {
+// series: [{label, color, right}]: a series marked `right` gets its own scale and axis on the right.
+function chart(id, title, series) {
   const box = $(id);
   const small = box.classList.contains("small");
+  const right = series.find((s) => s.right);
   const opts = {
     title, width: Math.max(box.clientWidth, 280), height: small ? 130 : 200,
-    scales: {x: {time: false}}, legend: {live: false},
-    series: [{}, ...series.map((label, i) => ({label, stroke: colors[i], width: 1.5, spanGaps: true}))],
-    axes: [{}, {size: 60}],
+    scales: {x: {time: false}}, legend: {live: false}, cursor: {drag: {x: false, y: false}},
+    series: [{}, ...series.map((s) => ({label: s.label, stroke: s.color, width: 1.5, spanGaps: true,
+                                         points: {show: false}, scale: s.right ? "right" : "y"}))],
+    axes: [{}, {size: 60}, ...(right ? [{scale: "right", side: 1, size: 50, stroke: right.color, grid: {show: false}}] : [])],
   };
   return new uPlot(opts, [[], ...series.map(() => [])], box);
 }
 
-function draw(key, id, title, labels, colors, columns) {
-  if (!charts[key]) charts[key] = chart(id, title, labels, colors);
+function draw(key, id, title, series, columns) {
+  if (!charts[key]) charts[key] = chart(id, title, series);
   const xs = columns[0] || [];
   if (xs.length < 2) return;  // a line needs two points
   charts[key].setData(columns);
@@ -191,7 +194,8 @@ function renderCrawl(crawl) {
     return el("tr", {}, el("td", {}, reason), el("td", {class: "num"}, fmtNumber(count)), el("td", {class: "barcell"}, bar));
   }));
   const s = crawl.series;
-  draw("crawl", "crawl-chart", "kept samples over time (s)", ["kept", "pages/s"], ["#2a7ab0", "#aaa"],
+  draw("crawl", "crawl-chart", "kept samples, and pages/s (right), by second of the run",
+       [{label: "kept", color: "#2a7ab0"}, {label: "pages/s", color: "#9aa3ad", right: true}],
        [s.elapsed_s, s.kept, s.pages_per_s]);
 }
 
@@ -209,9 +213,10 @@ function renderTrain(train) {
     figure("samples seen", fmtNumber(m.samples_seen)),
     figure("data pass", fmtNumber(m.data_pass)));
   const s = train.series;
-  draw("loss", "loss-chart", "loss by step", ["loss"], ["#c0392b"], [s.step, s.loss]);
-  draw("lr", "lr-chart", "learning rate", ["lr"], ["#8e44ad"], [s.step, s.learning_rate]);
-  draw("speed", "speed-chart", "tokens/s", ["tokens/s"], ["#27ae60"], [s.step, s.tokens_per_s]);
+  draw("loss", "loss-chart", "loss by step", [{label: "loss", color: "#c0392b"}], [s.step, s.loss]);
+  draw("lr", "lr-chart", "learning rate by step", [{label: "learning rate", color: "#8e44ad"}],
+       [s.step, s.learning_rate]);
+  draw("speed", "speed-chart", "tokens/s by step", [{label: "tokens/s", color: "#27ae60"}], [s.step, s.tokens_per_s]);
   const points = train.checkpoints;
   $("checkpoints").textContent = points.length
     ? `${points.join(", ")} — newest complete: ${m.checkpoint || "–"}` : (train.message || "none yet");
@@ -235,8 +240,9 @@ function renderResources(resources) {
   $("disks").querySelector("tbody").replaceChildren(...Object.entries(system.free_disk_bytes || {}).map(([path, free]) =>
     el("tr", {}, el("td", {}, path), el("td", {class: "num"}, fmtBytes(free)))));
   const s = resources.series;
-  draw("usage", "usage-chart", "machine CPU and memory (%) over time (s)", ["CPU %", "memory %"],
-       ["#e67e22", "#2980b9"], [s.elapsed_s, s.cpu_percent, s.memory_percent]);
+  draw("usage", "usage-chart", "machine CPU and memory (%) by second of the run",
+       [{label: "CPU %", color: "#e67e22"}, {label: "memory %", color: "#2980b9"}],
+       [s.elapsed_s, s.cpu_percent, s.memory_percent]);
 }
 
 function render(state) {

@@ -21,6 +21,14 @@ def _pids(pid_file):
     return [int(p) for p in pid_file.read_text().split()] if pid_file.exists() else []
 
 
+def _running(proc: psutil.Process) -> bool:
+    """Still the process we saw start (a reused PID is not), and not a zombie."""
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 def test_detach_status_restart_stop_one_then_stop_all(workdir, reap):
     pid_file = workdir.root / "pids"
     workdir.config(["--status-steps", "600", "--sleep", "600", "--pid-file", str(pid_file)],
@@ -33,8 +41,9 @@ def test_detach_status_restart_stop_one_then_stop_all(workdir, reap):
     assert "invoke stop" in started.stdout and "invoke logs --follow" in started.stdout
     assert os.getsid(supervisor) == supervisor  # its own session: the terminal's SIGHUP never reaches it
     workdir.wait_for(lambda: len(_pids(pid_file)) == 2, what="both children to start")
-    train, crawl = _pids(pid_file)
-    reap.extend([train, crawl])
+    reap.extend(_pids(pid_file))
+    train, crawl = (workdir.record()["processes"][name]["pid"] for name in ("train", "crawl"))
+    train_proc, crawl_proc = psutil.Process(train), psutil.Process(crawl)
     watchdog = next(p.pid for p in psutil.Process(supervisor).children()
                     if "tandem.supervisor.watchdog" in " ".join(p.cmdline()))
 
@@ -45,22 +54,24 @@ def test_detach_status_restart_stop_one_then_stop_all(workdir, reap):
     restarted = _invoke(workdir, "restart", "crawl")
     assert restarted.returncode == 0, restarted.stderr
     assert "restart crawl (asked by invoke restart crawl): pid" in restarted.stdout
-    new_crawl = _pids(pid_file)[-1]
+    new_crawl = int(re.search(r"crawl: running, pid (\d+), restart 1", restarted.stdout)[1])
     reap.append(new_crawl)
-    assert f"crawl: running, pid {new_crawl}, restart 1" in restarted.stdout
-    assert not workdir.alive(crawl) and workdir.alive(train)
+    new_crawl_proc = psutil.Process(new_crawl)
+    assert not _running(crawl_proc), "the restarted crawl's old process is still running"
+    assert _running(train_proc), "the restart of crawl touched train"
 
     stopped_one = _invoke(workdir, "stop", "crawl")
     assert stopped_one.returncode == 0, stopped_one.stderr
     assert "crawl: stopped" in stopped_one.stdout
-    assert not workdir.alive(new_crawl) and workdir.alive(train) and workdir.alive(supervisor)
+    assert not _running(new_crawl_proc)
+    assert _running(train_proc) and workdir.alive(supervisor)
 
     stopped = _invoke(workdir, "stop")
     assert stopped.returncode == 0, stopped.stderr
     assert re.search(r"run \d+_\d+ interrupted \(exit 143\)", stopped.stdout)
     workdir.wait_for(lambda: not workdir.alive(supervisor), what="the supervisor to exit")
     workdir.wait_for(lambda: not workdir.alive(watchdog), what="the watchdog to exit")
-    assert not [p for p in (train, crawl, new_crawl) if workdir.alive(p)], "a child is still running"
+    assert not [p for p in (train_proc, crawl_proc, new_crawl_proc) if _running(p)], "a child is still running"
 
     record = RunRecord.load(workdir.root / "logs" / "runs" / f"{workdir.record()['run_id']}.json")
     assert (record.status, record.exit_code) == ("interrupted", 143)
