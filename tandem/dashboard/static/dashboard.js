@@ -87,6 +87,10 @@ async function control(action, name) {
 }
 
 // -- charts -----------------------------------------------------------------------------------------
+function axisValues(plot, splits) {  // a learning rate of 2e-3 is not "0.002, 0.002"
+  return splits.map((v) => (v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(1) : fmtNumber(v, 2)));
+}
+
 // series: [{label, color, right}]: a series marked `right` gets its own scale and axis on the right.
 function chart(id, title, series) {
   const box = $(id);
@@ -97,7 +101,9 @@ function chart(id, title, series) {
     scales: {x: {time: false}}, legend: {live: false}, cursor: {drag: {x: false, y: false}},
     series: [{}, ...series.map((s) => ({label: s.label, stroke: s.color, width: 1.5, spanGaps: true,
                                          points: {show: false}, scale: s.right ? "right" : "y"}))],
-    axes: [{}, {size: 60}, ...(right ? [{scale: "right", side: 1, size: 50, stroke: right.color, grid: {show: false}}] : [])],
+    axes: [{}, {size: 60, values: axisValues},
+           ...(right ? [{scale: "right", side: 1, size: 50, stroke: right.color, grid: {show: false},
+                         values: axisValues}] : [])],
   };
   return new uPlot(opts, [[], ...series.map(() => [])], box);
 }
