@@ -63,6 +63,7 @@ def test_detach_status_restart_stop_one_then_stop_all(workdir, reap):
     stopped_one = _invoke(workdir, "stop", "crawl")
     assert stopped_one.returncode == 0, stopped_one.stderr
     assert "crawl: stopped" in stopped_one.stdout
+    assert stopped_one.stderr == "" and len(workdir.records()) == 1  # `crawl` was the process, not the task
     assert not _running(new_crawl_proc)
     assert _running(train_proc) and workdir.alive(supervisor)
 
