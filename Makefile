@@ -6,7 +6,7 @@ INVOKE := $(VENV)/bin/invoke
 STAMP  := $(VENV)/.tandem-installed
 ARGS   ?=
 
-.PHONY: setup demo test bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
+.PHONY: setup demo test browser-deps bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
 
 setup: $(STAMP)
 
@@ -22,8 +22,16 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(INVOKE) demo $(ARGS)
 
-test: setup
+test: setup browser-deps
 	$(PY) -m pytest $(ARGS)
+
+# Headless Chromium and its driver for the dashboard's browser test (Debian packages), installed
+# where they are missing and we may (root with apt-get); elsewhere that test skips and says why.
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "browser-deps: chromium/chromedriver not installed; the dashboard's browser test will skip"; }
 
 # nginx and wrk serve and measure the crawl benchmark's site (Debian packages; root here).
 bench-deps:

@@ -26,6 +26,8 @@ PARALLEL_HELP = "supervisor config: processes, restart, shutdown, monitor, notif
 NO_AUTO_RESUME_HELP = ("start afresh: no restarts after a crash, and children move their old output "
                        "aside (renamed with a timestamp, never deleted) instead of resuming")
 NO_WEB_CRAWL_HELP = "crawl the local_sources of the crawl config (txt/html/jsonl/WARC) instead of the web"
+DETACH_HELP = ("start in the background (a session of its own: closing the terminal does not stop it) and "
+               "return at once; then invoke status / logs --follow / stop / restart NAME / dashboard")
 
 
 def _supervise(kind: str, only: list[str] | None, config: str, train_config: str, crawl_config: str,
@@ -56,11 +58,17 @@ def _supervise(kind: str, only: list[str] | None, config: str, train_config: str
     "crawl_workers": "concurrent fetches of the crawl (default 4)",
     "no_web_crawl": NO_WEB_CRAWL_HELP,
     "no_auto_resume": NO_AUTO_RESUME_HELP,
+    "detach": DETACH_HELP,
 })
 def parallel(c: Context, config: str = PARALLEL_CONFIG, train_config: str = TRAIN_CONFIG,
              crawl_config: str = CRAWL_CONFIG, crawl_target: int = 10000, crawl_workers: int = 4,
-             no_web_crawl: bool = False, no_auto_resume: bool = False) -> None:
+             no_web_crawl: bool = False, no_auto_resume: bool = False, detach: bool = False) -> None:
     """Train and crawl side by side, supervised: logs in logs/, record in logs/runs/, report in _docs/."""
+    if detach:
+        return _detach("parallel", config, {
+            "config": config, "train_config": train_config, "crawl_config": crawl_config,
+            "crawl_target": crawl_target, "crawl_workers": crawl_workers, "no_web_crawl": no_web_crawl,
+            "no_auto_resume": no_auto_resume})
     _supervise("parallel", None, config, train_config, crawl_config, crawl_target, crawl_workers,
                no_web_crawl, no_auto_resume)
 
@@ -69,10 +77,14 @@ def parallel(c: Context, config: str = PARALLEL_CONFIG, train_config: str = TRAI
     "config": "training config (default configs/training_config.yaml)",
     "parallel_config": PARALLEL_HELP,
     "no_auto_resume": NO_AUTO_RESUME_HELP,
+    "detach": DETACH_HELP,
 })
 def train(c: Context, config: str = TRAIN_CONFIG, parallel_config: str = PARALLEL_CONFIG,
-          no_auto_resume: bool = False) -> None:
+          no_auto_resume: bool = False, detach: bool = False) -> None:
     """Run the train process alone, with the same supervision, logs, record and report."""
+    if detach:
+        return _detach("train", parallel_config, {"config": config, "parallel_config": parallel_config,
+                                                  "no_auto_resume": no_auto_resume})
     _supervise("train", ["train"], parallel_config, config, CRAWL_CONFIG, 10000, 4, False, no_auto_resume)
 
 
@@ -83,11 +95,16 @@ def train(c: Context, config: str = TRAIN_CONFIG, parallel_config: str = PARALLE
     "parallel_config": PARALLEL_HELP,
     "no_web_crawl": NO_WEB_CRAWL_HELP,
     "no_auto_resume": NO_AUTO_RESUME_HELP,
+    "detach": DETACH_HELP,
 })
 def crawl(c: Context, config: str = CRAWL_CONFIG, target: int = 10000, workers: int = 4,
           parallel_config: str = PARALLEL_CONFIG, no_web_crawl: bool = False,
-          no_auto_resume: bool = False) -> None:
+          no_auto_resume: bool = False, detach: bool = False) -> None:
     """Run the crawl process alone, with the same supervision, logs, record and report."""
+    if detach:
+        return _detach("crawl", parallel_config, {
+            "config": config, "target": target, "workers": workers, "parallel_config": parallel_config,
+            "no_web_crawl": no_web_crawl, "no_auto_resume": no_auto_resume})
     _supervise("crawl", ["crawl"], parallel_config, TRAIN_CONFIG, config, target, workers,
                no_web_crawl, no_auto_resume)
 
@@ -141,10 +158,14 @@ def logs(c: Context, follow: bool = False, process: str | None = None, logs_dir:
 
 @task(help={"pages": "pages of the generated demo site (default 500)",
             "crawl_target": "samples the demo crawl keeps (default 300)",
-            "resume": "continue the previous demo instead of starting afresh (old output is moved aside)"})
-def demo(c: Context, pages: int = 500, crawl_target: int = 300, resume: bool = False) -> None:
+            "resume": "continue the previous demo instead of starting afresh (old output is moved aside)",
+            "detach": DETACH_HELP})
+def demo(c: Context, pages: int = 500, crawl_target: int = 300, resume: bool = False, detach: bool = False) -> None:
     """The whole kit offline: serve the bundled demo site on 127.0.0.1, crawl it while a tiny
     model trains on what arrives, then report and notify."""
+    if detach:
+        return _detach("demo", "configs/demo/parallel.yaml",
+                       {"pages": pages, "crawl_target": crawl_target, "resume": resume})
     # The server stops when its stdin ends: this process holds the pipe's other end, so the server
     # goes with it however it ends (kill -9 included), never left serving for ever.
     server = subprocess.Popen(
@@ -180,4 +201,78 @@ def _read_server_url(server: subprocess.Popen[str], timeout_s: float = 120.0) ->
 def _script(argv: list[str]) -> None:
     code = subprocess.run(argv, check=False).returncode
     if code != 0:
+        raise Exit(code=code)
+
+
+# -- running it like a service: detached runs, stop/restart from any terminal, the dashboard ----------
+def _detach(task_name: str, config_path: str, options: dict[str, object]) -> None:
+    """The same task without --detach, in the background (tandem/app/detach.py; docs/service.md)."""
+    from tandem.app.detach import detach, detached_argv
+
+    code = detach(detached_argv(Path(__file__).resolve().parent, task_name, options), Path(config_path))
+    if code:
+        raise Exit(code=code)
+
+
+CONTROL_LOGS_HELP = "where the run records are (default logs; logs_dir of parallel.yaml)"
+
+
+@task(help={"process": "stop only this process (e.g. crawl); the others go on", "logs_dir": CONTROL_LOGS_HELP})
+def stop(c: Context, process: str | None = None, logs_dir: str = "logs") -> None:
+    """Stop the running run, or one process (invoke stop crawl), from any terminal.
+
+    Like Ctrl-C: SIGTERM, then SIGKILL after shutdown.grace_s; a second stop forces. Waits until
+    it has stopped."""
+    from tandem.supervisor.control_cli import control
+
+    # Invoke has no optional positional arguments: in `invoke stop crawl` the word after `stop`
+    # reads as the next task. Take it as the process here, and end before that task would run.
+    word = _word_after("stop", {"--process", "-p", "--logs-dir", "-l"})
+    name = process or word
+    code = control(Path(logs_dir), "stop", name, f"invoke stop{' ' + name if name else ''}")
+    if code or word:
+        raise Exit(code=code)
+
+
+def _word_after(task_name: str, value_flags: set[str]) -> str | None:
+    """The first bare word after `task_name` on the command line (flags and their values skipped)."""
+    argv = sys.argv[1:]
+    if task_name not in argv:
+        return None
+    index = argv.index(task_name) + 1
+    while index < len(argv):
+        token = argv[index]
+        if not token.startswith("-"):
+            return token
+        index += 2 if token in value_flags else 1
+    return None
+
+
+@task(positional=["name"], help={"name": "the process to restart (e.g. train or crawl)",
+                                 "logs_dir": CONTROL_LOGS_HELP})
+def restart(c: Context, name: str, logs_dir: str = "logs") -> None:
+    """Restart process NAME of the running run, told to resume.
+
+    It is stopped (grace, then killed) and started again at once with TANDEM_AUTO_RESUME=1."""
+    from tandem.supervisor.control_cli import control
+
+    code = control(Path(logs_dir), "restart", name, f"invoke restart {name}")
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"port": "port on 127.0.0.1 (default 8765; 0: any free port)",
+            "host": "address to listen on (default 127.0.0.1; anything else needs --allow-remote)",
+            "allow_remote": "let other machines reach it (the token is still needed; prefer ssh -L)",
+            "logs_dir": CONTROL_LOGS_HELP})
+def dashboard(c: Context, port: int = 8765, host: str = "127.0.0.1", allow_remote: bool = False,
+              logs_dir: str = "logs") -> None:
+    """Serve the live dashboard of the latest run in the browser, until Ctrl-C.
+
+    Prints the link to open; if a dashboard already serves this logs folder, prints its link."""
+    from tandem.dashboard.dashboard_cli import main
+
+    argv = ["--logs-dir", logs_dir, "--port", str(port), "--host", host] + (["--allow-remote"] if allow_remote else [])
+    code = main(argv)
+    if code:
         raise Exit(code=code)

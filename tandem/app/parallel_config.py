@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.common.typed_config import load_config
+from tandem.dashboard.dashboard_config import DashboardSettings
 from tandem.notify.notify_config import NotifySettings
 from tandem.report.report_config import ReportSettings
 from tandem.supervisor.supervisor_config import SupervisorSettings
@@ -21,6 +22,8 @@ class ParallelConfig(SupervisorSettings):
         "The notification at the end of a run.")})
     report: ReportSettings = field(default_factory=ReportSettings, metadata={"help": (
         "The Markdown report at the end of a run.")})
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings, metadata={"help": (
+        "The live dashboard in the browser while the run goes on (docs/service.md).")})
 
 
 def load_parallel_config(path: Path | str, overrides: dict[str, Any] | None = None) -> ParallelConfig:

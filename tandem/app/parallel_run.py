@@ -3,6 +3,7 @@ resource monitor, the report and the notification hooked in."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from tandem.app.parallel_config import ParallelConfig, load_parallel_config
 from tandem.app.run_end import RESOLVED_CONFIG, finish_recovered_run, finish_run
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.run_record import RunRecord
+from tandem.dashboard.process import start_dashboard, stop_dashboard
 from tandem.monitor import ResourceMonitor
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.launch_plan import SupervisorRequest
@@ -22,9 +24,12 @@ class ParallelRunHooks:
 
     def __init__(self, config: ParallelConfig) -> None:
         self.config = config
+        self.dashboard: subprocess.Popen[bytes] | None = None
 
     def run_created(self, run_dir: Path) -> None:
         save_resolved(self.config, run_dir / RESOLVED_CONFIG)
+        if self.config.dashboard.enabled:
+            self.dashboard = start_dashboard(self.config.dashboard, Path(self.config.logs_dir), run_dir.name)
 
     def make_monitor(self, run_dir: Path, events: EventLog) -> ResourceMonitor | None:
         if not self.config.monitor.enabled:
@@ -34,6 +39,7 @@ class ParallelRunHooks:
     def run_ended(self, record: RunRecord, events: EventLog) -> None:
         assert record.path is not None  # a record the supervisor created is always saved
         finish_run(record.path, self.config, events)
+        stop_dashboard(self.dashboard)
 
     def recovered(self, record_path: Path, events: EventLog) -> None:
         finish_recovered_run(record_path, events)

@@ -66,6 +66,30 @@ def latest_record(runs_dir: Path) -> Path:
     return path
 
 
+# A PID alone is no proof (PIDs are reused): a process is the recorded one only if its create
+# time matches too. Every reader that asks "is it still running?" asks it here.
+CREATE_TIME_TOLERANCE_S = 0.05
+
+
+def find_process(pid: int | None, create_time: float | None) -> psutil.Process | None:
+    """The live process with this PID *and* create time, else None."""
+    if not pid or create_time is None:
+        return None
+    try:
+        proc = psutil.Process(pid)
+        if abs(proc.create_time() - create_time) > CREATE_TIME_TOLERANCE_S:
+            return None
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
+def supervisor_alive(record: RunRecord) -> bool:
+    return find_process(record.supervisor_pid, record.supervisor_create_time) is not None
+
+
 # -- reading odd JSON without raising ------------------------------------------------------------
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None

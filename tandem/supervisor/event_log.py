@@ -15,6 +15,7 @@ from pathlib import Path
 from tandem.contracts.run_record import now_iso
 from tandem.fileio.disk_errors import naming
 from tandem.supervisor.events import (
+    ControlAnswered,
     Event,
     LeftoversStopped,
     Notice,
@@ -29,6 +30,21 @@ from tandem.supervisor.events import (
 )
 
 EXIT_WORDS = {"succeeded": "succeeded", "failed": "failed", "stopped": "stopped", "backoff": "crashed"}
+# What the loop made of a control request ({pid}, {state}, {grace} filled in from the answer).
+CONTROL_OUTCOMES = {
+    "restarting": "pid {pid} asked to stop (killed after {grace}s), then started again, told to resume",
+    "starting": "it was {state}; started again, told to resume",
+    "stopping": "pid {pid} asked to stop (killed after {grace}s); it will not be restarted",
+    "forcing": "second stop: pid {pid} killed now",
+    "cancelled": "it was {state}, waiting to start; it stays stopped",
+    "ended": "it has already ended ({state}); nothing to do",
+    "busy": "it is already being stopped or restarted; try again once that is done",
+    "unknown": "no such process in this run",
+    "run_stopping": "the run is stopping; nothing is started or stopped on its own now",
+    "stopping_run": "stopping every process (killed after {grace}s; stop again to force)",
+    "forcing_run": "second stop: killing every process now",
+    "killing_run": "every process is already being killed",
+}
 
 
 def append_supervisor_log(path: Path, message: str) -> None:
@@ -57,8 +73,15 @@ def describe_event(event: Event) -> str | None:
         return (f"{event.name}: {EXIT_WORDS[event.state]}: {event.reason} (pid {event.pid}, "
                 f"uptime {event.uptime_s:.1f}s)")
     if isinstance(event, StopRequested):
+        if event.requested_by is not None:
+            return None  # the answer to the request said it (ControlAnswered, just before)
         return (f"{event.signal_name} received: stopping all processes "
                 f"(grace {event.grace_s:g}s; Ctrl-C again to force)")
+    if isinstance(event, ControlAnswered):
+        what = f"{event.action} {event.name}" if event.name else f"{event.action} the run"
+        outcome = CONTROL_OUTCOMES[event.outcome].format(pid=event.pid, state=event.state,
+                                                         grace=f"{event.grace_s or 0:g}")
+        return f"{what} (asked by {event.sender}): {outcome}"
     if isinstance(event, ProcessesKilled):
         return f"{event.why}: killing {', '.join(event.names)}"
     if isinstance(event, LeftoversStopped):

@@ -77,6 +77,48 @@ class SignalReceived(Event):
 class StopRequested(Event):
     signal_name: str
     grace_s: float
+    requested_by: str | None = None  # the control channel's sender; None for a signal
+
+
+# -- requests through the control channel (tandem.supervisor.control), decided by the loop ----
+@dataclass(frozen=True)
+class ControlRequested(Event):
+    request_id: str
+    sender: str  # who asked, in words: "invoke restart", "the dashboard"
+
+
+@dataclass(frozen=True)
+class RestartRequested(ControlRequested):
+    """Stop one process (grace, then kill) and start it again, told to resume."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class StopProcessRequested(ControlRequested):
+    """Stop one process for good; the others go on."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class StopRunRequested(ControlRequested):
+    """Stop the whole run, as a first Ctrl-C does (a second one forces)."""
+
+
+@dataclass(frozen=True)
+class ControlAnswered(Event):
+    """What the loop made of a request; its words are the reply the client prints."""
+
+    request_id: str
+    sender: str
+    action: str  # "restart" or "stop"
+    name: str | None  # None: the whole run
+    outcome: str  # a key of event_log.CONTROL_OUTCOMES
+    accepted: bool
+    pid: int | None = None
+    state: str | None = None  # the process's state when the request came
+    grace_s: float | None = None
 
 
 @dataclass(frozen=True)

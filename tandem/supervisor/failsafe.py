@@ -17,11 +17,12 @@ from types import FrameType
 import psutil
 
 from tandem.contracts.child_protocol import ENV_STATUS_FILE, shorten
+from tandem.contracts.run_record import find_process
 from tandem.fileio.disk_errors import describe_os_error
 from tandem.supervisor.events import EventQueue, SupervisorFailed
 from tandem.supervisor.manager import Supervisor
 from tandem.supervisor.process_tree import related_processes
-from tandem.supervisor.recovery import find_process, stop_processes
+from tandem.supervisor.recovery import stop_processes
 from tandem.supervisor.state import ChildState
 from tandem.supervisor.stop_signals import stop_signals_call
 

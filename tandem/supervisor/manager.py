@@ -21,7 +21,10 @@ from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_STATUS_FILE, Pr
 from tandem.contracts.run_record import ProcessResources, now_iso
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.log_tail import tail_lines
+from tandem.supervisor.control import decide, exit_reason
 from tandem.supervisor.events import (
+    ControlAnswered,
+    ControlRequested,
     Event,
     EventQueue,
     LeftoversStopped,
@@ -31,6 +34,7 @@ from tandem.supervisor.events import (
     ProcessStarted,
     ProcessStartFailed,
     ProgressChanged,
+    RestartRequested,
     RunEnded,
     SignalReceived,
     StoppedBeforeStart,
@@ -41,7 +45,7 @@ from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
 from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process
 from tandem.supervisor.progress import ProgressReader
-from tandem.supervisor.state import ChildState, RestartTracker
+from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
@@ -54,6 +58,11 @@ class Monitor(Protocol):
     def poll(self, pids: Mapping[str, int | None]) -> None: ...
 
     def summary(self) -> dict[str, Any]: ...
+
+
+class RequestSource(Protocol):
+    def poll(self) -> None:
+        """Put the requests that arrived since the last call on the queue (control.ControlChannel)."""
 
 
 @dataclass
@@ -90,6 +99,8 @@ class ManagedChild:
     restart_at: float | None = None
     reported: Progress | None = None  # the progress last put on the queue
     log_start: int = 0  # where the current attempt's output begins in its log
+    request: ControlRequested | None = None  # the restart or stop asked for since its last start
+    kill_at: float | None = None  # when a requested stop runs out of grace
 
 
 class Supervisor:
@@ -105,6 +116,7 @@ class Supervisor:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         trees: ProcessTrees | None = None,  # None: fake children, whose trees are not looked at
+        requests: RequestSource | None = None,
     ) -> None:
         self.run_id = run_id
         self.options = options
@@ -112,6 +124,7 @@ class Supervisor:
         self.display = display
         self.factory = factory
         self.monitor = monitor
+        self.requests = requests
         self.clock = clock
         self.sleep = sleep
         self.children = [
@@ -141,6 +154,8 @@ class Supervisor:
         for child in self.children:
             self._start(child, restart=False)
         while True:
+            if self.requests is not None:
+                self.requests.poll()
             self.events.drain()
             now = self.clock()
             for child in self.children:
@@ -165,6 +180,11 @@ class Supervisor:
             exit_code = child.handle.poll()
             if exit_code is not None:
                 self._on_exit(child, exit_code, now)
+            elif child.kill_at is not None and now >= child.kill_at:
+                child.kill_at = None
+                grace = f"grace period of {self.options.grace_s:g}s is over"
+                self.events.put(ProcessesKilled([child.plan.name], grace))
+                child.handle.kill()
         elif child.state is ChildState.BACKOFF and child.restart_at is not None and now >= child.restart_at:
             self._start(child, restart=True)
 
@@ -191,13 +211,17 @@ class Supervisor:
         child.restart_at = None
         child.log_start = log_start
         child.tracker.on_start()
+        child.request, child.kill_at = None, None
         self.events.put(ProcessStarted(plan.name, handle.pid, handle.create_time, number, str(plan.log_path)))
 
     def _on_exit(self, child: ManagedChild, exit_code: int, now: float) -> None:
         assert child.handle is not None
         uptime = now - child.started_at
         self._refresh_child_progress(child)  # its last words count for whether it made progress
-        decision = child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None, now=now)
+        requested = child.request if self.stop_signal is None else None
+        decision = (ExitDecision(ChildState.STOPPED, None, exit_reason(requested)) if requested is not None
+                    else child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None,
+                                               now=now))
         failure = decision.state is not ChildState.SUCCEEDED and not (
             decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
         # Only what this attempt wrote: an earlier attempt's error is not this one's.
@@ -209,6 +233,8 @@ class Supervisor:
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
                                       decision.reason, tail))
         self._stop_leftovers(child, now)
+        if isinstance(requested, RestartRequested):
+            self._start(child, restart=True)
 
     def _stop_leftovers(self, child: ManagedChild, now: float) -> None:
         """Whatever the ended process left running (a daemon it forked) is stopped and reported."""
@@ -226,12 +252,14 @@ class Supervisor:
     def _on_event(self, event: Event) -> None:
         if isinstance(event, SignalReceived):
             self._handle_signal(event.signum, self.clock())
+        elif isinstance(event, ControlRequested):
+            self._on_request(event, self.clock())
 
-    def _handle_signal(self, signum: int, now: float) -> None:
+    def _handle_signal(self, signum: int, now: float, requested_by: str | None = None) -> None:
         if self.stop_signal is None:
             self.stop_signal = signum
             self.stop_deadline = now + self.options.grace_s
-            self.events.put(StopRequested(signal.Signals(signum).name, self.options.grace_s))
+            self.events.put(StopRequested(signal.Signals(signum).name, self.options.grace_s, requested_by))
             for child in self.children:
                 if child.state is ChildState.RUNNING and child.handle is not None:
                     child.handle.terminate()
@@ -239,7 +267,37 @@ class Supervisor:
                     child.state = ChildState.STOPPED
                     self.events.put(StoppedBeforeStart(child.plan.name))
         elif not self.killed:
-            self._kill_all(f"second signal ({signal.Signals(signum).name})")
+            self._kill_all(f"second stop ({requested_by})" if requested_by
+                           else f"second signal ({signal.Signals(signum).name})")
+
+    def _on_request(self, request: ControlRequested, now: float) -> None:
+        """A restart or stop from the control channel, decided here like a signal."""
+        name = getattr(request, "name", None)
+        child = next((c for c in self.children if c.plan.name == name), None)
+        decision = decide(request, child.state if child else None, child.request if child else None,
+                          self.stop_signal is not None, self.killed)
+        pid = child.handle.pid if child and child.handle and child.state is ChildState.RUNNING else None
+        self.events.put(ControlAnswered(
+            request.request_id, request.sender, "restart" if isinstance(request, RestartRequested) else "stop",
+            name, decision.outcome, decision.accepted, pid, child.state.value if child else None,
+            self.options.grace_s))
+        if decision.act == "stop_run" or decision.act == "kill_run":
+            self._handle_signal(signal.SIGTERM, now, requested_by=request.sender)
+            return
+        if child is None or decision.act is None:
+            return
+        child.request = request
+        if decision.act == "terminate" and child.handle is not None:
+            child.kill_at = now + self.options.grace_s
+            child.handle.terminate()
+        elif decision.act == "kill" and child.handle is not None:
+            self.events.put(ProcessesKilled([child.plan.name], f"second stop ({request.sender})"))
+            child.handle.kill()
+        elif decision.act == "start":
+            self._start(child, restart=True)
+        elif decision.act == "cancel":
+            child.state = ChildState.STOPPED
+            self.events.put(StoppedBeforeStart(child.plan.name))
 
     def _kill_all(self, why: str) -> None:
         self.killed = True
@@ -282,6 +340,9 @@ class Supervisor:
             status, code = "interrupted", EXIT_FOR_SIGNAL.get(self.stop_signal, 128 + self.stop_signal)
         elif all(c.state is ChildState.SUCCEEDED for c in self.children):
             status, code = "succeeded", 0
+        elif all(c.state is ChildState.SUCCEEDED or (c.state is ChildState.STOPPED and c.request is not None)
+                 for c in self.children):
+            status, code = "interrupted", EXIT_FOR_SIGNAL[signal.SIGTERM]  # stopped on request, as SIGTERM would
         else:
             status, code = "failed", 1
         self.events.put(RunEnded(self.run_id, status, code))

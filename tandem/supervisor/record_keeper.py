@@ -19,6 +19,7 @@ from tandem.supervisor.events import (
     ProgressChanged,
     RunEnded,
     StoppedBeforeStart,
+    StopRequested,
     SupervisorFailed,
 )
 
@@ -55,6 +56,7 @@ class RecordKeeper:
             entry.pid, entry.create_time, entry.status = event.pid, event.create_time, "running"
             entry.restarts = event.restart
             entry.started_at = entry.started_at or event.at
+            entry.ended_at = None  # started again after it had ended (a requested restart)
             entry.attempts.append(Attempt(pid=event.pid, started_at=event.at, number=event.restart + 1))
             if len(entry.attempts) > ATTEMPTS_KEPT_FIRST + ATTEMPTS_KEPT_LAST:
                 del entry.attempts[ATTEMPTS_KEPT_FIRST]
@@ -85,6 +87,9 @@ class RecordKeeper:
                     entry.status, entry.ended_at = "stopped", event.at
             self.record.status, self.record.exit_code, self.record.ended_at = "failed", 1, event.at
             self.record.supervisor_error = event.error
+        elif isinstance(event, StopRequested):
+            self.record.interrupted_reason = (f"stop requested by {event.requested_by}" if event.requested_by
+                                              else f"{event.signal_name} received")
         elif isinstance(event, RunEnded):
             self.record.status, self.record.exit_code, self.record.ended_at = event.status, event.exit_code, event.at
         else:

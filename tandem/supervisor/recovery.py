@@ -16,7 +16,15 @@ from pathlib import Path
 
 import psutil
 
-from tandem.contracts.run_record import ProcessEntry, ProcessError, RecordError, RunRecord, now_iso
+from tandem.contracts.run_record import (
+    ProcessEntry,
+    ProcessError,
+    RecordError,
+    RunRecord,
+    find_process,
+    now_iso,
+    supervisor_alive,
+)
 from tandem.supervisor.process_tree import (
     KILL_SIGNAL,
     describe_process,
@@ -25,27 +33,6 @@ from tandem.supervisor.process_tree import (
     signal_each,
     unique,
 )
-
-CREATE_TIME_TOLERANCE_S = 0.05
-
-
-def find_process(pid: int | None, create_time: float | None) -> psutil.Process | None:
-    """The live process with this PID *and* create time, else None."""
-    if not pid or create_time is None:
-        return None
-    try:
-        proc = psutil.Process(pid)
-        if abs(proc.create_time() - create_time) > CREATE_TIME_TOLERANCE_S:
-            return None
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return proc
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
-        return None
-
-
-def supervisor_alive(record: RunRecord) -> bool:
-    return find_process(record.supervisor_pid, record.supervisor_create_time) is not None
 
 
 def stop_processes(roots: Sequence[psutil.Process], extra: Sequence[psutil.Process], grace_s: float,

@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from tandem.contracts.run_record import RecordError, RunRecord, latest_record
+from tandem.contracts.run_record import RecordError, RunRecord, find_process, latest_record, supervisor_alive
 from tandem.fileio.log_tail import last_log_line
 from tandem.supervisor.printer import ProcessView, describe
 from tandem.supervisor.progress import ProgressReader
-from tandem.supervisor.recovery import find_process, supervisor_alive
 
 COLOURS = ["\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m"]
 RESET = "\033[0m"

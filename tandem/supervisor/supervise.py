@@ -19,6 +19,7 @@ from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
+from tandem.supervisor.control import ControlChannel
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import EventQueue, Notice, RunEnded, RunStarted, SignalReceived
 from tandem.supervisor.failsafe import describe_failure, fail_safe
@@ -127,10 +128,12 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     queue.subscribe(RecordKeeper(record))
     queue.subscribe(log.on_event)
     watchdog = start_watchdog(record.path, supervisor_log, settings.shutdown.grace_s, hooks.watchdog_finish_argv())
+    control = ControlChannel(run_dir, queue)  # `invoke stop` / `invoke restart NAME` / the dashboard
+    queue.subscribe(control)
     supervisor = Supervisor(
         run_id, plans,
         LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
-        queue, display, factory, trees=ProcessTrees(),
+        queue, display, factory, trees=ProcessTrees(), requests=control,
     )
     try:
         queue.put(RunStarted(run_id, request.kind, list(commands), request.auto_resume, str(record.path)))

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.contracts.run_record import RecordError, RunRecord
+from tandem.contracts.run_record import RecordError, RunRecord, supervisor_alive
 from tandem.fileio.disk_errors import describe_os_error
 from tandem.supervisor.event_log import append_supervisor_log
-from tandem.supervisor.recovery import recover_run, supervisor_alive
+from tandem.supervisor.recovery import recover_run
 
 POLL_S = 0.5
 FINISH_TIMEOUT_S = 120.0

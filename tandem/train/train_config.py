@@ -7,6 +7,7 @@ turns a wrong key or value into one line naming the file and key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +21,8 @@ Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Device = Literal["auto", "cpu", "cuda"]
 Launcher = Literal["python", "torchrun", "accelerate"]
 RdzvBackend = Literal["c10d", "static", "etcd", "etcd-v2"]
+# report_to integrations and the modules transformers writes through (either one will do).
+REPORT_PACKAGES = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",)}
 
 
 @dataclass
@@ -167,7 +170,10 @@ class TrainingSettings:
         "auto: the GPU when there is one, else the CPU. cuda fails at start when no CUDA GPU is "
         "present.")})
     report_to: list[str] = field(default_factory=list, metadata={"help": (
-        "Extra logging integrations for transformers, e.g. [tensorboard] when it is installed.")})
+        "Where transformers also sends the training logs: [tensorboard] (event files in "
+        "output_dir/tensorboard/, `tensorboard --logdir` shows them), [wandb] (Weights & Biases in "
+        "offline mode, under output_dir/wandb/; `wandb sync` uploads it later), both, or [] / "
+        "[none]. Other transformers integration names pass through as they are.")})
 
     def __post_init__(self) -> None:
         for name in ("max_steps", "save_steps", "seq_len", "batch_size", "gradient_accumulation_steps",
@@ -178,6 +184,11 @@ class TrainingSettings:
             raise ValueError("save_total_limit: must be at least 1 (or null for no limit)")
         if self.learning_rate <= 0:
             raise ValueError("learning_rate: must be more than 0")
+        if "none" in self.report_to and len(self.report_to) > 1:
+            raise ValueError("report_to: none cannot be combined with an integration")
+        for integration, modules in REPORT_PACKAGES.items():  # found without importing them
+            if integration in self.report_to and not any(find_spec(module) for module in modules):
+                raise ValueError(f"report_to: {integration} is not installed (pip install {integration})")
 
 
 @dataclass

@@ -7,7 +7,6 @@ import logging
 import os
 import shutil
 import sys
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,8 @@ log = logging.getLogger(__name__)
 METRICS_FILE = "metrics.jsonl"
 RESOLVED_CONFIG = "resolved_config.yaml"
 BASE_MODEL_DIR = "base_model"
+TENSORBOARD_DIR = "tensorboard"
+WANDB_DIR = "wandb"
 
 
 def world() -> tuple[int, int]:
@@ -88,7 +89,11 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         trim_metrics(metrics_file, base_step)
         save_resolved(config, output_dir / RESOLVED_CONFIG)
 
+    for name, value in reporting_environment(training.report_to, output_dir).items():
+        os.environ.setdefault(name, value)  # what the user exported wins
     args = training_arguments(config, precision, use_cpu, world_size)
+    if rank == 0:
+        announce_reporting(config.training.report_to)
 
     def data_state(step: int) -> dict[str, object]:
         return {"step": step, "position": tracker.position_at(step).to_json(),
@@ -117,12 +122,34 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     return EXIT_OK
 
 
+def reporting_environment(report_to: list[str], output_dir: Path) -> dict[str, str]:
+    """Where `report_to`'s integrations write: TensorBoard's event files and W&B's offline runs
+    stay in the run's output folder, and W&B never needs the network while training."""
+    env: dict[str, str] = {}
+    if "tensorboard" in report_to:
+        env["TENSORBOARD_LOGGING_DIR"] = str(output_dir / TENSORBOARD_DIR)
+    if "wandb" in report_to:
+        env.update(WANDB_MODE="offline", WANDB_DIR=str(output_dir), WANDB_PROJECT="tandem")
+    return env
+
+
+def announce_reporting(report_to: list[str]) -> None:
+    if "tensorboard" in report_to:
+        folder = os.environ["TENSORBOARD_LOGGING_DIR"]
+        log.info("TensorBoard logs: %s (open them: tensorboard --logdir %s)", folder, folder)
+    if "wandb" in report_to:
+        log.info("W&B run (%s mode) under %s (upload an offline run later: wandb sync %s/offline-run-*)",
+                 os.environ.get("WANDB_MODE", "online"), Path(os.environ["WANDB_DIR"]) / WANDB_DIR,
+                 Path(os.environ["WANDB_DIR"]) / WANDB_DIR)
+
+
 def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world_size: int) -> TrainingArguments:
     training, output_dir = config.training, config.output_dir
-    for integration in training.report_to:
-        if integration == "tensorboard" and not any(find_spec(m) for m in ("tensorboard", "tensorboardX")):
-            raise ConfigError("training.report_to: tensorboard is not installed (pip install tensorboard)")
+    report_to = [name for name in training.report_to if name != "none"]
     # Non-reentrant checkpointing also works under a frozen base (adapters) without extra hooks.
+    # transformers < 5 takes TensorBoard's folder from here; 5 reads TENSORBOARD_LOGGING_DIR.
+    legacy: dict[str, Any] = ({"logging_dir": os.environ.get("TENSORBOARD_LOGGING_DIR")}
+                              if "logging_dir" in TrainingArguments.__dataclass_fields__ else {})
     checkpointing: dict[str, Any] = ({"gradient_checkpointing": True,
                                       "gradient_checkpointing_kwargs": {"use_reentrant": False}}
                                      if training.gradient_checkpointing else {})
@@ -135,8 +162,8 @@ def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world
         lr_scheduler_type=training.lr_scheduler_type, logging_steps=training.logging_steps,
         save_strategy="steps", save_steps=training.save_steps, save_total_limit=None,
         seed=training.seed, bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=use_cpu,
-        **checkpointing,
-        report_to=training.report_to or "none", disable_tqdm=not sys.stdout.isatty(),
+        **checkpointing, **legacy,
+        report_to=report_to or "none", disable_tqdm=not sys.stdout.isatty(),
         # The stream resumes itself from the checkpoint's data position; skipping batches again
         # would lose data. Packed blocks have no columns to drop.
         ignore_data_skip=True, remove_unused_columns=False, dataloader_num_workers=0,

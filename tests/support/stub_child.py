@@ -30,6 +30,9 @@ def main() -> int:
     parser.add_argument("--counter", type=Path)
     parser.add_argument("--status-steps", type=int, default=0, help="report progress in the status file")
     parser.add_argument("--print-progress", type=int, default=0, help="print 'step N/M' lines")
+    parser.add_argument("--report-as", choices=["crawl", "train"],
+                        help="with --status-steps: the metrics of a crawl or a training (docs/child-protocol.md), "
+                             "and a training's metrics.jsonl beside the status file")
     parser.add_argument("--env-file", type=Path,
                         help="write the TANDEM_* and thread environment, CPU affinity and nice here as JSON")
     parser.add_argument("--read-stdin", action="store_true", help="read stdin (must see EOF at once)")
@@ -75,7 +78,8 @@ def main() -> int:
             tmp = status_file + ".tmp"
             with open(tmp, "w") as handle:
                 json.dump({"done": step, "total": args.status_steps, "unit": "steps",
-                           "metrics": {"loss": 1.0 / step}, "message": f"at step {step}"}, handle)
+                           "metrics": contract_metrics(args.report_as, step, args.status_steps, status_file),
+                           "message": f"at step {step}"}, handle)
             os.replace(tmp, status_file)
         if args.print_progress:
             print(f"step {step}/{args.print_progress}", flush=True)
@@ -93,6 +97,26 @@ def main() -> int:
             return 0
         print(f"crash number {count + 1}", file=sys.stderr, flush=True)
     return args.exit
+
+
+def contract_metrics(kind: str | None, step: int, total: int, status_file: str) -> dict[str, object]:
+    """Figures shaped like the crawl's or the trainer's (the keys of docs/child-protocol.md)."""
+    if kind == "crawl":
+        return {"kept": step * 3, "target": total * 3, "pages_fetched": step * 5, "pages_per_s": 4.5,
+                "queue_size": 40 - step % 40, "dropped": {"not_japanese": step, "too_short": step // 2},
+                "duplicates_exact": step // 4, "duplicates_near": step // 8, "bytes_fetched": step * 20_000,
+                "elapsed_s": float(step)}
+    if kind == "train":
+        metrics_file = Path(status_file).with_name("stub_metrics.jsonl")
+        loss = 4.0 / (1 + 0.1 * step)
+        with open(metrics_file, "a") as handle:
+            handle.write(json.dumps({"step": step, "loss": loss, "learning_rate": 0.001, "grad_norm": 1.0,
+                                     "tokens_per_s": 1000.0 + step, "samples_seen": step * 8, "data_pass": 0,
+                                     "waited_for_data_s": 0.0, "time": "2026-01-01T00:00:00"}) + "\n")
+        return {"step": step, "max_steps": total, "loss": loss, "learning_rate": 0.001, "tokens_per_s": 1000.0 + step,
+                "samples_seen": step * 8, "data_pass": 0, "skipped_lines": 0, "checkpoint": None,
+                "metrics_file": str(metrics_file), "output_dir": str(Path(status_file).parent)}
+    return {"loss": 1.0 / step}
 
 
 if __name__ == "__main__":

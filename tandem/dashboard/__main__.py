@@ -1,0 +1,3 @@
+from tandem.dashboard.dashboard_cli import main
+
+raise SystemExit(main())
