@@ -116,14 +116,22 @@ def test_exact_target_even_with_many_workers(tmp_path: Path) -> None:
     assert len(records) == 17 == len({r["id"] for r in records})
 
 
+def assert_spaced(starts: list[float], delay_s: float) -> None:
+    """Requests to one host start `delay_s` apart. The fake records a start when its coroutine
+    runs, which a loaded machine can hold back for some milliseconds after the engine's
+    decision: each gap may look shorter by that, but not the span of all of them, which must
+    hold every delay (a scheduler that waited half as long would fall short by many delays)."""
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+    assert min(gaps) >= delay_s / 2, gaps
+    assert starts[-1] - starts[0] >= (len(starts) - 1) * delay_s - delay_s / 2, gaps
+
+
 def test_politeness_per_host_concurrency_and_delay(tmp_path: Path) -> None:
     crawl, fetcher, reason = _crawl(tmp_path, _site(6), target=100, politeness=PolitenessSettings(1, 0.05))
     assert reason == "exhausted"
     assert fetcher.max_active == {"a.jp": 1, "b.jp": 1}
     for host in ("a.jp", "b.jp"):
-        times = [t for url, t in fetcher.starts if f"//{host}/" in url]
-        gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-        assert min(gaps) >= 0.045, gaps
+        assert_spaced([t for url, t in fetcher.starts if f"//{host}/" in url], 0.05)
     assert not [url for url, _ in fetcher.starts if "secret" in url or "elsewhere" in url]
     stats = crawl.stats
     assert stats.dropped["robots"] == 2 and stats.dropped["http_404"] == 2
@@ -189,7 +197,8 @@ def test_pages_only_a_sitemap_lists_are_crawled_in_the_hosts_turn(tmp_path: Path
     assert crawl.stats.dropped["robots"] == 1 and crawl.stats.refused["off_domain"] == 1
     assert fetcher.max_active["a.jp"] == 1
     times = [t for url, t in fetcher.starts if "//a.jp/" in url]
-    assert len(times) == 10 and min(later - earlier for earlier, later in itertools.pairwise(times)) >= 0.025
+    assert len(times) == 10
+    assert_spaced(times, 0.03)
     assert crawl.frontier.load_meta("sitemaps_read:http://a.jp") == {
         "files": 3, "urls": 8, "queued": 7, "problems": {}}  # 7: the secret page is refused only when fetched
 
