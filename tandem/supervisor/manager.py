@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME, Progress
 from tandem.contracts.run_record import ProcessResources, now_iso
 from tandem.fileio.log_tail import tail_lines
+from tandem.supervisor.dependencies import DependencyWatch
 from tandem.supervisor.events import (
     Event,
     EventQueue,
@@ -62,6 +63,9 @@ class ChildPlan:
     status_path: Path
     progress_pattern: str | None = None
     resources: ProcessResources = field(default_factory=lambda: ProcessResources(cpus=None, threads=None, nice=0))
+    requires: list[str] = field(default_factory=list)  # processes of this run it needs
+    requires_grace_s: float | None = None
+    upstream_path: Path | None = None  # where it is told that a required process failed
 
 
 @dataclass
@@ -83,6 +87,7 @@ class ManagedChild:
     started_at: float = 0.0
     restart_at: float | None = None
     reported: Progress | None = None  # the progress last put on the queue
+    log_offset: int = 0  # where this attempt's own lines begin in the log
 
 
 class Supervisor:
@@ -112,6 +117,7 @@ class Supervisor:
             for p in plans
         ]
         events.subscribe(self._on_event)
+        self.dependencies = DependencyWatch(self.children, events, options.grace_s)
         self.stop_signal: int | None = None
         self.stop_deadline: float | None = None
         self.killed = False
@@ -138,6 +144,9 @@ class Supervisor:
             if self.stop_deadline is not None and not self.killed and now >= self.stop_deadline:
                 self._kill_all(f"grace period of {self.options.grace_s:g}s is over")
             self.events.drain()
+            if self.stop_signal is None:
+                self.dependencies.tick(now)
+                self.events.drain()
             if all(c.state.finished for c in self.children):
                 break
             self._refresh_progress(now)
@@ -166,7 +175,7 @@ class Supervisor:
             banner = f"restart {number} of {plan.name} (run {self.run_id}, {ENV_AUTO_RESUME}=1)"
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
-        self._mark_log(plan.log_path, banner)
+        child.log_offset = self._mark_log(plan.log_path, banner)
         try:
             handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
@@ -184,9 +193,10 @@ class Supervisor:
         assert child.handle is not None
         uptime = now - child.started_at
         decision = child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None)
+        decision = self.dependencies.decide_exit(child.plan.name, exit_code, decision)
         failure = decision.state is not ChildState.SUCCEEDED and not (
             decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
-        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES) if failure else None
+        tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, start=child.log_offset) if failure else None
         child.state = decision.state
         if decision.state is ChildState.BACKOFF:
             assert decision.restart_in_s is not None
@@ -255,8 +265,10 @@ class Supervisor:
         self.events.drain()
         return code
 
-    def _mark_log(self, log_path: Path, banner: str) -> None:
+    def _mark_log(self, log_path: Path, banner: str) -> int:
+        """Append the banner; returns where the attempt's own lines will begin."""
         # Written while the child is not running, so it can never land inside one of its lines.
         with open(log_path, "ab") as handle:
             separator = "\n" if handle.tell() > 0 else ""
             handle.write(f"{separator}===== tandem {now_iso()}: {banner} =====\n".encode())
+            return handle.tell()

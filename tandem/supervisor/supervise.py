@@ -28,8 +28,11 @@ from tandem.supervisor.launch_plan import (
     child_environment,
     plan_child_resources,
     resolve_commands,
+    resolve_preflights,
+    upstream_path,
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
+from tandem.supervisor.preflight import preflight_environment, run_preflights
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.progress import ProgressHistory
@@ -69,9 +72,19 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
     try:
         logs_dir = Path(settings.logs_dir)
         commands = resolve_commands(settings, request)
+        checks = resolve_preflights(settings, request, list(commands))
         resources = plan_child_resources(settings, request, list(commands))
-        check_writable(logs_dir)
     except (ConfigError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    failed_checks = run_preflights(checks, {n: preflight_environment(settings, n, request) for n in checks})
+    for failure in failed_checks:
+        print(failure.line, file=sys.stderr)
+    if failed_checks:
+        return 2
+    try:
+        check_writable(logs_dir)
+    except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     lock = FileLock(logs_dir / LOCK_FILE)
@@ -109,6 +122,9 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
             status_path=run_dir / f"{name}.status.json",
             progress_pattern=settings.processes[name].progress_pattern,
             resources=resources[name],
+            requires=[r for r in settings.processes[name].requires if r in commands],
+            requires_grace_s=settings.processes[name].requires_grace_s,
+            upstream_path=upstream_path(run_dir, name),
         )
         for name, argv in commands.items()
     ]
