@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+
+# Words that mark the line a program says why it failed ("error: …", "RuntimeError: …",
+# "training failed", "FATAL"); the supervisor's own `===== tandem …` banners never count.
+ERROR_WORDS = re.compile(r"error|fail|exception|fatal|traceback|cannot|can't|could not|denied|refused",
+                         re.IGNORECASE)
+BANNER_PREFIX = "===== tandem"
 
 
 def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
@@ -12,21 +19,35 @@ def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
     return lines[-1] if lines else ""
 
 
-def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024) -> list[str]:
-    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes)."""
+def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024, start: int = 0) -> list[str]:
+    """The last `count` non-blank lines of a log, read from its end only (logs may be gigabytes).
+    `start`: a byte offset at a line boundary before which nothing is read (an attempt's own
+    lines, when a restart appended to the same file)."""
     if log_file is None or count <= 0:
         return []
     try:
         with open(log_file, "rb") as handle:
             size = handle.seek(0, os.SEEK_END)
-            block = min(size, max(max_bytes, count * 512))
-            handle.seek(size - block)
+            begin = max(start, size - max(max_bytes, count * 512), 0)
+            handle.seek(begin)
             chunk = handle.read()
     except OSError:
         return []
     lines = [line for line in chunk.decode("utf-8", "replace").splitlines() if line.strip()]
-    if block < size and len(lines) > 1:
+    cut = begin > start  # the block does not begin at a line boundary we know of
+    if cut and len(lines) > 1:
         lines = lines[1:]  # the first line read is probably cut
-    elif block < size and lines:
+    elif cut and lines:
         lines = [f"[…] {lines[0]}"]  # one line longer than the block: its end is what there is
     return lines[-count:]
+
+
+def error_line(lines: list[str]) -> str | None:
+    """The line of a log's tail that most likely says why the program failed: the last one with
+    an error word, else the last line; None when there is none. Generic, as the supervisor and
+    the report know nothing of what the program is."""
+    own = [line for line in lines if line.strip() and not line.startswith(BANNER_PREFIX)]
+    for line in reversed(own):
+        if ERROR_WORDS.search(line):
+            return line.strip()
+    return own[-1].strip() if own else None

@@ -9,11 +9,16 @@ place where a lifecycle event becomes words.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.run_record import now_iso
+from tandem.contracts.upstream import ENV_UPSTREAM_FILE
+from tandem.fileio.log_tail import BANNER_PREFIX, error_line
 from tandem.supervisor.events import (
+    DependentStopping,
+    DependentTold,
     Event,
     Notice,
     ProcessesKilled,
@@ -26,6 +31,7 @@ from tandem.supervisor.events import (
 )
 
 EXIT_WORDS = {"succeeded": "succeeded", "failed": "failed", "stopped": "stopped", "backoff": "crashed"}
+CONSOLE_TAIL_LINES = 5
 
 
 def append_supervisor_log(path: Path, message: str) -> None:
@@ -57,9 +63,26 @@ def describe_event(event: Event) -> str | None:
                 f"(grace {event.grace_s:g}s; Ctrl-C again to force)")
     if isinstance(event, ProcessesKilled):
         return f"{event.why}: killing {', '.join(event.names)}"
+    if isinstance(event, DependentTold):
+        then = (f"it is stopped if still running in {event.grace_s:g}s" if event.grace_s is not None
+                else "it may finish with what it has")
+        return (f"{event.name}: told through ${ENV_UPSTREAM_FILE} that {', '.join(event.failed)}, which it "
+                f"requires, failed for good; {then}")
+    if isinstance(event, DependentStopping):
+        return (f"{event.name}: still running {event.grace_s:g}s after {', '.join(event.failed)} failed: "
+                "stopping it")
     if isinstance(event, RunEnded):
         return f"run {event.run_id} {event.status} (exit {event.exit_code})"
     return None
+
+
+def describe_output(event: Event) -> list[str]:
+    """The child's own last lines under a failed exit, for the console (they are in its log
+    already): what it said, rather than only what the supervisor saw."""
+    if not isinstance(event, ProcessExited) or not event.log_tail:
+        return []
+    lines = [line for line in event.log_tail if not line.startswith(BANNER_PREFIX)][-CONSOLE_TAIL_LINES:]
+    return [f"  {event.name} | {line}" for line in lines]
 
 
 class EventLog:
@@ -71,6 +94,7 @@ class EventLog:
         self.path = path
         self.run_id = run_id
         self._echo = echo
+        self._shown_error: dict[str, str] = {}  # per process, the error line last shown, numbers aside
 
     def __call__(self, message: str) -> None:
         append_supervisor_log(self.path, f"[run {self.run_id}] {message}")
@@ -80,3 +104,11 @@ class EventLog:
         line = describe_event(event)
         if line is not None:
             self(line)
+        output = describe_output(event)
+        if output and isinstance(event, ProcessExited):
+            # A crash that repeats itself (the same error line, counts and times aside) is shown once.
+            said = re.sub(r"\d+", "#", error_line(event.log_tail or []) or "")
+            if self._shown_error.get(event.name) != said:
+                self._shown_error[event.name] = said
+                for detail in output:
+                    self._echo(detail)
