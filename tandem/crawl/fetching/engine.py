@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
 from tandem.crawl.fetching.robots import RobotsCache
@@ -243,7 +244,8 @@ class WebCrawl:
         try:
             page = await self.analyzer.analyse(result.body or b"", result.content_type, result.url)
         except Exception as exc:  # one odd page must not end a crawl of thousands
-            print(f"[crawl] analysis failed for {result.url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(timestamped(f"analysis failed for {result.url}: {type(exc).__name__}: {exc}", "ERROR"),
+                  file=sys.stderr)
             self._finish(url_id, FAILED, "analysis_error")
             return
         if depth < self.config.scope.max_depth:
