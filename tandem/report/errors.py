@@ -26,10 +26,10 @@ def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -
         exit_text = inline(format_exit(first.exit_code))
         line = (f"**Root cause:** {code(first.process)} {what} first — exit {exit_text}"
                 f" at {inline(format_time(first.ended_at))}")
-        line += f": {inline(first.reason)}" if first.reason else "."
+        line += f": {inline(first.reason)}." if first.reason else "."
+        out += [line + (" Its log says:" if first.said else ""), ""]
         if first.said:
-            line += f" Its log says: {inline(_cut(first.said))}"
-        out += [line, ""]
+            out += [f"> {inline(_cut(first.said))}", ""]
     if record.status == "interrupted":
         stopped = [name for name, proc in procs.items() if proc.status == "stopped"]
         names = ", ".join(code(name) for name in stopped) or "none"
