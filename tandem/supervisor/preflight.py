@@ -41,6 +41,13 @@ def preflight_environment(settings: SupervisorSettings, name: str, request: Supe
     return env
 
 
+def preflight_errors(settings: SupervisorSettings, request: SupervisorRequest,
+                     checks: Mapping[str, list[str]]) -> list[str]:
+    """Run the processes' checks; one `error: …` line per check that failed."""
+    envs = {name: preflight_environment(settings, name, request) for name in checks}
+    return [failure.line for failure in run_preflights(checks, envs)]
+
+
 def run_preflights(checks: Mapping[str, list[str]], envs: Mapping[str, dict[str, str]],
                    timeout_s: float = PREFLIGHT_TIMEOUT_S) -> list[CheckFailure]:
     """Run every check at once; the failures, in the order of `checks`."""

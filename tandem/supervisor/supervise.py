@@ -32,7 +32,7 @@ from tandem.supervisor.launch_plan import (
     upstream_path,
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
-from tandem.supervisor.preflight import preflight_environment, run_preflights
+from tandem.supervisor.preflight import preflight_errors
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.progress import ProgressHistory
@@ -77,15 +77,14 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
     except (ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    failed_checks = run_preflights(checks, {n: preflight_environment(settings, n, request) for n in checks})
-    for failure in failed_checks:
-        print(failure.line, file=sys.stderr)
-    if failed_checks:
-        return 2
-    try:
-        check_writable(logs_dir)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    errors = preflight_errors(settings, request, checks)
+    if not errors:
+        try:
+            check_writable(logs_dir)
+        except UsageError as exc:
+            errors = [f"error: {exc}"]
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
         return 2
     lock = FileLock(logs_dir / LOCK_FILE)
     try:
