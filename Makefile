@@ -1,28 +1,36 @@
 # `make demo` and `make test` work on a fresh clone: each creates .venv and installs what it needs.
+# The demo needs the kit (crawl, train, report); the tests add pytest, the linters and the
+# benchmarks' reference implementations (scrapy, trafilatura, datasketch), which the demo never
+# loads.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 INVOKE := $(VENV)/bin/invoke
-STAMP  := $(VENV)/.tandem-installed
+KIT_STAMP := $(VENV)/.tandem-kit
+ALL_STAMP := $(VENV)/.tandem-installed
 ARGS   ?=
 
 .PHONY: setup demo test browser-deps bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
 
-setup: $(STAMP)
+setup: $(ALL_STAMP)
 
 # torch first, pinned: it is the CPU wheel on this machine's disk, and an unpinned torch pulled in
 # by transformers/peft could fetch a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+$(KIT_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench]'
-	touch $(STAMP)
+	$(PY) -m pip install --quiet -e '.[all]'
+	touch $(KIT_STAMP)
 
-demo: setup
+$(ALL_STAMP): $(KIT_STAMP)
+	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench]'
+	touch $(ALL_STAMP)
+
+demo: $(KIT_STAMP)
 	$(INVOKE) demo $(ARGS)
 
-test: setup browser-deps
+test: $(ALL_STAMP) browser-deps
 	$(PY) -m pytest $(ARGS)
 
 # Headless Chromium and its driver for the dashboard's browser test (Debian packages), installed
@@ -60,7 +68,7 @@ config-reference: setup
 	$(PY) scripts/config_reference.py
 
 # The Invoke tasks, for people who live in make: `make parallel ARGS="--crawl-target 500"`.
-parallel train crawl report notify status logs: setup
+parallel train crawl report notify status logs: $(KIT_STAMP)
 	$(INVOKE) $@ $(ARGS)
 
 clean-venv:

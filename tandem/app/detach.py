@@ -32,9 +32,11 @@ def detached_argv(tasks_root: Path, task: str, options: dict[str, Any]) -> list[
     """`python -m invoke -r ROOT TASK --flag value …`: the task as a user would type it, minus --detach."""
     argv = [sys.executable, "-m", "invoke", "-r", str(tasks_root), task]
     for name, value in options.items():
-        flag = "--" + name.replace("_", "-")
+        flag = "--" + name.rstrip("_").replace("_", "-")  # Invoke's `set_` is `--set`
         if isinstance(value, bool):
             argv += [flag] if value else []
+        elif isinstance(value, list):
+            argv += [item for each in value for item in (flag, str(each))]  # a repeatable flag
         elif value is not None:
             argv += [flag, str(value)]
     return argv

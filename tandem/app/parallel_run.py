@@ -48,11 +48,34 @@ class ParallelRunHooks:
         return [sys.executable, "-m", "tandem.app.run_end"]
 
 
+SET_SUFFIX = "_set"
+
+
 def run_parallel(request: SupervisorRequest, factory: ProcessFactory | None = None) -> int:
     """The exit status of the whole run (docs/exit-codes.md)."""
     try:
         config = load_parallel_config(request.config_path)
+        pass_sets_on(config, request)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return supervise(config, request, ParallelRunHooks(config), factory)
+
+
+def pass_sets_on(config: ParallelConfig, request: SupervisorRequest) -> None:
+    """`--set` reaches a process through the item `{NAME_set}` of its command: every process's
+    placeholder exists (empty when not given), and a `--set` that no command of the run would
+    pass on is an error rather than silently ignored."""
+    names = request.only or [n for n, spec in config.processes.items() if spec.enabled]
+    for key, items in request.switches.items():
+        name = key.removesuffix(SET_SUFFIX)
+        if not items or not key.endswith(SET_SUFFIX):
+            continue
+        first = f"--set {name}.{items[1]}" if request.only is None else f"--set {items[1]}"
+        if name not in names:
+            raise ConfigError(f"{first}: no process {name!r} in this run (it has: {', '.join(names)})")
+        if "{" + key + "}" not in config.processes[name].command:
+            raise ConfigError(f"{first}: {request.config_path}: processes.{name}.command has no "
+                              f"'{{{key}}}' item to pass --set on with")
+    for name in config.processes:
+        request.switches.setdefault(name + SET_SUFFIX, [])

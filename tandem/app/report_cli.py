@@ -20,7 +20,7 @@ from tandem.app.parallel_config import load_parallel_config
 from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.contracts.exit_codes import EXIT_OK, EXIT_USAGE
 from tandem.contracts.run_record import RecordError, RunRecord, latest_record, name_report
-from tandem.report import write_report
+from tandem.report import is_live, write_report
 from tandem.report.report_config import ReportSettings
 
 DEFAULT_CONFIG = Path("configs/parallel.yaml")
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     except RecordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    record = RunRecord.load(record_path)
+    if is_live(record):
+        print(f"run {record.run_id} is still running: live report {report_path} (the final report is "
+              "written when the run ends)", file=sys.stderr)
     print(report_path)
     return EXIT_OK
 

@@ -15,7 +15,7 @@ from tandem.app.parallel_config import ParallelConfig
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.run_record import RecordError, RunRecord, name_report
 from tandem.notify import notify
-from tandem.report import summary_line, write_report
+from tandem.report import discard_live_report, summary_line, write_report
 from tandem.supervisor.event_log import append_supervisor_log
 from tandem.supervisor.supervise import SUPERVISOR_LOG
 
@@ -35,6 +35,7 @@ def finish_run(record_path: Path, config: ParallelConfig, log: Callable[[str], N
         try:
             report_path = write_report(record_path, config.report)
             name_report(record_path, report_path)
+            discard_live_report(record, Path(config.report.docs_dir))
             log(f"report: {report_path}")
             summary = summary_line(RunRecord.load(record_path))
         except Exception as exc:  # a broken report must not lose the run's status

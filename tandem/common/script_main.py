@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from typing import NoReturn
 
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.exit_codes import EXIT_SIGINT, EXIT_USAGE
+
+# The trainer's lines come from `logging` with `%(asctime)s %(levelname)s %(message)s` and this
+# date format; scripts that print their own lines use `timestamped` to look the same.
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def timestamped(message: str, level: str = "INFO") -> str:
+    """`2026-11-30 09:00:00 INFO message`: a log line shaped like the trainer's."""
+    return f"{time.strftime(LOG_DATE_FORMAT)} {level} {message}"
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):

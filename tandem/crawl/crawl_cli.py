@@ -3,7 +3,10 @@
     python scripts/crawl.py --config configs/crawl_config.yaml --target 10000 --workers 4
 
 Resumes from the output folder by default (kill -9 included); `--no-auto-resume` moves the old
-output aside first. Exit 0 when finished (target reached, or sources exhausted: stats.json
+output aside first. `--set KEY=VALUE` overrides any key of the config (dotted, e.g.
+`--set politeness.min_delay_s=2`); the dedicated flags win over `--set` for the same key.
+`--check` only checks the config and flags (nothing is fetched or written) and exits 0, or 2
+with one line. Exit 0 when finished (target reached, or sources exhausted: stats.json
 says which), 2 for a bad config or flag, 1 on failure, 130/143 after a clean stop on
 SIGINT/SIGTERM (the pending shard is committed; run again to continue).
 """
@@ -13,11 +16,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tandem.common.overrides import Override, blame, flag_overrides, load_with_overrides, parse_sets
 from tandem.common.script_main import OneLineArgumentParser, run_main
-from tandem.common.typed_config import load_config
+from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment
+from tandem.contracts.exit_codes import EXIT_OK
+from tandem.crawl.crawl_check import check_crawl
 from tandem.crawl.crawl_config import CrawlConfig
-from tandem.crawl.crawl_run import run_crawl
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -35,26 +40,39 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output-dir", type=Path, help="output folder (overrides output_dir:)")
     parser.add_argument("--status-file", type=Path,
                         help="progress JSON replaced about once a second (default: env TANDEM_STATUS_FILE)")
+    parser.add_argument("--set", action="append", dest="sets", metavar="KEY=VALUE",
+                        help="override one key of the config, e.g. --set politeness.min_delay_s=2 (repeatable)")
+    parser.add_argument("--check", action="store_true",
+                        help="check the config and flags without crawling: exit 0, or 2 with one line")
     return parser.parse_args(argv)
+
+
+def command_line_overrides(args: argparse.Namespace) -> list[Override]:
+    """`--set` first, then the dedicated flags, so that a flag wins for the same key."""
+    return [*parse_sets(CrawlConfig, args.sets), *flag_overrides([
+        ("--target", "target", args.target),
+        ("--workers", "workers", args.workers),
+        ("--seeds", "seeds", args.seeds),
+        ("--output-dir", "output_dir", str(args.output_dir) if args.output_dir is not None else None),
+    ])]
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     env = ChildEnvironment.from_environ()
-    overrides = {
-        "target": args.target,
-        "workers": args.workers,
-        "seeds": args.seeds,
-        "output_dir": str(args.output_dir) if args.output_dir is not None else None,
-    }
-    config = load_config(CrawlConfig, args.config, overrides)
-    return run_crawl(
-        config,
-        web=env.web_crawl and not args.no_web_crawl,
-        resume=env.auto_resume and not args.no_auto_resume,
-        status_file=args.status_file or env.status_file,
-    )
+    overrides = command_line_overrides(args)
+    config = load_with_overrides(CrawlConfig, args.config, overrides)
+    web = env.web_crawl and not args.no_web_crawl
+    if args.check:
+        print(check_crawl(config, web=web, source=str(args.config), overrides=overrides))
+        return EXIT_OK
+    from tandem.crawl.crawl_run import run_crawl  # the fetching stack, only for a real crawl
 
+    try:
+        return run_crawl(config, web=web, resume=env.auto_resume and not args.no_auto_resume,
+                         status_file=args.status_file or env.status_file)
+    except ConfigError as exc:  # found while starting: name the flag, or the file and key
+        raise ConfigError(blame(str(exc), str(args.config), overrides)) from None
 
 
 def run() -> None:

@@ -151,10 +151,10 @@ class CrawlConfig:
         ".warc and .warc.gz, put through the same filters and dedup.")})
     target: int = field(default=10_000, metadata={"help": (
         "Kept samples to end with, exactly (fewer only when every source runs dry). `--target` "
-        "overrides; `invoke crawl` and `invoke parallel` always pass theirs (default 10000).")})
+        "(`--crawl-target` of `invoke parallel`) overrides it when given.")})
     workers: int = field(default=4, metadata={"help": (
-        "Concurrent fetches in total, across all hosts. `--workers` overrides; `invoke crawl` and "
-        "`invoke parallel` always pass theirs (default 4).")})
+        "Concurrent fetches in total, across all hosts. `--workers` (`--crawl-workers` of "
+        "`invoke parallel`) overrides it when given.")})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
     fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (

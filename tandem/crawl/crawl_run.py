@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from tandem.common.script_main import timestamped
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
@@ -67,8 +68,8 @@ def run_crawl(
     base_dir: Path | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
-    def say(line: str) -> None:
-        print(f"[crawl] {line}", file=out, flush=True)
+    def say(line: str, level: str = "INFO") -> None:
+        print(timestamped(line, level), file=out, flush=True)
 
     if not web and not config.local_sources:
         raise ConfigError("local_sources: --no-web-crawl needs at least one folder or file in local_sources")
@@ -146,14 +147,15 @@ def run_crawl(
         frontier.close()
         lock.release()
     if finish_reason == "nothing_fetched":
-        say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?")
+        say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?",
+            "ERROR")
         return EXIT_FAILED
     if finish_reason in ("target_reached", "exhausted"):
         write_complete_marker(shards_dir, finish_reason, stats.kept, config.target)
         say(f"finished ({finish_reason}): {stats.kept} samples in {shards_dir}")
         end_note = stats.end_note(finish_reason)
         if end_note:  # below the target: say why, in one line (exit 0 all the same)
-            say(("WARNING: " if stats.kept == 0 else "") + end_note)
+            say(end_note, "WARNING" if stats.kept == 0 else "INFO")
         return EXIT_OK
     say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
     return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)

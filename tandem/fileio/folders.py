@@ -54,3 +54,17 @@ def _unused_name(path: Path, label: str, now: datetime | None) -> Path:
         suffix += 1
         target = path.with_name(f"{path.name}.{label}-{stamp}-{suffix}")
     return target
+
+
+def unwritable_reason(folder: Path) -> str | None:
+    """Why `folder` could not be created or written, or None when it could; nothing is made.
+    A check before a run starts: the folder need not exist yet, its nearest existing parent
+    must be a folder this process may write in."""
+    probe = Path(folder).absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is a file, not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{probe} cannot be written"
+    return None

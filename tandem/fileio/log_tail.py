@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
+
+# Words that mark the line a program says why it failed ("error: …", "RuntimeError: …",
+# "training failed", "FATAL"); the supervisor's own `===== tandem …` banners never count.
+ERROR_WORDS = re.compile(r"error|fail|exception|fatal|traceback|cannot|can't|could not|denied|refused",
+                         re.IGNORECASE)
+BANNER_PREFIX = "===== tandem"
 
 
 def last_log_line(log_file: Path, max_bytes: int = 8192) -> str:
@@ -38,3 +45,14 @@ def tail_lines(log_file: Path | None, count: int, max_bytes: int = 64 * 1024, si
     elif cut and lines:
         lines = [f"[…] {lines[0]}"]  # one line longer than the block: its end is what there is
     return lines[-count:]
+
+
+def error_line(lines: list[str]) -> str | None:
+    """The line of a log's tail that most likely says why the program failed: the last one with
+    an error word, else the last line; None when there is none. Generic, as the supervisor and
+    the report know nothing of what the program is."""
+    own = [line for line in lines if line.strip() and not line.startswith(BANNER_PREFIX)]
+    for line in reversed(own):
+        if ERROR_WORDS.search(line):
+            return line.strip()
+    return own[-1].strip() if own else None

@@ -3,12 +3,17 @@
 The supervisor calls `write_report` at the end of every run (also after a failure or an
 interruption) and `scripts/report.py` rebuilds it from any record. A report never overwrites an
 earlier run's: a rebuild rewrites the file the record already names, a first build claims a free
-name atomically.
+name atomically. A run alone is named by its process (`…_train.md`, `…_crawl.md`).
+
+One run has one report: asked for while the run is still going, the report goes to
+`_docs/live/RUN_ID.md` and claims no name; the run's end writes the real one and removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -21,9 +26,10 @@ from tandem.report.record_facts import parse_time, resolve
 from tandem.report.render import render, summary_line
 from tandem.report.report_config import ReportSettings
 
-__all__ = ["summary_line", "write_report"]
+__all__ = ["discard_live_report", "is_live", "summary_line", "write_report"]
 
 REPORT_SUFFIX = "_parallel_train_crawl"
+LIVE_DIR = "live"
 
 
 def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(".")) -> Path:
@@ -37,8 +43,9 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
         if samples is not None and (samples / "resources.jsonl").is_file():
             record.resources = summarize_samples(samples / "resources.jsonl")
     figures = gather(record, root)
-    named = resolve(record.report, root)
-    report_path = named or _claim_report_path(record, resolve(settings.docs_dir, root) or Path(root))
+    docs_dir = resolve(settings.docs_dir, root) or Path(root)
+    named = resolve(record.report, root) or (live_report_path(record, docs_dir) if is_live(record) else None)
+    report_path = named or _claim_report_path(record, docs_dir)
     try:
         plots = _plots(figures, report_path, settings)
         text = render(record, record_path, figures, plots, report_path, Path(root), settings.log_tail_lines)
@@ -48,6 +55,34 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
             report_path.unlink(missing_ok=True)
         raise
     return report_path
+
+
+def is_live(record: RunRecord) -> bool:
+    """Still going: its report is a live one, until the run's end writes the real one."""
+    return record.status == "running" and record.report is None
+
+
+def live_report_path(record: RunRecord, docs_dir: Path) -> Path:
+    path = Path(docs_dir) / LIVE_DIR / f"{record.run_id}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def discard_live_report(record: RunRecord, docs_dir: Path) -> None:
+    """Remove the run's live report and its plots, once the real report exists."""
+    live = Path(docs_dir) / LIVE_DIR / f"{record.run_id}.md"
+    live.unlink(missing_ok=True)
+    shutil.rmtree(live.with_suffix(""), ignore_errors=True)
+    with contextlib.suppress(OSError):
+        live.parent.rmdir()  # only when no other run's live report is there
+
+
+def _report_suffix(record: RunRecord) -> str:
+    """`_parallel_train_crawl` for a parallel run; `_train` / `_crawl` for a process run alone."""
+    kind = record.kind or "parallel"
+    if kind == "parallel":
+        return REPORT_SUFFIX
+    return "_" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in kind)
 
 
 def _run_start(record: RunRecord) -> datetime:
@@ -64,7 +99,7 @@ def _claim_report_path(record: RunRecord, docs_dir: Path) -> Path:
     """The first free name of `STEM.md`, `STEM_HHMMSS.md`, `STEM_HHMMSS-2.md`, …, created
     exclusively so that two runs ending together cannot take the same file."""
     start = _run_start(record)
-    stem = f"{start:%Y-%m-%d}{REPORT_SUFFIX}"
+    stem = f"{start:%Y-%m-%d}{_report_suffix(record)}"
     docs_dir.mkdir(parents=True, exist_ok=True)
     candidates = [stem, f"{stem}_{start:%H%M%S}"]
     attempt = 2

@@ -26,7 +26,10 @@ def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -
         exit_text = inline(format_exit(first.exit_code))
         line = (f"**Root cause:** {code(first.process)} {what} first — exit {exit_text}"
                 f" at {inline(format_time(first.ended_at))}")
-        out += [line + (f": {inline(first.reason)}" if first.reason else "."), ""]
+        line += f": {inline(first.reason)}." if first.reason else "."
+        out += [line + (" Its log says:" if first.said else ""), ""]
+        if first.said:
+            out += [f"> {inline(_cut(first.said))}", ""]
     if record.supervisor_error:
         out += [f"**The supervisor itself failed** and stopped every process: {inline(record.supervisor_error)}", ""]
     if record.status == "interrupted":

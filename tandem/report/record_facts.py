@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.run_record import RunRecord
+from tandem.fileio.log_tail import error_line
 
 
 def resolve(path: str | None, root: Path) -> Path | None:
@@ -105,6 +106,7 @@ class Failure:
     ended_at: str | None
     final: bool  # the process's last attempt (no restart followed)
     reason: str | None
+    said: str | None = None  # the child's own line that most likely says why (from its log tail)
 
 
 def failures(record: RunRecord) -> list[Failure]:
@@ -119,9 +121,11 @@ def failures(record: RunRecord) -> list[Failure]:
             last = index == len(proc.attempts) - 1
             if attempt.exit_code in (0, None) or (last and proc.status == "stopped"):
                 continue
-            found.append(Failure(name, attempt.exit_code, attempt.ended_at, last, attempt.reason))
+            found.append(Failure(name, attempt.exit_code, attempt.ended_at, last, attempt.reason,
+                                 error_line(attempt.log_tail or [])))
         if proc.status == "failed" and not any(f.process == name and f.final for f in found):
-            found.append(Failure(name, proc.exit_code, proc.ended_at, True, proc.error.reason if proc.error else None))
+            found.append(Failure(name, proc.exit_code, proc.ended_at, True, proc.error.reason if proc.error else None,
+                                 error_line(proc.error.log_tail) if proc.error else None))
     return sorted(found, key=lambda f: _sort_time(f.ended_at))
 
 

@@ -56,6 +56,9 @@ def render(record: RunRecord, record_path: Path, figures: RunFigures, plots: lis
     title = f"tandem run {record.run_id} — {record.status}"
     out = [f"# {inline(title)}", "",
            f"**{inline(summary_line(record))}**", ""]
+    if record.status == "running" and record.report is None:
+        out += ["> **Live report**, written while the run is still going. The run's end writes the "
+                "final report and removes this one.", ""]
     out += [table(["Run", ""], [
         ["Kind", inline(record.kind or "–")],
         ["Status", inline(record.status)],

@@ -9,13 +9,18 @@ place where a lifecycle event becomes words.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.run_record import now_iso
+from tandem.contracts.upstream import ENV_UPSTREAM_FILE
 from tandem.fileio.disk_errors import naming
+from tandem.fileio.log_tail import BANNER_PREFIX, error_line
 from tandem.supervisor.events import (
     ControlAnswered,
+    DependentStopping,
+    DependentTold,
     Event,
     LeftoversStopped,
     Notice,
@@ -45,6 +50,7 @@ CONTROL_OUTCOMES = {
     "forcing_run": "second stop: killing every process now",
     "killing_run": "every process is already being killed",
 }
+CONSOLE_TAIL_LINES = 5
 
 
 def append_supervisor_log(path: Path, message: str) -> None:
@@ -90,9 +96,26 @@ def describe_event(event: Event) -> str | None:
     if isinstance(event, SupervisorFailed):
         stopped = f"; stopped {', '.join(event.stopped)}" if event.stopped else ""
         return f"supervisor failed: {event.error}{stopped}"
+    if isinstance(event, DependentTold):
+        then = (f"it is stopped if still running in {event.grace_s:g}s" if event.grace_s is not None
+                else "it may finish with what it has")
+        return (f"{event.name}: told through ${ENV_UPSTREAM_FILE} that {', '.join(event.failed)}, which it "
+                f"requires, failed for good; {then}")
+    if isinstance(event, DependentStopping):
+        return (f"{event.name}: still running {event.grace_s:g}s after {', '.join(event.failed)} failed: "
+                "stopping it")
     if isinstance(event, RunEnded):
         return f"run {event.run_id} {event.status} (exit {event.exit_code})"
     return None
+
+
+def describe_output(event: Event) -> list[str]:
+    """The child's own last lines under a failed exit, for the console (they are in its log
+    already): what it said, rather than only what the supervisor saw."""
+    if not isinstance(event, ProcessExited) or not event.log_tail:
+        return []
+    lines = [line for line in event.log_tail if not line.startswith(BANNER_PREFIX)][-CONSOLE_TAIL_LINES:]
+    return [f"  {event.name} | {line}" for line in lines]
 
 
 class EventLog:
@@ -104,6 +127,7 @@ class EventLog:
         self.path = path
         self.run_id = run_id
         self._echo = echo
+        self._shown_error: dict[str, str] = {}  # per process, the error line last shown, numbers aside
 
     def __call__(self, message: str) -> None:
         append_supervisor_log(self.path, f"[run {self.run_id}] {message}")
@@ -113,3 +137,11 @@ class EventLog:
         line = describe_event(event)
         if line is not None:
             self(line)
+        output = describe_output(event)
+        if output and isinstance(event, ProcessExited):
+            # A crash that repeats itself (the same error line, counts and times aside) is shown once.
+            said = re.sub(r"\d+", "#", error_line(event.log_tail or []) or "")
+            if self._shown_error.get(event.name) != said:
+                self._shown_error[event.name] = said
+                for detail in output:
+                    self._echo(detail)

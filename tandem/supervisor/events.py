@@ -151,6 +151,24 @@ class SupervisorFailed(Event):
 
 
 @dataclass(frozen=True)
+class DependentTold(Event):
+    """A process was told (its upstream file) that processes it requires failed for good."""
+
+    name: str
+    failed: dict[str, str]  # required process → why it failed
+    grace_s: float | None  # it is stopped if still running this much later (None: never)
+
+
+@dataclass(frozen=True)
+class DependentStopping(Event):
+    """A told process still ran when its grace period ended: it gets SIGTERM now."""
+
+    name: str
+    failed: list[str]
+    grace_s: float
+
+
+@dataclass(frozen=True)
 class RunEnded(Event):
     run_id: str
     status: str  # succeeded, failed or interrupted

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_PROCESS, ENV_RUN_ID, ENV_STATUS_FILE, ENV_WEB_CRAWL
 from tandem.contracts.run_record import ProcessResources
+from tandem.contracts.upstream import ENV_UPSTREAM_FILE
+from tandem.supervisor.argv_template import TemplateError, expand
 from tandem.supervisor.resources import ResourceError, available_cpus, can_pin, plan_resources, thread_environment
 from tandem.supervisor.supervisor_config import ProcessSpec, SupervisorSettings
 
@@ -22,12 +24,13 @@ class SupervisorRequest:
     config_path: Path
     kind: str  # "parallel", or the one process run alone ("train", "crawl")
     only: list[str] | None = None
-    placeholders: dict[str, str] = field(default_factory=dict)
+    # Values of the task's flags; None: not given (the items that use it vanish, argv_template).
+    placeholders: dict[str, str | None] = field(default_factory=dict)
     auto_resume: bool = True
     web_crawl: bool = True
-    # Optional flags that are passed on only when set; an argv item that is exactly the
-    # placeholder vanishes otherwise, so a foreign script never sees a flag it does not know.
-    switches: dict[str, str | None] = field(default_factory=dict)
+    # Flags passed on only when given: an argv item that is exactly `{name}` becomes these items
+    # (none when not given), so a foreign script never sees a flag it does not know.
+    switches: dict[str, list[str]] = field(default_factory=dict)
 
 
 class UsageError(Exception):
@@ -43,25 +46,27 @@ def resolve_commands(config: SupervisorSettings, request: SupervisorRequest) -> 
                          f"{', '.join(config.processes)})")
     if not names:
         raise UsageError(f"{source}: processes: every process is disabled")
-    values = {"python": sys.executable, **request.placeholders}
-    commands = {}
-    for name in names:
-        argv: list[str] = []
-        for index, item in enumerate(config.processes[name].command):
-            key = item[1:-1] if item.startswith("{") and item.endswith("}") else None
-            if key is not None and key in request.switches:
-                switch = request.switches[key]
-                if switch:
-                    argv.append(switch)
-                continue
-            try:
-                argv.append(item.format(**values))
-            except (KeyError, IndexError, ValueError) as exc:
-                raise UsageError(f"{source}: processes.{name}.command[{index}]: unknown placeholder "
-                                 f"in {item!r} ({exc}); known: {', '.join(sorted(values))}") from None
-        check_program(argv, f"{source}: processes.{name}.command")
-        commands[name] = argv
-    return commands
+    return {name: resolve_argv(config.processes[name].command, request, f"{source}: processes.{name}.command")
+            for name in names}
+
+
+def resolve_preflights(config: SupervisorSettings, request: SupervisorRequest,
+                       names: list[str]) -> dict[str, list[str]]:
+    """The `preflight` commands of the processes that declare one."""
+    source = str(request.config_path)
+    return {name: resolve_argv(preflight, request, f"{source}: processes.{name}.preflight")
+            for name in names if (preflight := config.processes[name].preflight) is not None}
+
+
+def resolve_argv(template: list[str], request: SupervisorRequest, where: str) -> list[str]:
+    try:
+        argv = expand(template, {"python": sys.executable, **request.placeholders}, request.switches)
+    except TemplateError as exc:
+        raise UsageError(f"{where}{exc}") from None
+    if not argv:
+        raise UsageError(f"{where}: nothing left to run once the flags that were not given are left out")
+    check_program(argv, where)
+    return argv
 
 
 def plan_child_resources(config: SupervisorSettings, request: SupervisorRequest,
@@ -106,5 +111,11 @@ def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
         ENV_STATUS_FILE: str((run_dir / f"{name}.status.json").resolve()),
         ENV_AUTO_RESUME: "1" if request.auto_resume else "0",
         ENV_WEB_CRAWL: "1" if request.web_crawl else "0",
+        ENV_UPSTREAM_FILE: str(upstream_path(run_dir, name).resolve()),
     })
     return env
+
+
+def upstream_path(run_dir: Path, name: str) -> Path:
+    """Where `name` is told that a process it requires has failed (contracts.upstream)."""
+    return run_dir / f"{name}.upstream.json"

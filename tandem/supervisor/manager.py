@@ -22,6 +22,7 @@ from tandem.contracts.run_record import ProcessResources, now_iso
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.control import decide, exit_reason
+from tandem.supervisor.dependencies import DependencyWatch
 from tandem.supervisor.events import (
     ControlAnswered,
     ControlRequested,
@@ -77,6 +78,9 @@ class ChildPlan:
     progress_pattern: str | None = None
     resources: ProcessResources = field(default_factory=lambda: ProcessResources(cpus=None, threads=None, nice=0))
     no_restart_exit_codes: tuple[int, ...] = (2,)
+    requires: list[str] = field(default_factory=list)  # processes of this run it needs
+    requires_grace_s: float | None = None
+    upstream_path: Path | None = None  # where it is told that a required process failed
 
 
 @dataclass
@@ -135,6 +139,7 @@ class Supervisor:
         self.trees = trees
         self.leftovers = LeftoverStopper()
         events.subscribe(self._on_event)
+        self.dependencies = DependencyWatch(self.children, events, options.grace_s)
         self.stop_signal: int | None = None
         self.stop_deadline: float | None = None
         self.killed = False
@@ -164,6 +169,9 @@ class Supervisor:
                 self._kill_all(f"grace period of {self.options.grace_s:g}s is over")
             self.leftovers.tick(now)
             self.events.drain()
+            if self.stop_signal is None:
+                self.dependencies.tick(now)
+                self.events.drain()
             if all(c.state.finished for c in self.children) and not self.leftovers.busy:
                 break
             self._refresh_progress(now)
@@ -222,6 +230,8 @@ class Supervisor:
         decision = (ExitDecision(ChildState.STOPPED, None, exit_reason(requested)) if requested is not None
                     else child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None,
                                                now=now))
+        if requested is None:
+            decision = self.dependencies.decide_exit(child.plan.name, exit_code, decision)
         failure = decision.state is not ChildState.SUCCEEDED and not (
             decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
         # Only what this attempt wrote: an earlier attempt's error is not this one's.

@@ -1,6 +1,10 @@
 """What a person watching the supervisor sees: one tqdm bar per process on a terminal, plain
 periodic lines elsewhere (CI, a redirect), and events in between. Formatting only: the event
 loop decides what happened, this decides how it looks.
+
+Each bar carries the child's own status message (the crawl's pages/s, queue and drops; the
+trainer's loss and tokens/s, or "waiting for data …"), cut at the terminal's width. In plain
+mode a process that has finished is printed once, not with every refresh.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from tqdm import tqdm
 from tandem.contracts.child_protocol import Progress, shorten
 
 MESSAGE_CHARS_SHOWN = 120  # a child's message on one console line
+
+FINISHED = ("succeeded", "failed", "stopped")
+BAR_FORMAT = ("{desc} {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} {unit} "
+              "[{elapsed}<{remaining}, {rate_fmt}]{postfix}")
 
 
 @dataclass
@@ -42,6 +50,15 @@ def describe(view: ProcessView) -> str:
     return f"{text} — {message}" if message else text
 
 
+def bar_postfix(view: ProcessView) -> str:
+    """What follows the bar: `running — kept 120/10000 | fetched 180 (9.7 pages/s) | …`."""
+    text = view.status
+    if view.restarts:
+        text += f", {view.restarts} restart{'s' if view.restarts != 1 else ''}"
+    message = view.progress.message if view.progress else ""
+    return f"{text} — {message}" if message else text
+
+
 def _fmt(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -59,15 +76,14 @@ class ProgressDisplay:
         self.plain_interval_s = plain_interval_s
         self._clock = clock
         self._last_plain: float | None = None
+        self._printed_final: set[str] = set()
         self._bars: dict[str, tqdm] = {}
         if self.interactive:
             width = max(len(n) for n in names)
             for position, name in enumerate(names):
                 self._bars[name] = tqdm(
                     total=None, desc=name.ljust(width), position=position, leave=False,
-                    file=self.stream, dynamic_ncols=True, mininterval=0.5,
-                    bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} "
-                               "[{elapsed}<{remaining}, {rate_fmt}]{postfix}",
+                    file=self.stream, dynamic_ncols=True, mininterval=0.5, bar_format=BAR_FORMAT,
                 )
 
     def event(self, message: str) -> None:
@@ -86,7 +102,15 @@ class ProgressDisplay:
             return
         self._last_plain = now
         for view in views:
+            if view.name in self._printed_final:
+                continue
+            if view.status in FINISHED:
+                self._printed_final.add(view.name)
             print(f"[progress] {describe(view)}", file=self.stream, flush=True)
+
+    def bar_line(self, name: str) -> str:
+        """The bar of `name` as the terminal shows it now."""
+        return str(self._bars[name])
 
     def _update_bar(self, bar: tqdm, view: ProcessView) -> None:
         progress = view.progress or Progress()
@@ -99,7 +123,7 @@ class ProgressDisplay:
             if done < bar.n:  # a restarted child may report from an earlier point
                 bar.reset(total=total or None)
             bar.update(done - bar.n)
-        bar.set_postfix_str(f"{view.status}, restarts {view.restarts}", refresh=True)
+        bar.set_postfix_str(bar_postfix(view), refresh=True)
 
     def close(self, views: list[ProcessView]) -> None:
         """Replace the bars (or the last plain lines) with one final line per process."""

@@ -8,8 +8,15 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from tandem.contracts.run_record import RecordError, RunRecord, find_process, latest_record, supervisor_alive
-from tandem.fileio.log_tail import last_log_line
+from tandem.contracts.run_record import (
+    RecordError,
+    RunRecord,
+    find_process,
+    latest_record,
+    record_path,
+    supervisor_alive,
+)
+from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.printer import ProcessView, describe
 from tandem.supervisor.progress import ProgressReader
 
@@ -17,10 +24,26 @@ COLOURS = ["\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m"]
 RESET = "\033[0m"
 
 
-def show_status(logs_dir: Path, out: TextIO = sys.stdout) -> int:
+def find_record(logs_dir: Path, run: str | None) -> Path:
+    """The record of `run` (RUN_ID), or the latest; RecordError says which is missing."""
+    runs_dir = logs_dir / "runs"
+    if run is None:
+        return latest_record(runs_dir)
+    path = record_path(runs_dir, run)
+    if not path.is_file():
+        known = sorted(p.stem for p in runs_dir.glob("*.json"))[-3:]
+        raise RecordError(f"--run {run}: no such run in {runs_dir}"
+                          + (f" (the latest: {', '.join(known)})" if known else ""))
+    return path
+
+
+def show_status(logs_dir: Path, out: TextIO = sys.stdout, run: str | None = None, lines: int = 1) -> int:
     try:
-        record = RunRecord.load(latest_record(logs_dir / "runs"))
-    except RecordError:
+        record = RunRecord.load(find_record(logs_dir, run))
+    except RecordError as exc:
+        if run is not None:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
         return 1
     state = record.status
@@ -39,22 +62,28 @@ def show_status(logs_dir: Path, out: TextIO = sys.stdout) -> int:
         print(f"  {describe(view)}", file=out)
         print(f"    pid {entry.pid} ({'alive' if alive else 'not running'}){exit_text}, "
               f"log {entry.log_file}", file=out)
-        last = last_log_line(log_file)
-        if last:
-            print(f"    last line: {last[:200]}", file=out)
+        last = tail_lines(log_file, lines)
+        if len(last) == 1:
+            print(f"    last line: {last[0][:200]}", file=out)
+        elif last:
+            print(f"    last {len(last)} lines:", file=out)
+            out.writelines(f"      {line[:200]}\n" for line in last)
     if record.report:
         print(f"  report: {record.report}", file=out)
     return 0
 
 
 def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = sys.stdout,
-              poll_s: float = 0.25) -> int:
-    """Print the latest run's logs with a `[name]` prefix; with `follow`, keep tailing them
-    (honcho-style) until the run ends or Ctrl-C."""
+              poll_s: float = 0.25, run: str | None = None, lines: int | None = None) -> int:
+    """Print a run's logs (the latest by default) with a `[name]` prefix — all of each, or its
+    last `lines`; with `follow`, keep tailing them (honcho-style) until the run ends or Ctrl-C."""
     try:
-        path = latest_record(logs_dir / "runs")
+        path = find_record(logs_dir, run)
         record = RunRecord.load(path)
-    except RecordError:
+    except RecordError as exc:
+        if run is not None:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
         return 1
     entries = record.processes
@@ -65,14 +94,14 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
     names = [process] if process else list(entries)
     width = max(len(n) for n in names)
     colour = getattr(out, "isatty", lambda: False)() and os.environ.get("NO_COLOR") is None
-    tails = {n: _Tail(Path(entries[n].log_file or "-")) for n in names}
+    tails = {n: _Tail(Path(entries[n].log_file or "-"), keep_last=lines) for n in names}
     prefixes = {n: (f"{COLOURS[i % len(COLOURS)]}[{n.ljust(width)}]{RESET} " if colour
                     else f"[{n.ljust(width)}] ") for i, n in enumerate(names)}
     try:
         while True:
             for name in names:
-                while lines := tails[name].new_lines():
-                    out.writelines(prefixes[name] + line + "\n" for line in lines)
+                while new := tails[name].new_lines():
+                    out.writelines(prefixes[name] + line + "\n" for line in new)
             out.flush()
             if not follow:
                 return 0
@@ -91,11 +120,12 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
 
 
 class _Tail:
-    """Complete lines appended to a file since the last call (a partial last line waits)."""
+    """Complete lines appended to a file since the last call (a partial last line waits); with
+    `keep_last`, only that many of the lines already there come first."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep_last: int | None = None) -> None:
         self.path = path
-        self.offset = 0
+        self.offset = 0 if keep_last is None else _start_of_last_lines(path, keep_last)
         self.partial = b""
 
     def new_lines(self, final: bool = False) -> list[str]:
@@ -118,3 +148,22 @@ class _Tail:
             lines.append(self.partial)
             self.partial = b""
         return [line.decode("utf-8", "replace").rstrip("\r") for line in lines]
+
+
+def _start_of_last_lines(path: Path, count: int, max_bytes: int = 256 * 1024) -> int:
+    """The offset where the last `count` lines of `path` begin (its end for 0), found by reading
+    from the end only."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            begin = max(size - max(max_bytes, count * 1024), 0)
+            handle.seek(begin)
+            data = handle.read()
+    except OSError:
+        return 0
+    cut = len(data) - 1 if data.endswith(b"\n") else len(data)
+    for _ in range(count):
+        cut = data.rfind(b"\n", 0, cut)
+        if cut < 0:
+            return begin
+    return begin + cut + 1 if count else size

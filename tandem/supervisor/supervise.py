@@ -30,8 +30,11 @@ from tandem.supervisor.launch_plan import (
     child_environment,
     plan_child_resources,
     resolve_commands,
+    resolve_preflights,
+    upstream_path,
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
+from tandem.supervisor.preflight import preflight_errors
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.process_tree import ProcessTrees
@@ -71,10 +74,19 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
     try:
         logs_dir = Path(settings.logs_dir)
         commands = resolve_commands(settings, request)
+        checks = resolve_preflights(settings, request, list(commands))
         resources = plan_child_resources(settings, request, list(commands))
-        check_writable(logs_dir)
     except (ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    errors = preflight_errors(settings, request, checks)
+    if not errors:
+        try:
+            check_writable(logs_dir)
+        except UsageError as exc:
+            errors = [f"error: {exc}"]
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
         return 2
     lock = FileLock(logs_dir / LOCK_FILE)
     try:
@@ -188,6 +200,9 @@ def _child_plans(settings: SupervisorSettings, request: SupervisorRequest, comma
             progress_pattern=settings.processes[name].progress_pattern,
             resources=resources[name],
             no_restart_exit_codes=tuple(settings.processes[name].no_restart_exit_codes),
+            requires=[r for r in settings.processes[name].requires if r in commands],
+            requires_grace_s=settings.processes[name].requires_grace_s,
+            upstream_path=upstream_path(status_dir, name),
         )
         for name, argv in commands.items()
     ]

@@ -69,8 +69,26 @@ class ProcessSpec:
     command: list[str] = field(metadata={"help": (
         "The program and its arguments as an argv list, run without a shell. Placeholders: "
         "{python} (the running interpreter), {train_config}, {crawl_config}, {crawl_target}, "
-        "{crawl_workers}; an item that is exactly {no_web_crawl} or {no_auto_resume} becomes that "
-        "flag when it was given and disappears otherwise.")})
+        "{crawl_workers}; a value flag that was not given leaves out the item that uses it (and "
+        "the option right before it, so `--target {crawl_target}` vanishes and the child's config "
+        "decides). An item that is exactly {no_web_crawl}, {no_auto_resume}, {train_set} or "
+        "{crawl_set} becomes those flags when they were given and disappears otherwise.")})
+    preflight: list[str] | None = field(default=None, metadata={"help": (
+        "A check run before anything starts, as an argv list with the same placeholders as "
+        "`command` (the kit's scripts: the same command with `--check`). Every process's check "
+        "runs side by side; exit 0 lets the run start, any other exit stops it with exit 2 and "
+        "the check's last line of output, before any process starts or anything is written.")})
+    requires: list[str] = field(default_factory=list, metadata={"help": (
+        "Processes this one needs, e.g. [crawl] for a trainer that reads the crawl's shards. When "
+        "one of them has failed for good, this process is told through the file named by "
+        "$TANDEM_UPSTREAM_FILE (docs/child-protocol.md), is not restarted after it exits, and is "
+        "stopped if it still runs `requires_grace_s` later. A required process that is not part "
+        "of the run (`invoke train` alone) is not waited for.")})
+    requires_grace_s: float | None = field(default=60.0, metadata={"help": (
+        "Seconds this process may go on after it was told that a process it requires failed; "
+        "then it gets SIGTERM (and SIGKILL after shutdown.grace_s). null: it ends on its own, "
+        "for a script that reacts to $TANDEM_UPSTREAM_FILE (the kit's trainer trains on what has "
+        "arrived, or exits at once when nothing has).")})
     progress_pattern: str | None = field(default=None, metadata={"help": (
         "For scripts that do not write $TANDEM_STATUS_FILE: a regex with named groups `done` "
         "(and optionally `total`) matched against the process's log, e.g. "
@@ -93,6 +111,10 @@ class ProcessSpec:
             raise ValueError("command: must name a program to run")
         for code in self.no_restart_exit_codes:
             check_range("no_restart_exit_codes", code, 1, 255)
+        if self.preflight is not None and not self.preflight:
+            raise ValueError("preflight: must name a program to run (or leave the key out)")
+        if self.requires_grace_s is not None and self.requires_grace_s < 0:
+            raise ValueError("requires_grace_s: must be 0 or more (or null)")
         if self.progress_pattern is not None:
             try:
                 compiled = re.compile(self.progress_pattern)
@@ -171,6 +193,11 @@ class SupervisorSettings:
         if not self.processes:
             raise ValueError("processes: name at least one process")
         check_range("progress_interval_s", self.progress_interval_s, 0, 3600, low_open=True)
-        for name in self.processes:
+        for name, spec in self.processes.items():
             if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
                 raise ValueError(f"processes.{name}: names may use letters, digits, '-' and '_' only")
+            for index, required in enumerate(spec.requires):
+                if required == name or required not in self.processes:
+                    why = "a process cannot require itself" if required == name else (
+                        f"no such process (defined: {', '.join(self.processes)})")
+                    raise ValueError(f"processes.{name}.requires[{index}]: {required!r}: {why}")

@@ -60,7 +60,7 @@ class ProgressCallback(TrainerCallback):
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                        **kwargs: Any) -> None:
         self._last = (state.global_step, self.clock(), self.tracker.dataset.waited_s)
-        self._report(state, "training", force=True)
+        self._report(state, self.training_message(), force=True)
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                     **kwargs: Any) -> None:
@@ -70,7 +70,7 @@ class ProgressCallback(TrainerCallback):
         if stop_everywhere(self.should_stop(), args.device):
             control.should_save = True
             control.should_training_stop = True
-        self._report(state, "training")
+        self._report(state, self.training_message())
 
     def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                logs: dict[str, float] | None = None, **kwargs: Any) -> None:
@@ -95,12 +95,20 @@ class ProgressCallback(TrainerCallback):
         log.info("step %d/%d | loss %.4f | lr %.2e | %.0f tok/s | %d samples | pass %d",
                  state.global_step, state.max_steps, record["loss"], lr, self._tokens_per_s,
                  position.samples, position.epoch)
-        self._report(state, "training")
+        self._report(state, self.training_message())
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                 **kwargs: Any) -> None:
         self.checkpoint = self.output_dir / f"checkpoint-{state.global_step}"  # published by now
         self._report(state, f"saved checkpoint-{state.global_step}", force=True)
+
+    def training_message(self) -> str:
+        """The status line while training: `loss 2.345 | 1,234 tok/s | 480 samples | pass 0`."""
+        latest = self._latest
+        if latest.get("loss") is None:
+            return "training"
+        return (f"loss {latest['loss']:.3f} | {self._tokens_per_s:,.0f} tok/s | "
+                f"{latest.get('samples_seen', 0):,} samples | pass {latest.get('data_pass', 0)}")
 
     def _report(self, state: TrainerState, message: str, force: bool = False) -> None:
         self._state = state

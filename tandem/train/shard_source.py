@@ -2,7 +2,8 @@
 the usable texts inside (empty and malformed lines skipped and counted).
 
 A shard appears under its final `*.jsonl` name only once complete (docs/shards.md), so a shard
-that is listed can be read to the end; `_COMPLETE` beside the shards means no more will come.
+that is listed can be read to the end; `_COMPLETE` beside the shards means no more will come, and
+so does the supervisor's upstream notice (`$TANDEM_UPSTREAM_FILE`: the crawl failed for good).
 The trainer never imports the crawl: these files are the whole interface.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.shards import COMPLETE_MARKER
+from tandem.contracts.upstream import UpstreamFailure, read_upstream_failure, upstream_file_from_env
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,10 @@ class TrainingStopped(Exception):
     """A stop signal arrived while the trainer was waiting (for data); nothing to save."""
 
 
+class DataSourceFailed(Exception):
+    """What the trainer follows failed for good before any usable sample arrived (exit 1)."""
+
+
 @dataclass
 class ShardSource:
     """The files matched by `data.paths`, in name order; `follow` means the set still grows."""
@@ -36,6 +42,11 @@ class ShardSource:
     follow: bool
     text_field: str = "text"
     _line_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # shard → (usable, skipped)
+    upstream_file: Path | None = field(default_factory=upstream_file_from_env)
+
+    def upstream_failure(self) -> UpstreamFailure | None:
+        """The supervisor's word that what writes the shards has failed for good, if it said so."""
+        return read_upstream_failure(self.upstream_file) if self.follow else None
 
     def list_shards(self) -> list[str]:
         found: set[str] = set()
@@ -58,8 +69,9 @@ class ShardSource:
         return dirs
 
     def complete(self) -> bool:
-        """No more shards will come: always so without `follow`; else `_COMPLETE` everywhere."""
-        if not self.follow:
+        """No more shards will come: always so without `follow`; else `_COMPLETE` everywhere, or
+        the crawl has failed for good."""
+        if not self.follow or self.upstream_failure() is not None:
             return True
         dirs = self.marker_dirs()
         return bool(dirs) and all((d / COMPLETE_MARKER).is_file() for d in dirs)
@@ -123,12 +135,18 @@ def wait_for_samples(
         if usable >= min_samples:
             return usable
         if source.complete():
+            failure = source.upstream_failure()
+            where = ", ".join(source.patterns)
             if usable:
-                if source.follow:
+                if failure is not None:
+                    log.warning("%s: training on the %d usable samples that arrived", failure.describe(), usable)
+                elif source.follow:
                     log.warning("the crawl finished with %d usable samples (< data.min_samples %d)",
                                 usable, min_samples)
                 return usable
-            where = ", ".join(source.patterns)
+            if failure is not None:
+                raise DataSourceFailed(f"{failure.describe()} before any usable sample arrived in {where}: "
+                                       "nothing to train on")
             if not shards:
                 raise ConfigError(f"data.paths: no file matches {where}")
             raise ConfigError(f"data.paths: no usable '{source.text_field}' in {len(shards)} file(s) "

@@ -10,12 +10,14 @@ import sys
 import warnings
 from pathlib import Path
 
+from tandem.common.overrides import Override, blame, flag_overrides, parse_sets
 from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
 from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
 from tandem.train.signals import StopFlag
+from tandem.train.train_check import check_training
 from tandem.train.train_config import TrainConfig, load_train_config
 
 log = logging.getLogger("tandem.train")
@@ -41,7 +43,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "distributed.rdzv_endpoint; under Slurm: the allocation's first host)")
     parser.add_argument("--status-file", type=Path, help="JSON progress file, replaced about once a second "
                         "(default: $TANDEM_STATUS_FILE, else none)")
+    parser.add_argument("--set", action="append", dest="sets", metavar="KEY=VALUE",
+                        help="override one key of the config, e.g. --set training.learning_rate=1e-4 "
+                        "(repeatable; --max-steps and --output-dir win for their keys)")
+    parser.add_argument("--check", action="store_true",
+                        help="check the config and flags without training: exit 0, or 2 with one line")
     return parser.parse_args(argv)
+
+
+def command_line_overrides(args: argparse.Namespace) -> list[Override]:
+    """`--set` first, then the dedicated flags, so that a flag wins for the same key."""
+    return [*parse_sets(TrainConfig, args.sets), *flag_overrides([
+        ("--max-steps", "training.max_steps", args.max_steps),
+        ("--output-dir", "output_dir", args.output_dir),
+        ("--node-rank", "distributed.node_rank", args.node_rank),
+        ("--rdzv-endpoint", "distributed.rdzv_endpoint", args.rdzv_endpoint),
+    ])]
 
 
 def setup_logging() -> None:
@@ -64,10 +81,11 @@ def worker_argv(argv: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = load_train_config(args.config, {"training.max_steps": args.max_steps,
-                                             "output_dir": args.output_dir,
-                                             "distributed.node_rank": args.node_rank,
-                                             "distributed.rdzv_endpoint": args.rdzv_endpoint})
+    overrides = command_line_overrides(args)
+    config = load_train_config(args.config, overrides)
+    if args.check:
+        print(check_training(config, source=str(args.config), overrides=overrides))
+        return EXIT_OK
     setup_logging()
     env = ChildEnvironment.from_environ()
     reporter = StatusReporter(args.status_file or env.status_file, unit="steps",
@@ -76,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     stop.install()
     # Heavy imports after the config is known to be good: a typo costs no torch start-up.
     from tandem.train.launch import exec_workers, is_worker, launcher_command
-    from tandem.train.shard_source import TrainingStopped
+    from tandem.train.shard_source import DataSourceFailed, TrainingStopped
     from tandem.train.training_run import train
     try:
         if not is_worker():
@@ -90,11 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                 exec_workers(command)
         return train(config, reporter, stop)
     except ConfigError as exc:
-        raise ConfigError(f"{args.config}: {exc}") from None
+        raise ConfigError(blame(str(exc), str(args.config), overrides)) from None
     except TrainingStopped:
         return stop.exit_code()
     except NoSpaceLeft as exc:
         return one_line_failure(str(exc))
+    except DataSourceFailed as exc:
+        log.error("%s", exc)
+        reporter.update(0, force=True, message=f"failed: {exc}")
+        return EXIT_FAILED
     except Exception as exc:
         full = full_disk_path(exc, config.output_dir)
         if full is not None:

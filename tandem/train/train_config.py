@@ -6,6 +6,7 @@ turns a wrong key or value into one line naming the file and key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any, Literal
 
 import yaml
 
-from tandem.common.typed_config import ConfigError, build, load_config, read_yaml_mapping
+from tandem.common.overrides import Override, apply_overrides
+from tandem.common.typed_config import read_yaml_mapping
 from tandem.train.so8t_compat import from_so8t, is_so8t_shape
 
 Adapter = Literal["none", "lora", "so8"]
@@ -283,25 +285,20 @@ class TrainConfig:
             raise ValueError("distributed.nnodes: a range MIN:MAX needs launcher: torchrun")
 
 
-def load_train_config(path: Path | str | None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """This kit's config, or the original SO8T training config (converted, see so8t_compat)."""
-    overrides = overrides or {}
-    if path is None:
-        return load_config(TrainConfig, None, overrides)
-    data = read_yaml_mapping(Path(path))
-    _keep_nnodes_range_as_written(data, Path(path))
-    if is_so8t_shape(data):
-        data = from_so8t(data, str(path), max_steps_flag=overrides.get("training.max_steps") is not None)
-    for dotted, value in overrides.items():
-        if value is not None:
-            *parents, last = dotted.split(".")
-            node = data
-            for part in parents:
-                node = node.setdefault(part, {})
-                if not isinstance(node, dict):
-                    raise ConfigError(f"{path}: {part}: expected a mapping")
-            node[last] = value
-    return build(TrainConfig, data, str(path))
+def load_train_config(path: Path | str | None,
+                      overrides: Sequence[Override] | Mapping[str, Any] | None = None) -> TrainConfig:
+    """This kit's config, or the original SO8T training config (converted, see so8t_compat), with
+    command-line `overrides` on top (a mapping's None values were not given)."""
+    source = str(path) if path is not None else "<defaults>"
+    if isinstance(overrides, Mapping):
+        overrides = [Override(key, value, f"{source}: {key}") for key, value in overrides.items() if value is not None]
+    given = list(overrides or [])
+    data = read_yaml_mapping(Path(path)) if path is not None else {}
+    if path is not None:
+        _keep_nnodes_range_as_written(data, Path(path))
+    if path is not None and is_so8t_shape(data):
+        data = from_so8t(data, source, max_steps_flag=any(o.key == "training.max_steps" for o in given))
+    return apply_overrides(TrainConfig, data, source, given)
 
 
 def _keep_nnodes_range_as_written(data: dict[str, Any], path: Path) -> None:

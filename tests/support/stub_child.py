@@ -38,6 +38,13 @@ def main() -> int:
     parser.add_argument("--read-stdin", action="store_true", help="read stdin (must see EOF at once)")
     parser.add_argument("--no-auto-resume", action="store_true", help="the kit's documented flag")
     parser.add_argument("--no-web-crawl", action="store_true", help="the kit's documented flag")
+    parser.add_argument("--target", help="the crawl script's flag (only recorded, in --env-file's argv)")
+    parser.add_argument("--workers", help="the crawl script's flag (only recorded)")
+    parser.add_argument("--set", action="append", help="the scripts' --set KEY=VALUE (only recorded)")
+    parser.add_argument("--wait-upstream", type=float, default=0.0,
+                        help="wait up to this many seconds for $TANDEM_UPSTREAM_FILE; once it appears, print "
+                             "it and exit with --exit (9 if it never comes)")
+    parser.add_argument("--message", help="a status message written with the status file's progress")
     args = parser.parse_args()
 
     if args.ignore_term:
@@ -72,6 +79,9 @@ def main() -> int:
             print(f"{i:010d} " + "x" * 88)
         sys.stdout.flush()
 
+    if args.wait_upstream:
+        return wait_for_upstream(args.wait_upstream, args.exit)
+
     status_file = os.environ.get("TANDEM_STATUS_FILE")
     for step in range(1, max(args.status_steps, args.print_progress) + 1):
         if args.status_steps and status_file:
@@ -79,7 +89,7 @@ def main() -> int:
             with open(tmp, "w") as handle:
                 json.dump({"done": step, "total": args.status_steps, "unit": "steps",
                            "metrics": contract_metrics(args.report_as, step, args.status_steps, status_file),
-                           "message": f"at step {step}"}, handle)
+                           "message": args.message or f"at step {step}"}, handle)
             os.replace(tmp, status_file)
         if args.print_progress:
             print(f"step {step}/{args.print_progress}", flush=True)
@@ -117,6 +127,19 @@ def contract_metrics(kind: str | None, step: int, total: int, status_file: str) 
                 "samples_seen": step * 8, "data_pass": 0, "skipped_lines": 0, "checkpoint": None,
                 "metrics_file": str(metrics_file), "output_dir": str(Path(status_file).parent)}
     return {"loss": 1.0 / step}
+
+
+def wait_for_upstream(timeout_s: float, exit_code: int) -> int:
+    path = os.environ.get("TANDEM_UPSTREAM_FILE")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if path and os.path.exists(path):
+            with open(path) as handle:
+                print(f"upstream notice: {handle.read()}", flush=True)
+            return exit_code
+        time.sleep(0.05)
+    print("no upstream notice came", flush=True)
+    return 9
 
 
 if __name__ == "__main__":

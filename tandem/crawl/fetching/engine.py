@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
 from tandem.crawl.fetching.robots import HostRules, RobotsCache
@@ -38,7 +39,7 @@ SITEMAP_DEPTH = 1  # pages a sitemap lists are one hop from the host, like links
 
 
 def _log_stderr(line: str) -> None:
-    print(f"[crawl] {line}", file=sys.stderr, flush=True)
+    print(timestamped(line), file=sys.stderr, flush=True)
 
 
 class InlineAnalyzer:
@@ -301,7 +302,8 @@ class WebCrawl:
         try:
             page = await self.analyzer.analyse(result.body or b"", result.content_type, result.url)
         except Exception as exc:  # one odd page must not end a crawl of thousands
-            print(f"[crawl] analysis failed for {result.url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(timestamped(f"analysis failed for {result.url}: {type(exc).__name__}: {exc}", "ERROR"),
+                  file=sys.stderr)
             self._finish(url_id, FAILED, "analysis_error")
             return
         if depth < self.config.scope.max_depth:

@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 import aiohttp
 from aiohttp.http_exceptions import ContentEncodingError
 
+from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_config import FetchSettings
 from tandem.crawl.fetching.connections import is_address_refusal
 from tandem.crawl.fetching.urls import InvalidURL, canonicalize
@@ -134,7 +135,7 @@ class Fetcher:
         except (UnicodeError, ValueError):
             result.error = "bad_response"
         except Exception as exc:  # a failure of one URL must never end a crawl of thousands
-            print(f"[crawl] fetch failed for {result.url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            print(timestamped(f"fetch failed for {result.url}: {type(exc).__name__}: {exc}", "ERROR"), file=sys.stderr)
             result.error = "fetch_error"
         return result
 

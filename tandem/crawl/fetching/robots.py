@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from tandem.common.script_main import timestamped
 from tandem.crawl.fetching.fetcher import FetchResult
 
 # GET robots.txt (redirect hops checked, body capped and cut at 500 KiB); never raises.
@@ -93,6 +94,6 @@ class RobotsCache:
             result = FetchResult(robots_url, error=f"{type(exc).__name__}: {exc}")
             rules = HostRules(None, disallow_all=True, refusal=UNREACHABLE)
         if rules.disallow_all:
-            print(f"[crawl] {robots_url}: {result.error}; every URL of this host is refused as "
-                  f"{UNREACHABLE} for now (RFC 9309), and retried when the crawl is resumed", file=sys.stderr)
+            print(timestamped(f"{robots_url}: {result.error}; every URL of this host is refused as {UNREACHABLE} "
+                              "for now (RFC 9309), and retried when the crawl is resumed", "WARNING"), file=sys.stderr)
         return rules

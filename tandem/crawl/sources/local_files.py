@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tandem.common.script_main import timestamped
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.sources.warc import warc_documents
 from tandem.crawl.storage.frontier import DONE, Frontier
@@ -95,7 +96,8 @@ def run_local(
                 else:
                     page = analyzer.analyse_text(doc.text or "", doc.title)
             except Exception as exc:  # one odd document must not end the run
-                print(f"[crawl] analysis failed for {doc.url}: {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(timestamped(f"analysis failed for {doc.url}: {type(exc).__name__}: {exc}", "ERROR"),
+                      file=sys.stderr)
                 stats.drop("analysis_error")
                 frontier.finish(url_id, DONE, "analysis_error")
                 continue

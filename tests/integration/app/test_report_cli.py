@@ -47,3 +47,16 @@ def test_script_without_a_record_exits_2_with_one_line(tmp_path: Path, args: tup
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ")
     assert not (tmp_path / "_docs").exists()
+
+
+def test_a_run_still_going_gets_a_live_report_and_keeps_its_final_name_free(run) -> None:
+    run.process("train", status="running", exit_code=None)
+    run.record.update(status="running", ended_at=None, exit_code=None)
+    record = run.save()
+    done = script(run.root, "--no-plots")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "_docs/live/20261128_140000.md"
+    assert done.stderr.strip() == ("run 20261128_140000 is still running: live report _docs/live/20261128_140000.md "
+                                   "(the final report is written when the run ends)")
+    assert json.loads(record.read_text())["report"] is None
+    assert not list((run.root / "_docs").glob("*.md"))

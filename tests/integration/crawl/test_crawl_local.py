@@ -97,12 +97,12 @@ def test_a_crawl_that_keeps_nothing_ends_with_exit_0_and_says_so(write_config, r
         (folder / f"{number}.txt").write_text(f"短すぎる文書その{number}です。", encoding="utf-8")
     done = run_crawl(write_config(target=50, local_sources=[str(folder)]), "--no-web-crawl")
     assert done.returncode == 0, done.stderr
-    warning = [line for line in done.stdout.splitlines() if "KEPT NOTHING" in line]
-    assert warning == ["[crawl] WARNING: KEPT NOTHING (target 50): nothing left to crawl after 3 pages fetched; "
-                       "top drop reasons: too_short 3"]
+    warning = [line.split(" ", 2)[2] for line in done.stdout.splitlines() if "KEPT NOTHING" in line]
+    assert warning == ["WARNING KEPT NOTHING (target 50): nothing left to crawl after 3 pages fetched; "
+                       "top drop reasons: too_short 3"]  # after the line's date and time
     stats = json.loads((tmp_path / "out" / "stats.json").read_text(encoding="utf-8"))
     assert stats["finish_reason"] == "exhausted" and stats["kept"] == 0
-    assert stats["end_note"] == warning[0].removeprefix("[crawl] WARNING: ")
+    assert stats["end_note"] == warning[0].removeprefix("WARNING ")
     too_short = stats["filters"]["too_short"]
     assert (too_short["checked"], too_short["dropped"]) == (3, 3) and too_short["seconds"] >= 0
     assert stats["filters"]["extract"]["checked"] == 3

@@ -201,3 +201,46 @@ def test_a_cpu_the_machine_lacks_is_a_one_line_error_naming_the_key(workdir):
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: parallel.yaml: processes.train.resources.cpus: CPU 4000 is not")
     assert not (workdir.root / "logs" / "runs").exists() or not list((workdir.root / "logs" / "runs").glob("*.json"))
+
+
+def test_each_attempt_keeps_only_the_lines_it_wrote(workdir):
+    counter = workdir.root / "counter"
+    workdir.config(None, ["--exit", "7", "--fail-times", "2", "--counter", str(counter)],
+                   restart={"max_restarts": 3, "backoff_s": 0.2, "backoff_max_s": 1, "min_uptime_s": 5})
+    assert workdir.run().returncode == 0
+    attempts = workdir.record()["processes"]["crawl"]["attempts"]
+    assert [a.get("log_tail") for a in attempts] == [["crash number 1"], ["crash number 2"], None]
+
+
+def test_a_flag_not_given_leaves_the_config_to_decide(workdir):
+    env_file = workdir.root / "env.json"
+    workdir.config(None, ["--target", "{crawl_target}", "--workers", "{crawl_workers}", "{crawl_set}",
+                          "--env-file", str(env_file)])
+    assert workdir.run().returncode == 0
+    assert json.loads(env_file.read_text())["argv"] == ["--env-file", str(env_file)]
+    assert workdir.run("--crawl-target", "7", "--set", "crawl.politeness.min_delay_s=2").returncode == 0
+    assert json.loads(env_file.read_text())["argv"] == [
+        "--target", "7", "--set", "politeness.min_delay_s=2", "--env-file", str(env_file)]
+
+
+def test_a_set_that_no_command_passes_on_is_refused(workdir):
+    workdir.config(None, ["--lines", "1"])
+    result = workdir.run("--set", "crawl.workers=8")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: --set crawl.workers=8: parallel.yaml: processes.crawl.command has no "
+                                     "'{crawl_set}' item to pass --set on with")
+
+
+def test_status_and_logs_take_a_run_and_a_number_of_lines(workdir):
+    workdir.config(["--lines", "5"], ["--lines", "3"])
+    assert workdir.run().returncode == 0
+    first = workdir.record()["run_id"]
+    workdir.config(["--lines", "1"], None)
+    assert workdir.run().returncode == 0
+    status = workdir.run("--run", first, "--lines", "3", task="status")
+    assert status.returncode == 0 and f"run {first} (parallel)" in status.stdout
+    assert "last 3 lines:" in status.stdout and "      err line 4" in status.stdout
+    logs = workdir.run("--run", first, "--lines", "2", "--process", "train", task="logs")
+    assert logs.stdout.splitlines() == ["[train] out line 4", "[train] err line 4"]
+    missing = workdir.run("--run", "19990101_000000", task="logs")
+    assert missing.returncode == 2 and "--run 19990101_000000: no such run" in missing.stderr

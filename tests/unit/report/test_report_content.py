@@ -66,7 +66,7 @@ def test_failure_exit_3_names_root_cause_and_fences_the_log(run, md, at_time) ->
     _, text = build(run)
 
     assert ("**Root cause:** `crawl` failed first — exit 3 at 2026-11-28 14:01:35: exit code 3; "
-            "auto-resume is off") in text
+            "auto-resume is off. Its log says:\n\n> RuntimeError: disk quota exceeded\n") in text
     assert md.fences(text) == ["\n".join(tail) + "\n"]
     assert "### `crawl` — failed, exit 3" in text
     assert "Last 3 lines of [logs/crawl\\_20261128\\_140000.log](../logs/crawl_20261128_140000.log):" in text

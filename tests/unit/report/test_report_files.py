@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tandem.contracts.run_record import RecordError
-from tandem.report import write_report
+from tandem.contracts.run_record import RecordError, RunRecord
+from tandem.report import discard_live_report, write_report
 from tandem.report.report_config import ReportSettings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -115,3 +115,30 @@ def test_a_missing_record_is_a_record_error(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(RecordError, match="not a readable run record"):
         write_report(tmp_path / "bad.json", ReportSettings(), root=tmp_path)
+
+
+@pytest.mark.parametrize(("kind", "name"), [("parallel", "2026-11-28_parallel_train_crawl.md"),
+                                            ("train", "2026-11-28_train.md"), ("crawl", "2026-11-28_crawl.md")])
+def test_a_process_run_alone_is_named_after_it(new_run, kind, name) -> None:
+    run = new_run()
+    run.process(kind if kind != "parallel" else "train")
+    run.record["kind"] = kind
+    assert write_report(run.save(), ReportSettings(plots=False), root=run.root).name == name
+
+
+def test_a_live_run_gets_a_live_report_that_claims_no_name(new_run) -> None:
+    run = new_run()
+    run.process("train", status="running", exit_code=None)
+    run.record.update(status="running", ended_at=None, exit_code=None)
+    record = run.save()
+    live = write_report(record, ReportSettings(plots=False), root=run.root)
+    assert live == run.root / "_docs" / "live" / "20261128_140000.md"
+    assert "**Live report**" in live.read_text()
+    assert not list((run.root / "_docs").glob("*.md"))  # the final name is still free
+
+    run.record.update(status="succeeded", ended_at=run.record["started_at"], exit_code=0)
+    run.record["processes"]["train"]["status"] = "succeeded"
+    final = write_report(run.save(), ReportSettings(plots=False), root=run.root)
+    assert final.name == "2026-11-28_parallel_train_crawl.md" and "Live report" not in final.read_text()
+    discard_live_report(RunRecord.load(record), run.root / "_docs")
+    assert not (run.root / "_docs" / "live").exists()

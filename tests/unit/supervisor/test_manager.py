@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import signal
 from pathlib import Path
 
@@ -64,10 +65,13 @@ class FakeFactory:
 
 
 def make_supervisor(tmp_path: Path, behaviours, policy=None, auto_resume=True, grace_s=5.0, stubborn=False,
-                    on_tick=None):
+                    on_tick=None, requires=None):
     clock = FakeClock()
     factory = FakeFactory(clock, behaviours, stubborn)
-    plans = [ChildPlan(name, ["prog"], {}, tmp_path / f"{name}.log", tmp_path / f"{name}.status.json")
+    requires = requires or {}
+    plans = [ChildPlan(name, ["prog"], {}, tmp_path / f"{name}.log", tmp_path / f"{name}.status.json",
+                       requires=requires.get(name, ([], None))[0], requires_grace_s=requires.get(name, ([], None))[1],
+                       upstream_path=tmp_path / f"{name}.upstream.json")
              for name in behaviours]
     record = RunRecord.create(tmp_path, "20260101_000000", "parallel",
                               {p.name: ProcessEntry(p.argv, str(p.log_path), str(p.status_path)) for p in plans})
@@ -165,3 +169,62 @@ def test_stop_during_backoff_does_not_restart(tmp_path):
                                                      on_tick=stop_in_backoff)
     assert supervisor.run() == 143
     assert len(factory.started) == 1 and record.processes["crawl"].status == "stopped"
+
+
+def test_a_required_process_failing_tells_its_dependent_and_stops_it_after_its_grace(tmp_path):
+    # crawl fails for good at once; train would run for 100 s and never reacts.
+    policy = RestartPolicy(max_restarts=0, backoff_s=1, backoff_max_s=3, min_uptime_s=10)
+    supervisor, factory, record, events = make_supervisor(
+        tmp_path, {"crawl": [(1, 0.5)], "train": [(0, 100.0)]}, policy, grace_s=5.0,
+        requires={"train": (["crawl"], 2.0)})
+    assert supervisor.run() == 1
+    train = factory.started[1][2]
+    assert train.signals == ["TERM"]
+    assert train.exit_at == pytest.approx(1000.5 + 2.0, abs=0.25)  # told at 1000.5, stopped 2 s later
+    notice = json.loads((tmp_path / "train.upstream.json").read_text())
+    assert list(notice["failed"]) == ["crawl"] and notice["failed"]["crawl"].startswith("exit code 1")
+    assert notice["stop_after_s"] == 2.0
+    assert (record.processes["train"].status, record.processes["crawl"].status) == ("stopped", "failed")
+    assert record.status == "failed" and not (tmp_path / "crawl.upstream.json").exists()
+    assert any("train: told through $TANDEM_UPSTREAM_FILE that crawl" in line for line in events)
+    assert any("train: still running 2s after crawl failed: stopping it" in line for line in events)
+
+
+def test_a_told_process_that_ignores_sigterm_is_killed_after_the_shutdown_grace(tmp_path):
+    policy = RestartPolicy(max_restarts=0, backoff_s=1, backoff_max_s=3, min_uptime_s=10)
+    supervisor, factory, record, _ = make_supervisor(
+        tmp_path, {"crawl": [(1, 0.5)], "train": [(0, 100.0)]}, policy, grace_s=3.0, stubborn=True,
+        requires={"train": (["crawl"], 1.0)})
+    assert supervisor.run() == 1
+    train = factory.started[1][2]
+    assert train.signals == ["TERM", "KILL"]
+    assert train.exit_at == pytest.approx(1000.5 + 1.0 + 3.0, abs=0.25)
+    assert record.processes["train"].status == "stopped"
+
+
+def test_a_told_process_that_exits_by_itself_is_not_restarted(tmp_path):
+    # train ends 1 s after it was told, with exit 1 ("nothing to train on"): no restart, no stop.
+    policy = RestartPolicy(max_restarts=3, backoff_s=1, backoff_max_s=3, min_uptime_s=10)
+
+    def train_exits_once_told(supervisor, clock):
+        train = next((child for name, _, child in factory.started if name == "train"), None)
+        if train is not None and (tmp_path / "train.upstream.json").exists() and train.exit_at > clock.now + 1:
+            train.exit_code, train.exit_at = 1, clock.now + 1.0
+
+    supervisor, factory, record, _ = make_supervisor(
+        tmp_path, {"crawl": [(1, 0.5)] * 4, "train": [(0, 100.0)]}, policy, on_tick=train_exits_once_told,
+        requires={"train": (["crawl"], 60.0)})
+    assert supervisor.run() == 1
+    assert [name for name, _, _ in factory.started].count("train") == 1
+    train = record.processes["train"]
+    assert train.status == "failed"
+    assert train.attempts[0].reason.startswith("exit code 1 after crawl, which it requires")
+    assert factory.started[-1][2].signals == []
+
+
+def test_without_a_grace_period_a_told_process_may_finish(tmp_path):
+    policy = RestartPolicy(max_restarts=0, backoff_s=1, backoff_max_s=3, min_uptime_s=10)
+    supervisor, factory, record, _ = make_supervisor(
+        tmp_path, {"crawl": [(1, 0.5)], "train": [(0, 30.0)]}, policy, requires={"train": (["crawl"], None)})
+    assert supervisor.run() == 1
+    assert factory.started[1][2].signals == [] and record.processes["train"].status == "succeeded"

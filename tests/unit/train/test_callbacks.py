@@ -41,6 +41,7 @@ def test_a_logged_step_becomes_a_metrics_line_and_the_status(tmp_path, write_sha
     report = json.loads(status.read_text())
     assert (report["done"], report["total"], report["unit"]) == (2, 10, "steps")
     assert report["metrics"]["loss"] == 1.5 and report["metrics"]["checkpoint"] is None
+    assert report["message"] == "loss 1.500 | 6 tok/s | 2 samples | pass 0"  # the bar's text
     assert callback.tracker.dataset.history.keys() >= {4} and 3 not in callback.tracker.dataset.history
 
     callback.waiting("waiting for data: caught up with 1 shards, crawl still running")

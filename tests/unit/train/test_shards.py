@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tandem.common.typed_config import ConfigError
-from tandem.train.shard_source import ShardSource, TrainingStopped, wait_for_samples
+from tandem.contracts.upstream import UpstreamFailure, write_upstream_failure
+from tandem.train.shard_source import DataSourceFailed, ShardSource, TrainingStopped, wait_for_samples
 
 
 def test_lists_shards_in_name_order_and_ignores_temp_files(tmp_path, write_shard):
@@ -75,3 +76,36 @@ def test_waiting_gives_up_after_the_start_timeout_or_on_stop(tmp_path, clock):
                          sleep=clock.sleep)
     with pytest.raises(TrainingStopped):
         wait_for_samples(source, 3, 1.0, lambda m: None, lambda: True, clock=clock, sleep=clock.sleep)
+
+
+def _tell_crawl_failed(path):
+    write_upstream_failure(path, UpstreamFailure({"crawl": "exit code 1; gave up after 3 restart(s)"},
+                                                 "2026-11-30T08:00:00+00:00", None))
+
+
+def test_told_that_the_crawl_failed_the_trainer_takes_what_has_arrived(tmp_path, write_shard, clock):
+    shards, notice = tmp_path / "shards", tmp_path / "train.upstream.json"
+    write_shard(shards, 1, ["one", "two", "three"])
+    source = ShardSource([str(shards / "*.jsonl")], follow=True, upstream_file=notice)
+    clock.on_sleep.append(lambda now: _tell_crawl_failed(notice) if now >= 4 else None)
+    found = wait_for_samples(source, 200, 1.0, lambda m: None, lambda: False, clock=clock, sleep=clock.sleep)
+    assert found == 3 and clock.now == 4.0
+    assert source.complete()  # no more shards will come: further passes go over these
+
+
+def test_told_that_the_crawl_failed_before_any_sample_the_trainer_gives_up_saying_why(tmp_path, clock):
+    notice = tmp_path / "train.upstream.json"
+    source = ShardSource([str(tmp_path / "shards" / "*.jsonl")], follow=True, upstream_file=notice)
+    clock.on_sleep.append(lambda now: _tell_crawl_failed(notice) if now >= 2 else None)
+    with pytest.raises(DataSourceFailed) as error:
+        wait_for_samples(source, 200, 1.0, lambda m: None, lambda: False, clock=clock, sleep=clock.sleep)
+    assert str(error.value) == ("crawl failed for good (exit code 1; gave up after 3 restart(s)) before any usable "
+                                f"sample arrived in {tmp_path / 'shards' / '*.jsonl'}: nothing to train on")
+
+
+def test_the_upstream_file_comes_from_the_supervisors_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("TANDEM_UPSTREAM_FILE", str(tmp_path / "train.upstream.json"))
+    source = ShardSource([str(tmp_path / "*.jsonl")], follow=True)
+    assert not source.complete()
+    _tell_crawl_failed(tmp_path / "train.upstream.json")
+    assert source.complete() and source.upstream_failure() is not None
