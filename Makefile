@@ -20,7 +20,7 @@ $(KIT_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[all]'
+	$(PY) -m pip install --quiet -e '.[crawl,train,report]'
 	touch $(KIT_STAMP)
 
 $(ALL_STAMP): $(KIT_STAMP)
