@@ -14,8 +14,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
@@ -28,7 +29,11 @@ from tandem.crawl.fetching.fetcher import Fetcher, make_session
 from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope, seed_hosts
 from tandem.crawl.ngword_list import load_ng_words
-from tandem.crawl.sources.local_files import run_local
+from tandem.crawl.sources.analysis import DocumentAnalyzer
+from tandem.crawl.sources.feed import inline_feed, pending_inputs
+from tandem.crawl.sources.inputs import SourceError, resolve_inputs
+from tandem.crawl.sources.source_run import SourceFiles, cursor_saver, load_cursor, run_sources
+from tandem.crawl.sources.worker_pool import process_feed, usable_workers
 from tandem.crawl.storage.frontier import SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
 from tandem.crawl.storage.shard_writer import ShardWriter, remove_partial_shards
@@ -68,11 +73,17 @@ def run_crawl(
     def say(line: str) -> None:
         print(f"[crawl] {line}", file=out, flush=True)
 
-    if not web and not config.local_sources:
-        raise ConfigError("local_sources: --no-web-crawl needs at least one folder or file in local_sources")
-    for source in config.local_sources if not web else []:
-        if not source.exists():
-            raise ConfigError(f"local_sources: {source} does not exist")
+    sources = config.source_list()
+    if not web and not sources:
+        raise ConfigError("sources: --no-web-crawl needs at least one folder, file or URL in sources "
+                          "(or local_sources)")
+    try:
+        inputs = [] if web else resolve_inputs(sources)
+    except SourceError as exc:
+        if exc.usage:
+            raise ConfigError(str(exc)) from None
+        print(f"[crawl] failed: {exc}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
     output_dir = config.output_dir
     lock = _lock_output(output_dir)
     if not resume:
@@ -90,9 +101,12 @@ def run_crawl(
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
     ng_words = load_ng_words(config.quality.ngwords_file, base_dir) if config.quality.check_ng_words else []
     analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor))
+    writer = ShardWriter(shards_dir, config.output.shard_size)
+    cursor = None if web else load_cursor(frontier)
     keeper = SampleKeeper(
-        stats, Deduplicator(config.dedup), ShardWriter(shards_dir, config.output.shard_size), frontier,
+        stats, Deduplicator(config.dedup), writer, frontier,
         config.output.flush_interval_s, extractor_state=analyzer.state_dict,
+        on_save=None if cursor is None else cursor_saver(cursor, writer),
     )
     recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
     replayed = keeper.replay()
@@ -125,7 +139,10 @@ def run_crawl(
                 if web:
                     finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
                 else:
-                    finish_reason = _run_local(config, frontier, keeper, analyzer.analyzer, stop, tick)
+                    assert cursor is not None
+                    files = SourceFiles(inputs, sources, cursor)
+                    make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor)
+                    finish_reason = _run_local(config, files, keeper, make_analyzer, stop, tick, say)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
@@ -166,9 +183,15 @@ def _lock_output(output_dir: Path) -> FileLock:
     return lock
 
 
+def _document_analyzer(
+    config: CrawlConfig, ng_words: list[str], extractor_state: dict[str, Any] | None
+) -> DocumentAnalyzer:
+    return DocumentAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, extractor_state), config.prefilter)
+
+
 def _run_local(
-    config: CrawlConfig, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: PageAnalyzer,
-    stop: StopRequest, tick: Callable[[int, bool], None],
+    config: CrawlConfig, files: SourceFiles, keeper: SampleKeeper, make_analyzer: Callable[[], DocumentAnalyzer],
+    stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
 ) -> str:
     last = [time.monotonic()]
 
@@ -180,7 +203,13 @@ def _run_local(
             keeper.save_progress()
             tick(0, False)
 
-    return run_local(config.local_sources, keeper, analyzer, frontier, lambda: stop.signum is not None, local_tick)
+    workers = usable_workers(config.workers, len(pending_inputs(files.inputs, files.cursor)))
+    if workers > 1:
+        say(f"reading {len(files.inputs)} inputs with {workers} worker processes")
+        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers)
+    else:
+        feed = inline_feed(files.inputs, files.sources, files.cursor, make_analyzer())
+    return run_sources(feed, files.inputs, keeper, files.cursor, lambda: stop.signum is not None, local_tick, say)
 
 
 async def _run_web(

@@ -39,6 +39,7 @@ class SampleKeeper:
         flush_interval_s: float,
         extractor_state: Callable[[], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_save: Callable[[Frontier], None] | None = None,
     ) -> None:
         self.stats = stats
         self.dedup = dedup
@@ -48,6 +49,7 @@ class SampleKeeper:
         self._extractor_state = extractor_state
         self._clock = clock
         self._last_flush = clock()
+        self._on_save = on_save  # more progress to commit with the stats (a file source's cursor)
 
     @property
     def reached_target(self) -> bool:
@@ -118,4 +120,6 @@ class SampleKeeper:
         self.frontier.save_meta(STATS_KEY, self.stats.saved())
         if self._extractor_state is not None:
             self.frontier.save_meta(EXTRACTOR_KEY, self._extractor_state())
+        if self._on_save is not None:
+            self._on_save(self.frontier)
         self.frontier.commit()
