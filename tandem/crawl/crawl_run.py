@@ -34,7 +34,7 @@ from tandem.crawl.sources.feed import inline_feed, pending_inputs
 from tandem.crawl.sources.inputs import SourceError, resolve_inputs
 from tandem.crawl.sources.source_run import SourceFiles, cursor_saver, load_cursor, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
-from tandem.crawl.storage.frontier import SQLiteFrontier
+from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
 from tandem.crawl.storage.shard_writer import ShardWriter, remove_partial_shards
 from tandem.crawl.text.dedup import Deduplicator
@@ -95,7 +95,12 @@ def run_crawl(
     shards_dir = output_dir / "shards"
     remove_partial_shards(shards_dir)
 
-    frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+    try:
+        frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+    except FrontierDamaged as exc:
+        raise ConfigError(f"{exc}; move it aside and run again to resume from the committed shards "
+                          "(nothing kept is lost or repeated; the web crawl starts again from its seeds), "
+                          "or run with --no-auto-resume to start afresh") from None
     stats = CrawlStats(target=config.target)
     stats.restore(frontier.load_meta(STATS_KEY))
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
@@ -109,7 +114,7 @@ def run_crawl(
         on_save=None if cursor is None else cursor_saver(cursor, writer),
     )
     recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
-    replayed = keeper.replay()
+    replayed = keeper.replay(say)
     frontier.commit()
     if replayed or recovered:
         say(f"resuming: {replayed} records in committed shards, {recovered} URLs back in the queue")

@@ -12,14 +12,15 @@ include it and those URLs are marked done: nothing lost, nothing repeated.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tandem.contracts.shards import read_records
 from tandem.crawl.crawl_stats import CrawlStats
 from tandem.crawl.storage.frontier import Frontier
+from tandem.crawl.storage.shard_repair import checked_records
 from tandem.crawl.storage.shard_writer import ShardWriter
 from tandem.crawl.text.dedup import Deduplicator
 from tandem.crawl.text.normalize import japanese_ratio, text_id
@@ -27,6 +28,10 @@ from tandem.crawl.text.page_analysis import PageAnalysis
 
 STATS_KEY = "stats"
 EXTRACTOR_KEY = "extractor_state"
+
+
+def _to_stderr(line: str) -> None:
+    print(f"[crawl] {line}", file=sys.stderr, flush=True)
 
 
 class SampleKeeper:
@@ -55,11 +60,12 @@ class SampleKeeper:
     def reached_target(self) -> bool:
         return self.stats.kept >= self.stats.target
 
-    def replay(self) -> int:
-        """Reload what committed shards hold; returns the number of records."""
+    def replay(self, say: Callable[[str], None] = _to_stderr) -> int:
+        """Reload what committed shards hold; returns the number of records. A damaged line is
+        named through `say` and skipped, and its shard repaired (`shard_repair`)."""
         urls = []
         count = 0
-        for number, record in read_records(self.writer.folder):
+        for number, record in checked_records(self.writer.folder, say):
             self.dedup.add(record["id"], record["text"])
             self.frontier.mark_kept([(None, record["url"], record["id"], number)])
             urls.append(record["url"])
