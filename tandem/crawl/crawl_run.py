@@ -30,9 +30,10 @@ from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope, seed_hosts
 from tandem.crawl.ngword_list import load_ng_words
 from tandem.crawl.sources.analysis import DocumentAnalyzer
+from tandem.crawl.sources.cursor import SourceProgress
 from tandem.crawl.sources.feed import inline_feed, pending_inputs
 from tandem.crawl.sources.inputs import SourceError, resolve_inputs
-from tandem.crawl.sources.source_run import SourceFiles, cursor_saver, load_cursor, run_sources
+from tandem.crawl.sources.source_run import SourceFiles, load_cursor, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
 from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
@@ -108,10 +109,13 @@ def run_crawl(
     analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor))
     writer = ShardWriter(shards_dir, config.output.shard_size)
     cursor = None if web else load_cursor(frontier)
+    local_analyzer = None if web else _document_analyzer(config, ng_words, saved_extractor)
+    progress = None if cursor is None or local_analyzer is None else SourceProgress(
+        cursor, writer, stats, local_analyzer.analyzer.state_dict)
     keeper = SampleKeeper(
-        stats, Deduplicator(config.dedup), writer, frontier,
-        config.output.flush_interval_s, extractor_state=analyzer.state_dict,
-        on_save=None if cursor is None else cursor_saver(cursor, writer),
+        stats, Deduplicator(config.dedup), writer, frontier, config.output.flush_interval_s,
+        extractor_state=analyzer.state_dict if web else None,
+        on_save=None if progress is None else progress.save,
     )
     recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
     replayed = keeper.replay(say)
@@ -144,10 +148,10 @@ def run_crawl(
                 if web:
                     finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
                 else:
-                    assert cursor is not None
+                    assert cursor is not None and local_analyzer is not None
                     files = SourceFiles(inputs, sources, cursor)
                     make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor)
-                    finish_reason = _run_local(config, files, keeper, make_analyzer, stop, tick, say)
+                    finish_reason = _run_local(config, files, keeper, local_analyzer, make_analyzer, stop, tick, say)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
@@ -195,9 +199,12 @@ def _document_analyzer(
 
 
 def _run_local(
-    config: CrawlConfig, files: SourceFiles, keeper: SampleKeeper, make_analyzer: Callable[[], DocumentAnalyzer],
-    stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
+    config: CrawlConfig, files: SourceFiles, keeper: SampleKeeper, analyzer: DocumentAnalyzer,
+    make_analyzer: Callable[[], DocumentAnalyzer], stop: StopRequest, tick: Callable[[int, bool], None],
+    say: Callable[[str], None],
 ) -> str:
+    """One process: `analyzer` (whose state the progress commits). Workers: each its own from
+    `make_analyzer`, starting from the saved state."""
     last = [time.monotonic()]
 
     def local_tick() -> None:
@@ -213,7 +220,7 @@ def _run_local(
         say(f"reading {len(files.inputs)} inputs with {workers} worker processes")
         feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers)
     else:
-        feed = inline_feed(files.inputs, files.sources, files.cursor, make_analyzer())
+        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer)
     return run_sources(feed, files.inputs, keeper, files.cursor, lambda: stop.signum is not None, local_tick, say)
 
 

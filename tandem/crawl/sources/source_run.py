@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from tandem.crawl.sources.cursor import CURSOR_KEY, SourceCursor
-from tandem.crawl.sources.feed import Handled, Idle, InputEnd, Message
+from tandem.crawl.sources.feed import Handled, InputEnd, Message
 from tandem.crawl.sources.inputs import InputFile
 from tandem.crawl.sources.source_config import SourceSettings
 from tandem.crawl.storage.frontier import Frontier
 from tandem.crawl.storage.sample_keeper import SampleKeeper
-from tandem.crawl.storage.shard_writer import ShardWriter
 
 
 @dataclass
@@ -37,17 +36,6 @@ def load_cursor(frontier: Frontier) -> SourceCursor:
     return SourceCursor(frontier.load_meta(CURSOR_KEY))
 
 
-def cursor_saver(cursor: SourceCursor, writer: ShardWriter) -> Callable[[Frontier], None]:
-    """Called in every commit of the keeper's progress: the durable positions go with it."""
-
-    def save(frontier: Frontier) -> None:
-        if not writer.pending:
-            cursor.committed()
-        frontier.save_meta(CURSOR_KEY, cursor.saved())
-
-    return save
-
-
 def run_sources(
     feed: Iterator[Message],
     inputs: list[InputFile],
@@ -60,34 +48,35 @@ def run_sources(
     """Offer every document to the keeper; "target_reached", "exhausted" or "interrupted"."""
     stats = keeper.stats
     try:
-        for message in feed:
+        while True:
+            # Before the next document is read and analysed: once the run is over, nothing more
+            # may change the extractor's state that the last commit saves.
+            if keeper.reached_target:
+                return "target_reached"
+            if should_stop():
+                return "interrupted"
+            message = next(feed, None)
+            if message is None:
+                break
             if isinstance(message, InputEnd):
                 _input_ended(message, inputs, cursor, keeper, say)
                 continue
-            if keeper.reached_target:
-                return "target_reached"  # this document is not handled: the cursor stays before it
-            if should_stop():
-                return "interrupted"
             tick()
-            if isinstance(message, Idle):
-                continue
-            _offer(message, inputs[message.input_index], keeper, cursor)
+            if isinstance(message, Handled):
+                _offer(message, inputs[message.input_index], keeper, cursor)
     finally:
         close = getattr(feed, "close", None)
         if close is not None:
             close()  # stops worker processes, closes files
-    if stats.kept >= stats.target:
-        return "target_reached"
-    return "exhausted"
+    return "target_reached" if stats.kept >= stats.target else "exhausted"
 
 
 def _offer(message: Handled, item: InputFile, keeper: SampleKeeper, cursor: SourceCursor) -> None:
     verdict = message.verdict
     keeper.stats.count_fetch(verdict.nbytes)
     page = verdict.page
-    # Marked before the offer: an offer that fills a shard commits it, and the commit's cursor
-    # must already count this document as waiting for it.
-    cursor.handled(item.uri, message.position, kept=page is not None and page.drop_reason is None)
+    # Before the offer: an offer that fills a shard commits it, with the cursor past this document.
+    cursor.handled(item.uri, message.position)
     if page is None:
         keeper.stats.drop(verdict.reason or "unreadable")
         return

@@ -12,8 +12,8 @@ each one costs milliseconds, while a look at its bytes costs microseconds. The c
    `<meta>` of the first bytes), an ISO-2022-JP escape, or a UTF-16 BOM: kept (`charset`).
 3. A sample of the bytes (`sample_bytes`): kana are what tells Japanese from Chinese, and every
    Japanese sentence has some. UTF-8 kana (E3 81-83 xx) and numeric references to them are
-   counted, stopping at `min_kana`; if the sample is not UTF-8, EUC-JP and Shift_JIS kana are
-   counted as well (a page labelled ISO-8859-1 by a server default may be Shift_JIS). Fewer than
+   counted, stopping at `min_kana`; if the sample is not UTF-8, EUC-JP and Shift_JIS hiragana
+   are counted instead (a page labelled ISO-8859-1 by a server default may be Shift_JIS). Fewer than
    `min_kana`: refused (`prefilter_no_kana`).
 
 Refusing wrongly loses a page for good, accepting wrongly only costs the time of the full
@@ -28,8 +28,15 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
-_UTF8_KANA = re.compile(rb"\xe3[\x81-\x83][\x80-\xbf]|&#(?:12[345]\d\d|[xX]30[4-9a-fA-F][0-9a-fA-F]);")
-_LEGACY_KANA = re.compile(rb"\xa4[\xa1-\xf3]|\xa5[\xa1-\xf6]|\x82[\x9f-\xf1]|\x83[\x40-\x96]")
+# One literal lead byte each, so that `re` searches with memchr: about 4x faster than one
+# alternation on pages without kana, which are the ones scanned to the end.
+_UTF8_KANA = re.compile(rb"\xe3[\x81-\x83]")
+_REFERENCE_KANA = re.compile(rb"&#(?:12[345]\d\d|[xX]30[4-9a-fA-F][0-9a-fA-F]);")
+# Hiragana in EUC-JP (A4 A1-F3) and in Shift_JIS (82 9F-F1): every Japanese sentence has some.
+# A4 A1-F3 is also common Big5 Chinese, so an EUC-JP reading must decode as well.
+_EUC_HIRAGANA = re.compile(rb"\xa4[\xa1-\xf3]")
+_SJIS_HIRAGANA = re.compile(rb"\x82[\x9f-\xf1]")
+MAX_UNDECODABLE_SHARE = 0.01
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
 _META_SCAN_BYTES = 4096
@@ -86,12 +93,18 @@ def prefilter_bytes(
     if body.startswith(_UTF16_BOMS) or _declares_japanese_charset(body, content_type):
         return True, KEEP
     sample = body[: settings.sample_bytes]
-    if _count_up_to(_UTF8_KANA, sample, settings.min_kana) >= settings.min_kana:
+    kana = _count_up_to(_UTF8_KANA, sample, settings.min_kana)
+    if kana < settings.min_kana and b"&#" in sample:
+        kana += _count_up_to(_REFERENCE_KANA, sample, settings.min_kana - kana)
+    if kana >= settings.min_kana:
         return True, KEEP
+    if b"\x1b" in sample and any(escape in sample for escape in _ISO2022_ESCAPES):
+        return True, KEEP  # ISO-2022-JP: 7-bit, so it also passes for UTF-8
     if not _is_utf8(sample):
-        if any(escape in sample for escape in _ISO2022_ESCAPES):
+        if _count_up_to(_SJIS_HIRAGANA, sample, settings.min_kana) >= settings.min_kana:
             return True, KEEP
-        if _count_up_to(_LEGACY_KANA, sample, settings.min_kana) >= settings.min_kana:
+        if _count_up_to(_EUC_HIRAGANA, sample, settings.min_kana) >= settings.min_kana \
+                and _mostly_decodes(sample, "euc_jp"):
             return True, KEEP
     return False, REASON_NO_KANA
 
@@ -141,3 +154,8 @@ def _is_utf8(sample: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _mostly_decodes(sample: bytes, codec: str) -> bool:
+    text = sample.decode(codec, errors="replace")
+    return text.count("\ufffd") <= MAX_UNDECODABLE_SHARE * len(text)
