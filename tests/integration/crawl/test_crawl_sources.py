@@ -20,48 +20,18 @@ import yaml
 from support.file_servers import FakeHub, FolderServer
 from support.paths import REPO, SCRIPTS
 from support.processes import wait_for
-from warcio.statusandheaders import StatusAndHeaders
+from support.warc_files import demo_articles, write_warc
 from warcio.warcwriter import WARCWriter
-
-ENGLISH = "<html lang='en'><body><p>" + "An English page about nothing in particular. " * 60 + "</p></body></html>"
-
-
-def _articles(demo_site) -> list[tuple[str, bytes, str]]:
-    """(path, body, content type) of every article of the demo site, in its own encoding."""
-    root, manifest = demo_site
-    pages = []
-    for page in manifest.pages:
-        if page.kind != "article":
-            continue
-        content_type = f"text/html; charset={page.encoding}" if page.declaration.startswith("header") else "text/html"
-        pages.append((page.path, (root / page.path.lstrip("/")).read_bytes(), content_type))
-    return pages
-
-
-def _write_warc(path: Path, pages: list[tuple[str, bytes, str]], english_every: int = 0, mirrors: int = 0) -> None:
-    """`mirrors`: each page again under that many other URLs, right after it (exact duplicates:
-    work for the pipeline, nothing to keep)."""
-    with path.open("wb") as stream:
-        writer = WARCWriter(stream, gzip=True)
-        for index, (url_path, body, content_type) in enumerate(pages):
-            if english_every and index % english_every == 0:
-                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(
-                    f"https://en.example/{index}", "response", payload=io.BytesIO(ENGLISH.encode()), http_headers=http))
-            for host in ["ja.example"] + [f"mirror{m}.example" for m in range(mirrors)]:
-                http = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
-                writer.write_record(writer.create_warc_record(f"https://{host}{url_path}", "response",
-                                                              payload=io.BytesIO(body), http_headers=http))
 
 
 @pytest.fixture(scope="module")
 def warc_folder(demo_site, tmp_path_factory) -> Path:
     """The demo site's articles in three WARC files, with an English page every fifth record."""
     folder = tmp_path_factory.mktemp("warcs")
-    articles = _articles(demo_site)
+    articles = demo_articles(demo_site)
     third = len(articles) // 3 + 1
     for n in range(3):
-        _write_warc(folder / f"crawl-{n}.warc.gz", articles[n * third : (n + 1) * third], english_every=5)
+        write_warc(folder / f"crawl-{n}.warc.gz", articles[n * third : (n + 1) * third], english_every=5)
     return folder
 
 
@@ -69,10 +39,10 @@ def warc_folder(demo_site, tmp_path_factory) -> Path:
 def big_warc_folder(demo_site, tmp_path_factory) -> Path:
     """As `warc_folder`, each article followed by three mirror copies: long enough to kill mid-way."""
     folder = tmp_path_factory.mktemp("big-warcs")
-    articles = _articles(demo_site)
+    articles = demo_articles(demo_site)
     third = len(articles) // 3 + 1
     for n in range(3):
-        _write_warc(folder / f"crawl-{n}.warc.gz", articles[n * third : (n + 1) * third], english_every=5, mirrors=3)
+        write_warc(folder / f"crawl-{n}.warc.gz", articles[n * third : (n + 1) * third], english_every=5, mirrors=3)
     return folder
 
 
