@@ -4,9 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 INVOKE := $(VENV)/bin/invoke
 STAMP  := $(VENV)/.tandem-installed
+# Tests and benchmarks also need the heavier extras (Parquet, Hub, datatrove, Ray); the demo does not.
+FULL_STAMP := $(VENV)/.tandem-installed-full
 ARGS   ?=
 
-.PHONY: setup demo test bench bench-deps lint config-reference parallel train crawl report notify status logs clean-venv
+.PHONY: setup setup-full demo test bench bench-deps lint config-reference parallel train crawl report notify status logs clean-venv
 
 setup: $(STAMP)
 
@@ -19,10 +21,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench]'
 	touch $(STAMP)
 
+setup-full: $(FULL_STAMP)
+
+$(FULL_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench,sources,cluster,ray]'
+	touch $(FULL_STAMP)
+
 demo: setup
 	$(INVOKE) demo $(ARGS)
 
-test: setup
+test: setup-full
 	$(PY) -m pytest $(ARGS)
 
 # nginx and wrk serve and measure the crawl benchmark's site (Debian packages; root here).
@@ -30,7 +38,7 @@ bench-deps:
 	@command -v nginx >/dev/null && command -v wrk >/dev/null || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null)
 
-bench: setup bench-deps
+bench: setup-full bench-deps
 	@set -e; for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script; done
 
 lint: setup

@@ -70,7 +70,7 @@ class PrefilterSettings:
     trust_identified_language: bool = field(default=True, metadata={"help": (
         "Refuse records whose source-identified languages (Common Crawl's "
         "WARC-Identified-Content-Language, a dataset's language field) do not include Japanese. "
-        "Languages a page declares itself (<html lang>) are never trusted.")})
+        "Languages a page declares itself (its html lang attribute) are never trusted.")})
 
     def __post_init__(self) -> None:
         if self.min_kana < 1:
