@@ -49,20 +49,20 @@ def run_sources(
     stats = keeper.stats
     try:
         while True:
-            # Before the next document is read and analysed: once the run is over, nothing more
-            # may change the extractor's state that the last commit saves.
+            # All of this before the next document is read and analysed (inside `next`): a
+            # commit (in `tick`) must see the extractor's state and the cursor agree, and once
+            # the run is over nothing more may change that state.
             if keeper.reached_target:
                 return "target_reached"
             if should_stop():
                 return "interrupted"
+            tick()
             message = next(feed, None)
             if message is None:
                 break
             if isinstance(message, InputEnd):
                 _input_ended(message, inputs, cursor, keeper, say)
-                continue
-            tick()
-            if isinstance(message, Handled):
+            elif isinstance(message, Handled):
                 _offer(message, inputs[message.input_index], keeper, cursor)
     finally:
         close = getattr(feed, "close", None)
