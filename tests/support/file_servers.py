@@ -27,9 +27,14 @@ from urllib.parse import unquote, urlsplit
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)")
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A reader that has what it needs closes its connection mid-answer: expected."""
+
+
 class _Server:
     def __init__(self, handler: type[BaseHTTPRequestHandler], tls_dir: Path | None = None) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = _QuietHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         scheme = "http"
         if tls_dir is not None:

@@ -15,9 +15,9 @@ from typing import Any
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.sources.inputs import InputFile
 from tandem.crawl.sources.opening import open_input
-from tandem.crawl.sources.records import jsonl_documents, parquet_documents
+from tandem.crawl.sources.records import jsonl_documents, jsonl_offset, parquet_documents
 from tandem.crawl.sources.source_config import SourceSettings
-from tandem.crawl.sources.warc import warc_documents
+from tandem.crawl.sources.warc import resume_offset, warc_documents
 
 
 def read_input(item: InputFile, source: SourceSettings, start: Any) -> Iterator[tuple[LocalDocument, Any]]:
@@ -32,10 +32,10 @@ def read_input(item: InputFile, source: SourceSettings, start: Any) -> Iterator[
         else:
             yield LocalDocument(item.uri, item.uri, title, html=body), 1
     elif item.kind in ("warc", "wet"):
-        with open_input(item, source) as stream:
+        with open_input(item, source, seek_to=resume_offset(start)) as stream:
             yield from warc_documents(stream, item.uri, start)
     elif item.kind == "jsonl":
-        with open_input(item, source, decompress=True) as stream:
+        with open_input(item, source, decompress=True, seek_to=jsonl_offset(start)) as stream:
             yield from jsonl_documents(stream, item.uri, source, start)
     elif item.kind == "parquet":
         with open_input(item, source) as stream:

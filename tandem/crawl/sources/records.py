@@ -14,19 +14,22 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from tandem.crawl.sources.document import LocalDocument
-from tandem.crawl.sources.opening import skip_to
 from tandem.crawl.sources.source_config import SourceSettings
 
 BAD_LINE = "bad_jsonl_line"
 BAD_ROW = "bad_record"
 
 
+def jsonl_offset(start: list[int] | None) -> int:
+    return int((start or [0, 0])[1])
+
+
 def jsonl_documents(
     stream: IO[bytes], uri: str, source: SourceSettings, start: list[int] | None
 ) -> Iterator[tuple[LocalDocument, list[int]]]:
-    """(document, [lines read, bytes read]) for each non-blank line."""
+    """(document, [lines read, bytes read]) for each non-blank line, from a stream opened at the
+    saved byte offset (`jsonl_offset`)."""
     line_number, offset = (start or [0, 0])[:2]
-    skip_to(stream, offset)
     for raw in stream:
         line_number += 1
         offset += len(raw)

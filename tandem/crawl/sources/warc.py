@@ -15,17 +15,23 @@ from typing import IO
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from tandem.crawl.sources.document import LocalDocument
-from tandem.crawl.sources.opening import TellingReader, skip_to
+from tandem.crawl.sources.opening import TellingReader
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 LANGUAGE_HEADER = "WARC-Identified-Content-Language"
 
 
+def resume_offset(start: int | None) -> int:
+    """Where to open the file for a saved position: the last finished record's own offset, a
+    record (gzip member) boundary."""
+    return max(int(start or 0) - 1, 0)
+
+
 def warc_documents(stream: IO[bytes], uri: str, start: int | None) -> Iterator[tuple[LocalDocument, int]]:
-    """(document, position after it). A position p means: every record starting before p is done."""
+    """(document, position after it) from a stream opened at `resume_offset(start)`. A position
+    p means: every record starting before p is done."""
     done_before = int(start or 0)
-    first = max(done_before - 1, 0)  # the last finished record's own offset: a record boundary
-    skip_to(stream, first)
+    first = resume_offset(start)
     records = ArchiveIterator(
         TellingReader(stream, first),
         record_types=WarcRecordType.response | WarcRecordType.conversion | WarcRecordType.resource,

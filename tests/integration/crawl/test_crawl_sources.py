@@ -24,6 +24,10 @@ from support.processes import alive, wait_for
 from support.warc_files import demo_articles, write_warc
 from warcio.warcwriter import WARCWriter
 
+from tandem.crawl.sources.inputs import InputFile
+from tandem.crawl.sources.reading import read_input
+from tandem.crawl.sources.source_config import SourceSettings
+
 
 @pytest.fixture(scope="module")
 def warc_folder(demo_site, tmp_path_factory) -> Path:
@@ -114,6 +118,25 @@ def test_remote_warc_over_https_is_streamed_and_resumed_by_range(warc_folder, wr
         assert len(records) == 16 and records[:8] == first
         starts = [int(r.split("=")[1].split("-")[0]) for _, _, r in server.requests if r]
         assert starts and min(starts) > 0, "the resume should start reading where the first run stopped"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("ranges", [True, False])
+def test_remote_resume_with_and_without_byte_ranges(warc_folder, tmp_path, ranges: bool) -> None:
+    server = FolderServer(warc_folder, ranges=ranges)
+    try:
+        url = f"{server.url}/crawl-0.warc.gz"
+        item, source = InputFile(url, "warc", 0), SourceSettings(path=url)
+        everything = list(read_input(item, source, None))
+        server.requests.clear()
+        rest = list(read_input(item, source, everything[9][1]))
+        assert [doc.key for doc, _ in rest] == [doc.key for doc, _ in everything[10:]]
+        reads = [r for method, _, r in server.requests if method == "GET"]
+        if ranges:  # opened at the saved record's offset
+            assert any(r and not r.startswith("bytes=0-") and not r.startswith("bytes=1-") for r in reads)
+        else:  # the server refuses ranges: read from the start, records before the position skipped
+            assert None in reads
     finally:
         server.close()
 
