@@ -1,7 +1,7 @@
 # `make demo` and `make test` work on a fresh clone: each creates .venv and installs what it needs.
 # The demo needs the kit (crawl, train, report); the tests add pytest, the linters and the
-# benchmarks' reference implementations (scrapy, trafilatura, datasketch), which the demo never
-# loads.
+# benchmarks' reference implementations (scrapy, trafilatura, datasketch) and the heavier source
+# extras (Parquet, Hub, datatrove, Ray), which the demo never loads.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -24,7 +24,7 @@ $(KIT_STAMP): pyproject.toml
 	touch $(KIT_STAMP)
 
 $(ALL_STAMP): $(KIT_STAMP)
-	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench]'
+	$(PY) -m pip install --quiet -e '.[all,gpu,dev,bench,sources,cluster,ray]'
 	touch $(ALL_STAMP)
 
 demo: $(KIT_STAMP)

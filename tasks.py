@@ -36,7 +36,8 @@ NO_AUTO_RESUME_HELP = ("start afresh: no restarts after a crash, and children mo
 NO_WEB_CRAWL_HELP = "crawl the local_sources of the crawl config (txt/html/jsonl/WARC) instead of the web"
 TARGET_HELP = ("samples the crawl keeps before it stops, a whole number (default: the crawl config's target, "
                "10000 as shipped)")
-WORKERS_HELP = "concurrent fetches of the crawl, a whole number (default: the crawl config's workers, 4 as shipped)"
+WORKERS_HELP = ("concurrent fetches of the crawl, or with --no-web-crawl its reading processes; a whole number "
+                "(default: the crawl config's workers, 4 as shipped)")
 RUN_HELP = "RUN_ID (YYYYMMDD_HHMMSS) of the run (default: the latest)"
 LOGS_DIR_HELP = "where the run records are (default logs)"
 DETACH_HELP = ("start in the background (a session of its own: closing the terminal does not stop it) and "

@@ -142,6 +142,8 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
                 return _convert(option, value, source, key)
             except ConfigError as exc:
                 errors.append(exc)
+                if isinstance(value, Mapping) and dataclasses.is_dataclass(option):
+                    raise  # a mapping meant for the dataclass: its own message names the key
         raise errors[0] if len(errors) == 1 else _bad(source, key, value, _describe(hint))
     if origin is typing.Literal:
         choices = get_args(hint)

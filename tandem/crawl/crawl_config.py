@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tandem.crawl.fetching.urls import InvalidURL, canonicalize
+from tandem.crawl.sources.source_config import SourceSettings, source_settings
 from tandem.crawl.text.dedup import DedupSettings
 from tandem.crawl.text.extract import ExtractSettings
+from tandem.crawl.text.prefilter import PrefilterSettings
 from tandem.crawl.text.quality import QualitySettings
 
 
@@ -146,15 +148,21 @@ class CrawlConfig:
     output_dir: Path = field(default=Path("data/crawl"), metadata={"help": (
         "Where shards, the SQLite frontier, stats.json and the resolved config go; `--output-dir` "
         "overrides. A resumed crawl continues here.")})
+    sources: list[str | SourceSettings] = field(default_factory=list, metadata={"help": (
+        "Used with `--no-web-crawl`: what to read instead of the web, each a folder, file, glob or "
+        "URL (https://, s3://, hf://) of .txt, .html, .jsonl, .parquet, WARC or WET files, or a "
+        "mapping with `path` and reading settings (text field, Hub config and split, fsspec "
+        "options); see docs/crawl-sources.md. Put through the same filters and dedup.")})
     local_sources: list[Path] = field(default_factory=list, metadata={"help": (
-        "Used with `--no-web-crawl`: folders or files of .txt, .html, .jsonl (field `text`), "
-        ".warc and .warc.gz, put through the same filters and dedup.")})
+        "The former name of `sources` (local folders and files only), still read: its entries are "
+        "read first, then those of `sources`.")})
     target: int = field(default=10_000, metadata={"help": (
         "Kept samples to end with, exactly (fewer only when every source runs dry). `--target` "
         "(`--crawl-target` of `invoke parallel`) overrides it when given.")})
     workers: int = field(default=4, metadata={"help": (
-        "Concurrent fetches in total, across all hosts. `--workers` (`--crawl-workers` of "
-        "`invoke parallel`) overrides it when given.")})
+        "Concurrent fetches in total, across all hosts. With `--no-web-crawl`: processes that read "
+        "and analyse the sources' files side by side (at most one per file and per core). "
+        "`--workers` (`--crawl-workers` of `invoke parallel`) overrides it when given.")})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
     fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (
@@ -167,6 +175,9 @@ class CrawlConfig:
         "How far the crawl follows links.")})
     output: OutputSettings = field(default_factory=OutputSettings, metadata={"help": (
         "How kept samples are written to shards.")})
+    prefilter: PrefilterSettings = field(default_factory=PrefilterSettings, metadata={"help": (
+        "The cheap Japanese pre-filter on the raw bytes of file and remote sources, before "
+        "decoding and extraction.")})
     extract: ExtractSettings = field(default_factory=ExtractSettings, metadata={"help": (
         "How the main text is cut out of a page's HTML.")})
     quality: QualitySettings = field(default_factory=QualitySettings, metadata={"help": (
@@ -188,6 +199,9 @@ class CrawlConfig:
             except ValueError:
                 raise ValueError(f"private_address_allowlist[{index}]: not an IP address or network: "
                                  f"{network!r}") from None
+        for index, entry in enumerate(self.sources):
+            if isinstance(entry, str) and not entry.strip():
+                raise ValueError(f"sources[{index}]: must name a folder, file, glob or URL")
         for index, seed in enumerate(self.seeds):
             try:
                 canonical = canonicalize(seed)
@@ -195,3 +209,7 @@ class CrawlConfig:
                 raise ValueError(f"seeds[{index}]: not a URL ({exc})") from None
             if not canonical.startswith(("http://", "https://")):
                 raise ValueError(f"seeds[{index}]: only http and https URLs can be crawled, got {seed!r}")
+
+    def source_list(self) -> list[SourceSettings]:
+        """`local_sources` then `sources`, each as settings (a plain string is a path)."""
+        return [source_settings(str(p)) for p in self.local_sources] + [source_settings(s) for s in self.sources]

@@ -14,8 +14,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from tandem.common.script_main import timestamped
 from tandem.common.typed_config import ConfigError, save_resolved
@@ -31,11 +32,17 @@ from tandem.crawl.fetching.fetcher import ROBOTS_BODY, Fetcher, FetchResult
 from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope, seed_hosts
 from tandem.crawl.ngword_list import load_ng_words
-from tandem.crawl.sources.local_files import run_local
-from tandem.crawl.storage.frontier import SQLiteFrontier
+from tandem.crawl.sources.analysis import DocumentAnalyzer
+from tandem.crawl.sources.cursor import SourceProgress
+from tandem.crawl.sources.feed import inline_feed, pending_inputs
+from tandem.crawl.sources.inputs import SourceError, resolve_inputs
+from tandem.crawl.sources.source_run import SourceFiles, load_cursor, run_sources
+from tandem.crawl.sources.worker_pool import process_feed, usable_workers
+from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
 from tandem.crawl.storage.shard_writer import ShardWriter, remove_partial_shards
 from tandem.crawl.text.dedup import Deduplicator
+from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.page_analysis import PageAnalyzer
 from tandem.fileio.atomic_files import atomic_write_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
@@ -71,11 +78,17 @@ def run_crawl(
     def say(line: str, level: str = "INFO") -> None:
         print(timestamped(line, level), file=out, flush=True)
 
-    if not web and not config.local_sources:
-        raise ConfigError("local_sources: --no-web-crawl needs at least one folder or file in local_sources")
-    for source in config.local_sources if not web else []:
-        if not source.exists():
-            raise ConfigError(f"local_sources: {source} does not exist")
+    sources = config.source_list()
+    if not web and not sources:
+        raise ConfigError("sources: --no-web-crawl needs at least one folder, file or URL in sources "
+                          "(or local_sources)")
+    try:
+        inputs = [] if web else resolve_inputs(sources)
+    except SourceError as exc:
+        if exc.usage:
+            raise ConfigError(str(exc)) from None
+        print(timestamped(f"failed: {exc}", "ERROR"), file=sys.stderr, flush=True)
+        return EXIT_FAILED
     output_dir = config.output_dir
     lock = _lock_output(output_dir)
     if not resume:
@@ -87,18 +100,29 @@ def run_crawl(
     shards_dir = output_dir / "shards"
     remove_partial_shards(shards_dir)
 
-    frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+    try:
+        frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+    except FrontierDamaged as exc:
+        raise ConfigError(f"{exc}; move it aside and run again to resume from the committed shards "
+                          "(nothing kept is lost or repeated; the web crawl starts again from its seeds), "
+                          "or run with --no-auto-resume to start afresh") from None
     stats = CrawlStats(target=config.target)
     stats.restore(frontier.load_meta(STATS_KEY))
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
     ng_words = load_ng_words(config.quality.ngwords_file, base_dir) if config.quality.check_ng_words else []
     analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor, stats.filters))
+    writer = ShardWriter(shards_dir, config.output.shard_size)
+    cursor = None if web else load_cursor(frontier)
+    local_analyzer = None if web else _document_analyzer(config, ng_words, saved_extractor, stats.filters)
+    progress = None if cursor is None or local_analyzer is None else SourceProgress(
+        cursor, writer, stats, local_analyzer.analyzer.state_dict)
     keeper = SampleKeeper(
-        stats, Deduplicator(config.dedup, stats.filters), ShardWriter(shards_dir, config.output.shard_size), frontier,
-        config.output.flush_interval_s, extractor_state=analyzer.state_dict,
+        stats, Deduplicator(config.dedup, stats.filters), writer, frontier, config.output.flush_interval_s,
+        extractor_state=analyzer.state_dict if web else None,
+        on_save=None if progress is None else progress.save,
     )
     recovered = frontier.recover() + (frontier.retry_failed(TRANSIENT_FAILURES) if web else 0)
-    replayed = keeper.replay()
+    replayed = keeper.replay(say)
     frontier.commit()
     if replayed or recovered:
         say(f"resuming: {replayed} records in committed shards, {recovered} URLs back in the queue")
@@ -128,7 +152,12 @@ def run_crawl(
                 if web:
                     finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
                 else:
-                    finish_reason = _run_local(config, frontier, keeper, analyzer.analyzer, stop, tick)
+                    assert cursor is not None and local_analyzer is not None
+                    files = SourceFiles(inputs, sources, cursor)
+                    # A worker counts its filters apart and sends the counts with each verdict.
+                    make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor,
+                                            FilterStats(journaled=True))
+                    finish_reason = _run_local(config, files, keeper, local_analyzer, make_analyzer, stop, tick, say)
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
@@ -173,10 +202,20 @@ def _lock_output(output_dir: Path) -> FileLock:
     return lock
 
 
+def _document_analyzer(
+    config: CrawlConfig, ng_words: list[str], extractor_state: dict[str, Any] | None, filter_stats: FilterStats
+) -> DocumentAnalyzer:
+    return DocumentAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, extractor_state, filter_stats),
+                            config.prefilter)
+
+
 def _run_local(
-    config: CrawlConfig, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: PageAnalyzer,
-    stop: StopRequest, tick: Callable[[int, bool], None],
+    config: CrawlConfig, files: SourceFiles, keeper: SampleKeeper, analyzer: DocumentAnalyzer,
+    make_analyzer: Callable[[], DocumentAnalyzer], stop: StopRequest, tick: Callable[[int, bool], None],
+    say: Callable[[str], None],
 ) -> str:
+    """One process: `analyzer` (whose state the progress commits). Workers: each its own from
+    `make_analyzer`, starting from the saved state."""
     last = [time.monotonic()]
 
     def local_tick() -> None:
@@ -187,7 +226,13 @@ def _run_local(
             keeper.save_progress()
             tick(0, False)
 
-    return run_local(config.local_sources, keeper, analyzer, frontier, lambda: stop.signum is not None, local_tick)
+    workers = usable_workers(config.workers, len(pending_inputs(files.inputs, files.cursor)))
+    if workers > 1:
+        say(f"reading {len(files.inputs)} inputs with {workers} worker processes")
+        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers)
+    else:
+        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer)
+    return run_sources(feed, files.inputs, keeper, files.cursor, lambda: stop.signum is not None, local_tick, say)
 
 
 async def _run_web(

@@ -23,6 +23,14 @@ QUEUED, IN_FLIGHT, DONE, FAILED = 0, 1, 2, 3
 STATE_NAMES = {QUEUED: "queued", IN_FLIGHT: "in_flight", DONE: "done", FAILED: "failed"}
 
 
+class FrontierDamaged(Exception):
+    """The frontier file cannot be read (garbage, truncated, not a database)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: the crawl's frontier is damaged ({reason})")
+        self.path = path
+
+
 @dataclass(frozen=True)
 class FrontierEntry:
     url_id: int
@@ -88,17 +96,23 @@ class SQLiteFrontier:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit may be lost on power failure but never corrupts the file,
-        # and shards are the record of truth for kept samples anyway.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
         self._seen: set[str] = set()
         self._hosts: Counter[str] = Counter()
-        for url, host in self._db.execute("SELECT url, host FROM urls"):
-            self._seen.add(url)
-            self._hosts[host] += 1
+        self._db = sqlite3.connect(path, isolation_level=None)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit may be lost on power failure but never corrupts the
+            # file, and shards are the record of truth for kept samples anyway.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            # Reading every URL touches every page of the table: damage shows here, not mid-run.
+            for url, host in self._db.execute("SELECT url, host FROM urls"):
+                self._seen.add(url)
+                self._hosts[host] += 1
+            self._db.execute("SELECT COUNT(*) FROM meta").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise FrontierDamaged(path, str(exc)) from None
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         if not self._db.in_transaction:

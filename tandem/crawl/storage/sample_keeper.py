@@ -12,14 +12,16 @@ include it and those URLs are marked done: nothing lost, nothing repeated.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from tandem.contracts.shards import read_records
+from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_stats import CrawlStats
 from tandem.crawl.storage.frontier import Frontier
+from tandem.crawl.storage.shard_repair import checked_records
 from tandem.crawl.storage.shard_writer import ShardWriter
 from tandem.crawl.text.dedup import Deduplicator
 from tandem.crawl.text.normalize import japanese_ratio, text_id
@@ -27,6 +29,10 @@ from tandem.crawl.text.page_analysis import PageAnalysis
 
 STATS_KEY = "stats"
 EXTRACTOR_KEY = "extractor_state"
+
+
+def _to_stderr(line: str) -> None:
+    print(timestamped(line, "WARNING"), file=sys.stderr, flush=True)
 
 
 class SampleKeeper:
@@ -39,6 +45,7 @@ class SampleKeeper:
         flush_interval_s: float,
         extractor_state: Callable[[], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_save: Callable[[Frontier], None] | None = None,
     ) -> None:
         self.stats = stats
         self.dedup = dedup
@@ -48,16 +55,18 @@ class SampleKeeper:
         self._extractor_state = extractor_state
         self._clock = clock
         self._last_flush = clock()
+        self._on_save = on_save  # more progress to commit with the stats (a file source's cursor)
 
     @property
     def reached_target(self) -> bool:
         return self.stats.kept >= self.stats.target
 
-    def replay(self) -> int:
-        """Reload what committed shards hold; returns the number of records."""
+    def replay(self, say: Callable[[str], None] = _to_stderr) -> int:
+        """Reload what committed shards hold; returns the number of records. A damaged line is
+        named through `say` and skipped, and its shard repaired (`shard_repair`)."""
         urls = []
         count = 0
-        for number, record in read_records(self.writer.folder):
+        for number, record in checked_records(self.writer.folder, say):
             self.dedup.add(record["id"], record["text"])
             self.frontier.mark_kept([(None, record["url"], record["id"], number)])
             urls.append(record["url"])
@@ -118,4 +127,6 @@ class SampleKeeper:
         self.frontier.save_meta(STATS_KEY, self.stats.saved())
         if self._extractor_state is not None:
             self.frontier.save_meta(EXTRACTOR_KEY, self._extractor_state())
+        if self._on_save is not None:
+            self._on_save(self.frontier)
         self.frontier.commit()

@@ -20,18 +20,38 @@ class StepCount:
     seconds: float = 0.0
 
 
+StepRecord = tuple[str, bool, float]  # (step, dropped, seconds) of one page at one step
+
+
 class FilterStats:
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+    """`journaled`: also keep each record until `drain()`, for a worker process that sends its
+    counts to the crawl's own `FilterStats` (`add`) with every verdict."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter, journaled: bool = False) -> None:
         self.clock = clock
         self.steps: dict[str, StepCount] = {}
+        self.journal: list[StepRecord] | None = [] if journaled else None
 
     def record(self, step: str, dropped: bool, seconds: float) -> None:
+        if self.journal is not None:
+            self.journal.append((step, dropped, seconds))
         count = self.steps.get(step)
         if count is None:
             count = self.steps[step] = StepCount()
         count.checked += 1
         count.dropped += dropped
         count.seconds += seconds
+
+    def drain(self) -> list[StepRecord]:
+        """The records since the last drain (none unless journaled)."""
+        if not self.journal:
+            return []
+        records, self.journal = self.journal, []
+        return records
+
+    def add(self, records: list[StepRecord]) -> None:
+        for step, dropped, seconds in records:
+            self.record(step, dropped, seconds)
 
     def to_json(self) -> dict[str, dict[str, Any]]:
         """{step: {"checked", "dropped", "seconds"}} in the order the steps first ran."""

@@ -1,0 +1,107 @@
+"""Opening an input file as a byte stream: local files directly, remote ones through fsspec,
+always streamed (read as they are consumed, never downloaded whole first)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+from tandem.crawl.sources.inputs import InputFile, SourceError
+from tandem.crawl.sources.source_config import SourceSettings
+
+_COMPRESSION = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
+_SKIP_CHUNK = 1 << 20
+
+
+@contextmanager
+def open_input(
+    item: InputFile, source: SourceSettings, decompress: bool = False, seek_to: int | None = None
+) -> Iterator[IO[bytes]]:
+    """A binary stream of the file. `decompress` undoes .gz/.zst/.bz2/.xz by the name (WARC
+    readers leave it: they read gzip members themselves, and seek by member offsets).
+    `seek_to`: a sequential reader's start (in the stream as read); the stream comes positioned
+    there — by a seek, or a Range request, where the file or server allows it, else by reading."""
+    suffix = next((s for s in _COMPRESSION if item.uri.lower().endswith(s)), None)
+    compression = _COMPRESSION[suffix] if decompress and suffix else None
+    try:
+        if item.local_path is not None and compression is None:
+            stream: Any = item.local_path.open("rb")
+        else:
+            import fsspec
+
+            options = source.storage_options if item.local_path is None else {}
+            kwargs: dict[str, Any] = {}
+            if seek_to is not None and _is_http(item) and (seek_to == 0 or not _serves_ranges(item, options)):
+                kwargs["block_size"] = 0  # a plain stream: no Range requests the server would refuse
+            stream = fsspec.open(item.uri, "rb", compression=compression, **options, **kwargs).open()
+    except FileNotFoundError:
+        raise SourceError(f"{item.uri}: no longer exists", usage=False) from None
+    except ImportError as exc:
+        raise SourceError(f"{item.uri}: {exc}") from None
+    try:
+        if seek_to:
+            skip_to(stream, seek_to)
+        yield stream
+    finally:
+        stream.close()
+
+
+def _is_http(item: InputFile) -> bool:
+    return item.uri.startswith(("http://", "https://"))
+
+
+def _serves_ranges(item: InputFile, options: dict[str, Any]) -> bool:
+    """Whether the server answers a byte range (it may not: then a resume reads up to its offset)."""
+    import fsspec
+
+    try:
+        with fsspec.open(item.uri, "rb", block_size=1024, **options).open() as probe:
+            probe.seek(1)
+            probe.read(1)
+    except ValueError:  # fsspec: "The HTTP server doesn't appear to support range requests"
+        return False
+    except AttributeError:  # a streaming file (no size known): no seeking either
+        return False
+    return True
+
+
+def skip_to(stream: IO[bytes], offset: int) -> None:
+    """Move a fresh stream to `offset`: by seeking where the stream allows it, else by reading."""
+    if offset <= 0:
+        return
+    try:
+        if stream.seekable():
+            stream.seek(offset)
+            return
+    except (OSError, ValueError):
+        pass
+    left = offset
+    while left > 0:
+        chunk = stream.read(min(left, _SKIP_CHUNK))
+        if not chunk:
+            raise SourceError("file is shorter than the saved resume position", usage=False)
+        left -= len(chunk)
+
+
+class TellingReader(io.RawIOBase):
+    """A stream that knows its position even when the stream below cannot say (FastWARC asks)."""
+
+    def __init__(self, stream: IO[bytes], position: int) -> None:
+        super().__init__()
+        self._stream = stream
+        self._position = position
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        self._position += size
+        return size
+
+    def tell(self) -> int:
+        return self._position
