@@ -18,12 +18,13 @@ class CheckpointingTrainer(Trainer):
     `save_total_limit` is applied here, after the rename, never by `Trainer` itself."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
-                 **kwargs: Any) -> None:
+                 keep_also: Callable[[], Path | None] = lambda: None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.args.save_total_limit is not None:
             raise ValueError("CheckpointingTrainer rotates checkpoints itself; leave save_total_limit None")
         self._data_state = data_state
         self._keep = keep
+        self._keep_also = keep_also  # the best checkpoint by eval loss, never rotated away
         self._staging = False
 
     def _get_output_dir(self, trial: Any) -> str:
@@ -42,7 +43,8 @@ class CheckpointingTrainer(Trainer):
         if self.args.should_save:
             name = f"checkpoint-{step}"
             publish(output_dir / STAGING / name, output_dir / name, self._data_state(step))
-            rotate(output_dir, self._keep)
+            best = self._keep_also()
+            rotate(output_dir, self._keep, protected=(best,) if best else ())
         self.accelerator.wait_for_everyone()  # nobody reads on while rank 0 renames
 
     def _issue_warnings_after_load(self, load_result: Any) -> None:
