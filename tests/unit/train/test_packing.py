@@ -123,7 +123,8 @@ def test_with_the_document_mask_a_text_attends_only_to_itself(tmp_path, write_sh
     block = next(iter(PackedBlocks(source, lambda text: ids[text], seq_len=8, document_mask=True)))
     assert block["position_ids"].tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
     torch.manual_seed(0)
-    model = Qwen2ForCausalLM(Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
+    model = Qwen2ForCausalLM(Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                         num_key_value_heads=4,
                                          intermediate_size=64, vocab_size=20)).eval()
     with torch.no_grad():
         # use_cache=False as Trainer sets it: with a KV cache transformers builds no packed mask.
