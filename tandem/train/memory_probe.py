@@ -99,7 +99,8 @@ def probe(spec: ProbeSpec) -> dict[str, Any]:
         prepare_kbit(model, dtype)
     else:
         keep = dtype if spec.adapter != "none" else torch.float32  # trained weights stay fp32
-        model = Qwen2ForCausalLM(config).to(device=spec.device, dtype=keep)
+        model = Qwen2ForCausalLM(config)
+        model.to(device=spec.device, dtype=keep)
     if spec.adapter == "lora":
         model = get_peft_model(model, LoraConfig(r=16, lora_alpha=32, target_modules=LORA_TARGETS,
                                                  task_type="CAUSAL_LM"))
