@@ -15,7 +15,8 @@ from tandem.train.checkpoints import STAGING, publish, rotate
 class CheckpointingTrainer(Trainer):
     """Saves each checkpoint under `.staging/`, then (rank 0, after every rank has written its
     part) adds the data position and the completeness marker and renames it into place.
-    `save_total_limit` is applied here, after the rename, never by `Trainer` itself."""
+    `save_total_limit` is applied here, after the rename, never by `Trainer` itself.
+    A resumed run restores the checkpoint's random-number state just before its first step."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
                  keep_also: Callable[[], Path | None] = lambda: None, **kwargs: Any) -> None:
@@ -26,6 +27,21 @@ class CheckpointingTrainer(Trainer):
         self._keep = keep
         self._keep_also = keep_also  # the best checkpoint by eval loss, never rotated away
         self._staging = False
+        self._rng_checkpoint: str | None = None  # RNG state still to restore before the first step
+
+    def _load_rng_state(self, checkpoint: str | None) -> None:
+        """`Trainer` restores the RNG state and only then creates the data iterator, and creating
+        a `DataLoader` iterator draws its base seed from the global generator. The resumed run's
+        dropout masks would then come one draw later than the uninterrupted run's (whose draw came
+        before its first step). So the state is restored at the first step instead, where the
+        checkpoint took it: between a save and the next forward nothing else draws."""
+        self._rng_checkpoint = checkpoint
+
+    def training_step(self, *args: Any, **kwargs: Any) -> Any:
+        if self._rng_checkpoint is not None:
+            checkpoint, self._rng_checkpoint = self._rng_checkpoint, None
+            super()._load_rng_state(checkpoint)
+        return super().training_step(*args, **kwargs)
 
     def _get_output_dir(self, trial: Any) -> str:
         base = super()._get_output_dir(trial)
