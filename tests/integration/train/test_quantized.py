@@ -41,7 +41,7 @@ def test_a_quantised_base_trains_is_killed_resumes_exactly_and_merges(tmp_path, 
 
     crashed, out = make_config("crash.yaml", **sections), tmp_path / "out"
     process = start_train("--config", str(crashed))
-    wait_until(lambda: len(metrics(out)) >= 5, timeout=300, what="step 5")
+    wait_until(lambda: len(metrics(out)) >= 5, timeout=300, what="step 5", process=process)
     process.send_signal(signal.SIGKILL)
     process.wait()
     result = run_train("--config", str(crashed), timeout=300)

@@ -24,7 +24,7 @@ def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_sh
     crashed = make_config("crash.yaml", **CHECKPOINTED)
     out = tmp_path / "out"
     process = start_train("--config", str(crashed))
-    wait_until(lambda: len(metrics(out)) >= 25, what="step 25")
+    wait_until(lambda: len(metrics(out)) >= 25, what="step 25", process=process)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert (out / "checkpoint-20").is_dir() and not (out / "final").exists()
@@ -43,6 +43,7 @@ def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_sh
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # two real runs on a shared 2-core machine
 def test_a_resumed_adapter_run_draws_the_same_dropout_masks(tmp_path, write_shard, make_config, run_train,
                                                               metrics):
     """LoRA dropout draws from the global generator: the checkpoint's RNG state must be the one the
@@ -92,7 +93,7 @@ def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_co
     config = make_config(training={"max_steps": 100000, "save_steps": 100000})
     out = tmp_path / "out"
     process = start_train("--config", str(config))
-    wait_until(lambda: len(metrics(out)) >= 3, what="step 3")
+    wait_until(lambda: len(metrics(out)) >= 3, what="step 3", process=process)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 143, output

@@ -52,7 +52,7 @@ def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_pa
                                start_new_session=True)
     try:
         out = tmp_path / "out"
-        wait_until(lambda: len(metrics(out)) >= 3, timeout=90, what="step 3")
+        wait_until(lambda: len(metrics(out)) >= 3, what="step 3", process=process)
         os.killpg(process.pid, signal.SIGTERM)
         started = time.monotonic()
         output, _ = process.communicate(timeout=60)
