@@ -54,6 +54,14 @@ class TrainMetrics:
     checkpoint: str | None  # the newest complete checkpoint
     metrics_file: str
     output_dir: str
+    # Evaluation on the held-out shards (None until the first one, or without held-out shards).
+    eval_loss: float | None = None
+    eval_perplexity: float | None = None
+    eval_step: int | None = None
+    best_eval_loss: float | None = None
+    best_eval_step: int | None = None
+    best_checkpoint: str | None = None  # the saved checkpoint with the lowest eval loss
+    generations: list[dict[str, str]] | None = None  # the latest [{prompt, text}]
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -72,9 +80,18 @@ class TrainLogLine:
     data_pass: int
     waited_for_data_s: float
     time: str
+    # On evaluation steps only (left out of the line otherwise).
+    eval_loss: float | None = None
+    eval_perplexity: float | None = None
+    eval_tokens: int | None = None
+    generations: list[dict[str, str]] | None = None  # [{prompt, text}], greedy
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {key: value for key, value in dataclasses.asdict(self).items()
+                if value is not None or key not in EVAL_LINE_KEYS}
+
+
+EVAL_LINE_KEYS = frozenset(("eval_loss", "eval_perplexity", "eval_tokens", "generations"))
 
 
 CRAWL_KEYS = frozenset(f.name for f in dataclasses.fields(CrawlMetrics))

@@ -50,10 +50,13 @@ class RunReader:
         self._current: str | None = None
         self._files: dict[str, ProcessFiles] = {}
         self.loss = Series(["step", "loss", "learning_rate", "tokens_per_s"])
+        # Held-out loss on its own: a few points (every eval_steps) that thinning the training
+        # series must never drop.
+        self.evals = Series(["step", "eval_loss"])
         self.kept = Series(["elapsed_s", "kept", "pages_per_s"])
         self.usage = Series(["elapsed_s", "cpu_percent", "memory_percent"])
         self._latest_sample: dict[str, Any] | None = None
-        self._metrics = JsonlFollower(self._on_metrics, self.loss.clear)
+        self._metrics = JsonlFollower(self._on_metrics, self._forget_metrics)
         self._progress = JsonlFollower(self._on_progress, self.kept.clear)
         self._resources = JsonlFollower(self._on_resources, self._forget_resources)
         self._checkpoints: Cached[list[str]] = Cached(_checkpoints, [])
@@ -129,7 +132,7 @@ class RunReader:
         return {"name": process["name"], "metrics": metrics, "message": message,
                 "waiting_for_data": message.startswith("waiting for data"),
                 "checkpoints": self._checkpoints.get(Path(output_dir) if isinstance(output_dir, str) else None),
-                "series": self.loss.to_json()}
+                "series": self.loss.to_json(), "eval_series": self.evals.to_json()}
 
     def _resources_state(self) -> dict[str, Any] | None:
         if self._latest_sample is None:
@@ -142,6 +145,13 @@ class RunReader:
         if step is not None:
             self.loss.add((step, number(item.get("loss")), number(item.get("learning_rate")),
                            number(item.get("tokens_per_s"))))
+            eval_loss = number(item.get("eval_loss"))
+            if eval_loss is not None:
+                self.evals.add((step, eval_loss))
+
+    def _forget_metrics(self) -> None:
+        self.loss.clear()
+        self.evals.clear()
 
     def _on_progress(self, item: dict[str, Any]) -> None:
         metrics = item.get("metrics")

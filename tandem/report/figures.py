@@ -43,6 +43,8 @@ class ProcessFigures:
     progress_series: list[tuple[float, float]] = field(default_factory=list)  # (elapsed_s, done)
     loss_series: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
     tokens_per_s_mean: float | None = None
+    eval_series: list[tuple[float, float]] = field(default_factory=list)  # (step, held-out loss)
+    generations: dict[int, list[dict[str, str]]] = field(default_factory=dict)  # step → [{prompt, text}]
 
 
 @dataclass
@@ -125,6 +127,25 @@ def _training_history(item: ProcessFigures, from_progress: list[dict[str, Any]],
             break
     item.loss_series = thin(sorted(losses.items()))
     item.tokens_per_s_mean = sum(speeds.values()) / len(speeds) if speeds else None
+    _evaluations(item, list(read_jsonl(metrics_file)))
+
+
+def _evaluations(item: ProcessFigures, rows: list[dict[str, Any]]) -> None:
+    """Held-out loss per step, and the model's answers at each evaluation (latest per step)."""
+    losses: dict[float, float] = {}
+    for row in rows:
+        step, loss = number(row.get("step")), number(row.get("eval_loss"))
+        if step is None:
+            continue
+        if loss is not None:
+            losses[step] = loss
+        answers = row.get("generations")
+        if isinstance(answers, list) and all(isinstance(a, dict) for a in answers):
+            item.generations[int(step)] = [{"prompt": str(a.get("prompt", "")), "text": str(a.get("text", ""))}
+                                           for a in answers]
+    item.eval_series = thin(sorted(losses.items()))
+    if not item.generations and isinstance(item.metrics.get("generations"), list):  # no file: the status
+        item.generations[int(number(item.metrics.get("eval_step")) or 0)] = item.metrics["generations"]
 
 
 def _add_step(losses: dict[float, float], speeds: dict[float, float], row: dict[str, Any]) -> None:

@@ -63,8 +63,12 @@ def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
         ax = fig.add_subplot()
         for proc in training:
             steps, losses = zip(*proc.loss_series, strict=True)
-            ax.plot(steps, losses, marker="." if len(steps) < 50 else None, label=proc.name)
-        ax.set(xlabel="step", ylabel="loss", title="Training loss")
+            ax.plot(steps, losses, marker="." if len(steps) < 50 else None, label=f"{proc.name} training")
+            if proc.eval_series:  # the held-out loss beside it, on the same steps and scale
+                steps, losses = zip(*proc.eval_series, strict=True)
+                ax.plot(steps, losses, marker="o", linestyle="--", label=f"{proc.name} eval (held out)")
+        has_eval = any(proc.eval_series for proc in training)
+        ax.set(xlabel="step", ylabel="loss", title="Training and eval loss" if has_eval else "Training loss")
         ax.grid(alpha=0.3)
         ax.legend()
         save(fig, PLOT_NAMES[0], "Training loss over steps")

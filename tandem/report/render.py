@@ -188,11 +188,37 @@ def _train_figures(proc: ProcessFigures, root: Path, base: Path) -> list[str]:
         ["Learning rate (last)", format_number(m.get("learning_rate"), 3)],
         ["Tokens/s (last)", speed],
         ["Samples seen", format_number(m.get("samples_seen"))],
+        *_eval_rows(proc, m, root, base),
         ["Newest checkpoint", _path_link(m.get("checkpoint"), root, base)],
         ["Metrics file", _path_link(m.get("metrics_file"), root, base)],
         ["Output folder", _path_link(m.get("output_dir"), root, base)],
     ]
-    return [table(["Figure", "Value"], _known(rows), ["l", "r"]), ""]
+    return [table(["Figure", "Value"], _known(rows), ["l", "r"]), "", *_generations(proc)]
+
+
+def _eval_rows(proc: ProcessFigures, m: dict[str, Any], root: Path, base: Path) -> list[list[str]]:
+    """Held-out loss and perplexity (last and best), and the best checkpoint by it."""
+    last = proc.eval_series[-1] if proc.eval_series else None
+    best = min(proc.eval_series, key=lambda point: point[1]) if proc.eval_series else None
+    perplexity = number(m.get("eval_perplexity"))
+    return [
+        ["Eval loss (last)", f"{format_number(last[1])} (step {format_number(int(last[0]))})" if last else "–"],
+        ["Eval perplexity (last)", format_number(perplexity) if perplexity is not None else "–"],
+        ["Best eval loss", f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"],
+        ["Best checkpoint", _path_link(m.get("best_checkpoint"), root, base)],
+    ]
+
+
+def _generations(proc: ProcessFigures) -> list[str]:
+    """What the model answered to the prompts at its first and its latest evaluation."""
+    if not proc.generations:
+        return []
+    steps = sorted(proc.generations)
+    shown = [steps[0], steps[-1]] if len(steps) > 1 else steps
+    out = ["What the model says (greedy, at the first and the latest evaluation):", ""]
+    rows = [[format_number(step), inline(answer["prompt"]), inline(answer["text"].strip() or "(nothing)")]
+            for step in shown for answer in proc.generations[step]]
+    return [*out, table(["Step", "Prompt", "Continuation"], rows, ["r", "l", "l"]), ""]
 
 
 def _path_link(value: Any, root: Path, base: Path) -> str:

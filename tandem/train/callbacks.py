@@ -19,6 +19,7 @@ from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.metrics import TrainLogLine, TrainMetrics
 from tandem.fileio.atomic_files import atomic_write_text
 from tandem.fileio.jsonl import append_jsonl, json_line, read_jsonl
+from tandem.train.evaluation import Evaluator
 from tandem.train.packing import DataPosition, PackedBlocks
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class ProgressCallback(TrainerCallback):
     tokens_per_step: int
     should_stop: Callable[[], bool]
     checkpoint: Path | None  # the newest complete one; updated as saves publish new ones
+    evaluator: Evaluator | None = None
     clock: Callable[[], float] = time.monotonic
     _last: tuple[int, float, float] | None = None  # step, time, seconds waited for data by then
     _tokens_per_s: float = 0.0
@@ -57,9 +59,13 @@ class ProgressCallback(TrainerCallback):
         if self._state is not None:
             self._report(self._state, message)
 
+    def _idle_s(self) -> float:
+        """Seconds not spent training: waiting for the crawl's next shard, and evaluating."""
+        return self.tracker.dataset.waited_s + (self.evaluator.spent_s if self.evaluator else 0.0)
+
     def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                        **kwargs: Any) -> None:
-        self._last = (state.global_step, self.clock(), self.tracker.dataset.waited_s)
+        self._last = (state.global_step, self.clock(), self._idle_s())
         self._report(state, self.training_message(), force=True)
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
@@ -76,19 +82,19 @@ class ProgressCallback(TrainerCallback):
                logs: dict[str, float] | None = None, **kwargs: Any) -> None:
         if not logs or "loss" not in logs or not state.is_world_process_zero:
             return
-        now, waited = self.clock(), self.tracker.dataset.waited_s
+        now, waited, idle = self.clock(), self.tracker.dataset.waited_s, self._idle_s()
         if self._last is not None and state.global_step > self._last[0]:
-            # Training speed: time spent waiting for the crawl's next shard is left out.
-            busy = (now - self._last[1]) - (waited - self._last[2])
+            # Training speed: time spent waiting for the crawl's next shard or evaluating is left out.
+            busy = (now - self._last[1]) - (idle - self._last[2])
             if busy > 0:
                 self._tokens_per_s = (state.global_step - self._last[0]) * self.tokens_per_step / busy
-        self._last = (state.global_step, now, waited)
+        self._last = (state.global_step, now, idle)
         position = self.tracker.position_at(state.global_step)
         record = TrainLogLine(
             step=state.global_step, loss=logs["loss"], learning_rate=logs.get("learning_rate"),
             grad_norm=logs.get("grad_norm"), tokens_per_s=round(self._tokens_per_s, 1),
             samples_seen=position.samples, data_pass=position.epoch, waited_for_data_s=round(waited, 1),
-            time=time.strftime("%Y-%m-%dT%H:%M:%S%z")).to_json()
+            time=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **self._eval_fields(state.global_step)).to_json()
         self._latest = record
         append_jsonl(self.metrics_file, record)
         lr = record["learning_rate"] or 0.0
@@ -96,6 +102,16 @@ class ProgressCallback(TrainerCallback):
                  state.global_step, state.max_steps, record["loss"], lr, self._tokens_per_s,
                  position.samples, position.epoch)
         self._report(state, self.training_message())
+
+    def _eval_fields(self, step: int) -> dict[str, Any]:
+        """The evaluation of this step, for its metrics.jsonl line."""
+        result = self.evaluator.latest if self.evaluator else None
+        if result is None or result.step != step:
+            return {}
+        measured = result.blocks > 0
+        return {"eval_loss": round(result.loss, 6) if measured else None,
+                "eval_perplexity": round(result.perplexity, 4) if measured else None,
+                "eval_tokens": result.tokens if measured else None, "generations": result.generations}
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                 **kwargs: Any) -> None:
@@ -124,7 +140,39 @@ class ProgressCallback(TrainerCallback):
             learning_rate=self._latest.get("learning_rate"), tokens_per_s=round(self._tokens_per_s, 1),
             samples_seen=self._latest.get("samples_seen", position.samples), data_pass=position.epoch,
             skipped_lines=position.skipped, checkpoint=str(self.checkpoint) if self.checkpoint else None,
-            metrics_file=str(self.metrics_file), output_dir=str(self.output_dir)).to_json()
+            metrics_file=str(self.metrics_file), output_dir=str(self.output_dir), **self._eval_status()).to_json()
+
+    def _eval_status(self) -> dict[str, Any]:
+        evaluator = self.evaluator
+        if evaluator is None:
+            return {}
+        latest, best, saved = evaluator.latest, evaluator.best, evaluator.best_checkpoint
+        measured = latest is not None and latest.blocks > 0
+        return {"eval_loss": round(latest.loss, 6) if latest and measured else None,
+                "eval_perplexity": round(latest.perplexity, 4) if latest and measured else None,
+                "eval_step": latest.step if latest and measured else None,
+                "best_eval_loss": round(best[0], 6) if best else None, "best_eval_step": best[1] if best else None,
+                "best_checkpoint": str(self.output_dir / f"checkpoint-{saved[1]}") if saved else None,
+                "generations": latest.generations if latest else None}
+
+
+@dataclass
+class EvalCallback(TrainerCallback):
+    """Evaluates every `every` steps and after the last one (not when a signal stops the run);
+    the step's metrics.jsonl line then carries the results."""
+
+    evaluator: Evaluator
+    every: int
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    model: torch.nn.Module | None = None, **kwargs: Any) -> None:
+        step = state.global_step
+        stopped_early = control.should_training_stop and step < state.max_steps  # a signal, on every rank
+        if stopped_early or not (step % self.every == 0 or step >= state.max_steps):
+            return
+        control.should_log = True  # on every rank: logging gathers the loss from all of them
+        if state.is_world_process_zero and model is not None:
+            self.evaluator.run(model, step)
 
 
 def stop_everywhere(local: bool, device: torch.device) -> bool:

@@ -16,18 +16,36 @@ from tandem.train.checkpoints import STAGING, discard_staged, newest_complete, p
 class CheckpointingTrainer(Trainer):
     """Saves each checkpoint under `.staging/`, then (rank 0, after every rank has written its
     part) adds the data position and the completeness marker and renames it into place.
-    `save_total_limit` is applied here, after the rename, never by `Trainer` itself. A save that
-    fails removes its own half-written folder (this run wrote it: on a full disk that gives the
-    space back) and a full disk is raised as `NoSpaceLeft`."""
+    `save_total_limit` is applied here, after the rename, never by `Trainer` itself; the best
+    checkpoint by eval loss is never rotated away. A save that fails removes its own half-written
+    folder (this run wrote it: on a full disk that gives the space back) and a full disk is raised
+    as `NoSpaceLeft`. A resumed run restores the checkpoint's random-number state just before its
+    first step."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
-                 **kwargs: Any) -> None:
+                 keep_also: Callable[[], Path | None] = lambda: None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.args.save_total_limit is not None:
             raise ValueError("CheckpointingTrainer rotates checkpoints itself; leave save_total_limit None")
         self._data_state = data_state
         self._keep = keep
+        self._keep_also = keep_also  # the best checkpoint by eval loss, never rotated away
         self._staging = False
+        self._rng_checkpoint: str | None = None  # RNG state still to restore before the first step
+
+    def _load_rng_state(self, checkpoint: str | None) -> None:
+        """`Trainer` restores the RNG state and only then creates the data iterator, and creating
+        a `DataLoader` iterator draws its base seed from the global generator. The resumed run's
+        dropout masks would then come one draw later than the uninterrupted run's (whose draw came
+        before its first step). So the state is restored at the first step instead, where the
+        checkpoint took it: between a save and the next forward nothing else draws."""
+        self._rng_checkpoint = checkpoint
+
+    def training_step(self, *args: Any, **kwargs: Any) -> Any:
+        if self._rng_checkpoint is not None:
+            checkpoint, self._rng_checkpoint = self._rng_checkpoint, None
+            super()._load_rng_state(checkpoint)
+        return super().training_step(*args, **kwargs)
 
     def _get_output_dir(self, trial: Any) -> str:
         base = super()._get_output_dir(trial)
@@ -45,7 +63,8 @@ class CheckpointingTrainer(Trainer):
             self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
             if self.args.should_save:
                 publish(staged, output_dir / name, self._data_state(step))
-                rotate(output_dir, self._keep)
+                best = self._keep_also()
+                rotate(output_dir, self._keep, protected=(best,) if best else ())
         except Exception as exc:
             full = full_disk_path(exc, output_dir) is not None  # asked before the clean-up frees space
             discard_staged(staged)

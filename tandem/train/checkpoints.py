@@ -107,12 +107,12 @@ def publish(staged: Path, target: Path, data_state: dict[str, Any]) -> None:
     _drop_if_empty(staged.parent)
 
 
-def rotate(output_dir: Path, keep: int | None) -> list[Path]:
-    """Keep the newest `keep` complete checkpoints; older ones go."""
+def rotate(output_dir: Path, keep: int | None, protected: tuple[Path, ...] = ()) -> list[Path]:
+    """Keep the newest `keep` complete checkpoints and the `protected` ones; older ones go."""
     if keep is None:
         return []
     complete = [p for p in list_checkpoints(output_dir) if (p / MARKER).is_file()]
-    old = complete[:-keep] if len(complete) > keep else []
+    old = [p for p in (complete[:-keep] if len(complete) > keep else []) if p not in protected]
     for folder in old:
         shutil.rmtree(folder, ignore_errors=True)
     return old

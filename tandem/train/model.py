@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import torch
 from peft import LoraConfig, OFTConfig, PeftModel, get_peft_model
@@ -26,6 +28,7 @@ from transformers import (
 )
 
 from tandem.common.typed_config import ConfigError
+from tandem.train.quantization import bnb_config, check_backend, compute_dtype, prepare_kbit
 from tandem.train.train_config import ModelInit, ModelSettings, TrainConfig, TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -86,20 +89,51 @@ def locate_model(name_or_path: str) -> str:
 
 
 def build_model(settings: ModelSettings, tokenizer: PreTrainedTokenizerBase, training: TrainingSettings,
-                dtype: torch.dtype) -> PreTrainedModel:
+                dtype: torch.dtype, attention: str = "sdpa") -> PreTrainedModel:
+    """The base as configured, in full or half precision (a quantised base: `load_quantized`)."""
     if settings.init is not None:
-        return Qwen2ForCausalLM(init_config(settings.init, tokenizer, training.seq_len))
+        return Qwen2ForCausalLM(init_config(settings.init, tokenizer, training.seq_len, attention))
     assert settings.name_or_path is not None
+    return load_pretrained(settings.name_or_path, settings.trust_remote_code, dtype=dtype,
+                           attn_implementation=attention)
+
+
+def load_pretrained(name_or_path: str, trust_remote_code: bool, **kwargs: Any) -> PreTrainedModel:
     try:
-        return AutoModelForCausalLM.from_pretrained(locate_model(settings.name_or_path), dtype=dtype,
-                                                    trust_remote_code=settings.trust_remote_code)
+        return AutoModelForCausalLM.from_pretrained(locate_model(name_or_path), trust_remote_code=trust_remote_code,
+                                                    **kwargs)
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"model.name_or_path: cannot load a causal LM from '{settings.name_or_path}' "
+        raise ConfigError(f"model.name_or_path: cannot load a causal LM from '{name_or_path}' "
                           f"({_first_line(exc)})") from None
 
 
-def init_config(init: ModelInit, tokenizer: PreTrainedTokenizerBase, seq_len: int) -> Qwen2Config:
-    return Qwen2Config(
+def load_quantized(name_or_path: str, settings: ModelSettings, precision: str, use_cpu: bool,
+                   attention: str) -> PreTrainedModel:
+    """The base from a folder (or hub id) in 4 or 8 bits, prepared for k-bit training."""
+    quant = settings.quantization
+    assert quant is not None
+    check_backend()
+    dtype = compute_dtype(quant, precision)
+    device = "cpu" if use_cpu else f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+    model = load_pretrained(name_or_path, settings.trust_remote_code, dtype=dtype,
+                            quantization_config=bnb_config(quant, dtype), device_map={"": device},
+                            attn_implementation=attention)
+    prepare_kbit(model, dtype)  # gradient checkpointing, when asked for, is switched on by Trainer
+    return model
+
+
+def choose_attention(setting: str, on_gpu: bool) -> str:
+    """flash_attention_2 where flash-attn and a GPU are there, else PyTorch's SDPA; or as set."""
+    if setting == "flash_attention_2" and not (on_gpu and find_spec("flash_attn")):
+        raise ConfigError("model.attention: flash_attention_2 needs a CUDA GPU and the flash-attn package")
+    if setting != "auto":
+        return setting
+    return "flash_attention_2" if on_gpu and find_spec("flash_attn") else "sdpa"
+
+
+def init_config(init: ModelInit, tokenizer: PreTrainedTokenizerBase, seq_len: int,
+                attention: str = "sdpa") -> Qwen2Config:
+    config = Qwen2Config(
         hidden_size=init.hidden_size,
         num_hidden_layers=init.num_hidden_layers,
         num_attention_heads=init.num_attention_heads,
@@ -112,6 +146,8 @@ def init_config(init: ModelInit, tokenizer: PreTrainedTokenizerBase, seq_len: in
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=True,
     )
+    config._attn_implementation = attention
+    return config
 
 
 def apply_adapter(model: PreTrainedModel, config: TrainConfig) -> PreTrainedModel | PeftModel:

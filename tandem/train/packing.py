@@ -58,7 +58,8 @@ class FollowTiming:
 
 
 class PackedBlocks(IterableDataset):
-    """An endless stream of {"input_ids", "labels"} blocks of `seq_len` tokens (EOS between texts)."""
+    """An endless stream of {"input_ids", "labels"} blocks of `seq_len` tokens (EOS between texts);
+    with `document_mask`, also "position_ids" that restart at each text."""
 
     def __init__(
         self,
@@ -71,8 +72,10 @@ class PackedBlocks(IterableDataset):
         should_stop: Callable[[], bool] = lambda: False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        document_mask: bool = False,
     ) -> None:
         self.source = source
+        self.document_mask = document_mask
         self.encode = encode
         self.seq_len = seq_len
         self.start = start or DataPosition()
@@ -97,12 +100,14 @@ class PackedBlocks(IterableDataset):
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         block: list[int] = []
+        positions: list[int] = []  # restart at 0 for each text's piece of the block
         blocks = self.start.blocks
         for position, ids in self._samples(self.start):
             used = position.offset
             while used < len(ids):
                 take = min(self.seq_len - len(block), len(ids) - used)
                 block.extend(ids[used:used + take])
+                positions.extend(range(take))
                 used += take
                 if len(block) == self.seq_len:
                     blocks += 1
@@ -111,8 +116,14 @@ class PackedBlocks(IterableDataset):
                     self.history[blocks] = after
                     self.newest = after
                     tensor = torch.tensor(block, dtype=torch.long)
-                    yield {"input_ids": tensor, "labels": tensor.clone()}
+                    item = {"input_ids": tensor, "labels": tensor.clone()}
+                    if self.document_mask:
+                        # transformers reads a restart of the position ids as the start of another
+                        # sequence and masks attention across it.
+                        item["position_ids"] = torch.tensor(positions, dtype=torch.long)
+                    yield item
                     block = []
+                    positions = []
 
     def _samples(self, start: DataPosition) -> Iterator[tuple[DataPosition, list[int]]]:
         """(position of a sample, its token ids + EOS). The position counts the sample in

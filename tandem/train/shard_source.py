@@ -41,6 +41,9 @@ class ShardSource:
     patterns: list[str]
     follow: bool
     text_field: str = "text"
+    # Which of the listed shards this reader takes (the training or the held-out side of an
+    # `EvalSplit`); None: all of them.
+    select: Callable[[list[str]], list[str]] | None = None
     _line_counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # shard → (usable, skipped)
     upstream_file: Path | None = field(default_factory=upstream_file_from_env)
 
@@ -54,7 +57,8 @@ class ShardSource:
             for name in glob.glob(pattern, recursive=True):
                 if Path(name).is_file() and Path(name).name != COMPLETE_MARKER:
                     found.add(name)
-        return sorted(found)
+        shards = sorted(found)
+        return self.select(shards) if self.select is not None else shards
 
     def marker_dirs(self) -> set[Path]:
         """Where `_COMPLETE` may appear: each pattern's folder (or, for a globbed folder, the

@@ -20,8 +20,8 @@ TRAINING_KEYS = {"batch_size": "batch_size", "gradient_accumulation_steps": "gra
                  "max_grad_norm": "max_grad_norm", "warmup_steps": "warmup_steps",
                  "lr_scheduler_type": "lr_scheduler_type", "save_steps": "save_steps",
                  "logging_steps": "logging_steps", "save_total_limit": "save_total_limit",
-                 "max_steps": "max_steps"}
-IGNORED_TRAINING_KEYS = {"num_epochs", "eval_steps"}
+                 "max_steps": "max_steps", "eval_steps": "eval_steps"}
+IGNORED_TRAINING_KEYS = {"num_epochs"}
 SECTIONS = {"model": {"base_model_name"}, "training": set(TRAINING_KEYS) | IGNORED_TRAINING_KEYS,
             "qlora": {"r", "lora_alpha", "lora_dropout", "target_modules"},
             "data": {"train_data_path", "max_length"}, "output": {"output_dir", "seed", "fp16", "bf16"}}
@@ -48,8 +48,6 @@ def from_so8t(data: dict[str, Any], source: str, max_steps_flag: bool = False) -
     if "num_epochs" in training and "max_steps" not in training and not max_steps_flag:
         raise ConfigError(f"{source}: training.num_epochs: epochs over a growing stream are not supported; "
                           "give training.max_steps or --max-steps")
-    if "eval_steps" in training:
-        log.warning("%s: training.eval_steps ignored (no evaluation set in this kit)", source)
     converted: dict[str, Any] = {
         "model": {"name_or_path": model["base_model_name"]} if "base_model_name" in model else {},
         "training": {ours: training[theirs] for theirs, ours in TRAINING_KEYS.items() if theirs in training},

@@ -25,6 +25,9 @@ Launcher = Literal["python", "torchrun", "accelerate"]
 RdzvBackend = Literal["c10d", "static", "etcd", "etcd-v2"]
 # report_to integrations and the modules transformers writes through (either one will do).
 REPORT_PACKAGES = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",)}
+Attention = Literal["auto", "eager", "sdpa", "flash_attention_2"]
+ComputeDtype = Literal["auto", "bf16", "fp16", "fp32"]
+JAPANESE_PROMPTS = ["日本の首都は", "昔々、あるところに", "今日はいい天気なので"]
 
 
 @dataclass
@@ -56,6 +59,23 @@ class ModelInit:
 
 
 @dataclass
+class QuantizationSettings:
+    """Load the frozen base quantised (QLoRA): transformers' BitsAndBytesConfig, bitsandbytes
+    kernels on CUDA and on the CPU. Only an adapter trains on a quantised base."""
+
+    bits: Literal[4, 8] = field(default=4, metadata={"help": (
+        "4: 4-bit weights (QLoRA, about 0.55 byte per weight with double quantisation). 8: "
+        "LLM.int8() weights (about 1 byte per weight).")})
+    quant_type: Literal["nf4", "fp4"] = field(default="nf4", metadata={"help": (
+        "4-bit data type: nf4 (NormalFloat, what QLoRA uses) or fp4.")})
+    double_quant: bool = field(default=True, metadata={"help": (
+        "4-bit: quantise the quantisation constants too (saves about 0.4 bit per weight).")})
+    compute_dtype: ComputeDtype = field(default="auto", metadata={"help": (
+        "The type 4-bit weights are dequantised to for each matmul. auto: bf16 on a GPU that has "
+        "it, fp16 on older GPUs, fp32 on the CPU.")})
+
+
+@dataclass
 class ModelSettings:
     name_or_path: str | None = field(default=None, metadata={"help": (
         "The causal LM to train: a local folder (e.g. a downloaded Qwen2.5) or a Hugging Face hub "
@@ -66,6 +86,13 @@ class ModelSettings:
     trust_remote_code: bool = field(default=False, metadata={"help": (
         "Let transformers run the model's own Python code from its folder or hub repository. "
         "Only for models you trust that need it.")})
+    quantization: QuantizationSettings | None = field(default=None, metadata={"help": (
+        "Load the base in 4 or 8 bits (QLoRA) and train an adapter on top; null: full or half "
+        "precision (training.precision). Needs `adapter: lora` or `so8`. Checkpoints hold the "
+        "adapter and optimizer only; `scripts/merge_adapter.py` writes a full-precision model.")})
+    attention: Attention = field(default="auto", metadata={"help": (
+        "Attention kernel: auto takes flash_attention_2 when the flash-attn package and a CUDA "
+        "GPU are there, else sdpa (PyTorch's fused attention); eager is the plain reference.")})
 
     def __post_init__(self) -> None:
         if (self.name_or_path is None) == (self.init is None):
@@ -176,12 +203,23 @@ class TrainingSettings:
         "output_dir/tensorboard/, `tensorboard --logdir` shows them), [wandb] (Weights & Biases in "
         "offline mode, under output_dir/wandb/; `wandb sync` uploads it later), both, or [] / "
         "[none]. Other transformers integration names pass through as they are.")})
+    eval_steps: int | None = field(default=None, metadata={"help": (
+        "Steps between evaluations on the held-out shards (loss, perplexity, sample answers; see "
+        "`eval`); null: every save_steps. The last step is always evaluated.")})
+    document_mask: bool = field(default=True, metadata={"help": (
+        "Position ids restart at every text inside a packed block, so attention never crosses "
+        "from one text into the next (transformers builds the block-diagonal mask from them; "
+        "flash-attn runs it as variable-length batches). false: plain causal blocks.")})
+    torch_compile: bool = field(default=False, metadata={"help": (
+        "Compile the model with torch.compile (GPU: faster steps after a slow first one).")})
 
     def __post_init__(self) -> None:
         for name in ("max_steps", "save_steps", "seq_len", "batch_size", "gradient_accumulation_steps",
                      "logging_steps"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be at least 1")
+        if self.eval_steps is not None and self.eval_steps < 1:
+            raise ValueError("eval_steps: must be at least 1 (or null: every save_steps)")
         if self.save_total_limit is not None and self.save_total_limit < 1:
             raise ValueError("save_total_limit: must be at least 1 (or null for no limit)")
         if self.learning_rate <= 0:
@@ -191,6 +229,35 @@ class TrainingSettings:
         for integration, modules in REPORT_PACKAGES.items():  # found without importing them
             if integration in self.report_to and not any(find_spec(module) for module in modules):
                 raise ValueError(f"report_to: {integration} is not installed (pip install {integration})")
+
+
+@dataclass
+class EvalSettings:
+    """The held-out shards and what is measured on them every `training.eval_steps`."""
+
+    holdout_share: float = field(default=0.05, metadata={"help": (
+        "Share of the shards held out for evaluation and never trained on, decided per shard as it "
+        "first appears (in name order) and kept in output_dir/eval_split.json, so the split stays "
+        "the same on every resume and while a followed crawl adds shards. The first shard always "
+        "trains; with 0.05 the 11th, 31st, 51st… are held out. 0: no evaluation.")})
+    max_blocks: int = field(default=32, metadata={"help": (
+        "Packed blocks (of training.seq_len tokens) evaluated: the first ones of the held-out "
+        "shards, the same blocks at every evaluation once that many exist.")})
+    batch_size: int | None = field(default=None, metadata={"help": (
+        "Blocks per evaluation batch; null: training.batch_size.")})
+    prompts: list[str] = field(default_factory=lambda: list(JAPANESE_PROMPTS), metadata={"help": (
+        "Prompts the model continues at every evaluation and at the end (greedy), written to "
+        "metrics.jsonl and shown in the report; [] for none.")})
+    max_new_tokens: int = field(default=32, metadata={"help": (
+        "Tokens generated per prompt.")})
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.holdout_share <= 0.5:
+            raise ValueError("holdout_share: must be between 0 and 0.5")
+        if self.max_blocks < 1 or self.max_new_tokens < 1:
+            raise ValueError("max_blocks: max_blocks and max_new_tokens must be at least 1")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError("batch_size: must be at least 1 (or null)")
 
 
 @dataclass
@@ -278,8 +345,13 @@ class TrainConfig:
     output_dir: Path = field(default=Path("outputs/run"), metadata={"help": (
         "Where checkpoint-STEP/, metrics.jsonl, final/ and resolved_config.yaml go; "
         "`--output-dir` overrides. A resumed run continues here.")})
+    eval: EvalSettings = field(default_factory=EvalSettings, metadata={"help": (
+        "Held-out shards, evaluation loss and perplexity, and the prompts the model answers.")})
 
     def __post_init__(self) -> None:
+        if self.model.quantization is not None and self.adapter == "none":
+            raise ValueError("adapter: a quantised base (model.quantization) trains only through an adapter; "
+                             "set adapter: lora or so8")
         low, high = self.distributed.node_range
         if self.launcher == "accelerate" and low != high:
             raise ValueError("distributed.nnodes: a range MIN:MAX needs launcher: torchrun")

@@ -7,17 +7,26 @@ import logging
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import PreTrainedModel, PrinterCallback, TrainingArguments, default_data_collator, set_seed
+from transformers import (
+    AutoConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    PrinterCallback,
+    TrainingArguments,
+    default_data_collator,
+    set_seed,
+)
 
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_OK
 from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
-from tandem.train.callbacks import DataTracker, ProgressCallback, trim_metrics
+from tandem.train.callbacks import DataTracker, EvalCallback, ProgressCallback, trim_metrics
 from tandem.train.checkpointing_trainer import CheckpointingTrainer
 from tandem.train.checkpoints import (
     STAGING,
@@ -27,9 +36,22 @@ from tandem.train.checkpoints import (
     publish_folder,
     read_data_state,
 )
+from tandem.train.eval_split import EvalSplit
+from tandem.train.evaluation import Evaluator, held_out_blocks
 from tandem.train.final_model import FINAL_DIR, mark_final
-from tandem.train.model import apply_adapter, build_model, load_dtype, load_tokenizer, resolve_precision
-from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
+from tandem.train.memory import ModelShape, RunShape, available_memory, estimate, fit_line
+from tandem.train.model import (
+    apply_adapter,
+    build_model,
+    choose_attention,
+    init_config,
+    load_dtype,
+    load_quantized,
+    load_tokenizer,
+    locate_model,
+    resolve_precision,
+)
+from tandem.train.packing import DataPosition, Encode, FollowTiming, PackedBlocks
 from tandem.train.prepare import TOKENIZER_DIR
 from tandem.train.shard_source import ShardSource, TrainingStopped
 from tandem.train.signals import StopFlag
@@ -56,15 +78,15 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     output_dir = config.output_dir
     training = config.training
     precision, use_cpu = resolve_precision(training)
+    attention = choose_attention(config.model.attention, not use_cpu)
     checkpoint = newest_complete(output_dir)
     tokenizer_source = str(output_dir / TOKENIZER_DIR) if config.model.init else config.model.name_or_path
     assert tokenizer_source is not None
     tokenizer = load_tokenizer(tokenizer_source, config.model.trust_remote_code)
+    if rank == 0:
+        log.info("%s", memory_line(config, tokenizer, precision, use_cpu))
     set_seed(training.seed)
-    base = build_model(config.model, tokenizer, training, load_dtype(precision, config.adapter))
-    if config.model.init is not None and config.adapter != "none":
-        keep_base_model(base, output_dir / BASE_MODEL_DIR, rank)
-    model = apply_adapter(base, config)
+    model = apply_adapter(load_base(config, tokenizer, precision, use_cpu, attention, rank), config)
 
     saved = read_data_state(checkpoint) if checkpoint else None
     start = DataPosition.from_json(saved["position"]) if saved else DataPosition()
@@ -74,16 +96,21 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     def encode(text: str) -> list[int]:
         return [*tokenizer(text, add_special_tokens=False)["input_ids"], eos]
 
+    split = EvalSplit.load(output_dir, config.eval.holdout_share) if config.eval.holdout_share > 0 else None
     dataset = PackedBlocks(
-        ShardSource(config.data.paths, config.data.follow, config.data.text_field), encode, training.seq_len,
-        start=start, timing=FollowTiming(config.data.poll_interval_s, config.data.follow_idle_timeout_s),
-        should_stop=stop)
+        ShardSource(config.data.paths, config.data.follow, config.data.text_field,
+                    select=split.training if split else None),
+        encode, training.seq_len, start=start,
+        timing=FollowTiming(config.data.poll_interval_s, config.data.follow_idle_timeout_s), should_stop=stop,
+        document_mask=training.document_mask)
+    evaluator = make_evaluator(config, split, encode, tokenizer)
+    evaluator.restore(saved.get("eval") if saved else None)
     blocks_per_step = training.batch_size * training.gradient_accumulation_steps * world_size
     tracker = DataTracker(dataset, base_step, blocks_per_step)
     metrics_file = output_dir / METRICS_FILE
     progress = ProgressCallback(reporter, tracker, metrics_file, output_dir,
                                 tokens_per_step=blocks_per_step * training.seq_len, should_stop=stop,
-                                checkpoint=checkpoint)
+                                checkpoint=checkpoint, evaluator=evaluator)
     dataset.on_wait = progress.waiting  # "waiting for data" goes to the status file
     if rank == 0:
         trim_metrics(metrics_file, base_step)
@@ -96,18 +123,25 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         announce_reporting(config.training.report_to)
 
     def data_state(step: int) -> dict[str, object]:
+        evaluator.checkpoint_saved(step)
         return {"step": step, "position": tracker.position_at(step).to_json(),
-                "blocks_per_step": blocks_per_step}
+                "blocks_per_step": blocks_per_step, "eval": evaluator.to_json()}
+
+    def best_checkpoint() -> Path | None:
+        saved_best = evaluator.best_checkpoint
+        return output_dir / f"checkpoint-{saved_best[1]}" if saved_best else None
 
     trainer = CheckpointingTrainer(
         model=model, args=args, train_dataset=dataset, data_collator=default_data_collator,
-        processing_class=tokenizer, callbacks=[progress], data_state=data_state,
-        keep=training.save_total_limit)
+        processing_class=tokenizer, callbacks=[progress, EvalCallback(evaluator, training.eval_steps or
+                                                                      training.save_steps)],
+        data_state=data_state, keep=training.save_total_limit, keep_also=best_checkpoint)
     trainer.remove_callback(PrinterCallback)  # the progress callback prints its own lines
     same_checkpoint_everywhere(checkpoint, world_size)
-    log.info("training %s (%s, adapter %s) for %d steps, %d process(es), %s; output %s",
-             config.model.name_or_path or "a new Qwen2 from model.init", precision, config.adapter,
-             training.max_steps, world_size, "CPU" if use_cpu else "GPU", output_dir)
+    log.info("training %s (%s%s, adapter %s, %s attention) for %d steps, %d process(es), %s; output %s",
+             config.model.name_or_path or "a new Qwen2 from model.init", precision,
+             f", {config.model.quantization.bits}-bit base" if config.model.quantization else "", config.adapter,
+             attention, training.max_steps, world_size, "CPU" if use_cpu else "GPU", output_dir)
     if stop():  # a signal while the model was being built: nothing trained, nothing to save
         return stop.exit_code()
     try:
@@ -141,6 +175,66 @@ def announce_reporting(report_to: list[str]) -> None:
         log.info("W&B run (%s mode) under %s (upload an offline run later: wandb sync %s/offline-run-*)",
                  os.environ.get("WANDB_MODE", "online"), Path(os.environ["WANDB_DIR"]) / WANDB_DIR,
                  Path(os.environ["WANDB_DIR"]) / WANDB_DIR)
+def load_base(config: TrainConfig, tokenizer: PreTrainedTokenizerBase, precision: str, use_cpu: bool,
+              attention: str, rank: int) -> PreTrainedModel:
+    """The base model: built or loaded; a quantised one is loaded from a folder (model.init's
+    base is saved to output_dir/base_model first, where the adapter's base pointer leads)."""
+    training, folder = config.training, config.output_dir / BASE_MODEL_DIR
+    if config.model.quantization is None:
+        base = build_model(config.model, tokenizer, training, load_dtype(precision, config.adapter), attention)
+        if config.model.init is not None and config.adapter != "none":
+            keep_base_model(base, folder, rank)
+        return base
+    source = config.model.name_or_path
+    if config.model.init is not None:
+        keep_base_model(build_model(config.model, tokenizer, training, torch.float32, attention), folder, rank)
+        wait_for_folder(folder)
+        source = str(folder.resolve())
+    assert source is not None
+    return load_quantized(source, config.model, precision, use_cpu, attention)
+
+
+def wait_for_folder(folder: Path, timeout_s: float = 600.0) -> None:
+    """Other ranks load model.init's base once rank 0 has published it."""
+    deadline = time.monotonic() + timeout_s
+    while not (folder / "config.json").is_file():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{folder} did not appear within {timeout_s:.0f} s")
+        time.sleep(0.2)
+
+
+def make_evaluator(config: TrainConfig, split: EvalSplit | None, encode: Encode,
+                   tokenizer: PreTrainedTokenizerBase) -> Evaluator:
+    eval_source = ShardSource(config.data.paths, False, config.data.text_field,
+                              select=split.evaluation if split else lambda shards: [])
+    settings, training = config.eval, config.training
+    return Evaluator(
+        load_blocks=lambda: held_out_blocks(eval_source, encode, training.seq_len, settings.max_blocks,
+                                            training.document_mask),
+        max_blocks=settings.max_blocks, batch_size=settings.batch_size or training.batch_size,
+        tokenizer=tokenizer, prompts=settings.prompts, max_new_tokens=settings.max_new_tokens)
+
+
+def memory_line(config: TrainConfig, tokenizer: PreTrainedTokenizerBase, precision: str, use_cpu: bool) -> str:
+    """The estimate, from the model's config alone, and whether it fits here."""
+    if config.model.init is not None:
+        model_config: Any = init_config(config.model.init, tokenizer, config.training.seq_len)
+    else:
+        assert config.model.name_or_path is not None
+        model_config = AutoConfig.from_pretrained(locate_model(config.model.name_or_path),
+                                                  trust_remote_code=config.model.trust_remote_code)
+    run = run_shape(config, precision)
+    have, where = available_memory(use_cpu)
+    return fit_line(estimate(ModelShape.of(model_config), run), have, where, run)
+
+
+def run_shape(config: TrainConfig, precision: str) -> RunShape:
+    quant, training = config.model.quantization, config.training
+    targets = config.lora.target_modules if config.adapter == "lora" else config.so8.target_modules
+    return RunShape(precision=precision, bits=quant.bits if quant else None,
+                    double_quant=bool(quant and quant.double_quant), adapter=config.adapter,
+                    adapter_targets=len(targets), lora_r=config.lora.r, batch_size=training.batch_size,
+                    seq_len=training.seq_len, gradient_checkpointing=training.gradient_checkpointing)
 
 
 def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world_size: int) -> TrainingArguments:
@@ -162,7 +256,7 @@ def training_arguments(config: TrainConfig, precision: str, use_cpu: bool, world
         lr_scheduler_type=training.lr_scheduler_type, logging_steps=training.logging_steps,
         save_strategy="steps", save_steps=training.save_steps, save_total_limit=None,
         seed=training.seed, bf16=precision == "bf16", fp16=precision == "fp16", use_cpu=use_cpu,
-        **checkpointing, **legacy,
+        **checkpointing, **legacy, torch_compile=training.torch_compile,
         report_to=report_to or "none", disable_tqdm=not sys.stdout.isatty(),
         # The stream resumes itself from the checkpoint's data position; skipping batches again
         # would lose data. Packed blocks have no columns to drop.

@@ -109,6 +109,9 @@ def main() -> int:
     return args.exit
 
 
+EVAL_EVERY = 3  # a trainer stub's steps between evaluations
+
+
 def contract_metrics(kind: str | None, step: int, total: int, status_file: str) -> dict[str, object]:
     """Figures shaped like the crawl's or the trainer's (the keys of docs/child-protocol.md)."""
     if kind == "crawl":
@@ -119,13 +122,18 @@ def contract_metrics(kind: str | None, step: int, total: int, status_file: str) 
     if kind == "train":
         metrics_file = Path(status_file).with_name("stub_metrics.jsonl")
         loss = 4.0 / (1 + 0.1 * step)
+        evaluated = step - step % EVAL_EVERY  # the held-out loss of the latest evaluation, a bit above
+        evaluation = {"eval_loss": 4.2 / (1 + 0.1 * evaluated)} if step % EVAL_EVERY == 0 else {}
         with open(metrics_file, "a") as handle:
             handle.write(json.dumps({"step": step, "loss": loss, "learning_rate": 0.001, "grad_norm": 1.0,
                                      "tokens_per_s": 1000.0 + step, "samples_seen": step * 8, "data_pass": 0,
-                                     "waited_for_data_s": 0.0, "time": "2026-01-01T00:00:00"}) + "\n")
+                                     "waited_for_data_s": 0.0, "time": "2026-01-01T00:00:00", **evaluation}) + "\n")
+        latest = {} if evaluated == 0 else {
+            "eval_loss": 4.2 / (1 + 0.1 * evaluated), "eval_step": evaluated,
+            "best_eval_loss": 4.2 / (1 + 0.1 * evaluated), "best_eval_step": evaluated}
         return {"step": step, "max_steps": total, "loss": loss, "learning_rate": 0.001, "tokens_per_s": 1000.0 + step,
                 "samples_seen": step * 8, "data_pass": 0, "skipped_lines": 0, "checkpoint": None,
-                "metrics_file": str(metrics_file), "output_dir": str(Path(status_file).parent)}
+                "metrics_file": str(metrics_file), "output_dir": str(Path(status_file).parent), **latest}
     return {"loss": 1.0 / step}
 
 

@@ -100,7 +100,7 @@ function chart(id, title, series) {
     title, width: Math.max(box.clientWidth, 280), height: small ? 130 : 200,
     scales: {x: {time: false}}, legend: {live: false}, cursor: {drag: {x: false, y: false}},
     series: [{}, ...series.map((s) => ({label: s.label, stroke: s.color, width: 1.5, spanGaps: true,
-                                         points: {show: false}, scale: s.right ? "right" : "y"}))],
+                                         points: {show: !!s.points}, scale: s.right ? "right" : "y"}))],
     axes: [{}, {size: 60, values: axisValues},
            ...(right ? [{scale: "right", side: 1, size: 50, stroke: right.color, grid: {show: false},
                          values: axisValues}] : [])],
@@ -109,7 +109,15 @@ function chart(id, title, series) {
 }
 
 function draw(key, id, title, series, columns) {
-  if (!charts[key]) charts[key] = chart(id, title, series);
+  const shape = series.map((s) => s.label).join("|");
+  if (charts[key] && charts[key].shape !== shape) {  // a series joined (the first evaluation): draw anew
+    charts[key].destroy();
+    delete charts[key];
+  }
+  if (!charts[key]) {
+    charts[key] = chart(id, title, series);
+    charts[key].shape = shape;
+  }
   const xs = columns[0] || [];
   if (xs.length < 2) return;  // a line needs two points
   charts[key].setData(columns);
@@ -216,10 +224,17 @@ function renderTrain(train) {
     figure("loss", m.loss === null || m.loss === undefined ? "–" : m.loss.toFixed(4), "train-loss"),
     figure("learning rate", m.learning_rate ? m.learning_rate.toExponential(2) : "–"),
     figure("tokens/s", fmtNumber(m.tokens_per_s, 0)),
+    ...(m.eval_loss === null || m.eval_loss === undefined ? [] : [
+      figure("eval loss", `${m.eval_loss.toFixed(4)} (step ${fmtNumber(m.eval_step)})`, "train-eval-loss"),
+      figure("best eval loss", `${m.best_eval_loss.toFixed(4)} (step ${fmtNumber(m.best_eval_step)})`)]),
     figure("samples seen", fmtNumber(m.samples_seen)),
     figure("data pass", fmtNumber(m.data_pass)));
-  const s = train.series;
-  draw("loss", "loss-chart", "loss by step", [{label: "loss", color: "#c0392b"}], [s.step, s.loss]);
+  const s = train.series, e = train.eval_series;
+  const withEval = e.step.length > 0;
+  // The held-out loss comes every eval_steps: joined onto the training steps, drawn across its gaps.
+  draw("loss", "loss-chart", withEval ? "loss and held-out eval loss by step" : "loss by step",
+       [{label: "loss", color: "#c0392b"}, ...(withEval ? [{label: "eval loss", color: "#2c3e50", points: true}] : [])],
+       withEval ? uPlot.join([[s.step, s.loss], [e.step, e.eval_loss]]) : [s.step, s.loss]);
   draw("lr", "lr-chart", "learning rate by step", [{label: "learning rate", color: "#8e44ad"}],
        [s.step, s.learning_rate]);
   draw("speed", "speed-chart", "tokens/s by step", [{label: "tokens/s", color: "#27ae60"}], [s.step, s.tokens_per_s]);

@@ -49,6 +49,10 @@ def test_live_page_moves_restarts_a_process_and_goes_away_with_the_run(live_run,
     wait_for(lambda: _text(browser, "#train-step") != first_step, timeout=20, what="the step to move by itself")
     wait_for(lambda: _text(browser, "#crawl-kept") not in ("", "– / –"), timeout=20, what="the crawl's figures")
     wait_for(lambda: browser.find_elements("css selector", "#loss-chart canvas"), timeout=20, what="the loss curve")
+    wait_for(lambda: _text(browser, "#train-eval-loss").startswith(tuple("0123456789")), timeout=30,
+             what="the held-out loss on the page")
+    wait_for(lambda: "eval loss" in _text(browser, "#loss-chart"), timeout=20,
+             what="the held-out loss curve beside the training loss")
     assert "crawl log" in _text(browser, "#logs")
 
     row = '[data-process="crawl"]'

@@ -115,9 +115,20 @@ def metrics() -> Callable[[Path], list[dict[str, Any]]]:
 
 @pytest.fixture
 def wait_until() -> Callable[..., None]:
-    def wait(condition: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:
+    """wait_until(condition, timeout=150, what=..., process=None). The deadline is a safety net:
+    on a loaded 2-core machine a trainer's start-up alone can take a minute. A `process` that
+    ends before the condition holds fails the wait at once, with its output."""
+
+    def wait(condition: Callable[[], bool], timeout: float = 150, what: str = "condition",
+             process: subprocess.Popen[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        while not condition():
+        while True:
+            ended = process is not None and process.poll() is not None  # before the last look
+            if condition():
+                return
+            if process is not None and ended:
+                output, _ = process.communicate()
+                raise AssertionError(f"the trainer exited with {process.returncode} before {what}:\n{output}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
             time.sleep(0.05)

@@ -73,7 +73,7 @@ def test_a_local_model_folder_is_fine_tuned_with_its_own_tokenizer(tmp_path, wri
                          lora={"r": 4}, training={"max_steps": 6, "save_steps": 6})
     result = run_train("--config", str(config))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"training {user_model} (fp32, adapter lora)" in result.stdout
+    assert f"training {user_model} (fp32, adapter lora, sdpa attention)" in result.stdout
     out = tmp_path / "out"
     assert not (out / "tokenizer").exists() and not (out / "base_model").exists()
     assert (out / "final" / "adapter_model.safetensors").is_file()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import signal
 
+import pytest
 
+
+@pytest.mark.timeout(600)  # a 40-step run that waits for two shards, on a shared 2-core machine
 def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, write_shard, make_config,
                                                                     start_train, wait_until):
     shards = tmp_path / "shards"
@@ -22,13 +25,14 @@ def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, wri
             return ""
 
     wait_until(lambda: message() == "waiting for data: caught up with 1 shards, crawl still running",
-               what="the trainer to catch up with shard 0")
+               what="the trainer to catch up with shard 0", process=process)
     waiting_at = json.loads(status.read_text())["done"]
     write_shard(shards, 1)
-    wait_until(lambda: "caught up with 2 shards" in message(), what="the trainer to catch up with shard 1")
+    wait_until(lambda: "caught up with 2 shards" in message(), what="the trainer to catch up with shard 1",
+               process=process)
     write_shard(shards, 2, count=5)
     (shards / "_COMPLETE").write_text(json.dumps({"finish_reason": "target", "kept": 45}))
-    output, _ = process.communicate(timeout=90)
+    output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output
 
     out = tmp_path / "out"
@@ -50,7 +54,8 @@ def test_sigterm_while_waiting_for_the_crawl_stops_at_once_with_143(tmp_path, wr
     config = make_config(data={"follow": True, "follow_idle_timeout_s": 600}, training={"max_steps": 1000})
     status = tmp_path / "status.json"
     process = start_train("--config", str(config), TANDEM_STATUS_FILE=str(status))
-    wait_until(lambda: status.is_file() and "caught up" in status.read_text(), what="the wait for shards")
+    wait_until(lambda: status.is_file() and "caught up" in status.read_text(), what="the wait for shards",
+               process=process)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 143, output

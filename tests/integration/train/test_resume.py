@@ -24,7 +24,7 @@ def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_sh
     crashed = make_config("crash.yaml", **CHECKPOINTED)
     out = tmp_path / "out"
     process = start_train("--config", str(crashed))
-    wait_until(lambda: len(metrics(out)) >= 25, what="step 25")
+    wait_until(lambda: len(metrics(out)) >= 25, what="step 25", process=process)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert (out / "checkpoint-20").is_dir() and not (out / "final").exists()
@@ -40,6 +40,28 @@ def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_sh
     final = json.loads((out / "checkpoint-40" / "data_state.json").read_text())
     reference_final = json.loads((tmp_path / "ref" / "checkpoint-40" / "data_state.json").read_text())
     assert final["position"] == reference_final["position"]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # two real runs on a shared 2-core machine
+def test_a_resumed_adapter_run_draws_the_same_dropout_masks(tmp_path, write_shard, make_config, run_train,
+                                                              metrics):
+    """LoRA dropout draws from the global generator: the checkpoint's RNG state must be the one the
+    next step starts with, however many numbers the restart itself draws before it."""
+    write_shard(tmp_path / "shards", 0)
+    sections = {"adapter": "lora", "lora": {"dropout": 0.5},
+                "training": {"max_steps": 6, "save_steps": 3, "learning_rate": 0.01}}
+    reference = make_config("ref.yaml", output_dir=str(tmp_path / "ref"), **sections)
+    assert run_train("--config", str(reference)).returncode == 0
+    expected = metrics(tmp_path / "ref")
+    # What a crash after step 3 leaves (test_kill_9_… shows that a real kill -9 leaves this).
+    out = tmp_path / "out"
+    shutil.copytree(tmp_path / "ref", out, ignore=shutil.ignore_patterns("checkpoint-6", "final"))
+
+    result = run_train("--config", str(make_config("resume.yaml", **sections)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"resuming from {out / 'checkpoint-3'}" in result.stdout
+    assert [m["loss"] for m in metrics(out)] == [m["loss"] for m in expected]
 
 
 def test_checkpoints_that_cannot_be_resumed_from_are_set_aside_never_deleted(tmp_path, write_shard, make_config,
@@ -97,7 +119,7 @@ def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_co
     config = make_config(training={"max_steps": 100000, "save_steps": 100000})
     out = tmp_path / "out"
     process = start_train("--config", str(config))
-    wait_until(lambda: len(metrics(out)) >= 3, what="step 3")
+    wait_until(lambda: len(metrics(out)) >= 3, what="step 3", process=process)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 143, output

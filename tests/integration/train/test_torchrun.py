@@ -54,7 +54,7 @@ def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_pa
                                start_new_session=True)
     try:
         out = tmp_path / "out"
-        wait_until(lambda: len(metrics(out)) >= 3, timeout=90, what="step 3")
+        wait_until(lambda: len(metrics(out)) >= 3, what="step 3", process=process)
         second = run_train("--config", str(config))
         assert second.returncode == 2, second.stdout + second.stderr
         assert f"is in use by another training (pid {process.pid}, training into {out})" in second.stderr

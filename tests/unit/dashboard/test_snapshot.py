@@ -24,7 +24,8 @@ def _status(run, name, metrics, message="working"):
 
 def _metrics_lines(run, steps):
     return run.write("outputs/demo/metrics.jsonl", "".join(
-        json.dumps({"step": s, "loss": 5.0 - s / 10, "learning_rate": 3e-4, "tokens_per_s": 900.0 + s}) + "\n"
+        json.dumps({"step": s, "loss": 5.0 - s / 10, "learning_rate": 3e-4, "tokens_per_s": 900.0 + s,
+                    **({"eval_loss": 4.85} if s == 2 else {})}) + "\n"
         for s in steps))
 
 
@@ -56,6 +57,7 @@ def test_processes_crawl_training_and_resources_from_the_run_files(in_root):
     train = state["train"]
     assert train["waiting_for_data"] is True
     assert train["series"]["step"] == [1, 2, 3] and train["series"]["loss"] == [4.9, 4.8, 4.7]
+    assert train["eval_series"] == {"step": [2], "eval_loss": [4.85]}  # only the evaluated step
     assert train["checkpoints"] == ["checkpoint-20", "checkpoint-100"]
     assert state["resources"]["sample"]["processes"]["train"]["rss_bytes"] == 11
     assert state["resources"]["series"] == {"elapsed_s": [0, 5], "cpu_percent": [50.0, 60.0],

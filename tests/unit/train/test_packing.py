@@ -110,3 +110,27 @@ def test_history_is_forgotten_once_no_checkpoint_can_need_it(tmp_path, write_sha
     assert sorted(dataset.history) == [3, 4]
     with pytest.raises(KeyError):
         dataset.position_after(2)
+
+
+def test_with_the_document_mask_a_text_attends_only_to_itself(tmp_path, write_shard):
+    """Logits of the second text in a packed block equal those of that text alone."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    write_shard(tmp_path, 0, ["a", "b"])
+    ids = {"a": [5, 6, 7, 8, 9], "b": [10, 11, 12]}
+    source = ShardSource([str(tmp_path / "*.jsonl")], follow=False)
+    block = next(iter(PackedBlocks(source, lambda text: ids[text], seq_len=8, document_mask=True)))
+    assert block["position_ids"].tolist() == [0, 1, 2, 3, 4, 0, 1, 2]
+    torch.manual_seed(0)
+    model = Qwen2ForCausalLM(Qwen2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                         num_key_value_heads=4,
+                                         intermediate_size=64, vocab_size=20)).eval()
+    with torch.no_grad():
+        # use_cache=False as Trainer sets it: with a KV cache transformers builds no packed mask.
+        packed = model(input_ids=block["input_ids"][None], position_ids=block["position_ids"][None],
+                       use_cache=False).logits[0]
+        alone = model(input_ids=torch.tensor([ids["b"]]), use_cache=False).logits[0]
+        leaky = model(input_ids=block["input_ids"][None], use_cache=False).logits[0]
+    assert torch.allclose(packed[5:], alone, atol=1e-5)
+    assert not torch.allclose(leaky[5:], alone, atol=1e-3)  # without the mask the first text leaks in
