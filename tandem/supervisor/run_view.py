@@ -37,15 +37,25 @@ def find_record(logs_dir: Path, run: str | None) -> Path:
     return path
 
 
-def show_status(logs_dir: Path, out: TextIO = sys.stdout, run: str | None = None, lines: int = 1) -> int:
+def _open_record(logs_dir: Path, run: str | None, out: TextIO) -> tuple[Path, RunRecord] | int:
+    """The record and its path, or the exit code after saying why there is none: 2 for a `--run`
+    that does not exist, 1 when no run was recorded yet."""
     try:
-        record = RunRecord.load(find_record(logs_dir, run))
+        path = find_record(logs_dir, run)
+        return path, RunRecord.load(path)
     except RecordError as exc:
         if run is not None:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
         return 1
+
+
+def show_status(logs_dir: Path, out: TextIO = sys.stdout, run: str | None = None, lines: int = 1) -> int:
+    found = _open_record(logs_dir, run, out)
+    if isinstance(found, int):
+        return found
+    _, record = found
     state = record.status
     if state == "running" and not supervisor_alive(record):
         state = "running? (its supervisor is gone: the next run will stop what is left)"
@@ -77,15 +87,10 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
               poll_s: float = 0.25, run: str | None = None, lines: int | None = None) -> int:
     """Print a run's logs (the latest by default) with a `[name]` prefix — all of each, or its
     last `lines`; with `follow`, keep tailing them (honcho-style) until the run ends or Ctrl-C."""
-    try:
-        path = find_record(logs_dir, run)
-        record = RunRecord.load(path)
-    except RecordError as exc:
-        if run is not None:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print(f"no run recorded yet in {logs_dir / 'runs'}", file=out)
-        return 1
+    found = _open_record(logs_dir, run, out)
+    if isinstance(found, int):
+        return found
+    path, record = found
     entries = record.processes
     if process is not None and process not in entries:
         print(f"error: run {record.run_id} has no process {process!r} (it has: {', '.join(entries)})",

@@ -22,6 +22,7 @@ from typing import Any
 import psutil
 import yaml
 
+from support.config_files import merged
 from support.paths import REPO
 from support.processes import wait_for
 
@@ -62,11 +63,7 @@ class FaultRun:
             "logs_dir": str(self.logs_dir),
             "progress_interval_s": 0.2,
         }
-        for key, value in sections.items():
-            if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key].update(value)
-            else:
-                data[key] = value
+        data = merged(data, sections)
         path = self.root / "parallel.yaml"
         path.write_text(yaml.safe_dump(data))
         return path

@@ -53,6 +53,9 @@ JAPANESE_LANGUAGE_CODES = frozenset({"ja", "jpn", "jp"})
 KEEP = "ok"
 REASON_LANGUAGE = "prefilter_language"
 REASON_NO_KANA = "prefilter_no_kana"
+# Japanese prose is a third kana or more: a text with fewer characters than this many per
+# `min_kana` can have too few kana and still be Japanese (a title, a one-line note).
+JUDGED_CHARS_PER_KANA = 4
 
 
 @dataclass
@@ -116,8 +119,11 @@ def prefilter_text(text: str, settings: PrefilterSettings, identified_languages:
     if not _languages_allow(identified_languages, settings):
         return False, REASON_LANGUAGE
     sample = text[: settings.sample_bytes]
-    if _count_up_to(_TEXT_KANA, sample, settings.min_kana) >= settings.min_kana:
+    kana = _count_up_to(_TEXT_KANA, sample, settings.min_kana)
+    if kana >= settings.min_kana:
         return True, KEEP
+    if kana and len(sample) - sum(map(str.isspace, sample)) < settings.min_kana * JUDGED_CHARS_PER_KANA:
+        return True, KEEP  # too short to judge by its kana: the quality filters say why it goes
     return False, REASON_NO_KANA
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.config_files import merged
 from support.paths import REPO
 
 from tandem.demosite.manifest import SiteManifest
@@ -129,11 +130,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
             "politeness": {"per_host_concurrency": 4, "min_delay_s": 0.0, "retry_after_cap_s": 2},
             "output": {"shard_size": 4, "flush_interval_s": 1},
         }
-        for key, value in overrides.items():
-            if isinstance(value, dict) and isinstance(config.get(key), dict):
-                config[key].update(value)
-            else:
-                config[key] = value
+        config = merged(config, overrides)
         path = tmp_path / f"crawl-{len(list(tmp_path.glob('crawl-*.yaml')))}.yaml"
         path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         return path

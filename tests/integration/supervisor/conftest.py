@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.config_files import merged
 from support.paths import REPO, STUB_CHILD
 from support.processes import alive, wait_for
 
@@ -34,11 +35,7 @@ class Workdir:
             "notify": {"enabled": False},
             "report": {"enabled": False},
         }
-        for key, value in policy.items():
-            if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key].update(value)
-            else:
-                data[key] = value
+        data = merged(data, policy)
         path = self.root / "parallel.yaml"
         path.write_text(yaml.safe_dump(data))
         return path

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.config_files import merged
 from support.paths import REPO
 
 SCRIPT = REPO / "scripts" / "train.py"
@@ -42,13 +43,6 @@ def write_shard() -> Callable[..., Path]:
     return write
 
 
-def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 @pytest.fixture
 def make_config(tmp_path: Path) -> Callable[..., Path]:
     """make_config(**sections) → a YAML path: a tiny from-scratch model on tmp_path/shards."""
@@ -65,7 +59,7 @@ def make_config(tmp_path: Path) -> Callable[..., Path]:
             "output_dir": str(tmp_path / "out"),
         }
         path = tmp_path / name
-        path.write_text(yaml.safe_dump(merge(config, sections)), encoding="utf-8")
+        path.write_text(yaml.safe_dump(merged(config, sections)), encoding="utf-8")
         return path
 
     return make

@@ -12,6 +12,7 @@ from .conftest import REPO, SCRIPT, child_env
 
 FAIL_SECOND_SAVE = """
 import errno, runpy, sys
+import tandem.train  # first, as scripts/train.py imports it: it quiets bitsandbytes' import-time warning
 import transformers.trainer as hf
 real = hf.Trainer._save_optimizer_and_scheduler
 saves = []

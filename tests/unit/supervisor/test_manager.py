@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from support.fake_children import FakeClock, FakeFactory
 
 from tandem.contracts.run_record import ProcessEntry, RunRecord
 from tandem.supervisor.event_log import EventLog
@@ -17,51 +18,6 @@ from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
 from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.supervisor_config import RestartPolicy
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class FakeChild:
-    """Exits with `exit_code` once the clock reaches `exit_at`; obeys SIGTERM unless stubborn."""
-
-    def __init__(self, pid: int, clock: FakeClock, exit_code: int, runs_for: float, stubborn: bool) -> None:
-        self.pid, self.create_time = pid, 1.0
-        self.clock, self.exit_code, self.stubborn = clock, exit_code, stubborn
-        self.exit_at: float | None = clock.now + runs_for
-        self.signals: list[str] = []
-
-    def poll(self) -> int | None:
-        if self.exit_at is not None and self.clock.now >= self.exit_at:
-            return self.exit_code
-        return None
-
-    def terminate(self) -> None:
-        self.signals.append("TERM")
-        if not self.stubborn:
-            self.exit_code, self.exit_at = -15, self.clock.now
-
-    def kill(self) -> None:
-        self.signals.append("KILL")
-        self.exit_code, self.exit_at = -9, self.clock.now
-
-
-class FakeFactory:
-    def __init__(self, clock: FakeClock, behaviours: dict[str, list[tuple[int, float]]], stubborn: bool = False):
-        self.clock, self.behaviours, self.stubborn = clock, behaviours, stubborn
-        self.started: list[tuple[str, float, FakeChild]] = []
-
-    def start(self, spec):
-        name = spec.log_path.stem
-        exit_code, runs_for = self.behaviours[name].pop(0)
-        child = FakeChild(100 + len(self.started), self.clock, exit_code, runs_for, self.stubborn)
-        self.started.append((name, self.clock.now, child))
-        return child
 
 
 def make_supervisor(tmp_path: Path, behaviours, policy=None, auto_resume=True, grace_s=5.0, stubborn=False,

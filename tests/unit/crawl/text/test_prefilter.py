@@ -94,6 +94,15 @@ def test_text_prefilter(article_text: str) -> None:
     assert prefilter_text("ｶﾀｶﾅﾃﾞｶｲﾃｱﾙﾌﾞﾝｼｮｳ", SETTINGS)[0]  # half-width katakana
 
 
+def test_a_text_too_short_to_judge_by_its_kana_is_left_to_the_quality_filters() -> None:
+    """Six kana in twelve characters is Japanese; refusing it as "no kana" would name the wrong
+    reason (it is too short, and the quality filters say so)."""
+    assert prefilter_text("短すぎる文書その0です。", SETTINGS) == (True, "ok")
+    assert prefilter_text("北京の首都", SETTINGS) == (True, "ok")  # short, one kana: not judged either
+    assert prefilter_text("北京是首都", SETTINGS) == (False, REASON_NO_KANA)  # no kana at all
+    assert prefilter_text(CHINESE + "の", SETTINGS) == (False, REASON_NO_KANA)  # long enough to judge
+
+
 def test_disabled_keeps_everything() -> None:
     off = PrefilterSettings(enabled=False)
     assert prefilter_bytes(ENGLISH.encode(), off)[0] and prefilter_text(ENGLISH, off)[0]
