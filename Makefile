@@ -30,8 +30,10 @@ $(ALL_STAMP): $(KIT_STAMP)
 demo: $(KIT_STAMP)
 	$(INVOKE) demo $(ARGS)
 
+# Two workers: most tests wait on processes, sockets and clocks, so two fill this 2-core machine;
+# tests/conftest.py hands out the longest first and idle workers steal what is left.
 test: $(ALL_STAMP) browser-deps
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n 2 --dist worksteal $(ARGS)
 
 # Headless Chromium and its driver for the dashboard's browser test (Debian packages), installed
 # where they are missing and we may (root with apt-get); elsewhere that test skips and says why.

@@ -18,6 +18,22 @@ from tandem.demosite.prose import TOPICS, ProseGenerator
 from tandem.demosite.site import generate_site
 from tandem.notify import sound
 
+# Folders whose tests take longest (real trainers, crawls, fault runs): handed out first, so that
+# under `make test`'s two workers no long test starts at the end while the other worker idles.
+LONGEST_FIRST = ("integration/train", "faults", "integration/crawl", "integration")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        slow = item.get_closest_marker("slow") is not None
+        for position, folder in enumerate(LONGEST_FIRST):
+            if f"/tests/{folder}/" in path:
+                return position * 2 + (0 if slow else 1)
+        return len(LONGEST_FIRST) * 2 + (0 if slow else 1)
+
+    items.sort(key=rank)  # stable: within a rank, the collection order
+
 
 @pytest.fixture(scope="session")
 def small_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SiteManifest]:
