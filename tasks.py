@@ -262,11 +262,20 @@ def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, 
                     "crawl_target": str(target), "crawl_workers": None, "demo_url": url},
                    {}, False, not resume)
     finally:
-        server.terminate()
+        _stop_server(server)
+
+
+def _stop_server(server: subprocess.Popen[str]) -> None:
+    """Close its input (how it is meant to end), then SIGTERM, then SIGKILL, each after a wait."""
+    assert server.stdin is not None
+    server.stdin.close()
+    for escalate in (server.terminate, server.kill):
         try:
-            server.wait(timeout=10)
+            server.wait(timeout=5)
+            return
         except subprocess.TimeoutExpired:
-            server.kill()
+            escalate()
+    server.wait()
 
 
 def _read_server_url(server: subprocess.Popen[str], timeout_s: float = 120.0) -> str:

@@ -11,6 +11,7 @@ version, prints `serving http://127.0.0.1:PORT/` as one line, and runs until SIG
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -67,7 +68,10 @@ def main() -> int:
 
 
 def _set_at_end_of_input(stop: threading.Event) -> None:
-    while sys.stdin.buffer.read(4096):
+    # os.read, not sys.stdin.buffer.read: a daemon thread blocked inside the buffered reader holds
+    # its lock, and the interpreter aborts at shutdown ("Fatal Python error") when a signal ends
+    # the server while this thread waits.
+    while os.read(sys.stdin.fileno(), 4096):
         pass
     stop.set()
 

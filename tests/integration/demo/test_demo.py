@@ -50,6 +50,7 @@ def test_demo_crawls_trains_on_what_arrives_reports_and_leaves_nothing_running(t
         [sys.executable, "-m", "invoke", "-r", str(REPO), "demo", "--pages", "120", "--crawl-target", "60"],
         cwd=tmp_path, capture_output=True, text=True, timeout=170, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "Fatal Python error" not in result.stdout + result.stderr  # the demo site's server ends cleanly
 
     [record_path] = (tmp_path / "logs" / "runs").glob("*.json")
     record = json.loads(record_path.read_text())

@@ -51,6 +51,29 @@ def test_serve_generates_prints_the_url_and_stops_cleanly(tmp_path: Path, signum
             process.wait()
 
 
+@pytest.mark.parametrize("ending", ["SIGTERM", "input closed"])
+def test_a_server_watching_its_input_ends_cleanly_either_way(tmp_path: Path, ending: str) -> None:
+    """`invoke demo` starts the server with --until-stdin-closes and stops it at the end: by a
+    signal, or by closing the pipe. Neither may end in "Fatal Python error" (a thread blocked in
+    a buffered read of stdin at interpreter shutdown), which `make demo` once printed last."""
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "serve", "--root", str(tmp_path / "site"), "--pages", "25",
+         "--until-stdin-closes"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout.readline().startswith("serving http://127.0.0.1:")
+        if ending == "SIGTERM":
+            process.send_signal(signal.SIGTERM)
+        else:
+            process.stdin.close()
+        assert process.wait(timeout=20) == 0
+        assert process.stderr is not None and process.stderr.read() == ""
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_serve_regenerates_a_site_of_other_pages_and_answers_redirects(tmp_path: Path) -> None:
     root = tmp_path / "site"
     subprocess.run([sys.executable, str(SCRIPT), "generate", "--out", str(root), "--pages", "40"],
