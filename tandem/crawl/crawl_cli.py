@@ -14,15 +14,18 @@ SIGINT/SIGTERM (the pending shard is committed; run again to continue).
 from __future__ import annotations
 
 import argparse
+import sqlite3
+import sys
 from pathlib import Path
 
 from tandem.common.overrides import Override, blame, flag_overrides, load_with_overrides, parse_sets
 from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment
-from tandem.contracts.exit_codes import EXIT_OK
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
 from tandem.crawl.crawl_check import check_crawl
 from tandem.crawl.crawl_config import CrawlConfig
+from tandem.fileio.disk_errors import describe_os_error, full_disk_path, is_disk_full
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,6 +76,19 @@ def main(argv: list[str] | None = None) -> int:
                          status_file=args.status_file or env.status_file)
     except ConfigError as exc:  # found while starting: name the flag, or the file and key
         raise ConfigError(blame(str(exc), str(args.config), overrides)) from None
+    except OSError as exc:  # a full disk, a folder taken away: one line, no traceback
+        return _failed(describe_os_error(exc), is_disk_full(exc))
+    except sqlite3.Error as exc:  # SQLite names no file: its file is the frontier
+        if full_disk_path(exc, config.output_dir) is None:
+            raise
+        return _failed(f"no space left on {config.output_dir / 'frontier.sqlite'}", full_disk=True)
+
+
+def _failed(what: str, full_disk: bool) -> int:
+    if full_disk:
+        what += "; the shards committed before it are kept: free some space and run again to resume"
+    print(f"error: {what}", file=sys.stderr, flush=True)
+    return EXIT_FAILED
 
 
 def run() -> None:

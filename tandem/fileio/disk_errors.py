@@ -7,8 +7,8 @@ the path on errors raised inside it; `describe_os_error` turns one into the line
 
 Libraries do not all keep the errno: torch's zip writer says `RuntimeError: [enforce fail at
 inline_container.cc:…] … file write failed` (or `unexpected pos`, or `basic_ios::clear: iostream
-error`), safetensors says `IoError(… StorageFull …)`. For those `full_disk_path` lets the free
-space left where the write went decide.
+error`), safetensors says `IoError(… StorageFull …)`, SQLite `database or disk is full` or just
+`disk I/O error`. For those `full_disk_path` lets the free space left where the write went decide.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
-FULL_WORDS = ("No space left on device", "Disk quota exceeded", "StorageFull", "QuotaExceeded")
-TORCH_WRITER_WORDS = ("inline_container", "PytorchStreamWriter", "file write failed", "iostream error",
-                      "unexpected pos")
+FULL_WORDS = ("No space left on device", "Disk quota exceeded", "StorageFull", "QuotaExceeded",
+              "database or disk is full")  # the last: SQLite, which names no file
+# Failed writes that do not say why: a full disk when (and only when) the disk is nearly full.
+UNEXPLAINED_WRITE_WORDS = ("inline_container", "PytorchStreamWriter", "file write failed", "iostream error",
+                           "unexpected pos",  # torch's zip writer
+                           "disk I/O error")  # SQLite
 NEARLY_FULL_BYTES = 16 * 2**20  # less than this left after a failed write: the write ran out of room
 
 
@@ -69,9 +72,8 @@ def full_disk_path(exc: BaseException, where: Path) -> Path | None:
             return Path(link.filename) if isinstance(link.filename, (str, os.PathLike)) else where
         if any(word in str(link) for word in FULL_WORDS):
             return where
-    torch_write = any(isinstance(link, RuntimeError) and any(w in str(link) for w in TORCH_WRITER_WORDS)
-                      for link in links)
-    return where if torch_write and free_bytes(where) < NEARLY_FULL_BYTES else None
+    unexplained = any(any(w in str(link) for w in UNEXPLAINED_WRITE_WORDS) for link in links)
+    return where if unexplained and free_bytes(where) < NEARLY_FULL_BYTES else None
 
 
 def free_bytes(path: Path) -> int:

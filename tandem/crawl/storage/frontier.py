@@ -11,6 +11,7 @@ queue on `recover()`: that is what Scrapy's JOBDIR misses after SIGKILL.
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 from collections import Counter
@@ -18,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from tandem.fileio.disk_errors import full_disk_path
 
 QUEUED, IN_FLIGHT, DONE, FAILED = 0, 1, 2, 3
 STATE_NAMES = {QUEUED: "queued", IN_FLIGHT: "in_flight", DONE: "done", FAILED: "failed"}
@@ -112,6 +115,8 @@ class SQLiteFrontier:
             self._db.execute("SELECT COUNT(*) FROM meta").fetchone()
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            if full_disk_path(exc, path.parent) is not None:  # not damaged: no room to open it
+                raise OSError(errno.ENOSPC, "No space left on device", str(path)) from None
             raise FrontierDamaged(path, str(exc)) from None
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:

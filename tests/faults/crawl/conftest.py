@@ -1,0 +1,1 @@
+"""Fault tests for the crawl: real processes, real files, a real full filesystem."""
