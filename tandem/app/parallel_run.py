@@ -11,7 +11,7 @@ from tandem.app.parallel_config import ParallelConfig, load_parallel_config
 from tandem.app.run_end import RESOLVED_CONFIG, finish_recovered_run, finish_run
 from tandem.common.typed_config import ConfigError, save_resolved
 from tandem.contracts.run_record import RunRecord
-from tandem.dashboard.process import start_dashboard, stop_dashboard
+from tandem.dashboard.beside_run import start_dashboard, stop_dashboard
 from tandem.monitor import ResourceMonitor
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.launch_plan import SupervisorRequest
