@@ -12,3 +12,13 @@ def test_the_import_contracts_hold(capsys: pytest.CaptureFixture[str], monkeypat
     monkeypatch.chdir(REPO)
     code = lint_imports(config_filename=str(REPO / "pyproject.toml"), no_cache=True, no_logo=True)
     assert code == 0, capsys.readouterr().out
+
+
+def test_no_two_modules_share_a_name() -> None:
+    """A name says what a module holds: two `process.py` (or `record.py`, `runner.py`) in different
+    packages make a reader, a traceback and a search guess which one is meant."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted((REPO / "tandem").rglob("*.py")):
+        if path.name not in ("__init__.py", "__main__.py"):
+            seen.setdefault(path.name, []).append(str(path.relative_to(REPO)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
