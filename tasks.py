@@ -193,6 +193,13 @@ def notify(c: Context, message: str | None = None, sound: str | None = None, con
     _script(argv)
 
 
+def _logs_folder(logs_dir: str | None) -> Path:
+    """Enter the workspace; the run records' folder: `--logs-dir` taken from where it was typed,
+    or the workspace's logs/."""
+    here = enter_workspace(PROJECT)
+    return Path(user_path(logs_dir, here, "logs"))
+
+
 @task(auto_shortflags=False, help={"run": RUN_HELP, "lines": "last lines of each process's log to show (default 1)",
                                    "logs_dir": LOGS_DIR_HELP})
 def status(c: Context, run: str | None = None, lines: str | None = None, logs_dir: str | None = None) -> None:
@@ -203,8 +210,7 @@ def status(c: Context, run: str | None = None, lines: str | None = None, logs_di
         count = whole_number("--lines", lines, minimum=0)
     except FlagError as exc:
         raise _usage(exc) from None
-    here = enter_workspace(PROJECT)
-    code = show_status(Path(user_path(logs_dir, here, "logs")), run=run, lines=1 if count is None else count)
+    code = show_status(_logs_folder(logs_dir), run=run, lines=1 if count is None else count)
     if code:
         raise Exit(code=code)
 
@@ -223,8 +229,7 @@ def logs(c: Context, follow: bool = False, process: str | None = None, run: str 
         count = whole_number("--lines", lines, minimum=0)
     except FlagError as exc:
         raise _usage(exc) from None
-    here = enter_workspace(PROJECT)
-    code = show_logs(Path(user_path(logs_dir, here, "logs")), follow, process, run=run, lines=count)
+    code = show_logs(_logs_folder(logs_dir), follow, process, run=run, lines=count)
     if code:
         raise Exit(code=code)
 
@@ -323,8 +328,7 @@ def stop(c: Context, process: str | None = None, logs_dir: str | None = None) ->
     # reads as the next task. Take it as the process here, and end before that task would run.
     word = _word_after("stop", {"--process", "--logs-dir"})
     name = process or word
-    here = enter_workspace(PROJECT)
-    code = control(Path(user_path(logs_dir, here, "logs")), "stop", name, f"invoke stop{' ' + name if name else ''}")
+    code = control(_logs_folder(logs_dir), "stop", name, f"invoke stop{' ' + name if name else ''}")
     if code or word:
         raise Exit(code=code)
 
@@ -351,8 +355,7 @@ def restart(c: Context, name: str, logs_dir: str | None = None) -> None:
     It is stopped (grace, then killed) and started again at once with TANDEM_AUTO_RESUME=1."""
     from tandem.supervisor.control_cli import control
 
-    here = enter_workspace(PROJECT)
-    code = control(Path(user_path(logs_dir, here, "logs")), "restart", name, f"invoke restart {name}")
+    code = control(_logs_folder(logs_dir), "restart", name, f"invoke restart {name}")
     if code:
         raise Exit(code=code)
 
@@ -369,8 +372,7 @@ def dashboard(c: Context, port: int = 8765, host: str = "127.0.0.1", allow_remot
     Prints the link to open; if a dashboard already serves this logs folder, prints its link."""
     from tandem.dashboard.dashboard_cli import main
 
-    here = enter_workspace(PROJECT)
-    argv = ["--logs-dir", user_path(logs_dir, here, "logs"), "--port", str(port), "--host", host]
+    argv = ["--logs-dir", str(_logs_folder(logs_dir)), "--port", str(port), "--host", host]
     argv += ["--allow-remote"] if allow_remote else []
     code = main(argv)
     if code:
