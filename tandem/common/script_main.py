@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from tandem.common.typed_config import ConfigError
-from tandem.contracts.exit_codes import EXIT_SIGINT, EXIT_USAGE
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_SIGINT, EXIT_USAGE
 
 # The trainer's lines come from `logging` with `%(asctime)s %(levelname)s %(message)s` and this
 # date format; scripts that print their own lines use `timestamped` to look the same.
@@ -27,6 +27,12 @@ class OneLineArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+
+
+def one_line_failure(message: str) -> int:
+    """A failed run the person can act on: `error: message` on stderr, no traceback; exit 1."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    return EXIT_FAILED
 
 
 def run_main(main: Callable[[], int]) -> None:

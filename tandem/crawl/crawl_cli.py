@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import sys
 from pathlib import Path
 
 from tandem.common.overrides import Override, blame, flag_overrides, load_with_overrides, parse_sets
-from tandem.common.script_main import OneLineArgumentParser, run_main
+from tandem.common.script_main import OneLineArgumentParser, one_line_failure, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment
-from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
+from tandem.contracts.exit_codes import EXIT_OK
 from tandem.crawl.crawl_check import check_crawl
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.fileio.disk_errors import describe_os_error, full_disk_path, is_disk_full
@@ -87,8 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 def _failed(what: str, full_disk: bool) -> int:
     if full_disk:
         what += "; the shards committed before it are kept: free some space and run again to resume"
-    print(f"error: {what}", file=sys.stderr, flush=True)
-    return EXIT_FAILED
+    return one_line_failure(what)
 
 
 def run() -> None:

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from tandem.common.overrides import Override, blame, flag_overrides, parse_sets
-from tandem.common.script_main import OneLineArgumentParser, run_main
+from tandem.common.script_main import OneLineArgumentParser, one_line_failure, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
@@ -148,12 +148,6 @@ def before_workers(config: TrainConfig, auto_resume: bool, run_id: str | None, r
         return stop.exit_code()
     log.info("training already finished in %s; nothing to do", output_dir)
     return EXIT_OK
-
-
-def one_line_failure(message: str) -> int:
-    """A failed run the person can act on: one line on stderr, no traceback, exit 1."""
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_FAILED
 
 
 def run() -> None:
