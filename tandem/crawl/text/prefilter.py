@@ -25,6 +25,7 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -122,9 +123,16 @@ def prefilter_text(text: str, settings: PrefilterSettings, identified_languages:
     kana = _count_up_to(_TEXT_KANA, sample, settings.min_kana)
     if kana >= settings.min_kana:
         return True, KEEP
-    if kana and len(sample) - sum(map(str.isspace, sample)) < settings.min_kana * JUDGED_CHARS_PER_KANA:
+    if kana and _fewer_letters_than(sample, settings.min_kana * JUDGED_CHARS_PER_KANA):
         return True, KEEP  # too short to judge by its kana: the quality filters say why it goes
     return False, REASON_NO_KANA
+
+
+def _fewer_letters_than(text: str, limit: int) -> bool:
+    """Fewer than `limit` characters other than white space; stops counting at `limit`, so a long
+    text costs no more than a short one."""
+    letters = (char for char in text if not char.isspace())
+    return sum(1 for _ in itertools.islice(letters, limit)) < limit
 
 
 def _languages_allow(identified: str | None, settings: PrefilterSettings) -> bool:
