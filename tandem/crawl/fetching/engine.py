@@ -387,7 +387,25 @@ class WebCrawl:
         added = self.frontier.add(fresh) if fresh else 0
         if added:
             self._frontier_empty = False
+            if self._by_priority:
+                self._release_beaten(fresh)
         return added
+
+    def _release_beaten(self, fresh: list[tuple[str, str, int, float]]) -> None:
+        """Quality: a host holding URLs worse than one just queued sends them back to the frontier,
+        so its next turn goes to the best it has, not to what was best at the last refill."""
+        best: dict[str, float] = {}
+        for _, host, _, priority in fresh:
+            best[host] = max(priority, best.get(host, 0.0))
+        for host, priority in best.items():
+            state = self._waiting.get(host)
+            if state is None or state.buffered.worst_priority() >= priority:
+                continue
+            held = state.buffered.drain()
+            for entry in held:
+                self.frontier.requeue(entry.url_id, entry.attempts)
+            self._buffered -= len(held)
+            del self._waiting[host]
 
     def _classify(self, link: str, cache: bool = True) -> tuple[str, str | None]:
         if cache and len(self._links) >= _LINK_CACHE_MAX:

@@ -1,7 +1,8 @@
 """The URLs the engine holds for one host between the frontier and a worker, in fetch order.
 
 "fifo" hands them out as they came from the frontier. "quality" hands out the host's best first
-(a link found after a refill may beat URLs already held), and the engine gives the next turn to
+(a link found after a refill may beat URLs already held: then the engine sends the held ones
+back to the frontier, which hands out the best again), and the engine gives the next turn to
 the ready host whose best URL is worth most (`turn_worth`), counting each second a host has
 waited as AGING_PER_S more: a host with poor pages still gets every turn no better host can
 take, and one waiting long enough gets the next turn whatever the others hold. Politeness is not
@@ -37,6 +38,14 @@ class HostBuffer:
 
     def best_priority(self) -> float:
         return self._heap[0][2].priority
+
+    def worst_priority(self) -> float:
+        return min(entry.priority for _, _, entry in self._heap)
+
+    def drain(self) -> list[FrontierEntry]:
+        entries = [entry for _, _, entry in self._heap]
+        self._heap.clear()
+        return entries
 
 
 def turn_worth(best_priority: float, waited_s: float) -> float:
