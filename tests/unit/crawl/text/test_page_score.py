@@ -46,7 +46,8 @@ def test_an_english_page_scores_near_0() -> None:
 
 
 def test_a_link_page_with_japanese_anchors_is_worth_its_anchors() -> None:
-    titles = ["パッケージの作り方について", "ソースコードをビルドする手順", "よくある質問とその答え", "変更履歴の書き方と注意点"]
+    titles = ["パッケージの作り方について", "ソースコードをビルドする手順", "よくある質問とその答え",
+              "変更履歴の書き方と注意点"]
     links = [(f"/doc/{i}.html", titles[i % 4] + f"（その{i}）") for i in range(30)]
     reason, score = score_of(page(["目次"], links))
     assert reason == "too_short"
@@ -56,7 +57,8 @@ def test_a_link_page_with_japanese_anchors_is_worth_its_anchors() -> None:
 
 
 def test_keyword_spam_scores_below_a_link_page_though_it_is_all_japanese() -> None:
-    spam = "、".join(["スマートフォン", "タブレット", "ノートパソコン", "ワイヤレスイヤホン", "モバイルバッテリー"] * 40)
+    products = ["スマートフォン", "タブレット", "ノートパソコン", "ワイヤレスイヤホン", "モバイルバッテリー"]
+    spam = "、".join(products * 40)
     reason, score = score_of(page([spam + "が激安です。"] * 3))
     assert reason is not None
     assert score < LINK_PAGE_WEIGHT / 2
