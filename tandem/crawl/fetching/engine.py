@@ -113,7 +113,10 @@ class WebCrawl:
         self._buffered = 0
         self._active = 0
         self._frontier_empty = False
-        self._changed = asyncio.Condition()
+        # Set (and replaced) whenever a worker may find work: an event, not a Condition, because
+        # a Condition's lock, re-acquired by tasks cancelled at the target, could deadlock them
+        # on Python 3.11 (the crawl then never ended after reaching its target).
+        self._changed = asyncio.Event()
         self._links: dict[str, tuple[str, str | None]] = {}  # raw link -> (canonical, refusal)
         reader = SitemapReader(config.sitemaps, fetcher.fetch, self._hop_check, self._host_turn,
                                self._add_sitemap_urls)
@@ -162,8 +165,7 @@ class WebCrawl:
             finally:
                 state.active -= 1
                 self._active -= 1
-                async with self._changed:
-                    self._changed.notify_all()
+                self._signal_change()
 
     async def _next_entry(self) -> FrontierEntry | None:
         """The next URL some host may be asked for now; None when the crawl is over."""
@@ -179,15 +181,17 @@ class WebCrawl:
         return None
 
     async def _wait_for_change(self, timeout_s: float) -> None:
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout=timeout_s)
-            except asyncio.TimeoutError:
-                pass
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout=timeout_s)
+        except asyncio.TimeoutError:
+            pass
 
     async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        self._signal_change()
+
+    def _signal_change(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def _take_ready(self, now: float) -> tuple[FrontierEntry | None, float | None]:
         """A buffered URL whose host is free now (fifo: the first such host; quality: the one
@@ -340,8 +344,10 @@ class WebCrawl:
             self._finish(url_id, FAILED, "analysis_error")
             return
         if entry.depth < self.config.scope.max_depth:
-            self._enqueue_links(page.links, entry.depth + 1, source=LinkSource(host_of(result.url), page.score,
-                                                                                 entry.priority))
+            # A seed's priority says it comes first, not that its page is good: its links inherit its score only.
+            inherited = entry.priority if entry.depth > 0 else 0.0
+            self._enqueue_links(page.links, entry.depth + 1,
+                                source=LinkSource(host_of(result.url), page.score, inherited))
         else:
             self.stats.refused["depth"] += len(page.links)
         reason = self.keeper.offer(page, result.url, "web", url_id)
