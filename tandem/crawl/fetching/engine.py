@@ -28,7 +28,7 @@ from typing import Any
 from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
-from tandem.crawl.fetching.host_buffer import HostBuffer, turn_worth
+from tandem.crawl.fetching.host_buffer import HostBuffer, turn_worth, worth_a_request
 from tandem.crawl.fetching.link_priority import link_priority, seed_priority, sitemap_priority
 from tandem.crawl.fetching.robots import HostRules, RobotsCache
 from tandem.crawl.fetching.sitemaps import HostSitemaps, SitemapReader
@@ -108,8 +108,13 @@ class WebCrawl:
         self._hosts: dict[str, HostState] = {}  # every host seen: its delay outlives its buffer
         self._waiting: dict[str, HostState] = {}  # hosts with buffered URLs, the only ones scanned
         self._by_priority = config.scheduler == "quality"
-        self._host_cap = max(16, config.politeness.per_host_concurrency * 8)
-        self._max_buffer = max(256, config.workers * 32)
+        concurrency = config.politeness.per_host_concurrency
+        if self._by_priority:
+            # Held URLs are ranked as of their refill: hold few, so that the frontier's ranking,
+            # which sees every link found since, decides most turns.
+            self._host_cap, self._max_buffer = max(2, concurrency * 2), max(16, config.workers * 4)
+        else:
+            self._host_cap, self._max_buffer = max(16, concurrency * 8), max(256, config.workers * 32)
         self._buffered = 0
         self._active = 0
         self._frontier_empty = False
@@ -170,6 +175,8 @@ class WebCrawl:
     async def _next_entry(self) -> FrontierEntry | None:
         """The next URL some host may be asked for now; None when the crawl is over."""
         while not self.keeper.reached_target:
+            if self._by_priority and not self._frontier_empty and self._buffered < self._max_buffer:
+                self._refill()  # first: the frontier may hold better URLs than any held now
             entry, wait_s = self._take_ready(self._clock())
             if entry is not None:
                 return entry
@@ -199,22 +206,25 @@ class WebCrawl:
         soonest: float | None = None
         limit = self.config.politeness.per_host_concurrency
         chosen: tuple[str, HostState] | None = None
-        best = 0.0
+        best = blocked = 0.0  # the best ready turn's worth; the best of those waiting for politeness
         for host, state in self._waiting.items():
+            if self._by_priority:
+                waited = 0.0 if state.last_turn_at is None else now - state.last_turn_at
+                worth = turn_worth(state.buffered.best_priority(), waited)
             if state.active + state.reserved >= limit:
+                blocked = max(blocked, worth) if self._by_priority else 0.0
                 continue
             if state.next_at > now:
                 wait = state.next_at - now
                 soonest = wait if soonest is None else min(soonest, wait)
+                blocked = max(blocked, worth) if self._by_priority else 0.0
                 continue
             if not self._by_priority:
                 chosen = (host, state)
                 break
-            waited = 0.0 if state.last_turn_at is None else now - state.last_turn_at
-            worth = turn_worth(state.buffered.best_priority(), waited)
             if chosen is None or worth > best:
                 chosen, best = (host, state), worth
-        if chosen is None:
+        if chosen is None or (self._by_priority and not worth_a_request(best, blocked)):
             return None, soonest
         host, state = chosen
         entry = state.buffered.pop()
@@ -234,8 +244,11 @@ class WebCrawl:
         so one slow host cannot fill the buffer while others wait. False when nothing came:
         then no refill is tried until links are added, a URL is requeued or a host frees up."""
         full_hosts = [host for host, s in self._waiting.items() if len(s.buffered) >= self._host_cap]
-        entries = self.frontier.pop(max(64, self.config.workers * 8), exclude_hosts=full_hosts,
-                                    per_host=self._host_cap if self._by_priority else None)
+        if self._by_priority:
+            entries = self.frontier.pop(max(self.config.workers, self._max_buffer - self._buffered),
+                                        exclude_hosts=full_hosts, per_host=self._host_cap)
+        else:
+            entries = self.frontier.pop(max(64, self.config.workers * 8), exclude_hosts=full_hosts)
         if not entries:
             self._frontier_empty = True
             return False
@@ -370,6 +383,7 @@ class WebCrawl:
         """Queue the links that are in scope and new, ranked by the page they were found on
         (`source`; None: a sitemap's); returns how many were queued."""
         fresh = []
+        fresh_hosts: set[str] = set()
         max_per_host = self.config.scope.max_pages_per_host
         for link in links:
             known = self._links.get(link) if cache else None
@@ -388,7 +402,9 @@ class WebCrawl:
             if source is None:
                 priority = sitemap_priority(url)
             else:
-                priority = link_priority(source.score, source.priority, host == source.host, url)
+                new_host = self.frontier.host_count(host) == 0 and host not in fresh_hosts
+                priority = link_priority(source.score, source.priority, host == source.host, url, new_host)
+                fresh_hosts.add(host)
             fresh.append((url, host, depth, priority))
         added = self.frontier.add(fresh) if fresh else 0
         if added:
@@ -398,20 +414,16 @@ class WebCrawl:
         return added
 
     def _release_beaten(self, fresh: list[tuple[str, str, int, float]]) -> None:
-        """Quality: a host holding URLs worse than one just queued sends them back to the frontier,
-        so its next turn goes to the best it has, not to what was best at the last refill."""
-        best: dict[str, float] = {}
-        for _, host, _, priority in fresh:
-            best[host] = max(priority, best.get(host, 0.0))
-        for host, priority in best.items():
-            state = self._waiting.get(host)
-            if state is None or state.buffered.worst_priority() >= priority:
-                continue
-            held = state.buffered.drain()
+        """Quality: held URLs worse than one just queued go back to the frontier, so the next
+        turns go to the best known now, not to what was best at the last refill."""
+        best = max(priority for _, _, _, priority in fresh)
+        for host, state in list(self._waiting.items()):
+            held = state.buffered.take_below(best)
             for entry in held:
                 self.frontier.requeue(entry.url_id, entry.attempts)
             self._buffered -= len(held)
-            del self._waiting[host]
+            if not state.buffered:
+                del self._waiting[host]
 
     def _classify(self, link: str, cache: bool = True) -> tuple[str, str | None]:
         if cache and len(self._links) >= _LINK_CACHE_MAX:

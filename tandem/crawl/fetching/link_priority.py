@@ -1,13 +1,16 @@
 """The priority of a link in the quality-ranked frontier, in [0, 1]: higher is fetched sooner.
 
-A link inherits the worth of the page that holds it (Craw4LLM, Yu et al. 2025): the larger of
-the page's score (text.page_score) and the priority the page itself was queued with, times DECAY,
-so a chain of poor pages fades hop by hop while an index between two good pages passes their
-worth on. A good page's links to its own host get a bonus: a site that wrote one good page
-usually wrote more. Then cheap evidence in the URL itself, seen before any fetch: a path
-under `/en/` (the English edition of a site), a document the crawl cannot use (`.pdf`, images,
-archives: refused only after the request), a query that looks like a calendar or a session id
-(endless generated pages). Pure functions, no I/O.
+A link inherits the worth of the page that holds it (Craw4LLM, Yu et al. 2025), times DECAY: the
+larger of the page's score (text.page_score) and the priority the page itself was queued with,
+decayed once more (the hop that led to it), so a chain of poor pages fades hop by hop while an
+index between two good pages passes their worth on, and no bonus is inherited for long. A good
+page's links to its own host get a bonus: a site that wrote one good page usually wrote more. A
+link to a host the crawl has never queued gets NEW_HOST_BONUS: until one of its pages is fetched
+nothing is known of the host, and no host should wait behind another's pages to be judged at
+all. Then cheap evidence in the URL itself, seen before any fetch: a path under `/en/` (the
+English edition of a site), a file the crawl cannot use (`.pdf`, images, archives, plain text,
+stylesheets: refused only after the request), a query that looks like a calendar or a session
+id (endless generated pages). Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ DECAY = 0.85
 # A page scoring at least GOOD_PAGE adds SAME_SITE_BONUS times its score to links to its own host.
 GOOD_PAGE = 0.5
 SAME_SITE_BONUS = 0.1
+NEW_HOST_BONUS = 0.3
 # Pages a sitemap lists: the host offers them, nothing is known of their text yet.
 SITEMAP_WORTH = 0.5
 
@@ -30,8 +34,9 @@ JAPANESE_EDITION = -0.05  # a small bonus
 
 _ENGLISH_PATH = re.compile(r"/en(?:[-_](?:us|gb))?/", re.IGNORECASE)
 _JAPANESE_PATH = re.compile(r"/ja(?:[-_]jp)?/", re.IGNORECASE)
-_NOT_TEXT = re.compile(r"\.(?:pdf|zip|gz|tgz|bz2|xz|7z|rar|jpe?g|png|gif|webp|svg|mp[34]|mov|avi|exe|dmg|iso|docx?"
-                       r"|xlsx?|pptx?)$", re.IGNORECASE)
+# Not a web page: refused by fetch.content_types, but only once the request is made.
+_NOT_TEXT = re.compile(r"\.(?:pdf|zip|gz|tgz|bz2|xz|7z|rar|jpe?g|png|gif|webp|svg|ico|mp[34]|mov|avi|exe|dmg|iso"
+                       r"|docx?|xlsx?|pptx?|txt|css|js|json|xml|rss|csv)$", re.IGNORECASE)
 # Query keys of calendars and archives by date, and of sessions; values that are dates.
 _CALENDAR_KEYS = frozenset({"date", "day", "month", "year", "ym", "ymd", "cal", "calendar", "week", "from", "to"})
 _SESSION_KEYS = frozenset({"sid", "session", "sessionid", "session_id", "phpsessid", "jsessionid", "sess", "token"})
@@ -39,10 +44,14 @@ _DATE_VALUE = re.compile(r"^(?:19|20)\d\d[-/]?(?:0[1-9]|1[0-2])(?:[-/]?\d\d)?$")
 _CALENDAR_PATH = re.compile(r"/(?:calendar|cal|events?)/", re.IGNORECASE)
 
 
-def link_priority(page_score: float, page_priority: float, same_site: bool, url: str) -> float:
-    """The priority of `url`, linked from a page with that score, queued at `page_priority`."""
-    worth = max(page_score, page_priority)
+def link_priority(page_score: float, page_priority: float, same_site: bool, url: str,
+                  new_host: bool = False) -> float:
+    """The priority of `url`, linked from a page with that score, queued at `page_priority`;
+    `new_host`: no URL of its host is queued yet."""
+    worth = max(page_score, DECAY * page_priority)
     bonus = SAME_SITE_BONUS * page_score if same_site and page_score >= GOOD_PAGE else 0.0
+    if new_host:
+        bonus += NEW_HOST_BONUS
     return _clamp(DECAY * worth + bonus - url_penalty(url))
 
 

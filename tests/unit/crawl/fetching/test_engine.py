@@ -15,6 +15,7 @@ from tandem.crawl.crawl_stats import CrawlStats
 from tandem.crawl.fetching.addresses import AddressPolicy
 from tandem.crawl.fetching.engine import WebCrawl
 from tandem.crawl.fetching.fetcher import FetchResult
+from tandem.crawl.fetching.host_buffer import AGING_PER_S, WORTH_SHARE, turn_worth, worth_a_request
 from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope
 from tandem.crawl.storage.frontier import SQLiteFrontier
@@ -212,13 +213,15 @@ def test_the_crawl_is_not_over_while_a_sitemap_is_being_read(tmp_path: Path) -> 
 
 
 class ScoringAnalyzer(FakeAnalyzer):
-    """Pages under /good are kept and score 1; the others are dropped as junk and score 0."""
+    """Pages under /good are kept and score 1; those under /fair are dropped scoring 0.6, the
+    others are dropped as junk scoring 0."""
 
     async def analyse(self, body: bytes, content_type: str | None, url: str) -> PageAnalysis:
         page = await super().analyse(body, content_type, url)
-        good = "/good" in url
-        return PageAnalysis(page.title, page.text, page.links, None if good else "japanese_fraction",
-                            1.0 if good else 0.0)
+        if "/good" in url:
+            return PageAnalysis(page.title, page.text, page.links, None, 1.0)
+        score = 0.6 if "/fair" in url else 0.0
+        return PageAnalysis(page.title, page.text, page.links, "japanese_fraction", score)
 
 
 def _ranked_crawl(tmp_path: Path, graph: dict[str, list[str]], target: int, scheduler: str, seeds: list[str],
@@ -275,19 +278,38 @@ def test_fifo_is_unchanged_breadth_first_in_the_order_links_were_found(tmp_path:
     assert crawl.stats.kept == 6 and crawl.stats.pages_fetched == 12 + 15 + 5
 
 
-def test_quality_leaves_no_host_starving_while_a_better_host_waits_for_its_delay(tmp_path: Path) -> None:
-    """good.jp's pages outrank poor.jp's, but good.jp may be asked only every 0.2 s: poor.jp's
-    turns in between are not wasted, and each host keeps its own delay."""
+def _two_hosts(tmp_path: Path, other: str, target: int) -> tuple[WebCrawl, list[float], list[float], FakeFetcher]:
+    """good.jp's pages (score 1) and `other`'s 30 pages, each host asked at most every 0.2 s."""
     graph: dict[str, list[str]] = {"http://good.jp/good": [f"http://good.jp/good{i}" for i in range(6)],
-                                   "http://poor.jp/": [f"http://poor.jp/p{i}" for i in range(30)]}
+                                   f"http://{other}/": [f"http://{other}/{other[:4]}{i}" for i in range(30)]}
     graph.update({f"http://good.jp/good{i}": [] for i in range(6)})
-    graph.update({f"http://poor.jp/p{i}": [] for i in range(30)})
-    crawl, fetcher = _ranked_crawl(tmp_path, graph, 7, "quality", ["http://good.jp/good", "http://poor.jp/"],
+    graph.update({f"http://{other}/{other[:4]}{i}": [] for i in range(30)})
+    crawl, fetcher = _ranked_crawl(tmp_path, graph, target, "quality", ["http://good.jp/good", f"http://{other}/"],
                                    politeness=PolitenessSettings(1, 0.2), workers=4)
-    assert crawl.stats.kept == 7
     good = [t for url, t in fetcher.starts if "//good.jp/" in url]
-    poor = [t for url, t in fetcher.starts if "//poor.jp/" in url]
-    assert len(poor) >= 3  # fetched between good.jp's turns, though its every page ranks lower
-    assert_spaced(good, 0.2)
-    assert_spaced(poor, 0.2)
-    assert fetcher.max_active == {"good.jp": 1, "poor.jp": 1}
+    others = [t for url, t in fetcher.starts if f"//{other}/" in url]
+    assert_spaced(good, 0.2)  # each host keeps its own delay, as with fifo
+    assert_spaced(others, 0.2)
+    assert fetcher.max_active == {"good.jp": 1, other: 1}
+    return crawl, good, others, fetcher
+
+
+def test_quality_gives_a_fair_host_the_turns_a_better_host_cannot_take(tmp_path: Path) -> None:
+    """fair.jp's pages rank below good.jp's but above half of them: they are fetched while
+    good.jp waits for its delay, not after it."""
+    crawl, good, fair, _ = _two_hosts(tmp_path, "fair.jp", 7)
+    assert crawl.stats.kept == 7
+    assert len([t for t in fair if t < good[-1]]) >= 3
+
+
+def test_quality_spends_no_request_on_junk_while_a_good_host_waits_for_its_turn(tmp_path: Path) -> None:
+    crawl, good, junk, fetcher = _two_hosts(tmp_path, "junk.jp", 7)
+    assert crawl.stats.kept == 7
+    assert len([t for t in junk if t < good[-1]]) <= 1  # the junk seed, queued first like every seed
+
+
+def test_a_host_waiting_long_enough_gets_a_turn_whatever_the_others_hold() -> None:
+    best = turn_worth(1.0, 0.0)
+    assert not worth_a_request(turn_worth(0.0, 1.0), best)
+    assert worth_a_request(turn_worth(0.0, (1 - WORTH_SHARE) / AGING_PER_S), best)
+    assert worth_a_request(turn_worth(0.6, 0.0), best)
