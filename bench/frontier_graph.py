@@ -133,7 +133,7 @@ def _handler(port_of: dict[int, object], log: RequestLog) -> type[BaseHTTPReques
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
-            port = self.server.server_address[1]
+            port = int(self.connection.getsockname()[1])  # the port this request came in on
             log.add(port, self.path)
             parts = urlsplit(self.path)
             site = port_of[port]
