@@ -7,6 +7,7 @@ import pytest
 
 from tandem.crawl.fetching.link_priority import (
     DECAY,
+    NEW_HOST_BONUS,
     SAME_SITE_BONUS,
     link_priority,
     seed_priority,
@@ -21,10 +22,10 @@ def test_a_link_inherits_its_pages_score_decayed_by_one_hop() -> None:
 
 
 def test_a_chain_of_poor_pages_fades_hop_by_hop_while_good_pages_keep_their_links_high() -> None:
-    priority = seed_priority("http://a.jp/")
-    for _ in range(4):  # four junk pages in a row
+    priority = 1.0  # a good page's link
+    for _ in range(4):  # four junk pages in a row: two decays a hop (into the page, out of it)
         priority = link_priority(0.05, priority, False, "http://a.jp/junk.html")
-    assert priority == pytest.approx(DECAY ** 4, abs=1e-3)
+    assert priority == pytest.approx(DECAY ** 8, abs=1e-3)
     good = link_priority(1.0, priority, False, "http://a.jp/next.html")
     assert good == DECAY > priority
 
@@ -54,3 +55,8 @@ def test_seeds_come_first_and_sitemap_pages_in_the_middle() -> None:
     assert seed_priority("http://a.jp/") == 1.0
     assert 0 < sitemap_priority("http://a.jp/p1.html") < DECAY
     assert sitemap_priority("http://a.jp/p1.pdf") < sitemap_priority("http://a.jp/p1.html")
+
+
+def test_the_first_link_to_a_host_never_queued_gets_a_look() -> None:
+    assert link_priority(0.0, 0.0, False, "http://new.jp/", new_host=True) == pytest.approx(NEW_HOST_BONUS)
+    assert link_priority(0.0, 0.0, False, "http://new.jp/") == 0.0
