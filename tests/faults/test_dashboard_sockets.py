@@ -55,11 +55,13 @@ def _ask(port: int, head: str) -> str:
     return answer.split(b"\r\n", 1)[0].decode("latin-1")
 
 
-@pytest.mark.parametrize("host", ["evil.example:{port}", "attacker.test", "127.0.0.1:1", "localhost.evil.example:{port}"])
+@pytest.mark.parametrize("host", ["evil.example:{port}", "attacker.test", "127.0.0.1:1",
+                                  "localhost.evil.example:{port}"])
 def test_a_foreign_host_header_is_refused(dashboard, host):
     port, token = dashboard
     for path, extra in (("/", ""), ("/api/state", f"Authorization: Bearer {token}\r\n")):
-        status = _ask(port, f"GET {path} HTTP/1.1\r\nHost: {host.format(port=port)}\r\n{extra}Connection: close\r\n\r\n")
+        head = f"GET {path} HTTP/1.1\r\nHost: {host.format(port=port)}\r\n{extra}Connection: close\r\n\r\n"
+        status = _ask(port, head)
         assert status.startswith("HTTP/1.1 421"), (path, status)
 
 
