@@ -199,7 +199,7 @@ def _check_bounds(spec: dataclasses.Field[Any], value: Any, source: str, key: st
 def _clipped(message: str) -> str:
     """A message from a dataclass's own check, kept to one line of reasonable length."""
     line = " ".join(message.split())
-    return line if len(line) <= 2 * MAX_SHOWN_CHARS else line[:2 * MAX_SHOWN_CHARS - 1] + "…"
+    return line if len(line) <= MAX_SHOWN_CHARS + 100 else line[:MAX_SHOWN_CHARS + 99] + "…"
 
 
 def check_range(key: str, value: float, low: float, high: float, *, low_open: bool = False) -> None:
