@@ -261,7 +261,7 @@ class Supervisor:
         if self.orphans is not None:  # what hid from the trees was re-parented to the supervisor
             running = self._running_names()
             self.orphans.scan(self.started_pids(), [*running, child.plan.name])
-            left = unique([*left, *self.orphans.left_by(child.plan.name, running)])
+            left = unique([*left, *self.orphans.left_by(child.plan.name, running, found=left)])
         if left:
             self.events.put(LeftoversStopped(child.plan.name, [describe_process(p) for p in left]))
             if self.stop_deadline is not None:  # its group had the stop's SIGTERM: the same deadline

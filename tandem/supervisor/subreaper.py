@@ -82,12 +82,18 @@ class Orphans:
                 self._known.setdefault(proc, set(running))
         self._known = {p: names for p, names in self._known.items() if _alive(p)}
 
-    def left_by(self, ended: str, running: Collection[str]) -> list[psutil.Process]:
+    def left_by(self, ended: str, running: Collection[str],
+                found: Collection[psutil.Process] = ()) -> list[psutil.Process]:
         """The live orphans that only `ended` can have left (none of the processes they may
-        have come from still runs); forgotten here, the caller stops them."""
+        have come from still runs); forgotten here, like those in `found` (what the other
+        nets found and the caller stops already): the caller stops them, once.
+
+        Where several processes ran when an orphan appeared and it carries nothing that tells
+        whose it is (no marker, no group), it is stopped when the last of them ends, and named
+        under that one."""
         claimed = [p for p, names in self._known.items() if not (names - {ended}) & set(running)]
-        for proc in claimed:
-            del self._known[proc]
+        for proc in [*claimed, *found]:
+            self._known.pop(proc, None)
         return claimed
 
     def close(self, started: Collection[int]) -> None:
