@@ -140,7 +140,7 @@ def take_requests(folder: Path, passed_over: Collection[str] = ()) -> list[Contr
             continue  # another reader took it
         except NotReadable as exc:
             if not _is_regular(path):
-                found.append(NotARequest(name, str(exc)))
+                found.append(NotARequest(name, "a symbolic link" if path.is_symlink() else str(exc)))
                 continue
             data = b""  # a regular file too large to be a request: dropped like any malformed one
         request = ControlRequest.from_json(_parse(data)) if owned_by_me(path) else None
