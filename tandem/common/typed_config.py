@@ -8,9 +8,9 @@ Dataclasses may validate cross-field rules in `__post_init__` by raising `ValueE
 
 A config file is foreign input, so reading one is bounded: YAML aliases may not expand to more
 than MAX_EXPANDED_VALUES values (an "alias bomb" of a few hundred bytes would otherwise expand to
-billions), every number field has an upper bound (`bounded()` in its metadata, else
-DEFAULT_INT_MAX for integers), and an error shows at most about 200 characters of a value
-(`shown`).
+billions), every integer field has an upper bound (`bounded()` in its metadata, else
+DEFAULT_INT_MAX; float fields check their range in `__post_init__`), and an error shows at most
+about 200 characters of a value (`shown`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ T = TypeVar("T")
 # A config file holds hundreds of values; a few of its aliases may repeat a block or two.
 MAX_EXPANDED_VALUES = 100_000
 # The ceiling of an integer field whose metadata gives none: larger than any count, size or
-# seed this kit uses, and small enough that a stray exponent (`1e300` via `--set`) is caught.
+# seed this kit uses, and small enough that a slip of the finger (a dozen zeros too many) is caught.
 DEFAULT_INT_MAX = 10**12
 MAX_SHOWN_CHARS = 200
 _SHORT_REPR = reprlib.Repr()
