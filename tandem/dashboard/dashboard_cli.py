@@ -67,11 +67,13 @@ def main(argv: list[str] | None = None) -> int:
 async def serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from tandem.dashboard.server import Dashboard
+    from tandem.dashboard.server import REQUEST_READ_TIMEOUT_S, Dashboard
 
     token = secrets.token_urlsafe(24)
     reader = RunReader(args.logs_dir, args.run)
-    runner = web.AppRunner(Dashboard(reader, token).app(), access_log=None, handle_signals=False)
+    dashboard = Dashboard(reader, token, check_host=args.host in LOCAL_HOSTS)
+    runner = web.AppRunner(dashboard.app(), access_log=None, handle_signals=False,
+                           keepalive_timeout=REQUEST_READ_TIMEOUT_S)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     try:

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.contracts.control_channel import ControlReply, ControlRequest, open_control_dir, take_requests, write_reply
+from tandem.contracts.control_channel import (
+    ControlReply,
+    ControlRequest,
+    NotARequest,
+    open_control_dir,
+    take_requests,
+    write_reply,
+)
 from tandem.supervisor.event_log import describe_event
 from tandem.supervisor.events import (
     ControlAnswered,
@@ -40,13 +47,18 @@ class ControlChannel:
         self._poll_every_s = poll_every_s
         self._clock = clock
         self._next_poll = float("-inf")
+        self._passed_over: set[str] = set()  # entries that are not regular files: said once
 
     def poll(self) -> None:
         now = self._clock()
         if now < self._next_poll:
             return
         self._next_poll = now + self._poll_every_s
-        for request in take_requests(self.folder):
+        for request in take_requests(self.folder, self._passed_over):
+            if isinstance(request, NotARequest):
+                self._passed_over.add(request.name)
+                self._events.put(Notice(f"control: {self.folder / request.name}: {request.why}; ignored"))
+                continue
             event = request_event(request)
             if event is None:
                 self._events.put(Notice(f"control: ignored a malformed or foreign request in {self.folder}"))

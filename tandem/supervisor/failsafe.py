@@ -83,6 +83,9 @@ def stop_children(supervisor: Supervisor) -> list[str]:
             names.append(child.plan.name)
             roots += [root] if root is not None else []
             extra += [p for p in marked if p != root]
+    if supervisor.orphans is not None:  # re-parented to the supervisor: no other net finds them
+        supervisor.orphans.scan(supervisor.started_pids(), ())
+        extra += supervisor.orphans.left_by("", ())
     supervisor.leftovers.kill_all()
     hurry = False
 
@@ -93,4 +96,6 @@ def stop_children(supervisor: Supervisor) -> list[str]:
     if roots or extra:
         with stop_signals_call(on_signal):
             stop_processes(roots, extra, supervisor.options.grace_s, should_hurry=lambda: hurry)
+    if supervisor.orphans is not None:
+        supervisor.orphans.close(supervisor.started_pids())
     return names

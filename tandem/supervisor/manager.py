@@ -44,9 +44,10 @@ from tandem.supervisor.events import (
 from tandem.supervisor.invoke_runner import LaunchSpec
 from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
-from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process
+from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process, unique
 from tandem.supervisor.progress import ProgressReader
 from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
+from tandem.supervisor.subreaper import Orphans
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
@@ -121,6 +122,7 @@ class Supervisor:
         sleep: Callable[[float], None] = time.sleep,
         trees: ProcessTrees | None = None,  # None: fake children, whose trees are not looked at
         requests: RequestSource | None = None,
+        orphans: Orphans | None = None,  # None: no subreaper (fake children, other systems)
     ) -> None:
         self.run_id = run_id
         self.options = options
@@ -137,6 +139,7 @@ class Supervisor:
             for p in plans
         ]
         self.trees = trees
+        self.orphans = orphans
         self.leftovers = LeftoverStopper()
         events.subscribe(self._on_event)
         self.dependencies = DependencyWatch(self.children, events, options.grace_s)
@@ -172,14 +175,18 @@ class Supervisor:
             if self.stop_signal is None:
                 self.dependencies.tick(now)
                 self.events.drain()
-            if all(c.state.finished for c in self.children) and not self.leftovers.busy:
-                break
+            if all(c.state.finished for c in self.children):
+                self._stop_late_orphans(now)
+                if not self.leftovers.busy:
+                    break
             self._refresh_progress(now)
             if self.monitor is not None:
                 self.monitor.poll({c.plan.name: c.handle.pid if c.handle and c.state is ChildState.RUNNING
                                    else None for c in self.children})
             self.sleep(self.options.tick_s)
         self._refresh_progress(self.clock(), force=True)
+        if self.orphans is not None:
+            self.orphans.close(self.started_pids())
         self.display.close(self.views())
         return self._finish()
 
@@ -251,12 +258,35 @@ class Supervisor:
         if self.trees is None or child.handle is None:
             return
         left = self.trees.left_behind(child.plan.name, child.handle.pid, child.plan.env.get(ENV_STATUS_FILE))
+        if self.orphans is not None:  # what hid from the trees was re-parented to the supervisor
+            running = self._running_names()
+            self.orphans.scan(self.started_pids(), [*running, child.plan.name])
+            left = unique([*left, *self.orphans.left_by(child.plan.name, running, found=left)])
         if left:
             self.events.put(LeftoversStopped(child.plan.name, [describe_process(p) for p in left]))
             if self.stop_deadline is not None:  # its group had the stop's SIGTERM: the same deadline
                 self.leftovers.stop(left, now, max(self.stop_deadline - now, 0.0), group=child.handle.pid)
             else:
                 self.leftovers.stop(left, now, min(self.options.grace_s, LEFTOVER_GRACE_S))
+
+    def _stop_late_orphans(self, now: float) -> None:
+        """Orphans that appeared after every process of the run had ended (a leftover's own
+        child, re-parented when the leftover died): stopped as the last process's leftovers."""
+        if self.orphans is None:
+            return
+        self.orphans.scan(self.started_pids(), ())
+        last = max(self.children, key=lambda c: c.started_at).plan.name
+        late = self.orphans.left_by(last, ())
+        if late:
+            self.events.put(LeftoversStopped(last, [describe_process(p) for p in late]))
+            self.leftovers.stop(late, now, min(self.options.grace_s, LEFTOVER_GRACE_S))
+
+    def _running_names(self) -> list[str]:
+        return [c.plan.name for c in self.children if c.state is ChildState.RUNNING]
+
+    def started_pids(self) -> list[int]:
+        """The children this supervisor started and waits for through their handles."""
+        return [c.handle.pid for c in self.children if c.handle is not None]
 
     # -- stopping -------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
@@ -328,6 +358,8 @@ class Supervisor:
             self._refresh_child_progress(child)
             if self.trees is not None and child.state is ChildState.RUNNING and child.handle is not None:
                 self.trees.remember(child.plan.name, child.handle.pid)
+        if self.orphans is not None:  # new orphans get their names; ended ones are reaped
+            self.orphans.scan(self.started_pids(), self._running_names())
         self.events.drain()
         self.display.update(self.views())
 

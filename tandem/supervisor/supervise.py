@@ -43,6 +43,7 @@ from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.recovery import recover_run, unfinished_runs
 from tandem.supervisor.resources import available_cpus, can_pin
 from tandem.supervisor.stop_signals import RunInterrupted, raise_interrupted, signal_name, stop_signals_call
+from tandem.supervisor.subreaper import Orphans
 from tandem.supervisor.supervisor_config import SupervisorSettings
 
 SUPERVISOR_LOG = "parallel_train_crawl.log"
@@ -145,7 +146,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     supervisor = Supervisor(
         run_id, plans,
         LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
-        queue, display, factory, trees=ProcessTrees(), requests=control,
+        queue, display, factory, trees=ProcessTrees(), requests=control, orphans=Orphans(),
     )
     try:
         queue.put(RunStarted(run_id, request.kind, list(commands), request.auto_resume, str(record.path)))
