@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from tandem.common.kit_command import kit_command
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
@@ -94,7 +95,7 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
             lock.acquire(f"{request.kind} started {os.getcwd()}")
     except AlreadyLocked as exc:
         print(f"error: another tandem supervisor is running in this folder ({exc.holder}); "
-              f"wait for it, or stop it (invoke status shows it)", file=sys.stderr)
+              f"wait for it, or stop it ({kit_command()} status shows it)", file=sys.stderr)
         return 2
     except OSError as exc:  # a full disk before anything started
         print(f"error: {describe_os_error(exc)}", file=sys.stderr)
