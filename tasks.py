@@ -250,8 +250,10 @@ def logs(c: Context, follow: bool = False, process: str | None = None, run: str 
     "detach": DETACH_HELP})
 def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, resume: bool = False,
          detach: bool = False) -> None:
-    """The whole kit offline: serve the bundled demo site on 127.0.0.1, crawl it while a tiny
-    model trains on what arrives, then report and notify."""
+    """The whole kit offline: a bundled site crawled on 127.0.0.1 while a tiny model trains.
+
+    Serves the demo site, crawls it while the model trains on what arrives, then reports and
+    notifies."""
     try:
         site_pages = whole_number("--pages", pages) or 500
         target = whole_number("--crawl-target", crawl_target) or 300
