@@ -263,6 +263,7 @@ def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, 
     if detach:
         return _detach("demo", "configs/demo/parallel.yaml",
                        {"pages": site_pages, "crawl_target": target, "resume": resume})
+    _refuse_if_running("configs/demo/parallel.yaml")
     # The server stops when its stdin ends: this process holds the pipe's other end, so the server
     # goes with it however it ends (kill -9 included), never left serving for ever.
     server = subprocess.Popen(
@@ -279,6 +280,22 @@ def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, 
                    {}, False, not resume)
     finally:
         _stop_server(server)
+
+
+def _refuse_if_running(config_path: str) -> None:
+    """Before serving the demo site: a second demo is refused as the supervisor would refuse it,
+    without a site URL printed first for a run that never starts."""
+    from tandem.app.parallel_config import load_parallel_config
+    from tandem.common.typed_config import ConfigError
+    from tandem.supervisor.supervise import running_elsewhere
+
+    try:
+        logs_dir = Path(load_parallel_config(Path(config_path)).logs_dir)
+    except ConfigError:
+        return  # the supervisor names the config's mistake, before anything starts
+    refusal = running_elsewhere(logs_dir)
+    if refusal:
+        raise Exit(refusal, code=2)
 
 
 def _stop_server(server: subprocess.Popen[str]) -> None:

@@ -9,6 +9,7 @@ supervisor and the policies are the real ones.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -94,3 +95,22 @@ def test_demo_crawls_trains_on_what_arrives_reports_and_leaves_nothing_running(t
     leftovers = [p.pid for p in psutil.process_iter(["cmdline"])
                  if any(str(tmp_path) in part for part in (p.info["cmdline"] or []))]
     assert leftovers == []
+
+
+def test_a_second_demo_is_refused_before_its_site_is_served(tmp_path):
+    """A demo already runs here (it holds the logs folder's lock): the second one says so in one
+    line, exit 2, and never prints the URL of a site it would serve for nothing."""
+    from tandem.fileio.file_lock import FileLock
+    from tandem.supervisor.supervise import LOCK_FILE
+
+    shrunk_demo(tmp_path)
+    with FileLock(tmp_path / "logs" / LOCK_FILE) as lock:
+        lock.acquire("parallel started by the first demo")
+        result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "demo", "--crawl-target", "5"],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "demo site:" not in result.stdout
+    assert result.stderr.strip().splitlines() == [
+        f"error: another tandem supervisor is running in this folder (pid {os.getpid()}, parallel started by "
+        "the first demo); wait for it, or stop it (python -m invoke status shows it)"]
