@@ -49,6 +49,7 @@ def shrunk_demo(work: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(480)  # ~60 s idle; a busy CI machine may take several times that
 def test_demo_crawls_trains_on_what_arrives_reports_and_leaves_nothing_running(tmp_path):
     shrunk_demo(tmp_path)
     result = subprocess.run(
