@@ -18,7 +18,14 @@ from invoke import Context, Exit, task
 
 from tandem.app.invoke_program import adopt_running_program
 from tandem.app.parallel_run import run_parallel
-from tandem.app.task_flags import FlagError, enter_workspace, set_switches, user_path, whole_number
+from tandem.app.task_flags import (
+    FlagError,
+    end_quietly_when_the_reader_leaves,
+    enter_workspace,
+    set_switches,
+    user_path,
+    whole_number,
+)
 from tandem.supervisor.launch_plan import SupervisorRequest
 
 # Invoke's own usage errors (an unknown flag, a missing value) become one line, the closest flag
@@ -210,6 +217,7 @@ def status(c: Context, run: str | None = None, lines: str | None = None, logs_di
         count = whole_number("--lines", lines, minimum=0)
     except FlagError as exc:
         raise _usage(exc) from None
+    end_quietly_when_the_reader_leaves()
     code = show_status(_logs_folder(logs_dir), run=run, lines=1 if count is None else count)
     if code:
         raise Exit(code=code)
@@ -229,6 +237,7 @@ def logs(c: Context, follow: bool = False, process: str | None = None, run: str 
         count = whole_number("--lines", lines, minimum=0)
     except FlagError as exc:
         raise _usage(exc) from None
+    end_quietly_when_the_reader_leaves()
     code = show_logs(_logs_folder(logs_dir), follow, process, run=run, lines=count)
     if code:
         raise Exit(code=code)
@@ -241,8 +250,10 @@ def logs(c: Context, follow: bool = False, process: str | None = None, run: str 
     "detach": DETACH_HELP})
 def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, resume: bool = False,
          detach: bool = False) -> None:
-    """The whole kit offline: serve the bundled demo site on 127.0.0.1, crawl it while a tiny
-    model trains on what arrives, then report and notify."""
+    """The whole kit offline: a bundled site crawled on 127.0.0.1 while a tiny model trains.
+
+    Serves the demo site, crawls it while the model trains on what arrives, then reports and
+    notifies."""
     try:
         site_pages = whole_number("--pages", pages) or 500
         target = whole_number("--crawl-target", crawl_target) or 300
@@ -252,6 +263,7 @@ def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, 
     if detach:
         return _detach("demo", "configs/demo/parallel.yaml",
                        {"pages": site_pages, "crawl_target": target, "resume": resume})
+    _refuse_if_running("configs/demo/parallel.yaml")
     # The server stops when its stdin ends: this process holds the pipe's other end, so the server
     # goes with it however it ends (kill -9 included), never left serving for ever.
     server = subprocess.Popen(
@@ -268,6 +280,22 @@ def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, 
                    {}, False, not resume)
     finally:
         _stop_server(server)
+
+
+def _refuse_if_running(config_path: str) -> None:
+    """Before serving the demo site: a second demo is refused as the supervisor would refuse it,
+    without a site URL printed first for a run that never starts."""
+    from tandem.app.parallel_config import load_parallel_config
+    from tandem.common.typed_config import ConfigError
+    from tandem.supervisor.supervise import running_elsewhere
+
+    try:
+        logs_dir = Path(load_parallel_config(Path(config_path)).logs_dir)
+    except ConfigError:
+        return  # the supervisor names the config's mistake, before anything starts
+    refusal = running_elsewhere(logs_dir)
+    if refusal:
+        raise Exit(refusal, code=2)
 
 
 def _stop_server(server: subprocess.Popen[str]) -> None:
@@ -365,14 +393,19 @@ def restart(c: Context, name: str, logs_dir: str | None = None) -> None:
             "host": "address to listen on (default 127.0.0.1; anything else needs --allow-remote)",
             "allow_remote": "let other machines reach it (the token is still needed; prefer ssh -L)",
             "logs_dir": CONTROL_LOGS_HELP})
-def dashboard(c: Context, port: int = 8765, host: str = "127.0.0.1", allow_remote: bool = False,
+def dashboard(c: Context, port: str | None = None, host: str = "127.0.0.1", allow_remote: bool = False,
               logs_dir: str | None = None) -> None:
     """Serve the live dashboard of the latest run in the browser, until Ctrl-C.
 
     Prints the link to open; if a dashboard already serves this logs folder, prints its link."""
     from tandem.dashboard.dashboard_cli import main
 
-    argv = ["--logs-dir", str(_logs_folder(logs_dir)), "--port", str(port), "--host", host]
+    try:
+        number = whole_number("--port", port, minimum=0, maximum=65535)
+    except FlagError as exc:
+        raise _usage(exc) from None
+    argv = ["--logs-dir", str(_logs_folder(logs_dir)), "--port", str(8765 if number is None else number),
+            "--host", host]
     argv += ["--allow-remote"] if allow_remote else []
     code = main(argv)
     if code:

@@ -33,6 +33,11 @@ class TandemProgram(Program):
         context = getattr(exc, "context", None)
         unknown = message.removeprefix("No idea what ").removesuffix(" is!").strip("'\"")
         needs_value = re.match(r"Flag .*?<Argument: ([^>]+)> needed value", message)
+        missing = re.match(r"'([^']+)' did not receive required positional arguments: (.+)", message)
+        if missing:
+            task, names = missing.groups()
+            words = ", ".join(name.strip(" '").upper() for name in names.split(","))
+            return f"invoke {task}: {words} is needed (see invoke --help {task})"
         if needs_value:
             flag = "--" + needs_value.group(1).strip("_").replace("_", "-")
             return f"invoke{_task_of(context)}: {flag} needs a value (see invoke --help{_task_of(context)})"

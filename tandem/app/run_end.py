@@ -15,7 +15,7 @@ from tandem.app.parallel_config import ParallelConfig
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.run_record import RecordError, RunRecord, name_report
 from tandem.notify import notify
-from tandem.report import discard_live_report, summary_line, write_report
+from tandem.report import discard_live_report, fix_run_figures, summary_line, write_report
 from tandem.supervisor.event_log import append_supervisor_log
 from tandem.supervisor.supervise import SUPERVISOR_LOG
 
@@ -31,6 +31,10 @@ def finish_run(record_path: Path, config: ParallelConfig, log: Callable[[str], N
         log(f"no report: {exc}")
         return
     summary = f"tandem run {record.run_id}: {record.status}"
+    try:
+        fix_run_figures(record_path)
+    except Exception as exc:  # the figures are the report's; the run's status stays whole
+        log(f"the run's figures could not be fixed: {exc!r}")
     if config.report.enabled:
         try:
             report_path = write_report(record_path, config.report)

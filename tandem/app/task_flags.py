@@ -14,6 +14,7 @@ a task works in the current folder, so runs can be kept apart from the checkout.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,7 +27,7 @@ class FlagError(Exception):
     code = EXIT_USAGE
 
 
-def whole_number(flag: str, value: str | int | None, minimum: int = 1) -> int | None:
+def whole_number(flag: str, value: str | int | None, minimum: int = 1, maximum: int | None = None) -> int | None:
     """A count flag's value (None: not given)."""
     if value is None:
         return None
@@ -36,6 +37,8 @@ def whole_number(flag: str, value: str | int | None, minimum: int = 1) -> int | 
         raise FlagError(f"{flag}: expected a whole number, got {value!r}") from None
     if number < minimum:
         raise FlagError(f"{flag}: must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise FlagError(f"{flag}: must be at most {maximum}, got {number}")
     return number
 
 
@@ -88,3 +91,11 @@ def set_switches(sets: Iterable[str] | None, only: str | None = None) -> dict[st
                                 "or --set train.training.max_steps=500")
         switches.setdefault(f"{name}_set", []).extend(["--set", item])
     return switches
+
+
+def end_quietly_when_the_reader_leaves() -> None:
+    """For a task that only prints (status, logs): end as `cat` does when the reader of its output
+    closes the pipe (`invoke status | head -1`), killed by SIGPIPE, with no traceback. Only for
+    these: a task that supervises children must outlive a closed console to stop them."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)

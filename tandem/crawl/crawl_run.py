@@ -46,7 +46,7 @@ from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.page_analysis import PageAnalyzer
 from tandem.fileio.atomic_files import atomic_write_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
-from tandem.fileio.folders import move_contents_aside
+from tandem.fileio.folders import describe_set_aside, move_contents_aside
 
 FRONTIER_FILE = "frontier.sqlite"
 # Failures that say more about the moment than the URL: a resumed web crawl tries them again.
@@ -94,7 +94,7 @@ def run_crawl(
     if not resume:
         moved = move_contents_aside(output_dir)
         if moved is not None:
-            say(f"--no-auto-resume: moved the previous output to {moved}")
+            say(f"--no-auto-resume: moved the previous output to {describe_set_aside(moved)}")
     output_dir.mkdir(parents=True, exist_ok=True)
     save_resolved(config, output_dir / "crawl_config.resolved.yaml")
     shards_dir = output_dir / "shards"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 
+from tandem.common.kit_command import kit_command
 from tandem.contracts.run_record import supervisor_alive
 from tandem.dashboard.dashboard_config import LOCAL_HOSTS
 from tandem.dashboard.discovery import DashboardInfo, read_dashboard_info, remove_dashboard_info, write_dashboard_info
@@ -82,7 +83,7 @@ async def serve(args: argparse.Namespace) -> int:
         await runner.cleanup()
         why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
         print(f"error: dashboard: {args.host} port {args.port} {why} (dashboard.port in parallel.yaml, "
-              f"or invoke dashboard --port)", file=sys.stderr, flush=True)
+              f"or {kit_command()} dashboard --port)", file=sys.stderr, flush=True)
         return 2
     port = runner.addresses[0][1]
     host = f"[{args.host}]" if ":" in args.host else args.host

@@ -223,7 +223,9 @@ def _generations(proc: ProcessFigures) -> list[str]:
 
 def _path_link(value: Any, root: Path, base: Path) -> str:
     path = resolve(value, root) if isinstance(value, str) else None
-    return link(inline(value), path, base) if path else "–"
+    if path is None:
+        return "–"
+    return link(inline(value), path, base) + ("" if path.exists() else " (not found)")
 
 
 def _resources_section(record: RunRecord) -> list[str]:

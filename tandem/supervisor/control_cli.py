@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from tandem.common.kit_command import kit_command
 from tandem.contracts.control_channel import ControlError, send_request
 from tandem.contracts.run_record import ProcessEntry, RecordError, RunRecord, latest_record_path, supervisor_alive
 
@@ -77,7 +78,7 @@ def _follow(path: Path, action: str, name: str | None, before: ProcessEntry | No
     try:
         record = _wait(path, done)
     except KeyboardInterrupt:
-        print("stopped waiting; the request goes on (invoke status shows it)", file=out)
+        print(f"stopped waiting; the request goes on ({kit_command()} status shows it)", file=out)
         return 0
     if name is None or record.finished:
         print(f"run {record.run_id} {record.status} (exit {record.exit_code})", file=out)

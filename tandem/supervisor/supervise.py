@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from tandem.common.kit_command import kit_command
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
@@ -94,8 +95,7 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         with naming(lock.path):
             lock.acquire(f"{request.kind} started {os.getcwd()}")
     except AlreadyLocked as exc:
-        print(f"error: another tandem supervisor is running in this folder ({exc.holder}); "
-              f"wait for it, or stop it (invoke status shows it)", file=sys.stderr)
+        print(_already_running(exc), file=sys.stderr)
         return 2
     except OSError as exc:  # a full disk before anything started
         print(f"error: {describe_os_error(exc)}", file=sys.stderr)
@@ -109,6 +109,27 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         except Exception as exc:  # before any child started: nothing to stop, one line
             print(f"error: {describe_failure(exc)}", file=sys.stderr)
             return 1
+
+
+def running_elsewhere(logs_dir: Path) -> str | None:
+    """The error line when another supervisor runs in this logs folder, else None: for a task that
+    would start something of its own first (the demo's site) only to be refused by the lock."""
+    lock = FileLock(logs_dir / LOCK_FILE)
+    if not lock.path.exists():
+        return None
+    try:
+        lock.acquire("a check before starting")
+    except AlreadyLocked as exc:
+        return _already_running(exc)
+    except OSError:
+        return None  # the supervisor itself will say what is wrong with the folder
+    lock.release()
+    return None
+
+
+def _already_running(exc: AlreadyLocked) -> str:
+    return (f"error: another tandem supervisor is running in this folder ({exc.holder}); "
+            f"wait for it, or stop it ({kit_command()} status shows it)")
 
 
 def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
