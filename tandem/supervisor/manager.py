@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_STATUS_FILE, Progress
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGTERM, STOPPED_EXIT_CODES, exit_code_for_signal
 from tandem.contracts.run_record import ProcessResources, now_iso
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.log_tail import tail_lines
@@ -50,9 +51,6 @@ from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
-EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}  # others: 128 + N
-# Exit codes of a child that a stop asked to end: its way of saying "stopped", not a failure.
-STOP_EXIT_CODES = (0, -signal.SIGTERM, 128 + signal.SIGTERM)
 
 
 class Monitor(Protocol):
@@ -233,7 +231,7 @@ class Supervisor:
         if requested is None:
             decision = self.dependencies.decide_exit(child.plan.name, exit_code, decision)
         failure = decision.state is not ChildState.SUCCEEDED and not (
-            decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
+            decision.state is ChildState.STOPPED and exit_code in STOPPED_EXIT_CODES)
         # Only what this attempt wrote: an earlier attempt's error is not this one's.
         tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, since=child.log_start) if failure else None
         child.state = decision.state
@@ -347,14 +345,14 @@ class Supervisor:
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self) -> int:
         if self.stop_signal is not None:
-            status, code = "interrupted", EXIT_FOR_SIGNAL.get(self.stop_signal, 128 + self.stop_signal)
+            status, code = "interrupted", exit_code_for_signal(self.stop_signal)
         elif all(c.state is ChildState.SUCCEEDED for c in self.children):
-            status, code = "succeeded", 0
+            status, code = "succeeded", EXIT_OK
         elif all(c.state is ChildState.SUCCEEDED or (c.state is ChildState.STOPPED and c.request is not None)
                  for c in self.children):
-            status, code = "interrupted", EXIT_FOR_SIGNAL[signal.SIGTERM]  # stopped on request, as SIGTERM would
+            status, code = "interrupted", EXIT_SIGTERM  # stopped on request, as SIGTERM would
         else:
-            status, code = "failed", 1
+            status, code = "failed", EXIT_FAILED
         self.events.put(RunEnded(self.run_id, status, code))
         self.events.drain()
         return code

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from tandem.contracts.exit_codes import EXIT_SIGINT
 from tandem.contracts.run_record import (
     RecordError,
     RunRecord,
@@ -121,7 +122,7 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
                 return 0
             time.sleep(poll_s)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_SIGINT
 
 
 class _Tail:
