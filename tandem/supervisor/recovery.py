@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psutil
 
+from tandem.common.process_groups import signal_group
 from tandem.contracts.run_record import (
     ProcessEntry,
     ProcessError,
@@ -72,10 +73,7 @@ def _leads_group(proc: psutil.Process) -> bool:
 
 def _signal(groups: set[int], members: Sequence[psutil.Process], signum: int) -> None:
     for group in groups:
-        try:
-            os.killpg(group, signum)  # the child leads its own group: this reaches the whole tree
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(group, signum)  # the child leads its own group: this reaches the whole tree
     outside = []
     for member in members:
         try:

@@ -13,8 +13,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from tandem.common.process_groups import own_group
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
@@ -219,11 +220,8 @@ def _release(watchdog: subprocess.Popen[bytes]) -> None:
 
 def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float,
                    finish_argv: list[str]) -> subprocess.Popen[bytes]:
-    kwargs: dict[str, Any] = {"start_new_session": True}
-    if sys.platform == "win32":
-        kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return subprocess.Popen(
         [sys.executable, "-m", "tandem.supervisor.watchdog", "--record", str(record_path),
          "--supervisor-log", str(supervisor_log), "--grace-s", str(grace_s), "--then", *finish_argv],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **own_group(),
     )
