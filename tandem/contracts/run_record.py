@@ -10,6 +10,7 @@ missing or not a JSON object is a `RecordError`.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import os
 import time
@@ -25,9 +26,43 @@ from tandem.contracts.child_protocol import Progress
 from tandem.fileio.atomic_files import atomic_write_json
 
 RUN_ID_FORMAT = "%Y%m%d_%H%M%S"
-# The states a record gives a process and a run (docs/run-record.md).
-PROCESS_STATES = ("pending", "running", "backoff", "succeeded", "failed", "stopped")
-RUN_STATES = ("running", "succeeded", "failed", "interrupted")
+
+
+class ProcessState(str, enum.Enum):
+    """What the record says of one process (docs/run-record.md); the supervisor's loop, the
+    console, `invoke status`, the report and the dashboard all speak of a process in these."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    BACKOFF = "backoff"  # crashed; waits to be restarted
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED_PROCESS_STATES
+
+
+# A status read from a record may be any word (an older version, a hand edit): these sets
+# answer for it without raising.
+FINISHED_PROCESS_STATES = frozenset({ProcessState.SUCCEEDED, ProcessState.FAILED, ProcessState.STOPPED})
+ACTIVE_PROCESS_STATES = frozenset({ProcessState.PENDING, ProcessState.RUNNING, ProcessState.BACKOFF})
+
+
+class RunState(str, enum.Enum):
+    """What the record says of the run as a whole (docs/run-record.md)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # stopped by a signal or `invoke stop`: exit 130/143
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class RecordError(Exception):
@@ -209,7 +244,7 @@ class ProcessEntry:
     command: list[str]
     log_file: str | None
     status_file: str | None
-    status: str = "pending"
+    status: str = ProcessState.PENDING
     pid: int | None = None
     create_time: float | None = None
     started_at: str | None = None
@@ -265,7 +300,7 @@ class RunRecord:
     kind: str | None = None  # "parallel", or the one process run alone
     started_at: str | None = None
     ended_at: str | None = None
-    status: str = "running"
+    status: str = RunState.RUNNING
     exit_code: int | None = None
     supervisor_pid: int | None = None
     supervisor_create_time: float | None = None
@@ -348,7 +383,7 @@ class RunRecord:
 
     @property
     def finished(self) -> bool:
-        return self.status != "running"
+        return self.status != RunState.RUNNING
 
 
 def name_report(record_path: Path, report_path: Path) -> None:

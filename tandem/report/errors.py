@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tandem.contracts.run_record import Attempt, ProcessEntry, RunRecord
+from tandem.contracts.run_record import Attempt, ProcessEntry, ProcessState, RunRecord, RunState
 from tandem.fileio.log_tail import tail_lines
 from tandem.report.markdown import code, fenced, inline, link, table
 from tandem.report.record_facts import failures, format_duration, format_exit, format_time, resolve
@@ -32,17 +32,17 @@ def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -
             out += [f"> {inline(_cut(first.said))}", ""]
     if record.supervisor_error:
         out += [f"**The supervisor itself failed** and stopped every process: {inline(record.supervisor_error)}", ""]
-    if record.status == "interrupted":
-        stopped = [name for name, proc in procs.items() if proc.status == "stopped"]
+    if record.status == RunState.INTERRUPTED:
+        stopped = [name for name, proc in procs.items() if proc.status == ProcessState.STOPPED]
         names = ", ".join(code(name) for name in stopped) or "none"
         why = record.interrupted_reason
         cause = (f": {inline(why)}" if why else
                  " (a signal to the supervisor, or a supervisor that died and was found later)")
         out += [f"The run was **interrupted** before it finished{cause}. Stopped: {names}.", ""]
     troubled = [(name, proc) for name, proc in procs.items()
-                if proc.status == "failed" or proc.restarts > 0 or proc.error or proc.leftovers]
+                if proc.status == ProcessState.FAILED or proc.restarts > 0 or proc.error or proc.leftovers]
     if not troubled and not found and not record.supervisor_error:
-        if record.status != "interrupted":
+        if record.status != RunState.INTERRUPTED:
             out += ["None: no process failed or was restarted.", ""]
         return out
     for name, proc in troubled:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.contracts.run_record import RunRecord
+from tandem.contracts.run_record import ProcessState, RunRecord
 from tandem.fileio.log_tail import error_line
 
 
@@ -119,11 +119,11 @@ def failures(record: RunRecord) -> list[Failure]:
     for name, proc in record.processes.items():
         for index, attempt in enumerate(proc.attempts):
             last = index == len(proc.attempts) - 1
-            if attempt.exit_code in (0, None) or (last and proc.status == "stopped"):
+            if attempt.exit_code in (0, None) or (last and proc.status == ProcessState.STOPPED):
                 continue
             found.append(Failure(name, attempt.exit_code, attempt.ended_at, last, attempt.reason,
                                  error_line(attempt.log_tail or [])))
-        if proc.status == "failed" and not any(f.process == name and f.final for f in found):
+        if proc.status == ProcessState.FAILED and not any(f.process == name and f.final for f in found):
             found.append(Failure(name, proc.exit_code, proc.ended_at, True, proc.error.reason if proc.error else None,
                                  error_line(proc.error.log_tail) if proc.error else None))
     return sorted(found, key=lambda f: _sort_time(f.ended_at))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tandem.contracts.run_record import now_iso
+from tandem.contracts.run_record import ProcessState, now_iso
 from tandem.contracts.upstream import UpstreamFailure, write_upstream_failure
 from tandem.supervisor.events import (
     DependentStopping,
@@ -24,7 +24,7 @@ from tandem.supervisor.events import (
     ProcessStartFailed,
     StoppedBeforeStart,
 )
-from tandem.supervisor.state import ChildState, ExitDecision, describe_exit
+from tandem.supervisor.state import ExitDecision, describe_exit
 
 if TYPE_CHECKING:
     from tandem.supervisor.manager import ManagedChild
@@ -56,7 +56,7 @@ class DependencyWatch:
         for name, child in self.children.items():
             told = self.told.get(name)
             if told is None:
-                failed = [r for r in child.plan.requires if self.children[r].state is ChildState.FAILED]
+                failed = [r for r in child.plan.requires if self.children[r].state is ProcessState.FAILED]
                 if failed and not child.state.finished:
                     self._tell(child, failed, now)
             elif told.deadline is not None and now >= told.deadline:
@@ -65,12 +65,12 @@ class DependencyWatch:
     def decide_exit(self, name: str, exit_code: int, decision: ExitDecision) -> ExitDecision:
         """The restart policy's decision, made final for a process that was told."""
         told = self.told.get(name)
-        if told is None or decision.state in (ChildState.SUCCEEDED, ChildState.STOPPED):
+        if told is None or decision.state in (ProcessState.SUCCEEDED, ProcessState.STOPPED):
             return decision
         upstream = ", ".join(told.failed)
         if told.stop_sent_at is not None:
-            return ExitDecision(ChildState.STOPPED, None, f"stopped: still running after {upstream} failed")
-        return ExitDecision(ChildState.FAILED, None, f"{describe_exit(exit_code)} after {upstream}, which it "
+            return ExitDecision(ProcessState.STOPPED, None, f"stopped: still running after {upstream} failed")
+        return ExitDecision(ProcessState.FAILED, None, f"{describe_exit(exit_code)} after {upstream}, which it "
                                                      "requires, failed (not restarted)")
 
     def _tell(self, child: ManagedChild, failed: list[str], now: float) -> None:
@@ -83,10 +83,10 @@ class DependencyWatch:
 
     def _enforce(self, child: ManagedChild, told: _Told, now: float) -> None:
         name = child.plan.name
-        if child.state is ChildState.BACKOFF:
-            child.state = ChildState.STOPPED
+        if child.state is ProcessState.BACKOFF:
+            child.state = ProcessState.STOPPED
             self.events.put(StoppedBeforeStart(name))
-        elif child.state is ChildState.RUNNING and child.handle is not None:
+        elif child.state is ProcessState.RUNNING and child.handle is not None:
             if told.stop_sent_at is None:
                 told.stop_sent_at = now
                 assert child.plan.requires_grace_s is not None  # a deadline means a grace period

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_STATUS_FILE, Progress
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGTERM, STOPPED_EXIT_CODES, exit_code_for_signal
-from tandem.contracts.run_record import ProcessResources, now_iso
+from tandem.contracts.run_record import ProcessResources, ProcessState, RunState, now_iso
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.control import decide, exit_reason
@@ -47,7 +47,7 @@ from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
 from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process
 from tandem.supervisor.progress import ProgressReader
-from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
+from tandem.supervisor.state import ExitDecision, RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
@@ -95,7 +95,7 @@ class ManagedChild:
     plan: ChildPlan
     tracker: RestartTracker
     reader: ProgressReader
-    state: ChildState = ChildState.PENDING
+    state: ProcessState = ProcessState.PENDING
     handle: ChildHandle | None = None
     started_at: float = 0.0
     restart_at: float | None = None
@@ -174,7 +174,7 @@ class Supervisor:
                 break
             self._refresh_progress(now)
             if self.monitor is not None:
-                self.monitor.poll({c.plan.name: c.handle.pid if c.handle and c.state is ChildState.RUNNING
+                self.monitor.poll({c.plan.name: c.handle.pid if c.handle and c.state is ProcessState.RUNNING
                                    else None for c in self.children})
             self.sleep(self.options.tick_s)
         self._refresh_progress(self.clock(), force=True)
@@ -182,7 +182,7 @@ class Supervisor:
         return self._finish()
 
     def _step(self, child: ManagedChild, now: float) -> None:
-        if child.state is ChildState.RUNNING and child.handle is not None:
+        if child.state is ProcessState.RUNNING and child.handle is not None:
             exit_code = child.handle.poll()
             if exit_code is not None:
                 self._on_exit(child, exit_code, now)
@@ -191,7 +191,7 @@ class Supervisor:
                 grace = f"grace period of {self.options.grace_s:g}s is over"
                 self.events.put(ProcessesKilled([child.plan.name], grace))
                 child.handle.kill()
-        elif child.state is ChildState.BACKOFF and child.restart_at is not None and now >= child.restart_at:
+        elif child.state is ProcessState.BACKOFF and child.restart_at is not None and now >= child.restart_at:
             self._start(child, restart=True)
 
     def _start(self, child: ManagedChild, restart: bool) -> None:
@@ -208,11 +208,11 @@ class Supervisor:
             handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
-            child.state = ChildState.FAILED
+            child.state = ProcessState.FAILED
             self.events.put(ProcessStartFailed(plan.name, describe_os_error(exc)))
             return
         child.handle = handle
-        child.state = ChildState.RUNNING
+        child.state = ProcessState.RUNNING
         child.started_at = self.clock()
         child.restart_at = None
         child.log_start = log_start
@@ -225,17 +225,17 @@ class Supervisor:
         uptime = now - child.started_at
         self._refresh_child_progress(child)  # its last words count for whether it made progress
         requested = child.request if self.stop_signal is None else None
-        decision = (ExitDecision(ChildState.STOPPED, None, exit_reason(requested)) if requested is not None
+        decision = (ExitDecision(ProcessState.STOPPED, None, exit_reason(requested)) if requested is not None
                     else child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None,
                                                now=now))
         if requested is None:
             decision = self.dependencies.decide_exit(child.plan.name, exit_code, decision)
-        failure = decision.state is not ChildState.SUCCEEDED and not (
-            decision.state is ChildState.STOPPED and exit_code in STOPPED_EXIT_CODES)
+        failure = decision.state is not ProcessState.SUCCEEDED and not (
+            decision.state is ProcessState.STOPPED and exit_code in STOPPED_EXIT_CODES)
         # Only what this attempt wrote: an earlier attempt's error is not this one's.
         tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, since=child.log_start) if failure else None
         child.state = decision.state
-        if decision.state is ChildState.BACKOFF:
+        if decision.state is ProcessState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
@@ -269,10 +269,10 @@ class Supervisor:
             self.stop_deadline = now + self.options.grace_s
             self.events.put(StopRequested(signal.Signals(signum).name, self.options.grace_s, requested_by))
             for child in self.children:
-                if child.state is ChildState.RUNNING and child.handle is not None:
+                if child.state is ProcessState.RUNNING and child.handle is not None:
                     child.handle.terminate()
-                elif child.state in (ChildState.BACKOFF, ChildState.PENDING):
-                    child.state = ChildState.STOPPED
+                elif child.state in (ProcessState.BACKOFF, ProcessState.PENDING):
+                    child.state = ProcessState.STOPPED
                     self.events.put(StoppedBeforeStart(child.plan.name))
         elif not self.killed:
             self._kill_all(f"second stop ({requested_by})" if requested_by
@@ -284,7 +284,7 @@ class Supervisor:
         child = next((c for c in self.children if c.plan.name == name), None)
         decision = decide(request, child.state if child else None, child.request if child else None,
                           self.stop_signal is not None, self.killed)
-        pid = child.handle.pid if child and child.handle and child.state is ChildState.RUNNING else None
+        pid = child.handle.pid if child and child.handle and child.state is ProcessState.RUNNING else None
         self.events.put(ControlAnswered(
             request.request_id, request.sender, "restart" if isinstance(request, RestartRequested) else "stop",
             name, decision.outcome, decision.accepted, pid, child.state.value if child else None,
@@ -304,12 +304,12 @@ class Supervisor:
         elif decision.act == "start":
             self._start(child, restart=True)
         elif decision.act == "cancel":
-            child.state = ChildState.STOPPED
+            child.state = ProcessState.STOPPED
             self.events.put(StoppedBeforeStart(child.plan.name))
 
     def _kill_all(self, why: str) -> None:
         self.killed = True
-        running = [c for c in self.children if c.state is ChildState.RUNNING and c.handle is not None]
+        running = [c for c in self.children if c.state is ProcessState.RUNNING and c.handle is not None]
         if running:
             self.events.put(ProcessesKilled([c.plan.name for c in running], why))
         for child in running:
@@ -324,7 +324,7 @@ class Supervisor:
         self._last_progress = now
         for child in self.children:
             self._refresh_child_progress(child)
-            if self.trees is not None and child.state is ChildState.RUNNING and child.handle is not None:
+            if self.trees is not None and child.state is ProcessState.RUNNING and child.handle is not None:
                 self.trees.remember(child.plan.name, child.handle.pid)
         self.events.drain()
         self.display.update(self.views())
@@ -345,14 +345,14 @@ class Supervisor:
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self) -> int:
         if self.stop_signal is not None:
-            status, code = "interrupted", exit_code_for_signal(self.stop_signal)
-        elif all(c.state is ChildState.SUCCEEDED for c in self.children):
-            status, code = "succeeded", EXIT_OK
-        elif all(c.state is ChildState.SUCCEEDED or (c.state is ChildState.STOPPED and c.request is not None)
+            status, code = RunState.INTERRUPTED, exit_code_for_signal(self.stop_signal)
+        elif all(c.state is ProcessState.SUCCEEDED for c in self.children):
+            status, code = RunState.SUCCEEDED, EXIT_OK
+        elif all(c.state is ProcessState.SUCCEEDED or (c.state is ProcessState.STOPPED and c.request is not None)
                  for c in self.children):
-            status, code = "interrupted", EXIT_SIGTERM  # stopped on request, as SIGTERM would
+            status, code = RunState.INTERRUPTED, EXIT_SIGTERM  # stopped on request, as SIGTERM would
         else:
-            status, code = "failed", EXIT_FAILED
+            status, code = RunState.FAILED, EXIT_FAILED
         self.events.put(RunEnded(self.run_id, status, code))
         self.events.drain()
         return code

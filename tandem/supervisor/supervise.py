@@ -17,7 +17,7 @@ from typing import Protocol
 
 from tandem.common.process_groups import own_group
 from tandem.common.typed_config import ConfigError
-from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
+from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, RunState, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.supervisor.control import ControlChannel
@@ -160,7 +160,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
         with stop_signals_call(lambda signum, _frame: supervisor.request_stop(signum)):
             exit_code = supervisor.run()
     except RunInterrupted as stop:  # before the loop started: no child runs yet
-        queue.put(RunEnded(run_id, "interrupted", stop.exit_code))
+        queue.put(RunEnded(run_id, RunState.INTERRUPTED, stop.exit_code))
         queue.drain_best_effort()
         _release(watchdog)
         return stop.exit_code
