@@ -22,7 +22,7 @@ from typing import Any
 
 import psutil
 
-from tandem.contracts.child_protocol import Progress
+from tandem.contracts.child_protocol import ChildError, Progress
 from tandem.fileio.atomic_files import atomic_write_json
 
 RUN_ID_FORMAT = "%Y%m%d_%H%M%S"
@@ -193,13 +193,18 @@ class ProcessResources:
 
 @dataclass
 class ProcessError:
-    """Why a process failed or was restarted, and the last lines of its log then."""
+    """Why a process failed or was restarted, the last lines of its log then, and the exception
+    it wrote to its error file (none from a program that does not write one)."""
 
     reason: str
     log_tail: list[str] = field(default_factory=list)
+    exception: ChildError | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"reason": self.reason, "log_tail": self.log_tail}
+        data: dict[str, Any] = {"reason": self.reason, "log_tail": self.log_tail}
+        if self.exception is not None:
+            data["exception"] = self.exception.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> ProcessError | None:
@@ -207,7 +212,7 @@ class ProcessError:
             return cls(data)
         if not isinstance(data, Mapping) or not _str(data.get("reason")):
             return None
-        return cls(str(data["reason"]), _str_list(data.get("log_tail")))
+        return cls(str(data["reason"]), _str_list(data.get("log_tail")), ChildError.from_json(data.get("exception")))
 
 
 @dataclass
@@ -222,11 +227,13 @@ class Attempt:
     reason: str | None = None
     log_tail: list[str] | None = None  # kept for attempts that failed
     number: int | None = None  # 1 for the first start; counts the attempts left out too
+    exception: ChildError | None = None  # what it wrote to its error file as it failed
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        if self.log_tail is None:
-            del data["log_tail"]
+        for optional in ("log_tail", "exception"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -236,7 +243,8 @@ class Attempt:
         tail = data.get("log_tail")
         return cls(_int(data.get("pid")), _str(data.get("started_at")), _str(data.get("ended_at")),
                    _int(data.get("exit_code")), _float(data.get("uptime_s")), _str(data.get("reason")),
-                   _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")))
+                   _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")),
+                   ChildError.from_json(data.get("exception")))
 
 
 @dataclass

@@ -77,7 +77,8 @@ def describe_event(event: Event) -> str | None:
     if isinstance(event, ProcessStartFailed):
         return f"{event.name}: could not start: {event.error}"
     if isinstance(event, ProcessExited):
-        return (f"{event.name}: {EXIT_WORDS[event.state]}: {event.reason} (pid {event.pid}, "
+        raised = f"; it raised {event.exception.headline}" if event.exception else ""
+        return (f"{event.name}: {EXIT_WORDS[event.state]}: {event.reason}{raised} (pid {event.pid}, "
                 f"uptime {event.uptime_s:.1f}s)")
     if isinstance(event, StopRequested):
         if event.requested_by is not None:

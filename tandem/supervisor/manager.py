@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_STATUS_FILE, Progress
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_ERROR_FILE, ENV_STATUS_FILE, Progress, read_error_file
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGTERM, STOPPED_EXIT_CODES, exit_code_for_signal
 from tandem.contracts.run_record import ProcessResources, ProcessState, RunState, now_iso
 from tandem.fileio.disk_errors import describe_os_error, naming
@@ -204,6 +204,7 @@ class Supervisor:
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
         try:
+            self._clear_error_file(plan)  # an earlier attempt's exception is not this one's
             log_start = self._mark_log(plan.log_path, banner)
             handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
@@ -234,12 +235,14 @@ class Supervisor:
             decision.state is ProcessState.STOPPED and exit_code in STOPPED_EXIT_CODES)
         # Only what this attempt wrote: an earlier attempt's error is not this one's.
         tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, since=child.log_start) if failure else None
+        error_file = child.plan.env.get(ENV_ERROR_FILE)
+        exception = read_error_file(Path(error_file)) if failure and error_file else None
         child.state = decision.state
         if decision.state is ProcessState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
-                                      decision.reason, tail))
+                                      decision.reason, tail, exception))
         self._stop_leftovers(child, now)
         if isinstance(requested, RestartRequested):
             self._start(child, restart=True)
@@ -356,6 +359,12 @@ class Supervisor:
         self.events.put(RunEnded(self.run_id, status, code))
         self.events.drain()
         return code
+
+    @staticmethod
+    def _clear_error_file(plan: ChildPlan) -> None:
+        error_file = plan.env.get(ENV_ERROR_FILE)
+        if error_file:
+            Path(error_file).unlink(missing_ok=True)
 
     def _mark_log(self, log_path: Path, banner: str) -> int:
         """Append the banner; returns the log's size after it, where the child's output begins."""

@@ -72,8 +72,8 @@ class RecordKeeper:
             attempt.uptime_s, attempt.reason = round(event.uptime_s, 3), event.reason
             entry.exit_code, entry.status = event.exit_code, event.state
             if event.log_tail is not None:
-                attempt.log_tail = event.log_tail
-                entry.error = ProcessError(event.reason, event.log_tail)
+                attempt.log_tail, attempt.exception = event.log_tail, event.exception
+                entry.error = ProcessError(event.reason, event.log_tail, event.exception)
             if event.state != ProcessState.BACKOFF:
                 entry.ended_at = event.at
         elif isinstance(event, StoppedBeforeStart):
