@@ -38,7 +38,9 @@ def signal_group(leader: int, signum: int) -> bool:
 
 def terminate_group(leader: int) -> bool:
     """Ask the whole group to stop: SIGTERM (Windows: CTRL_BREAK_EVENT)."""
-    return signal_group(leader, signal.CTRL_BREAK_EVENT if sys.platform == "win32" else signal.SIGTERM)
+    if sys.platform == "win32":
+        return signal_group(leader, signal.CTRL_BREAK_EVENT)
+    return signal_group(leader, signal.SIGTERM)
 
 
 def kill_group(leader: int) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tandem.common.script_main import timestamped
-from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.common.typed_config import ConfigError, resolved_config_path, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, exit_code_for_signal
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
@@ -95,7 +95,7 @@ def run_crawl(
         if moved is not None:
             say(f"--no-auto-resume: moved the previous output to {moved}")
     output_dir.mkdir(parents=True, exist_ok=True)
-    save_resolved(config, output_dir / "crawl_config.resolved.yaml")
+    save_resolved(config, resolved_config_path(output_dir, "crawl_config"))
     shards_dir = output_dir / "shards"
     remove_partial_shards(shards_dir)
 

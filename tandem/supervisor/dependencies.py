@@ -9,8 +9,10 @@ told it gets SIGTERM, then SIGKILL once `shutdown.grace_s` has passed too. The e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 from tandem.contracts.run_record import ProcessState, now_iso
 from tandem.contracts.upstream import UpstreamFailure, write_upstream_failure
@@ -24,10 +26,36 @@ from tandem.supervisor.events import (
     ProcessStartFailed,
     StoppedBeforeStart,
 )
+from tandem.supervisor.process import ChildHandle
 from tandem.supervisor.state import ExitDecision, describe_exit
 
-if TYPE_CHECKING:
-    from tandem.supervisor.manager import ManagedChild
+
+class Requirements(Protocol):
+    """What this module reads of a process's plan (`manager.ChildPlan`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def requires(self) -> Sequence[str]: ...
+
+    @property
+    def requires_grace_s(self) -> float | None: ...
+
+    @property
+    def upstream_path(self) -> Path | None: ...
+
+
+class WatchedChild(Protocol):
+    """A process as the event loop holds it (`manager.ManagedChild`): its plan, its state, which
+    this module may end, and its handle, to stop it. A protocol, so that the loop imports this
+    module and never the other way round."""
+
+    state: ProcessState
+    handle: ChildHandle | None
+
+    @property
+    def plan(self) -> Requirements: ...
 
 
 @dataclass
@@ -38,7 +66,7 @@ class _Told:
 
 
 class DependencyWatch:
-    def __init__(self, children: list[ManagedChild], events: EventQueue, kill_after_s: float) -> None:
+    def __init__(self, children: Sequence[WatchedChild], events: EventQueue, kill_after_s: float) -> None:
         self.children = {child.plan.name: child for child in children}
         self.events = events
         self.kill_after_s = kill_after_s
@@ -73,7 +101,7 @@ class DependencyWatch:
         return ExitDecision(ProcessState.FAILED, None, f"{describe_exit(exit_code)} after {upstream}, which it "
                                                      "requires, failed (not restarted)")
 
-    def _tell(self, child: ManagedChild, failed: list[str], now: float) -> None:
+    def _tell(self, child: WatchedChild, failed: list[str], now: float) -> None:
         grace = child.plan.requires_grace_s
         reasons = {name: self._reasons.get(name, "failed") for name in failed}
         if child.plan.upstream_path is not None:
@@ -81,7 +109,7 @@ class DependencyWatch:
         self.told[child.plan.name] = _Told(failed, None if grace is None else now + grace)
         self.events.put(DependentTold(child.plan.name, reasons, grace))
 
-    def _enforce(self, child: ManagedChild, told: _Told, now: float) -> None:
+    def _enforce(self, child: WatchedChild, told: _Told, now: float) -> None:
         name = child.plan.name
         if child.state is ProcessState.BACKOFF:
             child.state = ProcessState.STOPPED

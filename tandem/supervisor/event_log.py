@@ -34,8 +34,8 @@ from tandem.supervisor.events import (
     SupervisorFailed,
 )
 
-EXIT_WORDS = {ProcessState.SUCCEEDED: "succeeded", ProcessState.FAILED: "failed", ProcessState.STOPPED: "stopped",
-              ProcessState.BACKOFF: "crashed"}
+EXIT_WORDS: dict[str, str] = {ProcessState.SUCCEEDED: "succeeded", ProcessState.FAILED: "failed",
+                              ProcessState.STOPPED: "stopped", ProcessState.BACKOFF: "crashed"}
 # What the loop made of a control request ({pid}, {state}, {grace} filled in from the answer).
 CONTROL_OUTCOMES = {
     "restarting": "pid {pid} asked to stop (killed after {grace}s), then started again, told to resume",

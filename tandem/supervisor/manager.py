@@ -43,10 +43,10 @@ from tandem.supervisor.events import (
     StopRequested,
 )
 from tandem.supervisor.invoke_runner import LaunchSpec
-from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
 from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process
 from tandem.supervisor.progress import ProgressReader
+from tandem.supervisor.progress_display import ProcessView, ProgressDisplay
 from tandem.supervisor.state import ExitDecision, RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 

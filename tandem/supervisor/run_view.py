@@ -19,8 +19,8 @@ from tandem.contracts.run_record import (
     supervisor_alive,
 )
 from tandem.fileio.log_tail import tail_lines
-from tandem.supervisor.printer import ProcessView, describe
 from tandem.supervisor.progress import ProgressReader
+from tandem.supervisor.progress_display import ProcessView, describe
 
 COLOURS = ["\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m"]
 RESET = "\033[0m"

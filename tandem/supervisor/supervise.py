@@ -36,10 +36,10 @@ from tandem.supervisor.launch_plan import (
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
 from tandem.supervisor.preflight import preflight_errors
-from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.process_tree import ProcessTrees
 from tandem.supervisor.progress import ProgressHistory
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.recovery import recover_run, unfinished_runs
 from tandem.supervisor.resources import available_cpus, can_pin

@@ -23,7 +23,7 @@ from tandem.supervisor.events import (
     StopRunRequested,
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
-from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.supervisor_config import RestartPolicy
 

@@ -13,7 +13,7 @@ from tandem.contracts.exit_codes import exit_code_for_signal
 from tandem.contracts.run_record import ProcessEntry, RunRecord
 from tandem.supervisor.events import EventQueue, ProcessExited, ProcessStarted, SupervisorFailed
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
-from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.supervisor_config import RestartPolicy
 

@@ -15,8 +15,8 @@ from tandem.common.typed_config import ConfigError, load_config, save_resolved
 from tandem.contracts.child_protocol import Progress
 from tandem.contracts.run_record import ProcessState
 from tandem.fileio.log_tail import tail_lines
-from tandem.supervisor.printer import ProcessView, ProgressDisplay, describe
 from tandem.supervisor.progress import TAIL_BYTES, ProgressReader
+from tandem.supervisor.progress_display import ProcessView, ProgressDisplay, describe
 from tandem.supervisor.state import RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
