@@ -53,6 +53,7 @@ class WatchedChild(Protocol):
 
     state: ProcessState
     handle: ChildHandle | None
+    stopping: bool  # its group has had its SIGTERM since its last start
 
     @property
     def plan(self) -> Requirements: ...
@@ -119,7 +120,9 @@ class DependencyWatch:
                 told.stop_sent_at = now
                 assert child.plan.requires_grace_s is not None  # a deadline means a grace period
                 self.events.put(DependentStopping(name, told.failed, child.plan.requires_grace_s))
-                child.handle.terminate()
+                if not child.stopping:  # a stop asked for it (invoke stop NAME) may have sent one already
+                    child.stopping = True
+                    child.handle.terminate()
             elif now >= told.stop_sent_at + self.kill_after_s:
                 told.deadline = None  # once is enough
                 self.events.put(ProcessesKilled([name], f"{name} ignored SIGTERM for {self.kill_after_s:g}s"))

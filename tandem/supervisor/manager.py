@@ -103,6 +103,9 @@ class ManagedChild:
     log_start: int = 0  # where the current attempt's output begins in its log
     request: ControlRequested | None = None  # the restart or stop asked for since its last start
     kill_at: float | None = None  # when a requested stop runs out of grace
+    # Its group has had its SIGTERM since its last start: never a second one (the trainer takes
+    # a second signal as "stop at once", mid-save); what follows, if anything, is SIGKILL.
+    stopping: bool = False
 
 
 class Supervisor:
@@ -218,7 +221,7 @@ class Supervisor:
         child.restart_at = None
         child.log_start = log_start
         child.tracker.on_start()
-        child.request, child.kill_at = None, None
+        child.request, child.kill_at, child.stopping = None, None, False
         self.events.put(ProcessStarted(plan.name, handle.pid, handle.create_time, number, str(plan.log_path)))
 
     def _on_exit(self, child: ManagedChild, exit_code: int, now: float) -> None:
@@ -273,7 +276,7 @@ class Supervisor:
             self.events.put(StopRequested(signal.Signals(signum).name, self.options.grace_s, requested_by))
             for child in self.children:
                 if child.state is ProcessState.RUNNING and child.handle is not None:
-                    child.handle.terminate()
+                    self._terminate(child)
                 elif child.state in (ProcessState.BACKOFF, ProcessState.PENDING):
                     child.state = ProcessState.STOPPED
                     self.events.put(StoppedBeforeStart(child.plan.name))
@@ -300,7 +303,7 @@ class Supervisor:
         child.request = request
         if decision.act == "terminate" and child.handle is not None:
             child.kill_at = now + self.options.grace_s
-            child.handle.terminate()
+            self._terminate(child)
         elif decision.act == "kill" and child.handle is not None:
             self.events.put(ProcessesKilled([child.plan.name], f"second stop ({request.sender})"))
             child.handle.kill()
@@ -309,6 +312,13 @@ class Supervisor:
         elif decision.act == "cancel":
             child.state = ProcessState.STOPPED
             self.events.put(StoppedBeforeStart(child.plan.name))
+
+    @staticmethod
+    def _terminate(child: ManagedChild) -> None:
+        """SIGTERM to the child's group, once per start."""
+        if child.handle is not None and not child.stopping:
+            child.stopping = True
+            child.handle.terminate()
 
     def _kill_all(self, why: str) -> None:
         self.killed = True
