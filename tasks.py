@@ -17,7 +17,7 @@ from pathlib import Path
 from invoke import Context, Exit, task
 
 from tandem.app.invoke_program import adopt_running_program
-from tandem.app.parallel_run import run_parallel
+from tandem.app.parallel_run import run_supervised
 from tandem.app.task_flags import (
     FlagError,
     end_quietly_when_the_reader_leaves,
@@ -63,7 +63,7 @@ def _supervise(kind: str, only: list[str] | None, config: str, placeholders: dic
         switches={"no_web_crawl": ["--no-web-crawl"] if no_web_crawl else [],
                   "no_auto_resume": ["--no-auto-resume"] if no_auto_resume else [], **switches},
     )
-    code = run_parallel(request)
+    code = run_supervised(request)
     if code != 0:
         raise Exit(code=code)
 

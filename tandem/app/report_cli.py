@@ -22,7 +22,7 @@ from tandem.app.run_end import RESOLVED_CONFIG
 from tandem.common.script_main import OneLineArgumentParser, run_main
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.exit_codes import EXIT_OK, EXIT_USAGE
-from tandem.contracts.run_record import RecordError, RunRecord, latest_record, name_report
+from tandem.contracts.run_record import RecordError, RunRecord, RunState, latest_record, name_report
 from tandem.report import is_live, write_report
 from tandem.report.report_config import ReportSettings
 
@@ -90,7 +90,7 @@ def _remember_report(record_path: Path, report_path: Path) -> None:
     """Name the report in a finished run's record, so the next rebuild rewrites the same file.
     A running run's record belongs to its supervisor, which names the report itself."""
     record = RunRecord.load(record_path)
-    if not record.report and record.status not in ("unknown", "running"):
+    if not record.report and record.status not in ("unknown", RunState.RUNNING):
         name_report(record_path, report_path)
 
 

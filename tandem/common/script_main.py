@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import NoReturn
 
 from tandem.common.typed_config import ConfigError
+from tandem.contracts.child_protocol import ChildEnvironment, write_error_file
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_SIGINT, EXIT_USAGE
 
 # The trainer's lines come from `logging` with `%(asctime)s %(levelname)s %(message)s` and this
@@ -35,8 +36,22 @@ def one_line_failure(message: str) -> int:
     return EXIT_FAILED
 
 
+def record_uncaught(exc: BaseException) -> None:
+    """Leave `exc` in the error file the supervisor named (`TANDEM_ERROR_FILE`), so that its
+    record and the report quote the exception rather than guess from the log. Run by hand, with
+    no such variable, it does nothing; it never raises over the exception it records."""
+    path = ChildEnvironment.from_environ().error_file
+    if path is None:
+        return
+    try:
+        write_error_file(path, exc)
+    except OSError as problem:
+        print(f"error: {path}: the error file could not be written ({problem})", file=sys.stderr)
+
+
 def run_main(main: Callable[[], int]) -> None:
-    """Call `main` and exit with its status; a ConfigError becomes `error: …` and exit 2."""
+    """Call `main` and exit with its status; a ConfigError becomes `error: …` and exit 2, and an
+    uncaught exception is recorded in the error file, then raised (a traceback, exit 1)."""
     # A log file is read while it grows (`invoke logs --follow`, progress patterns): whole lines
     # should reach it as they are printed, not in 8 KiB blocks that may end mid-line.
     for stream in (sys.stdout, sys.stderr):
@@ -50,4 +65,7 @@ def run_main(main: Callable[[], int]) -> None:
         status = EXIT_USAGE
     except KeyboardInterrupt:
         status = EXIT_SIGINT
+    except Exception as exc:
+        record_uncaught(exc)
+        raise
     sys.exit(status)

@@ -320,6 +320,12 @@ def to_plain(obj: Any) -> Any:
     return obj
 
 
+def resolved_config_path(folder: Path, config_name: str) -> Path:
+    """`FOLDER/NAME.resolved.yaml`, where a config is saved as it was actually used: one naming
+    for the run's `parallel.resolved.yaml`, the crawl's and the trainer's."""
+    return Path(folder) / f"{config_name}.resolved.yaml"
+
+
 def save_resolved(config: Any, path: Path) -> None:
     """Write the config as it was actually used, next to the run's output."""
     text = yaml.safe_dump(to_plain(config), allow_unicode=True, sort_keys=False)

@@ -16,6 +16,7 @@ from pathlib import Path
 import psutil
 
 from tandem.common.kit_command import kit_command
+from tandem.contracts.exit_codes import EXIT_SIGINT
 from tandem.contracts.run_record import supervisor_alive
 from tandem.dashboard.dashboard_config import LOCAL_HOSTS
 from tandem.dashboard.discovery import DashboardInfo, read_dashboard_info, remove_dashboard_info, write_dashboard_info
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(serve(args))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_SIGINT
 
 
 async def serve(args: argparse.Namespace) -> int:

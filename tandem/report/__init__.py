@@ -20,7 +20,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from tandem.contracts.run_record import RunRecord
+from tandem.contracts.run_record import RunRecord, RunState
 from tandem.fileio.atomic_files import atomic_write_text
 from tandem.monitor import summarize_samples
 from tandem.report.figures import RunFigures
@@ -71,7 +71,7 @@ def fix_run_figures(record_path: Path, root: Path = Path(".")) -> None:
 
 def is_live(record: RunRecord) -> bool:
     """Still going: its report is a live one, until the run's end writes the real one."""
-    return record.status == "running" and record.report is None
+    return record.status == RunState.RUNNING and record.report is None
 
 
 def live_report_path(record: RunRecord, docs_dir: Path) -> Path:

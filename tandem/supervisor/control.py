@@ -20,6 +20,7 @@ from tandem.contracts.control_channel import (
     take_requests,
     write_reply,
 )
+from tandem.contracts.run_record import ProcessState
 from tandem.supervisor.event_log import describe_event
 from tandem.supervisor.events import (
     ControlAnswered,
@@ -31,7 +32,6 @@ from tandem.supervisor.events import (
     StopProcessRequested,
     StopRunRequested,
 )
-from tandem.supervisor.state import ChildState
 
 POLL_EVERY_S = 0.2
 
@@ -90,7 +90,7 @@ class Decision:
     act: str | None = None  # terminate, kill, start, cancel, stop_run, kill_run; None: nothing
 
 
-def decide(request: ControlRequested, state: ChildState | None, pending: ControlRequested | None,
+def decide(request: ControlRequested, state: ProcessState | None, pending: ControlRequested | None,
            run_stopping: bool, run_killed: bool) -> Decision:
     """What the loop does with `request`, given the state of the process it names (None: no
     such process), the request that process is already carrying out, and the run's stop."""
@@ -104,7 +104,7 @@ def decide(request: ControlRequested, state: ChildState | None, pending: Control
         return Decision("run_stopping", False)
     if state is None:
         return Decision("unknown", False)
-    running = state is ChildState.RUNNING
+    running = state is ProcessState.RUNNING
     if isinstance(request, RestartRequested):
         if running:
             return Decision("busy", False) if pending is not None else Decision("restarting", True, "terminate")
@@ -113,7 +113,7 @@ def decide(request: ControlRequested, state: ChildState | None, pending: Control
         if isinstance(pending, StopProcessRequested):
             return Decision("forcing", True, "kill")  # a second stop: no more grace, as a second Ctrl-C
         return Decision("stopping", True, "terminate")
-    if state in (ChildState.BACKOFF, ChildState.PENDING):
+    if state in (ProcessState.BACKOFF, ProcessState.PENDING):
         return Decision("cancelled", True, "cancel")
     return Decision("ended", False)
 

@@ -12,7 +12,14 @@ from typing import TextIO
 
 from tandem.common.kit_command import kit_command
 from tandem.contracts.control_channel import ControlError, send_request
-from tandem.contracts.run_record import ProcessEntry, RecordError, RunRecord, latest_record_path, supervisor_alive
+from tandem.contracts.run_record import (
+    ProcessEntry,
+    ProcessState,
+    RecordError,
+    RunRecord,
+    latest_record_path,
+    supervisor_alive,
+)
 
 POLL_S = 0.2
 
@@ -72,8 +79,8 @@ def _follow(path: Path, action: str, name: str | None, before: ProcessEntry | No
             return record.finished
         entry = record.processes[name]
         if action == "restart":
-            return before is not None and entry.restarts > before.restarts and entry.status == "running"
-        return entry.status != "running"
+            return before is not None and entry.restarts > before.restarts and entry.status == ProcessState.RUNNING
+        return entry.status != ProcessState.RUNNING
 
     try:
         record = _wait(path, done)

@@ -13,11 +13,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tandem.common.kit_command import kit_command
+from tandem.common.process_groups import own_group
 from tandem.common.typed_config import ConfigError
-from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
+from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, RunState, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.supervisor.control import ControlChannel
@@ -36,10 +37,10 @@ from tandem.supervisor.launch_plan import (
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
 from tandem.supervisor.preflight import preflight_errors
-from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.process_tree import ProcessTrees
 from tandem.supervisor.progress import ProgressHistory
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.recovery import recover_run, unfinished_runs
 from tandem.supervisor.resources import available_cpus, can_pin
@@ -181,7 +182,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
         with stop_signals_call(lambda signum, _frame: supervisor.request_stop(signum)):
             exit_code = supervisor.run()
     except RunInterrupted as stop:  # before the loop started: no child runs yet
-        queue.put(RunEnded(run_id, "interrupted", stop.exit_code))
+        queue.put(RunEnded(run_id, RunState.INTERRUPTED, stop.exit_code))
         queue.drain_best_effort()
         _release(watchdog)
         return stop.exit_code
@@ -241,11 +242,8 @@ def _release(watchdog: subprocess.Popen[bytes]) -> None:
 
 def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float,
                    finish_argv: list[str]) -> subprocess.Popen[bytes]:
-    kwargs: dict[str, Any] = {"start_new_session": True}
-    if sys.platform == "win32":
-        kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return subprocess.Popen(
         [sys.executable, "-m", "tandem.supervisor.watchdog", "--record", str(record_path),
          "--supervisor-log", str(supervisor_log), "--grace-s", str(grace_s), "--then", *finish_argv],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **own_group(),
     )

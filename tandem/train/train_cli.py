@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from tandem.common.overrides import Override, blame, flag_overrides, parse_sets
-from tandem.common.script_main import OneLineArgumentParser, one_line_failure, run_main
+from tandem.common.script_main import OneLineArgumentParser, one_line_failure, record_uncaught, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         if full is not None:
             return one_line_failure(f"no space left on {full}")
         log.exception("training failed")
+        record_uncaught(exc)
         return EXIT_FAILED
 
 

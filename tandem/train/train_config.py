@@ -344,7 +344,7 @@ class TrainConfig:
     distributed: DistributedSettings = field(default_factory=DistributedSettings, metadata={"help": (
         "Processes and nodes for `launcher: torchrun | accelerate`.")})
     output_dir: Path = field(default=Path("outputs/run"), metadata={"help": (
-        "Where checkpoint-STEP/, metrics.jsonl, final/ and resolved_config.yaml go; "
+        "Where checkpoint-STEP/, metrics.jsonl, final/ and train_config.resolved.yaml go; "
         "`--output-dir` overrides. A resumed run continues here.")})
     eval: EvalSettings = field(default_factory=EvalSettings, metadata={"help": (
         "Held-out shards, evaluation loss and perplexity, and the prompts the model answers.")})

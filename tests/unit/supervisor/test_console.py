@@ -8,7 +8,7 @@ import io
 from tandem.contracts.child_protocol import Progress
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import ProcessExited
-from tandem.supervisor.printer import ProcessView, ProgressDisplay, fit_message
+from tandem.supervisor.progress_display import ProcessView, ProgressDisplay, fit_message
 
 
 class Terminal(io.StringIO):

@@ -22,10 +22,10 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from tandem.contracts.child_protocol import Progress, shorten
+from tandem.contracts.run_record import FINISHED_PROCESS_STATES
 
 MESSAGE_CHARS_SHOWN = 120  # a child's message on one console line
 
-FINISHED = ("succeeded", "failed", "stopped")
 BAR_FORMAT = ("{desc} {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} {unit} "
               "[{elapsed}<{remaining}, {rate_fmt}]{postfix}")
 NARROW_BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar:8}| {n_fmt}/{total_fmt} {unit}{postfix}"
@@ -124,7 +124,7 @@ class ProgressDisplay:
         for view in views:
             if view.name in self._printed_final:
                 continue
-            if view.status in FINISHED:
+            if view.status in FINISHED_PROCESS_STATES:
                 self._printed_final.add(view.name)
             print(f"[progress] {describe(view)}", file=self.stream, flush=True)
 
