@@ -8,8 +8,8 @@ Two ways of measuring, one per preset (quality.QualitySettings.preset):
   path) is left out: it is neither Japanese nor not-Japanese prose, and its repetitions
   (`}`, `fi`, indentation) are not the repetition of spam. Spaces do not count as characters and
   ASCII ones count half (an English term in a Japanese sentence is one word, not seven
-  letters), an ASCII ". " ends a sentence as "。" does, only runs that end so are sentences
-  (headings, cells and list items are not), and the kana check starts at the first line with
+  letters), an ASCII ". " ends a sentence as "。" does, only runs that end so (or in a teaser's ellipsis)
+  are sentences (headings, cells and list items are not), and the kana check starts at the first line with
   Japanese in it (an English heading or a command may come first).
 """
 
@@ -25,6 +25,11 @@ SENTENCE = re.compile(r"[^。．！？!?]+[。．！？!?]?")
 # The technical preset also ends a sentence at an ASCII "." followed by a space or the line's end.
 SENTENCE_WITH_ASCII_STOP = re.compile(r"(?:[^。．！？!?.]|\.(?!\s|$))+(?:[。．！？!?]|\.(?=\s|$))?")
 _STOPS = ("。", "．", "！", "？", "!", "?", ".")
+# A teaser's end: an ellipsis ("…" is "..." after NFKC, "‥" is ".."; Swallow also counts "・"),
+# maybe followed by a "read more" link. In the technical preset such a run counts as a sentence
+# even without a stop (a snippet cut short is not a heading).
+TEASER_END = re.compile(r"(?:\.\.|…|‥|・)\s*(?:[(\[(【]?(?:続きを読む|続きを見る|続きはこちら|もっと見る|もっと読む|"
+                        r"全文を読む|全文表示|read more|more)[)\])】]?)?\s*[>»›]*\s*$", re.IGNORECASE)
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 KANJI = re.compile(r"[々〇〻\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
@@ -62,9 +67,10 @@ class LetterStats:
 
 
 class PageMeasures:
-    def __init__(self, text: str, technical: bool) -> None:
+    def __init__(self, text: str, technical: bool, letter_spaced_share: float = 0.0) -> None:
         self.text = text
         self.technical = technical
+        self.letter_spaced_share = letter_spaced_share  # measured by the line rules (line_rules.py)
 
     @cached_property
     def letters(self) -> LetterStats:
@@ -101,7 +107,7 @@ class PageMeasures:
         if not self.technical:
             return [sentence for line in self.lines for sentence in SENTENCE.findall(line)]
         return [sentence for line in self.lines for sentence in SENTENCE_WITH_ASCII_STOP.findall(line)
-                if sentence.rstrip().endswith(_STOPS)]
+                if sentence.rstrip().endswith(_STOPS) or TEASER_END.search(sentence)]
 
     @cached_property
     def sentence_lengths(self) -> list[float]:

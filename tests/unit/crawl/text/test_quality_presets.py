@@ -114,7 +114,7 @@ def test_each_filter_is_a_named_step_with_its_own_count_and_time() -> None:
     steps = stats.to_json()
     assert steps["too_short"] == {"checked": 2, "dropped": 1, "seconds": 2.0}
     assert steps["japanese_fraction"] == {"checked": 1, "dropped": 1, "seconds": 1.0}
-    assert list(steps) == ["too_short", "japanese_fraction"]
+    assert list(steps) == ["letter_spaced", "too_short", "japanese_fraction"]
     restored = FilterStats()
     restored.restore(steps)
     assert restored.to_json() == steps

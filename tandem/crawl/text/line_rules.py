@@ -1,0 +1,117 @@
+"""Line-level cleaning before the document filters: junk lines go, spacing artefacts are mended.
+
+The document filters (quality.py) judge a page as a whole, so a page of real paragraphs with
+shopping-spam keyword lines between them passes with the spam inside. As C4, Gopher and FineWeb
+clean English text line by line before judging the document, these rules clean Japanese lines,
+after NFKC and before the filters, each counted by its reason (`stats.json` → `lines_removed`):
+
+- **keyword_run** (removed): a line of space- or bar-separated short Japanese tokens with no
+  sentence punctuation and no particles: `ブランド 半額 即日発送 おすすめ レディース 通販`.
+  Japanese prose does not put spaces between words; a line that does, with four or more
+  keyword tokens and nothing that makes a sentence of them, is a tag list or keyword stuffing.
+  This is the line form of two published Japanese document rules: the noun-ratio filter of
+  HojiChar and corpus-cleaner (a text of 80 % nouns or more is not prose) and llm-jp-corpus's
+  and corpus-cleaner's punctuation rules (a text without 。、 is not prose), which need no
+  morphological analyser once the tokens are delimited by the page itself.
+- **letter-spaced lines** (mended): `パ ス ワ ー ド 管 理`, as HTML renderings of typeset
+  documents come out, is rejoined (Japanese takes no space between letters); the share of the
+  page's Japanese letters that sat in such lines is reported, so that a page made of them can
+  be dropped as `letter_spaced` (quality.py): such renderings garble more than the spacing.
+- **wrap spaces** (mended): a space left by a line wrap between two hiragana
+  (`更新され るもので`) is removed; no Japanese writing puts a single space inside a run of
+  hiragana, except spaced writing for children (wakachigaki), recognised by its many spaces
+  and left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Japanese letters as the quality filters count them, and the long-vowel mark.
+_JAPANESE = "\u3041-\u3096\u30a1-\u30fa\u30fc々〇〻\u3400-\u9fff\uf900-\ufaff"
+_JAPANESE_LETTER = re.compile(f"[{_JAPANESE}]")
+_KEYWORD_TOKEN = re.compile(f"[{_JAPANESE}0-9A-Za-z]*[{_JAPANESE}][{_JAPANESE}0-9A-Za-z]*")
+_TOKEN_SEPARATORS = re.compile(r"[\s|/]+")  # after NFKC: full-width ｜／ are | /
+_SENTENCE_PUNCTUATION = re.compile(r"[。、，．！？!?「」『』()（）:：]")
+# Particles that end a phrase: a token ending in one is a piece of a sentence, not a keyword.
+_PARTICLE_END = re.compile(r"(?:は|が|を|に|で|と|も|の|へ|や|から|まで|より|ます|です|した|する|ない)$")
+_SINGLE_JAPANESE = re.compile(f"^[{_JAPANESE}]$")
+_HIRAGANA_SPACE = re.compile(r"(?<=[\u3041-\u3096]) (?=[\u3041-\u3096])")
+_JAPANESE_SPACE = re.compile(f"(?<=[{_JAPANESE}]) (?=[{_JAPANESE}])")
+
+MIN_KEYWORD_TOKENS = 4
+MAX_KEYWORD_CHARS = 10  # a keyword token's longest length (送料無料, レディースファッション)
+MIN_KEYWORD_SHARE = 0.8
+MAX_PHRASE_TOKENS = 1  # more tokens ending in a particle: spaced prose, not a keyword list
+MIN_LETTER_SPACED_SINGLES = 4
+MIN_LETTER_SPACED_SHARE = 0.6
+# Spaced writing (wakachigaki) has a space every few letters; a wrap leaves one a line.
+MAX_WRAP_SPACES_PER_LETTER = 1 / 12
+
+
+@dataclass
+class CleanedLines:
+    text: str
+    removed: Counter[str] = field(default_factory=Counter)  # lines removed, by reason
+    letter_spaced_share: float = 0.0  # of the Japanese letters, the share in letter-spaced lines
+
+
+def clean_lines(text: str) -> CleanedLines:
+    """`text`: NFKC-normalised, one paragraph a line. Keyword runs removed, spacing mended."""
+    removed: Counter[str] = Counter()
+    kept: list[str] = []
+    spaced_letters = 0
+    for line in text.split("\n"):
+        if " " not in line and "|" not in line and "/" not in line:
+            kept.append(line)
+            continue
+        tokens = [token for token in _TOKEN_SEPARATORS.split(line) if token]
+        if is_letter_spaced(tokens):
+            line = _JAPANESE_SPACE.sub("", line)
+            spaced_letters += _count_japanese(line)
+            kept.append(line)
+            continue
+        if is_keyword_run(line, tokens):
+            removed["keyword_run"] += 1
+            continue
+        kept.append(mend_wrap_spaces(line))
+    cleaned = "\n".join(kept)
+    share = spaced_letters / _count_japanese(cleaned) if spaced_letters else 0.0
+    return CleanedLines(cleaned, removed, share)
+
+
+def is_keyword_run(line: str, tokens: list[str]) -> bool:
+    """Four or more short Japanese tokens, most of the line, without sentence punctuation or
+    particles."""
+    if len(tokens) < MIN_KEYWORD_TOKENS or _SENTENCE_PUNCTUATION.search(line):
+        return False
+    keywords = phrases = 0
+    for token in tokens:
+        if len(token) <= MAX_KEYWORD_CHARS and _KEYWORD_TOKEN.fullmatch(token) and len(token) > 1:
+            keywords += 1
+        if _PARTICLE_END.search(token):
+            phrases += 1
+    return (keywords >= MIN_KEYWORD_TOKENS and keywords >= MIN_KEYWORD_SHARE * len(tokens)
+            and phrases <= MAX_PHRASE_TOKENS)
+
+
+def is_letter_spaced(tokens: list[str]) -> bool:
+    """Most tokens are single Japanese letters: `パ ス ワ ー ド 管 理`."""
+    singles = sum(1 for token in tokens if _SINGLE_JAPANESE.match(token))
+    return singles >= MIN_LETTER_SPACED_SINGLES and singles >= MIN_LETTER_SPACED_SHARE * len(tokens)
+
+
+def mend_wrap_spaces(line: str) -> str:
+    """`更新され るもので` -> `更新されるもので`, unless the line is spaced writing."""
+    spaces = len(_HIRAGANA_SPACE.findall(line))
+    if spaces == 0:
+        return line
+    if spaces > 1 and spaces > MAX_WRAP_SPACES_PER_LETTER * _count_japanese(line):
+        return line
+    return _HIRAGANA_SPACE.sub("", line)
+
+
+def _count_japanese(line: str) -> int:
+    return len(line) - len(_JAPANESE_LETTER.sub("", line))
