@@ -33,7 +33,11 @@ from dataclasses import dataclass, field
 _JAPANESE = "\u3041-\u3096\u30a1-\u30fa\u30fc々〇〻\u3400-\u9fff\uf900-\ufaff"
 _JAPANESE_LETTER = re.compile(f"[{_JAPANESE}]")
 _KEYWORD_TOKEN = re.compile(f"[{_JAPANESE}0-9A-Za-z]*[{_JAPANESE}][{_JAPANESE}0-9A-Za-z]*")
-_TOKEN_SEPARATORS = re.compile(r"[\s|/]+")  # after NFKC: full-width ｜／ are | /
+# After NFKC, full-width ｜／ are | /. A middle dot between keywords is a separator too
+# (ブランド・半額・通販); inside prose it joins a few names, never four or more keywords alone.
+_TOKEN_SEPARATORS = re.compile(r"[\s|/・]+")
+_SPACE_OR_BAR = re.compile(r"[\s|/]")
+_KEYWORD_BRACKETS = "【】[]《》<>★☆◆◇■□●○"
 _SENTENCE_PUNCTUATION = re.compile(r"[。、，．！？!?「」『』()（）:：]")
 # Particles that end a phrase: a token ending in one is a piece of a sentence, not a keyword.
 _PARTICLE_END = re.compile(r"(?:は|が|を|に|で|と|も|の|へ|や|から|まで|より|ます|です|した|する|ない)$")
@@ -64,7 +68,7 @@ def clean_lines(text: str) -> CleanedLines:
     kept: list[str] = []
     spaced_letters = 0
     for line in text.split("\n"):
-        if " " not in line and "|" not in line and "/" not in line:
+        if " " not in line and "|" not in line and "/" not in line and "・" not in line:
             kept.append(line)
             continue
         tokens = [token for token in _TOKEN_SEPARATORS.split(line) if token]
@@ -87,8 +91,12 @@ def is_keyword_run(line: str, tokens: list[str]) -> bool:
     particles."""
     if len(tokens) < MIN_KEYWORD_TOKENS or _SENTENCE_PUNCTUATION.search(line):
         return False
+    if len(tokens) == MIN_KEYWORD_TOKENS and not _SPACE_OR_BAR.search(line):
+        return False  # 設定・運用・保守・監視: a heading may join four nouns with dots
+
     keywords = phrases = 0
     for token in tokens:
+        token = token.strip(_KEYWORD_BRACKETS) or token
         if len(token) <= MAX_KEYWORD_CHARS and _KEYWORD_TOKEN.fullmatch(token) and len(token) > 1:
             keywords += 1
         if _PARTICLE_END.search(token):

@@ -15,6 +15,7 @@ SPAM = [
     "ブランド 半額 即日発送 おすすめ レディース 通販 送料無料",
     "メンズ 財布 激安 新作 人気 ランキング 正規品",
     "ホーム | 会社概要 | お問い合わせ | サイトマップ | 採用情報",
+    "【送料無料】ブランド・半額・即日発送・おすすめ・通販",
 ]
 
 
@@ -39,6 +40,7 @@ def test_keyword_lines_between_paragraphs_are_removed_and_counted(article_text: 
     "apt-get install devscripts build-essential lintian",  # a command
     "パッケージ名 バージョン 説明",  # a table header: three labels are not a keyword run
     "設定ファイルを 編集して から 再起動します",  # phrases end in particles
+    "設定・運用・保守・監視",  # a heading joining four nouns with dots
 ])
 def test_headings_commands_and_spaced_prose_are_not_keyword_runs(line: str) -> None:
     cleaned = clean_lines(line)
