@@ -10,7 +10,8 @@
    sections around it (main_container). Its usable blocks form the text, the page title at most
    once (the model reads only the record's text, not its title).
 3. Drop lines this host has shown on `repeat_min_pages` pages in the same place
-   (boilerplate.RepeatedLines); code lines, headings and labels (`<dt>`, `<th>`) never are.
+   (boilerplate.RepeatedLines), at the start or the end of the text only, never between lines
+   of the page's own text; code lines, headings and labels (`<dt>`, `<th>`) never are.
 """
 
 from __future__ import annotations
@@ -123,10 +124,18 @@ class Extractor:
         self._repeated.load_state(state)
 
     def _drop_repeated(self, host: str, blocks: list[Block], chosen: list[int]) -> list[int]:
-        """Template lines go; lines of code and headings never do (see boilerplate.RepeatedLines)."""
+        """Template lines go; lines of code and headings never do (see boilerplate.RepeatedLines).
+        Only the runs of repeated lines at the start and the end of the text go: a template puts
+        its notices and blurbs around the text; a repeated line between lines of this page's own
+        text is part of it (similar pages of a manual share sentences at the same place)."""
         candidates = [i for i in chosen if blocks[i].tag not in NEVER_REPEATED_TAGS]
         flags = self._repeated.repeated(host, [(blocks[i].text, i) for i in candidates], len(blocks))
-        repeated = {i for i, flag in zip(candidates, flags, strict=True) if flag}
+        repeated: set[int] = set()
+        for order in (candidates, candidates[::-1]):
+            for i, flag in zip(order, flags if order is candidates else flags[::-1], strict=True):
+                if not flag:
+                    break
+                repeated.add(i)
         return [i for i in chosen if i not in repeated]
 
 

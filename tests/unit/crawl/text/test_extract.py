@@ -152,3 +152,17 @@ def test_mediawiki_chrome_is_removed() -> None:
     # Footnote markers are inline in the sentence: class words never remove inline elements
     # (Sphinx puts class="reference" on every cross-reference). Edit links are inline chrome.
     assert page.text.split("\n") == ["散歩", "散歩の歴史と文化", *(f"{p}[{i}]" for i, p in enumerate(SHORT, start=1))]
+
+
+def test_a_shared_sentence_inside_the_text_of_similar_pages_stays() -> None:
+    """Similar pages of a manual share sentences at the same place; only template lines around
+    the text are repeated lines, never one between lines of the page's own text."""
+    shared = "設定を変更したあとは、サービスを再起動してから動作を確認してください。"
+    extractor = Extractor(ExtractSettings(repeat_min_pages=2))
+    for number in range(4):
+        own = [f"{line}その{number}。" for line in SHORT]
+        body = "".join(f"<p>{line}</p>" for line in [own[0], shared, own[1], own[2], NOTICE])
+        text = extractor.extract(f"<html><body><div class='main'><h1>手順 {number}</h1>{body}</div></body></html>",
+                                 f"http://manual.test/{number}.html").text
+        assert shared in text
+    assert NOTICE not in text
