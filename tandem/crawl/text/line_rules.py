@@ -17,6 +17,8 @@ after NFKC and before the filters, each counted by its reason (`stats.json` → 
   documents come out, is rejoined (Japanese takes no space between letters); the share of the
   page's Japanese letters that sat in such lines is reported, so that a page made of them can
   be dropped as `letter_spaced` (quality.py): such renderings garble more than the spacing.
+- **english_appendix** (removed; the technical preset only): the English part after a Japanese
+  text, such as a licence or an untranslated chapter: the Japanese part is kept and judged alone.
 - **wrap spaces** (mended): a space left by a line wrap between two hiragana
   (`更新され るもので`) is removed; no Japanese writing puts a single space inside a run of
   hiragana, except spaced writing for children (wakachigaki), recognised by its many spaces
@@ -28,6 +30,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+
+from tandem.crawl.text.page_measures import JAPANESE_LETTER, is_prose_line
 
 # Japanese letters as the quality filters count them, and the long-vowel mark.
 _JAPANESE = "\u3041-\u3096\u30a1-\u30fa\u30fc々〇〻\u3400-\u9fff\uf900-\ufaff"
@@ -51,6 +55,7 @@ MIN_KEYWORD_SHARE = 0.8
 MAX_PHRASE_TOKENS = 1  # more tokens ending in a particle: spaced prose, not a keyword list
 MIN_LETTER_SPACED_SINGLES = 4
 MIN_LETTER_SPACED_SHARE = 0.6
+MIN_APPENDIX_PROSE_LINES = 3
 # Spaced writing (wakachigaki) has a space every few letters; a wrap leaves one a line.
 MAX_WRAP_SPACES_PER_LETTER = 1 / 12
 
@@ -62,12 +67,19 @@ class CleanedLines:
     letter_spaced_share: float = 0.0  # of the Japanese letters, the share in letter-spaced lines
 
 
-def clean_lines(text: str) -> CleanedLines:
-    """`text`: NFKC-normalised, one paragraph a line. Keyword runs removed, spacing mended."""
+def clean_lines(text: str, english_appendix: bool = False) -> CleanedLines:
+    """`text`: NFKC-normalised, one paragraph a line. Keyword runs removed, spacing mended;
+    with `english_appendix`, an English part after the Japanese text is removed too."""
     removed: Counter[str] = Counter()
     kept: list[str] = []
     spaced_letters = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if english_appendix:
+        body = english_appendix_start(lines)
+        if body < len(lines):
+            removed["english_appendix"] = len(lines) - body
+            lines = lines[:body]
+    for line in lines:
         if " " not in line and "|" not in line and "/" not in line and "・" not in line:
             kept.append(line)
             continue
@@ -84,6 +96,21 @@ def clean_lines(text: str) -> CleanedLines:
     cleaned = "\n".join(kept)
     share = spaced_letters / _count_japanese(cleaned) if spaced_letters else 0.0
     return CleanedLines(cleaned, removed, share)
+
+
+def english_appendix_start(lines: list[str]) -> int:
+    """Where an English part at the end of a Japanese text starts (len(lines) if none): the
+    trailing lines without a Japanese letter, when MIN_APPENDIX_PROSE_LINES of them or more,
+    and half of them, are English prose (a licence, an untranslated chapter), not code."""
+    start = len(lines)
+    prose = 0
+    while start > 0 and not JAPANESE_LETTER.search(lines[start - 1]):
+        start -= 1
+        prose += is_prose_line(lines[start])
+    tail = len(lines) - start
+    if start == 0 or prose < MIN_APPENDIX_PROSE_LINES or prose < 0.5 * tail:
+        return len(lines)
+    return start
 
 
 def is_keyword_run(line: str, tokens: list[str]) -> bool:

@@ -10,7 +10,10 @@ Two ways of measuring, one per preset (quality.QualitySettings.preset):
   ASCII ones count half (an English term in a Japanese sentence is one word, not seven
   letters), an ASCII ". " ends a sentence as "。" does, only runs that end so (or in a teaser's ellipsis)
   are sentences (headings, cells and list items are not), and the kana check starts at the first line with
-  Japanese in it (an English heading or a command may come first).
+  Japanese in it (an English heading or a command may come first), counting Japanese letters
+  only (a kanji heading before an English term is not a page without kana), and lines and
+  sentences shorter than 20 characters do not count as duplicates (a procedure repeats its
+  steps).
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ _ASCII_LETTERS = re.compile(r"[A-Za-z]")
 # An English sentence: four words or more, mostly letters (code and tables are mostly symbols).
 MIN_ENGLISH_WORDS = 4
 MIN_ENGLISH_LETTER_SHARE = 0.7
+# Technical: shorter lines and sentences are left out of the duplicate counts (steps, labels).
+MIN_REPEATED_CHARS = 20
+KANA_SEARCH_CHARS = 20_000  # technical kana_at_start reads the Japanese letters of this many first
 
 
 def is_prose_line(line: str) -> bool:
@@ -110,6 +116,22 @@ class PageMeasures:
                 if sentence.rstrip().endswith(_STOPS) or TEASER_END.search(sentence)]
 
     @cached_property
+    def repetition_lines(self) -> list[str]:
+        """What duplicate_lines counts: the lines, or (technical) those of MIN_REPEATED_CHARS or
+        more: a procedure repeats its short steps (「OK」をクリックします。) in every section."""
+        if not self.technical:
+            return self.lines
+        return [line for line in self.lines if _weighted_length(line) >= MIN_REPEATED_CHARS]
+
+    @cached_property
+    def repetition_sentences(self) -> list[str]:
+        """What duplicate_sentences counts, as repetition_lines."""
+        if not self.technical:
+            return self.sentences
+        return [s for s, length in zip(self.sentences, self.sentence_lengths, strict=True)
+                if length >= MIN_REPEATED_CHARS]
+
+    @cached_property
     def sentence_lengths(self) -> list[float]:
         """In characters; (technical) ASCII counted half."""
         if not self.technical:
@@ -118,11 +140,11 @@ class PageMeasures:
 
     @cached_property
     def kana_search_start(self) -> str:
-        """Where kana_at_start looks: the text, or (technical) from its first Japanese line on."""
+        """Where kana_at_start looks: the text, or (technical) its Japanese letters only, so that
+        a kanji heading before an English paragraph does not hide the kana after it."""
         if not self.technical:
             return self.text
-        match = JAPANESE_LETTER.search(self.text)
-        return self.text[self.text.rfind("\n", 0, match.start()) + 1:] if match else ""
+        return "".join(JAPANESE_LETTER.findall(self.text, 0, KANA_SEARCH_CHARS))
 
     @cached_property
     def ngrams(self) -> NgramHashes:

@@ -67,7 +67,7 @@ class QualityFilter:
         if not (self.settings.line_rules and self.settings.enabled):
             return CleanedLines(text)
         start = self.stats.clock()
-        cleaned = clean_lines(text)
+        cleaned = clean_lines(text, english_appendix=self.settings.preset == "technical")
         self.stats.record("line_rules", False, self.stats.clock() - start)
         for reason, count in cleaned.removed.items():
             self.stats.remove_lines(reason, count)
@@ -127,11 +127,12 @@ class QualityFilter:
 
     def _few_duplicate_lines(self, page: PageMeasures) -> bool:
         s = self.settings
-        return duplicates_ok(page.lines, s.max_duplicate_line_fraction, s.max_duplicate_line_char_fraction)
+        return duplicates_ok(page.repetition_lines, s.max_duplicate_line_fraction, s.max_duplicate_line_char_fraction)
 
     def _few_duplicate_sentences(self, page: PageMeasures) -> bool:
         s = self.settings
-        return duplicates_ok(page.sentences, s.max_duplicate_sentence_fraction, s.max_duplicate_sentence_char_fraction)
+        return duplicates_ok(page.repetition_sentences, s.max_duplicate_sentence_fraction,
+                             s.max_duplicate_sentence_char_fraction)
 
     def _few_ng_words(self, page: PageMeasures) -> bool:
         japanese = page.letters.japanese
