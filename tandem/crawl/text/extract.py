@@ -5,7 +5,8 @@
 1. Walk the DOM once (html_blocks.BlockWalker), skipping scripts, styles and site chrome (`nav`,
    `header`, `footer`, `aside`, ARIA landmarks, navigation-like elements whose class/id says
    menu, sidebar, share, …), cutting the text into blocks at block-level tags and `<br>` with
-   each block's link share; `<pre>` blocks line by line with their indentation.
+   each block's link share; `<pre>` blocks line by line with their indentation. Of hidden
+   alternatives (OS variants of a shortcut), one is read (html_blocks.hidden_alternatives).
 2. Pick the main container without trusting names (div soup, table layouts) and widen it to the
    sections around it (main_container). Its usable blocks form the text, the page title at most
    once (the model reads only the record's text, not its title).
@@ -24,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes, hidden_alternatives
 from tandem.crawl.text.main_container import select_main_blocks
 
 _SPACES = re.compile(r"\s+")
@@ -104,6 +105,7 @@ class Extractor:
         if root is None:
             return ExtractedPage(title, "", links, lang)
         chrome = chrome_nodes(root, len(root.text(deep=True, separator=""))) if self.settings.remove_chrome else set()
+        chrome |= hidden_alternatives(root)
         walker = BlockWalker(chrome)
         walker.walk_root(root)
         blocks = walker.blocks

@@ -97,6 +97,31 @@ def chrome_nodes(root: LexborNode, page_chars: int) -> set[int]:
     return chrome
 
 
+def hidden_alternatives(root: LexborNode) -> set[int]:
+    """`mem_id`s of the hidden variants to skip: where an element holds two hidden children or
+    more (LibreOffice's help: `<span class="switchinline"><span hidden class="MAC">⌘+F9</span>
+    <span hidden id="default…">Ctrl+F9</span>`), they are alternatives of which a script shows
+    one; the text keeps one, the one marked default or else the first, never their glued text.
+    A lone hidden element (a collapsed answer) is left as it is."""
+    groups: dict[int, list[LexborNode]] = {}
+    for node in root.css("[hidden]"):
+        parent = node.parent
+        if parent is not None:
+            groups.setdefault(parent.mem_id, []).append(node)
+    skipped: set[int] = set()
+    for variants in groups.values():
+        if len(variants) < 2:
+            continue
+        shown = next((v for v in variants if _is_default_variant(v)), variants[0])
+        skipped.update(v.mem_id for v in variants if v is not shown)
+    return skipped
+
+
+def _is_default_variant(node: LexborNode) -> bool:
+    attributes = node.attributes
+    return "default" in f"{attributes.get('id') or ''} {attributes.get('class') or ''}".lower()
+
+
 def _looks_like_chrome(node: LexborNode, tag: str) -> bool:
     """For a navigation-like (not inline) element."""
     attributes = node.attributes

@@ -166,3 +166,14 @@ def test_a_shared_sentence_inside_the_text_of_similar_pages_stays() -> None:
                                  f"http://manual.test/{number}.html").text
         assert shared in text
     assert NOTICE not in text
+
+
+def test_one_variant_of_hidden_os_alternatives_is_read_never_their_glued_text() -> None:
+    switch = ('<span class="switchinline"><span hidden="true" class="MAC">Command+F9</span>'
+              '<span hidden="true" id="default_1">Ctrl+F9</span></span>')
+    answer = '<div hidden>折りたたまれた回答も本文の一部として読まれます。</div>'
+    html = (f"<html><body><main><p>{SHORT[0]}</p><p>フィールドを表示するには {switch} を押します。</p>"
+            f"{answer}<p>{SHORT[1]}</p></main></body></html>")
+    lines = Extractor(ExtractSettings()).extract(html, "http://help.test/a.html").text.split("\n")
+    assert "フィールドを表示するには Ctrl+F9 を押します。" in lines
+    assert "折りたたまれた回答も本文の一部として読まれます。" in lines
