@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tandem.crawl.text.boilerplate import RepeatedLines
 from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes, hidden_alternatives
@@ -35,6 +35,8 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
 # Headings and labels (definition terms, header cells, captions) recur wherever a generator's
 # template structures a text ("Parameters:", "説明"), and code recurs as idioms: never template lines.
 NEVER_REPEATED_TAGS = frozenset({*HEADING_TAGS, "dt", "th", "caption", "pre"})
+# A relative link with no scheme, no dot segment at its start and no query or fragment only.
+_PLAIN_RELATIVE = re.compile(r"[^/.?#:\\][^:\\]*$")
 _TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—:：]\s+|\s*[|｜]\s*")
 
 
@@ -163,10 +165,11 @@ def close_self_closing_tags(html: str) -> str:
 
 
 def _title(tree: LexborHTMLParser) -> str:
-    node = tree.css_first('meta[property="og:title"]')
+    head = tree.head  # looked for there first: a selector over the head alone is cheap
+    node = _first(tree, head, 'meta[property="og:title"]')
     if node is not None and node.attributes.get("content"):
         return _SPACES.sub(" ", node.attributes["content"] or "").strip()
-    node = tree.css_first("title")
+    node = _first(tree, head, "title")
     if node is not None:
         full = _SPACES.sub(" ", node.text()).strip()
         return _TITLE_SEPARATORS.split(full)[0].strip() or full
@@ -174,11 +177,18 @@ def _title(tree: LexborHTMLParser) -> str:
     return _SPACES.sub(" ", node.text()).strip() if node is not None else ""
 
 
+def _first(tree: LexborHTMLParser, head: LexborNode | None, selector: str) -> LexborNode | None:
+    """The first match in the head, else in the whole page (a broken page's title may sit in its body)."""
+    node = head.css_first(selector) if head is not None else None
+    return node if node is not None else tree.css_first(selector)
+
+
 def _links(tree: LexborHTMLParser, url: str) -> list[str]:
-    base_node = tree.css_first("base[href]")
+    base_node = _first(tree, tree.head, "base[href]")
     base = urljoin(url, base_node.attributes.get("href") or "") if base_node is not None else url
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
+    folder = origin + (parts.path[:parts.path.rfind("/") + 1] or "/")
     hrefs: dict[str, None] = {}
     for node in tree.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()
@@ -191,6 +201,8 @@ def _links(tree: LexborHTMLParser, url: str) -> list[str]:
             absolute = href
         elif href.startswith("/") and not href.startswith("//") and "/." not in href:
             absolute = origin + href
+        elif _PLAIN_RELATIVE.match(href) and "/." not in href:  # "page.html", "sub/page.html#x"
+            absolute = folder + href
         else:
             absolute = urljoin(base, href)
         links.setdefault(absolute, None)
@@ -198,9 +210,9 @@ def _links(tree: LexborHTMLParser, url: str) -> list[str]:
 
 
 def _lang(tree: LexborHTMLParser) -> str | None:
-    html_node = tree.css_first("html")
-    value = html_node.attributes.get("lang") if html_node is not None else None
+    html_node = tree.root
+    value = html_node.attributes.get("lang") if html_node is not None and html_node.tag == "html" else None
     if not value:
-        meta = tree.css_first('meta[http-equiv="content-language" i]')
+        meta = _first(tree, tree.head, 'meta[http-equiv="content-language" i]')
         value = meta.attributes.get("content") if meta is not None else None
     return value.strip().split("-")[0].split("_")[0].lower() or None if value else None

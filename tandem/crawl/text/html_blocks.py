@@ -23,8 +23,8 @@ wrap everything in `<div class="header-wrap">`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from selectolax.lexbor import LexborNode
 
@@ -173,24 +173,26 @@ class BlockWalker:
         """Depth-first over the DOM with an explicit stack: broken pages nest thousands deep."""
         self._open(root, root.tag or "body")
         chrome, parts, stack = self.chrome, self._parts, self._stack
-        # (remaining children, inside which kind of link, this level opened a block)
-        frames: list[tuple[Iterator[LexborNode], int, bool]] = [(root.iter(include_text=True), NOT_LINK, False)]
+        # [next child to visit, inside which kind of link, this level opened a block]; sibling
+        # pointers rather than iterators: faster on real pages.
+        frames: list[list[Any]] = [[root.first_child, NOT_LINK, False]]
         while frames:
-            children, in_link, opened_block = frames[-1]
-            child = next(children, None)
+            frame = frames[-1]
+            child = frame[0]
             if child is None:
                 frames.pop()
-                if opened_block:
+                if frame[2]:
                     if parts:
                         self._flush()
                     stack.pop()
                     self._tags.pop()
                 continue
+            frame[0] = child.next
             tag = child.tag or ""
             if tag == "-text":
                 text = child.text_content or ""
                 parts.append(text)
-                if in_link == LINK:
+                if frame[1] == LINK:
                     self._link_chars += display_width(text.strip())
             elif tag in SKIP_TAGS or child.mem_id in chrome:
                 continue
@@ -208,10 +210,11 @@ class BlockWalker:
                 opens = len(stack) < MAX_BLOCK_DEPTH
                 if opens:
                     self._open(child, tag)
-                frames.append((child.iter(include_text=True), in_link, opens))
+                frames.append([child.first_child, frame[1], opens])
             else:
+                in_link = frame[1]
                 link = in_link or (self._link_kind(child.attributes.get("href")) if tag == "a" else NOT_LINK)
-                frames.append((child.iter(include_text=True), link, False))
+                frames.append([child.first_child, link, False])
         if parts:
             self._flush()
         stack.pop()

@@ -177,3 +177,10 @@ def test_one_variant_of_hidden_os_alternatives_is_read_never_their_glued_text() 
     lines = Extractor(ExtractSettings()).extract(html, "http://help.test/a.html").text.split("\n")
     assert "フィールドを表示するには Ctrl+F9 を押します。" in lines
     assert "折りたたまれた回答も本文の一部として読まれます。" in lines
+
+
+def test_plain_relative_links_are_resolved_like_urljoin() -> None:
+    hrefs = ["page.html", "sub/page.html#part", "page.html?x=1", "a:b.html", "..", "x/../y.html", "é.html"]
+    html = "<html><body>" + "".join(f'<a href="{h}">l</a>' for h in hrefs) + "</body></html>"
+    for base in ("https://site.test/dir/page.html?q=1", "https://site.test", "https://site.test/dir/"):
+        assert Extractor(ExtractSettings()).extract(html, base).links == [urljoin(base, h) for h in hrefs]
