@@ -191,6 +191,8 @@ class BlockWalker:
             tag = child.tag or ""
             if tag == "-text":
                 text = child.text_content or ""
+                if not parts and text.isspace():
+                    continue  # indentation between blocks: nothing to flush later
                 parts.append(text)
                 if frame[1] == LINK:
                     self._link_chars += display_width(text.strip())
