@@ -40,6 +40,8 @@ _KEYWORD_TOKEN = re.compile(f"[{_JAPANESE}0-9A-Za-z]*[{_JAPANESE}][{_JAPANESE}0-
 # After NFKC, full-width ｜／ are | /. A middle dot between keywords is a separator too
 # (ブランド・半額・通販); inside prose it joins a few names, never four or more keywords alone.
 _TOKEN_SEPARATORS = re.compile(r"[\s|/・]+")
+_SEPARATOR = re.compile(r"[\s|/・]")
+_SINGLE_LETTER_TOKEN = re.compile(f"(?<![^\\s|/・])[{_JAPANESE}](?![^\\s|/・])")
 _SPACE_OR_BAR = re.compile(r"[\s|/]")
 _KEYWORD_BRACKETS = "【】[]《》<>★☆◆◇■□●○"
 _SENTENCE_PUNCTUATION = re.compile(r"[。、，．！？!?「」『』()（）:：]")
@@ -80,22 +82,28 @@ def clean_lines(text: str, english_appendix: bool = False) -> CleanedLines:
             removed["english_appendix"] = len(lines) - body
             lines = lines[:body]
     for line in lines:
-        if " " not in line and "|" not in line and "/" not in line and "・" not in line:
+        # Every rule needs a separator and a Japanese letter; the cheap C-level searches below
+        # leave most lines (sentences with 。、, code) before any token is made.
+        if not _SEPARATOR.search(line) or not _JAPANESE_LETTER.search(line):
             kept.append(line)
             continue
-        tokens = [token for token in _TOKEN_SEPARATORS.split(line) if token]
-        if is_letter_spaced(tokens):
+        singles = len(_SINGLE_LETTER_TOKEN.findall(line))
+        if singles >= MIN_LETTER_SPACED_SINGLES and is_letter_spaced(_tokens(line)):
             line = _JAPANESE_SPACE.sub("", line)
             spaced_letters += _count_japanese(line)
             kept.append(line)
             continue
-        if is_keyword_run(line, tokens):
+        if not _SENTENCE_PUNCTUATION.search(line) and is_keyword_run(line, _tokens(line)):
             removed["keyword_run"] += 1
             continue
         kept.append(mend_wrap_spaces(line))
     cleaned = "\n".join(kept)
     share = spaced_letters / _count_japanese(cleaned) if spaced_letters else 0.0
     return CleanedLines(cleaned, removed, share)
+
+
+def _tokens(line: str) -> list[str]:
+    return [token for token in _TOKEN_SEPARATORS.split(line) if token]
 
 
 def english_appendix_start(lines: list[str]) -> int:
