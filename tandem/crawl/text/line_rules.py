@@ -27,6 +27,7 @@ after NFKC and before the filters, each counted by its reason (`stats.json` → 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,7 +50,6 @@ _SENTENCE_PUNCTUATION = re.compile(r"[。、，．！？!?「」『』()（）:�
 _PARTICLE_END = re.compile(r"(?:は|が|を|に|で|と|も|の|へ|や|から|まで|より|ます|です|した|する|ない)$")
 _SINGLE_JAPANESE = re.compile(f"^[{_JAPANESE}]$")
 _HIRAGANA_SPACE = re.compile(r"(?<=[\u3041-\u3096]) (?=[\u3041-\u3096])")
-_JAPANESE_SPACE = re.compile(f"(?<=[{_JAPANESE}]) (?=[{_JAPANESE}])")
 
 MIN_KEYWORD_TOKENS = 4
 MAX_KEYWORD_CHARS = 10  # a keyword token's longest length (送料無料, レディースファッション)
@@ -89,7 +89,7 @@ def clean_lines(text: str, english_appendix: bool = False) -> CleanedLines:
             continue
         singles = len(_SINGLE_LETTER_TOKEN.findall(line))
         if singles >= MIN_LETTER_SPACED_SINGLES and is_letter_spaced(_tokens(line)):
-            line = _JAPANESE_SPACE.sub("", line)
+            line = rejoin_letters(line)
             spaced_letters += _count_japanese(line)
             kept.append(line)
             continue
@@ -141,9 +141,23 @@ def is_keyword_run(line: str, tokens: list[str]) -> bool:
 
 
 def is_letter_spaced(tokens: list[str]) -> bool:
-    """Most tokens are single Japanese letters: `パ ス ワ ー ド 管 理`."""
-    singles = sum(1 for token in tokens if _SINGLE_JAPANESE.match(token))
-    return singles >= MIN_LETTER_SPACED_SINGLES and singles >= MIN_LETTER_SPACED_SHARE * len(tokens)
+    """Most tokens are single characters, four of them Japanese letters or more:
+    `パ ス ワ ー ド 管 理`, `W i n d o w s で は 、 設 定 を 開 き ま す 。`."""
+    japanese = sum(1 for token in tokens if _SINGLE_JAPANESE.match(token))
+    singles = sum(1 for token in tokens if len(token) == 1)
+    return japanese >= MIN_LETTER_SPACED_SINGLES and singles >= MIN_LETTER_SPACED_SHARE * len(tokens)
+
+
+def rejoin_letters(line: str) -> str:
+    """A letter-spaced line without its spaces, except between two words of several letters
+    (`Microsoft Word`), whatever the spacing of the rendering was."""
+    tokens = line.split(" ")
+    joined = [tokens[0]]
+    for previous, token in itertools.pairwise(tokens):
+        if len(previous) > 1 and len(token) > 1 and previous[-1].isascii() and token[0].isascii():
+            joined.append(" ")
+        joined.append(token)
+    return "".join(joined)
 
 
 def mend_wrap_spaces(line: str) -> str:

@@ -29,10 +29,11 @@ SENTENCE = re.compile(r"[^。．！？!?]+[。．！？!?]?")
 SENTENCE_WITH_ASCII_STOP = re.compile(r"(?:[^。．！？!?.]|\.(?!\s|$))+(?:[。．！？!?]|\.(?=\s|$))?")
 _STOPS = ("。", "．", "！", "？", "!", "?", ".")
 # A teaser's end: an ellipsis ("…" is "..." after NFKC, "‥" is ".."; Swallow also counts "・"),
-# maybe followed by a "read more" link. In the technical preset such a run counts as a sentence
+# maybe followed by a "read more" link, or such a link alone. In the technical preset such a run counts as a sentence
 # even without a stop (a snippet cut short is not a heading).
-TEASER_END = re.compile(r"(?:\.\.|…|‥|・)\s*(?:[(\[(【]?(?:続きを読む|続きを見る|続きはこちら|もっと見る|もっと読む|"
-                        r"全文を読む|全文表示|read more|more)[)\])】]?)?\s*[>»›]*\s*$", re.IGNORECASE)
+_READ_MORE = r"続きを読む|続きを見る|続きはこちら|もっと見る|もっと読む|全文を読む|全文表示|read more|continue reading"
+_LINK = rf"[(\[【]?(?:{_READ_MORE})[)\]】]?"
+TEASER_END = re.compile(rf"(?:(?:\.\.|…|‥|・)\s*(?:{_LINK}|[(\[【]?more[)\]】]?)?|{_LINK})\s*[>»›]*\s*$", re.IGNORECASE)
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 KANJI = re.compile(r"[々〇〻\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")

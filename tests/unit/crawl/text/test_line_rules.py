@@ -54,6 +54,12 @@ def test_a_letter_spaced_page_is_dropped_in_both_presets(article_text: str, pres
     assert analyzer(preset).analyse_text(spaced).drop_reason == "letter_spaced"
 
 
+def test_letter_spaced_lines_with_latin_letters_and_punctuation_are_rejoined() -> None:
+    assert clean_lines("W i n d o w s で は 、 設 定 を 開 き ま す 。").text == "Windowsでは、設定を開きます。"
+    spaced = "Microsoft Word の 文 書 を 開 い て 、 編 集 し ま す"
+    assert clean_lines(spaced).text == "Microsoft Wordの文書を開いて、編集します"
+
+
 def test_a_letter_spaced_heading_is_rejoined(article_text: str) -> None:
     analysis = analyzer("web").analyse_text("パ ス ワ ー ド 管 理\n" + article_text)
     assert analysis.drop_reason is None
@@ -68,10 +74,11 @@ def test_a_space_a_line_wrap_left_between_hiragana_goes() -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-@pytest.mark.parametrize("ellipsis", ["…", "..."])
+@pytest.mark.parametrize("ellipsis", ["…", "...", " "])
 def test_a_teaser_archive_is_dropped_in_both_presets(article_text: str, preset: str, ellipsis: str) -> None:
     """Titles, each with a snippet cut short and a "read more" link: NFKC makes "…" "...", and in
-    the technical preset a snippet ending in an ellipsis is a sentence."""
+    the technical preset a snippet ending in an ellipsis is a sentence; a snippet cut without
+    an ellipsis still ends in its "read more" link."""
     sentences = [s + "。" for s in article_text.replace("\n", "").split("。") if s]
     entries = []
     for number, sentence in enumerate(sentences):
