@@ -100,9 +100,10 @@ class Extractor:
 
     def extract(self, html: str, url: str) -> ExtractedPage:
         tree = LexborHTMLParser(close_self_closing_tags(html))
-        title = _title(tree)
-        links = _links(tree, url)
-        lang = _lang(tree)
+        head = read_head(tree)
+        title = _title(tree, head)
+        links = _links(tree, url, head)
+        lang = _lang(tree, head)
         root = tree.body or tree.root
         if root is None:
             return ExtractedPage(title, "", links, lang)
@@ -164,28 +165,49 @@ def close_self_closing_tags(html: str) -> str:
     return "".join(pieces)
 
 
-def _title(tree: LexborHTMLParser) -> str:
-    head = tree.head  # looked for there first: a selector over the head alone is cheap
-    node = _first(tree, head, 'meta[property="og:title"]')
-    if node is not None and node.attributes.get("content"):
-        return _SPACES.sub(" ", node.attributes["content"] or "").strip()
-    node = _first(tree, head, "title")
-    if node is not None:
-        full = _SPACES.sub(" ", node.text()).strip()
+@dataclass
+class HeadFacts:
+    """What the extractor reads from the page's head, in one pass over its children (a CSS
+    query costs its selector's compilation each time, more than the whole pass)."""
+
+    og_title: str = ""
+    title: LexborNode | None = None
+    base_href: str | None = None
+    content_language: str | None = None
+
+
+def read_head(tree: LexborHTMLParser) -> HeadFacts:
+    facts = HeadFacts()
+    head = tree.head
+    for node in head.iter() if head is not None else ():
+        tag = node.tag
+        if tag == "meta":
+            attributes = node.attributes
+            if attributes.get("property") == "og:title" and not facts.og_title:
+                facts.og_title = attributes.get("content") or ""
+            elif (attributes.get("http-equiv") or "").lower() == "content-language" and not facts.content_language:
+                facts.content_language = attributes.get("content")
+        elif tag == "title" and facts.title is None:
+            facts.title = node
+        elif tag == "base" and facts.base_href is None:
+            facts.base_href = node.attributes.get("href")
+    if facts.title is None:  # a broken page's title may sit in its body
+        facts.title = tree.css_first("title")
+    return facts
+
+
+def _title(tree: LexborHTMLParser, head: HeadFacts) -> str:
+    if head.og_title:
+        return _SPACES.sub(" ", head.og_title).strip()
+    if head.title is not None:
+        full = _SPACES.sub(" ", head.title.text()).strip()
         return _TITLE_SEPARATORS.split(full)[0].strip() or full
     node = tree.css_first("h1")
     return _SPACES.sub(" ", node.text()).strip() if node is not None else ""
 
 
-def _first(tree: LexborHTMLParser, head: LexborNode | None, selector: str) -> LexborNode | None:
-    """The first match in the head, else in the whole page (a broken page's title may sit in its body)."""
-    node = head.css_first(selector) if head is not None else None
-    return node if node is not None else tree.css_first(selector)
-
-
-def _links(tree: LexborHTMLParser, url: str) -> list[str]:
-    base_node = _first(tree, tree.head, "base[href]")
-    base = urljoin(url, base_node.attributes.get("href") or "") if base_node is not None else url
+def _links(tree: LexborHTMLParser, url: str, head: HeadFacts) -> list[str]:
+    base = urljoin(url, head.base_href) if head.base_href is not None else url
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
     folder = origin + (parts.path[:parts.path.rfind("/") + 1] or "/")
@@ -209,10 +231,9 @@ def _links(tree: LexborHTMLParser, url: str) -> list[str]:
     return list(links)
 
 
-def _lang(tree: LexborHTMLParser) -> str | None:
+def _lang(tree: LexborHTMLParser, head: HeadFacts) -> str | None:
     html_node = tree.root
     value = html_node.attributes.get("lang") if html_node is not None and html_node.tag == "html" else None
     if not value:
-        meta = _first(tree, tree.head, 'meta[http-equiv="content-language" i]')
-        value = meta.attributes.get("content") if meta is not None else None
+        value = head.content_language
     return value.strip().split("-")[0].split("_")[0].lower() or None if value else None
