@@ -50,6 +50,10 @@ _SENTENCE_PUNCTUATION = re.compile(r"[。、，．！？!?「」『』()（）:�
 _PARTICLE_END = re.compile(r"(?:は|が|を|に|で|と|も|の|へ|や|から|まで|より|ます|です|した|する|ない)$")
 _SINGLE_JAPANESE = re.compile(f"^[{_JAPANESE}]$")
 _HIRAGANA_SPACE = re.compile(r"(?<=[\u3041-\u3096]) (?=[\u3041-\u3096])")
+# In a sentence, a space between a kanji and a hiragana (`更新 されるもので`, `これは 日本語`)
+# is a wrap's too; in a heading it may separate a number from a title (`第1章 はじめに`).
+_KANJI_HIRAGANA_SPACE = re.compile(r"(?<=[\u3041-\u3096々\u3400-\u9fff]) (?=[\u3041-\u3096\u3400-\u9fff])")
+_SENTENCE_STOP = re.compile(r"[。！？]")
 
 MIN_KEYWORD_TOKENS = 4
 MAX_KEYWORD_CHARS = 10  # a keyword token's longest length (送料無料, レディースファッション)
@@ -161,13 +165,15 @@ def rejoin_letters(line: str) -> str:
 
 
 def mend_wrap_spaces(line: str) -> str:
-    """`更新され るもので` -> `更新されるもので`, unless the line is spaced writing."""
-    spaces = len(_HIRAGANA_SPACE.findall(line))
+    """`更新され るもので` -> `更新されるもので` (and, in a sentence, `更新 される` -> `更新される`),
+    unless the line is spaced writing."""
+    pattern = _KANJI_HIRAGANA_SPACE if _SENTENCE_STOP.search(line) else _HIRAGANA_SPACE
+    spaces = len(pattern.findall(line))
     if spaces == 0:
         return line
     if spaces > 1 and spaces > MAX_WRAP_SPACES_PER_LETTER * _count_japanese(line):
         return line
-    return _HIRAGANA_SPACE.sub("", line)
+    return pattern.sub("", line)
 
 
 def _count_japanese(line: str) -> int:

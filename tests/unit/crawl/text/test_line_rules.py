@@ -69,8 +69,11 @@ def test_a_letter_spaced_heading_is_rejoined(article_text: str) -> None:
 def test_a_space_a_line_wrap_left_between_hiragana_goes() -> None:
     assert clean_lines("この値は設定によって更新され るもので、再起動のたびに変わります。").text == (
         "この値は設定によって更新されるもので、再起動のたびに変わります。")
+    assert clean_lines("設定を変更すると、値は次の起動のときに更新 されます。").text == (
+        "設定を変更すると、値は次の起動のときに更新されます。")
     spaced = "わたしは がっこうに いきます。 ともだちと あそびます。"  # wakachigaki: many spaces, kept
     assert clean_lines(spaced).text == spaced
+    assert clean_lines("第1章 はじめに").text == "第1章 はじめに"  # a heading, not a sentence
 
 
 @pytest.mark.parametrize("preset", PRESETS)
