@@ -33,7 +33,8 @@ _STOPS = ("。", "．", "！", "？", "!", "?", ".")
 # even without a stop (a snippet cut short is not a heading).
 _READ_MORE = r"続きを読む|続きを見る|続きはこちら|もっと見る|もっと読む|全文を読む|全文表示|read more|continue reading"
 _LINK = rf"[(\[【]?(?:{_READ_MORE})[)\]】]?"
-TEASER_END = re.compile(rf"(?:(?:\.\.|…|‥|・)\s*(?:{_LINK}|[(\[【]?more[)\]】]?)?|{_LINK})\s*[>»›]*\s*$", re.IGNORECASE)
+_ELLIPSIS = r"[(\[【]?(?:\.\.|…|‥|・)[)\]】]?"  # WordPress cuts an excerpt with "[…]"
+TEASER_END = re.compile(rf"(?:{_ELLIPSIS}\s*(?:{_LINK}|[(\[【]?more[)\]】]?)?|{_LINK})\s*[>»›]*\s*$", re.IGNORECASE)
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 KANJI = re.compile(r"[々〇〻\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")

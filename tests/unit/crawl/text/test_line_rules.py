@@ -77,15 +77,16 @@ def test_a_space_a_line_wrap_left_between_hiragana_goes() -> None:
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-@pytest.mark.parametrize("ellipsis", ["…", "...", " "])
-def test_a_teaser_archive_is_dropped_in_both_presets(article_text: str, preset: str, ellipsis: str) -> None:
-    """Titles, each with a snippet cut short and a "read more" link: NFKC makes "…" "...", and in
-    the technical preset a snippet ending in an ellipsis is a sentence; a snippet cut without
-    an ellipsis still ends in its "read more" link."""
+@pytest.mark.parametrize(("ellipsis", "more"), [("…", " 続きを読む"), ("...", ""), (" […]", ""), ("", " 続きを読む »")])
+def test_a_teaser_archive_is_dropped_in_both_presets(article_text: str, preset: str, ellipsis: str,
+                                                     more: str) -> None:
+    """Titles, each with a snippet cut short (and maybe a "read more" link): NFKC makes "…"
+    "...", WordPress cuts with "[…]", a snippet may end in its link alone; in the technical
+    preset a snippet ending so is a sentence."""
     sentences = [s + "。" for s in article_text.replace("\n", "").split("。") if s]
     entries = []
     for number, sentence in enumerate(sentences):
-        entries += [f"記事のタイトル その{number + 1}", sentence + sentence[:18] + ellipsis + " 続きを読む"]
+        entries += [f"記事のタイトル その{number + 1}", sentence + sentence[:18] + ellipsis + more]
     assert analyzer(preset).analyse_text("\n".join(entries)).drop_reason == "ellipsis"
 
 
