@@ -102,16 +102,17 @@ def hidden_alternatives(root: LexborNode) -> set[int]:
     more (LibreOffice's help: `<span class="switchinline"><span hidden class="MAC">⌘+F9</span>
     <span hidden id="default…">Ctrl+F9</span>`), they are alternatives of which a script shows
     one; the text keeps one, the one marked default or else the first, never their glued text.
-    A lone hidden element (a collapsed answer) is left as it is."""
-    groups: dict[int, list[LexborNode]] = {}
+    A lone hidden element (a collapsed answer), and hidden elements beside a visible one (the
+    other panels of tabs), are left as they are."""
+    groups: dict[int, tuple[LexborNode, list[LexborNode]]] = {}
     for node in root.css("[hidden]"):
         parent = node.parent
         if parent is not None:
-            groups.setdefault(parent.mem_id, []).append(node)
+            groups.setdefault(parent.mem_id, (parent, []))[1].append(node)
     skipped: set[int] = set()
-    for variants in groups.values():
-        if len(variants) < 2:
-            continue
+    for parent, variants in groups.values():
+        if len(variants) < 2 or sum(1 for _ in parent.iter()) != len(variants):
+            continue  # a visible sibling: tab panels, each its own text, not variants of one
         shown = next((v for v in variants if _is_default_variant(v)), variants[0])
         skipped.update(v.mem_id for v in variants if v is not shown)
     return skipped

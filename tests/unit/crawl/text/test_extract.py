@@ -172,11 +172,15 @@ def test_one_variant_of_hidden_os_alternatives_is_read_never_their_glued_text() 
     switch = ('<span class="switchinline"><span hidden="true" class="MAC">Command+F9</span>'
               '<span hidden="true" id="default_1">Ctrl+F9</span></span>')
     answer = '<div hidden>折りたたまれた回答も本文の一部として読まれます。</div>'
+    tabs = ('<div class="tabs"><div>一つ目のタブには、インストールの手順が書かれています。</div>'
+            '<div hidden>二つ目のタブには、設定の手順が書かれています。</div>'
+            '<div hidden>三つ目のタブには、削除の手順が書かれています。</div></div>')
     html = (f"<html><body><main><p>{SHORT[0]}</p><p>フィールドを表示するには {switch} を押します。</p>"
-            f"{answer}<p>{SHORT[1]}</p></main></body></html>")
+            f"{answer}{tabs}<p>{SHORT[1]}</p></main></body></html>")
     lines = Extractor(ExtractSettings()).extract(html, "http://help.test/a.html").text.split("\n")
     assert "フィールドを表示するには Ctrl+F9 を押します。" in lines
     assert "折りたたまれた回答も本文の一部として読まれます。" in lines
+    assert "三つ目のタブには、削除の手順が書かれています。" in lines
 
 
 def test_plain_relative_links_are_resolved_like_urljoin() -> None:
