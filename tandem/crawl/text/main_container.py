@@ -24,6 +24,8 @@
 
 from __future__ import annotations
 
+import re
+
 from selectolax.lexbor import LexborNode
 
 from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, link_density
@@ -40,9 +42,12 @@ TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "caption"})
 # container's prose, is more of the text (Javadoc's summary and details beside its description),
 # not a box beside it (share buttons, the post's date, a keyboard-shortcut help popup).
 MIN_SIBLING_PARAGRAPHS = 2
+MIN_SIBLING_SHARE = 0.2
 # A labelled list of links this short inside the main text is a "see also" list, not a menu.
 MAX_SEE_ALSO_ITEMS = 12
-MIN_SIBLING_SHARE = 0.2
+# Labels of lists of the site's other posts (a blog template's, even inside the post's body).
+ARTICLE_LIST_LABEL = re.compile(
+    r"記事|投稿|エントリー|ランキング|人気|おすすめ|新着|posts|articles|popular|recent|trending", re.IGNORECASE)
 
 
 def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_block_chars: int,
@@ -108,6 +113,8 @@ def _see_also_list(blocks: list[Block], dense: list[bool], items: list[int], con
         return []
     if not (blocks[label].tag in HEADING_TAGS or blocks[label].width < content_block_chars):
         return []
+    if ARTICLE_LIST_LABEL.search(blocks[label].text):
+        return []  # "関連記事", "人気の記事": other posts of the site, not this text's references
     return [label, *members]
 
 

@@ -1,6 +1,6 @@
 """Link-only content that belongs to the main text stays: table cells beside their text, index
 terms before their description, a labelled "see also" list; navigation outside the main text,
-and a table of contents inside it, still go."""
+and a table of contents or a list of the site's other posts inside it, still go."""
 
 from tandem.crawl.text.extract import Extractor, ExtractSettings
 
@@ -13,6 +13,7 @@ PAGE = f"""<html><body><div id="menu"><ul><li><a href="/">ホーム</a></li><li>
 <tr><td><a href="/p/wpasupplicant">wpasupplicant</a></td><td>WPA と WPA2 に対応したクライアント</td></tr>
 <tr><td><a href="/p/iw">iw</a></td><td>無線デバイスを設定するためのツール</td></tr></table>
 <dl><dt><a href="/man/ifup">ifup(8)</a></dt><dd>インターフェイスを起動するコマンドです。</dd></dl>
+<h3>関連記事</h3><ul><li><a href="/a/1">先週の記事</a></li><li><a href="/a/2">人気の記事</a></li></ul>
 {PROSE}<h2>関連項目</h2>
 <ul><li><a href="/net">ネットワークの基本</a></li><li><a href="/fw">ファイアウォールの設定</a></li></ul>
 </div></body></html>"""
@@ -39,5 +40,5 @@ def test_a_see_also_list_stays_with_its_label() -> None:
 
 def test_navigation_outside_and_a_nested_table_of_contents_inside_still_go() -> None:
     text = lines()
-    for link in ("ホーム", "製品一覧", "1. 概要", "1.1 対象", "2. 導入の手順"):
+    for link in ("ホーム", "製品一覧", "1. 概要", "1.1 対象", "2. 導入の手順", "関連記事", "先週の記事"):
         assert link not in text
