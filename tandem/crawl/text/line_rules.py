@@ -14,15 +14,17 @@ after NFKC and before the filters, each counted by its reason (`stats.json` → 
   and corpus-cleaner's punctuation rules (a text without 。、 is not prose), which need no
   morphological analyser once the tokens are delimited by the page itself.
 - **letter-spaced lines** (mended): `パ ス ワ ー ド 管 理`, as HTML renderings of typeset
-  documents come out, is rejoined (Japanese takes no space between letters); the share of the
+  documents come out (most tokens single characters, four of them Japanese letters or more),
+  is rejoined (Japanese takes no space between letters); the share of the
   page's Japanese letters that sat in such lines is reported, so that a page made of them can
   be dropped as `letter_spaced` (quality.py): such renderings garble more than the spacing.
 - **english_appendix** (removed; the technical preset only): the English part after a Japanese
   text, such as a licence or an untranslated chapter: the Japanese part is kept and judged alone.
-- **wrap spaces** (mended): a space left by a line wrap between two hiragana
-  (`更新され るもので`) is removed; no Japanese writing puts a single space inside a run of
-  hiragana, except spaced writing for children (wakachigaki), recognised by its many spaces
-  and left alone.
+- **wrap spaces** (mended): a space left by a line wrap (or by the markup around an inline
+  term) between two hiragana (`更新され るもので`), and in a sentence between two Japanese
+  letters (`更新 される`), is removed; no Japanese sentence puts one there, except spaced
+  writing for children (wakachigaki), recognised by its many spaces and left alone. A heading
+  keeps its space (`第1章 はじめに`).
 """
 
 from __future__ import annotations
