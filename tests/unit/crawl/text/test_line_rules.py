@@ -101,3 +101,18 @@ def test_removed_lines_reach_stats_json_from_a_worker_and_survive_a_resume(artic
     resumed = CrawlStats(target=10)
     resumed.restore(crawl.saved())
     assert resumed.metrics()["lines_removed"] == {"keyword_run": 2}
+
+
+def test_the_cluster_quality_step_runs_the_same_line_rules(article_text: str) -> None:
+    pytest.importorskip("datatrove", reason="the cluster extra is not installed")
+    from datatrove.data import Document
+
+    from tandem.crawl.cluster.steps import TandemQualityFilter
+    from tandem.crawl.crawl_config import CrawlConfig
+
+    step = TandemQualityFilter(CrawlConfig())
+    doc = Document(text="\n".join([SPAM[0], article_text, SPAM[1]]), id="1")
+    assert step.filter(doc) is True
+    assert doc.text == article_text
+    spaced = Document(text="\n".join(" ".join(line) for line in article_text.split("\n")), id="2")
+    assert step.filter(spaced) == (False, "letter_spaced")
