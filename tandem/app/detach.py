@@ -28,9 +28,10 @@ START_TIMEOUT_S = 300.0  # recovery of a dead run's leftovers and the demo site 
 DASHBOARD_WAIT_S = 15.0
 
 
-def detached_argv(tasks_root: Path, task: str, options: dict[str, Any]) -> list[str]:
-    """`python -m invoke -r ROOT TASK --flag value …`: the task as a user would type it, minus --detach."""
-    argv = [sys.executable, "-m", "invoke", "-r", str(tasks_root), task]
+def detached_argv(workspace: Path, task: str, options: dict[str, Any]) -> list[str]:
+    """`python -m tandem --project WORKSPACE TASK --flag value …`: the task as a user would type it,
+    minus --detach, with the command that works without a checkout's tasks.py."""
+    argv = [sys.executable, "-m", "tandem", "--project", str(workspace), task]
     for name, value in options.items():
         flag = "--" + name.rstrip("_").replace("_", "-")  # Invoke's `set_` is `--set`
         if isinstance(value, bool):

@@ -1,9 +1,11 @@
-"""tandem's front door: `invoke --list`, `invoke --help TASK`.
+"""tandem's front door: `invoke --list` in a checkout (its tasks.py re-exports `ns`), `tandem
+--list` installed (tandem/app/tandem_cli.py); `--help TASK`.
 
-Tasks are thin: each composes the package's supervisor or a standalone script in `scripts/`.
+Tasks are thin: each composes the package's supervisor or one of its command-line modules.
 Value flags default to "not given", so the configs decide unless a flag says otherwise; a flag's
 mistake is one line naming it (tandem/app/task_flags.py). Run from anywhere inside the project,
-a task works in this folder. Exit status (docs/exit-codes.md): 0 all succeeded, 1 a process
+a task works in the project folder, which the program hands it as `tandem.workspace`
+(tandem/app/invoke_program.py). Exit status (docs/exit-codes.md): 0 all succeeded, 1 a process
 failed, 2 bad usage or config, 130/143 stopped by SIGINT/SIGTERM.
 """
 
@@ -14,10 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from invoke import Context, Exit, task
+from invoke import Collection, Context, Exit, task
 
 from tandem.app.invoke_program import adopt_running_program
 from tandem.app.parallel_run import run_parallel
+from tandem.app.project_init import ProjectExists, demo_configs, write_project
 from tandem.app.task_flags import FlagError, enter_workspace, set_switches, user_path, whole_number
 from tandem.supervisor.launch_plan import SupervisorRequest
 
@@ -25,7 +28,6 @@ from tandem.supervisor.launch_plan import SupervisorRequest
 # and exit 2, like every other mistake (tandem/app/invoke_program.py).
 adopt_running_program()
 
-PROJECT = Path(__file__).resolve().parent
 PARALLEL_CONFIG = "configs/parallel.yaml"
 TRAIN_CONFIG = "configs/training_config.yaml"
 CRAWL_CONFIG = "configs/crawl_config.yaml"
@@ -65,6 +67,16 @@ def _usage(error: FlagError) -> Exit:
     return Exit(f"error: {error}", code=error.code)
 
 
+def _workspace(c: Context) -> Path:
+    """The folder this task works in, as the program running it found it (`tandem.workspace`)."""
+    return Path(c.config.tandem.workspace or ".")
+
+
+def _command(c: Context) -> str:
+    """The command the user typed: `invoke` or `tandem`."""
+    return str(c.config.tandem.command)
+
+
 @task(auto_shortflags=False, iterable=["set_"], help={
     "config": PARALLEL_HELP,
     "train_config": "training config passed to the train process (default configs/training_config.yaml)",
@@ -87,7 +99,7 @@ def parallel(c: Context, config: str | None = None, train_config: str | None = N
         switches = set_switches(set_)
     except FlagError as exc:
         raise _usage(exc) from None
-    here = enter_workspace(PROJECT)
+    here = enter_workspace(_workspace(c))
     paths = {"config": user_path(config, here, PARALLEL_CONFIG),
              "train_config": user_path(train_config, here, TRAIN_CONFIG),
              "crawl_config": user_path(crawl_config, here, CRAWL_CONFIG)}
@@ -115,7 +127,7 @@ def train(c: Context, config: str | None = None, parallel_config: str | None = N
         switches = set_switches(set_, only="train")
     except FlagError as exc:
         raise _usage(exc) from None
-    here = enter_workspace(PROJECT)
+    here = enter_workspace(_workspace(c))
     paths = {"config": user_path(config, here, TRAIN_CONFIG),
              "parallel_config": user_path(parallel_config, here, PARALLEL_CONFIG)}
     if detach:
@@ -145,7 +157,7 @@ def crawl(c: Context, config: str | None = None, target: str | None = None, work
         switches = set_switches(set_, only="crawl")
     except FlagError as exc:
         raise _usage(exc) from None
-    here = enter_workspace(PROJECT)
+    here = enter_workspace(_workspace(c))
     paths = {"config": user_path(config, here, CRAWL_CONFIG),
              "parallel_config": user_path(parallel_config, here, PARALLEL_CONFIG)}
     if detach:
@@ -167,7 +179,7 @@ def _text(number: int | None) -> str | None:
                                    "docs_dir": "where reports go (default: report.docs_dir of configs/parallel.yaml)"})
 def report(c: Context, run: str | None = None, logs_dir: str | None = None, docs_dir: str | None = None) -> None:
     """Rebuild a run's Markdown report from its record; a run still going gets a live report."""
-    here = enter_workspace(PROJECT)
+    here = enter_workspace(_workspace(c))
     argv = [sys.executable, "-m", "tandem.app.report_cli"]
     for flag, value in (("--logs-dir", logs_dir), ("--docs-dir", docs_dir)):
         if value is not None:
@@ -183,7 +195,7 @@ def report(c: Context, run: str | None = None, logs_dir: str | None = None, docs
     "config": PARALLEL_HELP})
 def notify(c: Context, message: str | None = None, sound: str | None = None, config: str | None = None) -> None:
     """Play the end-of-run sound and send the notifications configured in parallel.yaml."""
-    here = enter_workspace(PROJECT)
+    here = enter_workspace(_workspace(c))
     argv = [sys.executable, "-m", "tandem.app.notify_cli"]
     for flag, value in (("--config", config), ("--sound", sound)):
         if value is not None:
@@ -193,10 +205,10 @@ def notify(c: Context, message: str | None = None, sound: str | None = None, con
     _script(argv)
 
 
-def _logs_folder(logs_dir: str | None) -> Path:
+def _logs_folder(c: Context, logs_dir: str | None) -> Path:
     """Enter the workspace; the run records' folder: `--logs-dir` taken from where it was typed,
     or the workspace's logs/."""
-    here = enter_workspace(PROJECT)
+    here = enter_workspace(_workspace(c))
     return Path(user_path(logs_dir, here, "logs"))
 
 
@@ -210,7 +222,7 @@ def status(c: Context, run: str | None = None, lines: str | None = None, logs_di
         count = whole_number("--lines", lines, minimum=0)
     except FlagError as exc:
         raise _usage(exc) from None
-    code = show_status(_logs_folder(logs_dir), run=run, lines=1 if count is None else count)
+    code = show_status(_logs_folder(c, logs_dir), run=run, lines=1 if count is None else count)
     if code:
         raise Exit(code=code)
 
@@ -229,7 +241,7 @@ def logs(c: Context, follow: bool = False, process: str | None = None, run: str 
         count = whole_number("--lines", lines, minimum=0)
     except FlagError as exc:
         raise _usage(exc) from None
-    code = show_logs(_logs_folder(logs_dir), follow, process, run=run, lines=count)
+    code = show_logs(_logs_folder(c, logs_dir), follow, process, run=run, lines=count)
     if code:
         raise Exit(code=code)
 
@@ -242,28 +254,29 @@ def logs(c: Context, follow: bool = False, process: str | None = None, run: str 
 def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, resume: bool = False,
          detach: bool = False) -> None:
     """The whole kit offline: serve the bundled demo site on 127.0.0.1, crawl it while a tiny
-    model trains on what arrives, then report and notify."""
+    model trains on what arrives, then report and notify (configs/demo/, else the shipped ones)."""
     try:
         site_pages = whole_number("--pages", pages) or 500
         target = whole_number("--crawl-target", crawl_target) or 300
     except FlagError as exc:
         raise _usage(exc) from None
-    enter_workspace(PROJECT)
+    enter_workspace(_workspace(c))
+    configs = demo_configs(Path.cwd())
     if detach:
-        return _detach("demo", "configs/demo/parallel.yaml",
+        return _detach("demo", f"{configs}/parallel.yaml",
                        {"pages": site_pages, "crawl_target": target, "resume": resume})
     # The server stops when its stdin ends: this process holds the pipe's other end, so the server
     # goes with it however it ends (kill -9 included), never left serving for ever.
     server = subprocess.Popen(
-        [sys.executable, "scripts/demo_site.py", "serve", "--root", "data/demo_site", "--pages", str(site_pages),
+        [sys.executable, "-m", "tandem.demosite", "serve", "--root", "data/demo_site", "--pages", str(site_pages),
          "--port", "0", "--until-stdin-closes"],
         stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True,
     )
     try:
         url = _read_server_url(server)
         print(f"demo site: {url}")
-        _supervise("parallel", None, "configs/demo/parallel.yaml",
-                   {"train_config": "configs/demo/training.yaml", "crawl_config": "configs/demo/crawl.yaml",
+        _supervise("parallel", None, f"{configs}/parallel.yaml",
+                   {"train_config": f"{configs}/training.yaml", "crawl_config": f"{configs}/crawl.yaml",
                     "crawl_target": str(target), "crawl_workers": None, "demo_url": url},
                    {}, False, not resume)
     finally:
@@ -307,7 +320,7 @@ def _detach(task_name: str, config_path: str, options: dict[str, object]) -> Non
     Called in the workspace, with paths already resolved there."""
     from tandem.app.detach import detach, detached_argv
 
-    code = detach(detached_argv(PROJECT, task_name, options), Path(config_path))
+    code = detach(detached_argv(Path.cwd(), task_name, options), Path(config_path))
     if code:
         raise Exit(code=code)
 
@@ -328,7 +341,7 @@ def stop(c: Context, process: str | None = None, logs_dir: str | None = None) ->
     # reads as the next task. Take it as the process here, and end before that task would run.
     word = _word_after("stop", {"--process", "--logs-dir"})
     name = process or word
-    code = control(_logs_folder(logs_dir), "stop", name, f"invoke stop{' ' + name if name else ''}")
+    code = control(_logs_folder(c, logs_dir), "stop", name, f"{_command(c)} stop{' ' + name if name else ''}")
     if code or word:
         raise Exit(code=code)
 
@@ -355,7 +368,7 @@ def restart(c: Context, name: str, logs_dir: str | None = None) -> None:
     It is stopped (grace, then killed) and started again at once with TANDEM_AUTO_RESUME=1."""
     from tandem.supervisor.control_cli import control
 
-    code = control(_logs_folder(logs_dir), "restart", name, f"invoke restart {name}")
+    code = control(_logs_folder(c, logs_dir), "restart", name, f"{_command(c)} restart {name}")
     if code:
         raise Exit(code=code)
 
@@ -372,8 +385,32 @@ def dashboard(c: Context, port: int = 8765, host: str = "127.0.0.1", allow_remot
     Prints the link to open; if a dashboard already serves this logs folder, prints its link."""
     from tandem.dashboard.dashboard_cli import main
 
-    argv = ["--logs-dir", str(_logs_folder(logs_dir)), "--port", str(port), "--host", host]
+    argv = ["--logs-dir", str(_logs_folder(c, logs_dir)), "--port", str(port), "--host", host]
     argv += ["--allow-remote"] if allow_remote else []
     code = main(argv)
     if code:
         raise Exit(code=code)
+
+
+# -- a project of one's own: what `pip install tandem` users start with -------------------------------
+@task(auto_shortflags=False, positional=["folder"], help={
+    "folder": "where to write the project, taken from where it is typed (default: this folder)",
+    "force": "write the shipped files even where files are already there (those are moved aside, never deleted)"})
+def init(c: Context, folder: str = ".", force: bool = False) -> None:
+    """Write a project folder to run the kit in: configs/, logs/, data/, outputs/, _docs/, README.
+
+    configs/ holds the shipped configs, commented; the README lists the next commands. Refuses to
+    overwrite a file that is already there (exit 2, naming it) unless --force."""
+    try:
+        written, set_aside = write_project(Path(folder), force=force)
+    except ProjectExists as exc:
+        raise Exit(f"error: {exc}", code=exc.code) from None
+    for old in set_aside:
+        print(f"moved aside: {old}")
+    where = "" if Path(folder).resolve() == Path.cwd().resolve() else f"cd {folder} && "
+    print(f"wrote {len(written)} files and logs/ data/ outputs/ _docs/ in {folder}; "
+          f"next: {where}{_command(c)} demo (README.md lists the rest)")
+
+
+ns = Collection.from_module(sys.modules[__name__])
+ns.configure({"tandem": {"workspace": None, "command": "invoke"}})
