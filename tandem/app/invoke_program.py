@@ -102,8 +102,8 @@ def spell_optional_positionals(argv: list[str], contexts: list[ParserContext]) -
         elif token.startswith("-"):
             spelled.append(token)
             flag = context.flags.get(token.split("=", 1)[0]) if context is not None else None
-            if flag is not None and flag.takes_value and "=" not in token:
-                spelled.append(next(tokens, ""))
+            value = next(tokens, None) if flag is not None and flag.takes_value and "=" not in token else None
+            spelled += [] if value is None else [value]
         elif optional:
             spelled += [f"--{optional.pop(0).name.replace('_', '-')}", token]
         else:
