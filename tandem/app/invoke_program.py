@@ -76,7 +76,8 @@ class TandemProgram(Program):
             known = sorted(str(flag) for flag in context.flags)
             close = difflib.get_close_matches(unknown.split("=", 1)[0], known, n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
-            return f"{command} {context.name}: unknown flag {unknown}{hint} ({command} --help {context.name} lists them)"
+            return (f"{command} {context.name}: unknown flag {unknown}{hint} "
+                    f"({command} --help {context.name} lists them)")
         names = sorted(self.collection.task_names) if self.collection is not None else []
         close = difflib.get_close_matches(unknown, names, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
@@ -104,8 +105,9 @@ def spell_optional_positionals(argv: list[str], contexts: list[ParserContext]) -
             flag = context.flags.get(token.split("=", 1)[0]) if context is not None else None
             value = next(tokens, None) if flag is not None and flag.takes_value and "=" not in token else None
             spelled += [] if value is None else [value]
-        elif optional:
-            spelled += [f"--{optional.pop(0).name.replace('_', '-')}", token]
+        elif optional and context is not None:
+            argument = optional.pop(0)
+            spelled += [next(flag for flag, arg in context.flags.items() if arg is argument), token]
         else:
             spelled.append(token)
     return spelled
