@@ -16,6 +16,7 @@ this class itself, with the tasks' namespace bundled (tandem/app/tandem_cli.py).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from pathlib import Path
@@ -48,7 +49,9 @@ class TandemProgram(Program):
         except FlagError as exc:
             raise Exit(f"error: {exc}", code=EXIT_USAGE) from None
         self.collection.configure({"tandem": {"workspace": str(folder), "command": self.command}})
-        self.core.unparsed = spell_optional_positionals(self.core.unparsed, self.collection.to_contexts())
+        # A copy: building the contexts consumes the tasks' help texts, which Invoke's own parser needs.
+        contexts = copy.deepcopy(self.collection).to_contexts()
+        self.core.unparsed = spell_optional_positionals(self.core.unparsed, contexts)
         try:
             super().parse_tasks()
         except ParseError as exc:

@@ -35,6 +35,12 @@ def test_tandem_lists_exactly_the_tasks_of_tasks_py(tmp_path):
     assert any(line.split()[:1] == ["init"] for line in task_lines(installed.stdout))
 
 
+def test_each_flag_keeps_its_help_under_both_programs(tmp_path):
+    for result in (tandem(tmp_path, "--help", "init"), run(REPO, sys.executable, "-m", "invoke", "--help", "status")):
+        assert result.returncode == 0, result.stderr
+        assert "where to write the project" in result.stdout or "RUN_ID (YYYYMMDD_HHMMSS)" in result.stdout
+
+
 def test_init_then_the_project_is_found_from_a_subfolder_and_by_project(tmp_path):
     project = tmp_path / "project"
     project.mkdir()

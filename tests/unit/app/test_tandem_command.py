@@ -3,6 +3,7 @@ optional, the project folder it works in, and the project `tandem init` writes."
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def test_the_command_and_tasks_py_share_one_namespace():
 def test_a_positional_with_a_default_may_be_left_out():
     namespace = tandem_cli.program().namespace
     assert namespace is not None
-    contexts = namespace.to_contexts()
+    contexts = copy.deepcopy(namespace).to_contexts()  # building contexts consumes the help texts
     assert spell_optional_positionals(["init"], contexts) == ["init"]
     assert spell_optional_positionals(["init", "mine"], contexts) == ["init", "--folder", "mine"]
     assert spell_optional_positionals(["init", "--force", "mine"], contexts) == ["init", "--force", "--folder", "mine"]
