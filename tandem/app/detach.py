@@ -44,7 +44,9 @@ def detached_argv(workspace: Path, task: str, options: dict[str, Any]) -> list[s
 
 
 def detach(argv: list[str], config_path: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-           start_timeout_s: float = START_TIMEOUT_S) -> int:
+           start_timeout_s: float = START_TIMEOUT_S, command: str = "invoke") -> int:
+    """Start `argv` in the background and return once its run is recorded; `command` (`invoke`,
+    `tandem`) is what the printed next steps name."""
     try:
         config = load_parallel_config(config_path)
     except ConfigError as exc:
@@ -60,7 +62,7 @@ def detach(argv: list[str], config_path: Path, out: TextIO = sys.stdout, err: Te
         record = _record_of(logs_dir / "runs", child.pid)
         if record is not None:
             dashboard = _wait_for_dashboard(logs_dir, record) if config.dashboard.enabled else None
-            _describe(record, console, logs_dir, dashboard, out)
+            _describe(record, console, logs_dir, dashboard, out, command)
             return 0
         code = child.poll()
         if code is not None:
@@ -116,16 +118,17 @@ def _wait_for_dashboard(logs_dir: Path, record: RunRecord) -> DashboardInfo | No
 
 
 def _describe(record: RunRecord, console: Path, logs_dir: Path, dashboard: DashboardInfo | None,
-              out: TextIO) -> None:
+              out: TextIO, command: str) -> None:
     where = "" if logs_dir == Path("logs") else f" --logs-dir {logs_dir}"
     lines = [f"run {record.run_id} ({record.kind}) started in the background: supervisor pid {record.supervisor_pid}"]
     for name, entry in record.processes.items():
         lines.append(f"  {name} log: {entry.log_file}")
     lines += [f"  supervisor log: {record.supervisor_log}", f"  console: {console}", f"  record: {record.path}",
-              f"follow:    invoke logs --follow{where}    (status: invoke status{where})",
-              f"stop:      invoke stop{where}    (one process: invoke stop NAME; restart one: invoke restart NAME)"]
+              f"follow:    {command} logs --follow{where}    (status: {command} status{where})",
+              f"stop:      {command} stop{where}    (one process: {command} stop NAME; restart one: "
+              f"{command} restart NAME)"]
     if dashboard is not None:
         lines.append(f"dashboard: {dashboard.link_for(out)}")
     else:
-        lines.append(f"dashboard: invoke dashboard{where}")
+        lines.append(f"dashboard: {command} dashboard{where}")
     print("\n".join(lines), file=out, flush=True)

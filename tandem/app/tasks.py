@@ -104,7 +104,7 @@ def parallel(c: Context, config: str | None = None, train_config: str | None = N
              "train_config": user_path(train_config, here, TRAIN_CONFIG),
              "crawl_config": user_path(crawl_config, here, CRAWL_CONFIG)}
     if detach:
-        return _detach("parallel", paths["config"], {
+        return _detach(c, "parallel", paths["config"], {
             **paths, "crawl_target": target, "crawl_workers": workers, "no_web_crawl": no_web_crawl,
             "no_auto_resume": no_auto_resume, "set_": set_})
     _supervise("parallel", None, paths["config"],
@@ -131,7 +131,7 @@ def train(c: Context, config: str | None = None, parallel_config: str | None = N
     paths = {"config": user_path(config, here, TRAIN_CONFIG),
              "parallel_config": user_path(parallel_config, here, PARALLEL_CONFIG)}
     if detach:
-        return _detach("train", paths["parallel_config"], {**paths, "no_auto_resume": no_auto_resume, "set_": set_})
+        return _detach(c, "train", paths["parallel_config"], {**paths, "no_auto_resume": no_auto_resume, "set_": set_})
     _supervise("train", ["train"], paths["parallel_config"],
                {"train_config": paths["config"], "crawl_config": CRAWL_CONFIG,
                 "crawl_target": None, "crawl_workers": None},
@@ -161,7 +161,7 @@ def crawl(c: Context, config: str | None = None, target: str | None = None, work
     paths = {"config": user_path(config, here, CRAWL_CONFIG),
              "parallel_config": user_path(parallel_config, here, PARALLEL_CONFIG)}
     if detach:
-        return _detach("crawl", paths["parallel_config"], {
+        return _detach(c, "crawl", paths["parallel_config"], {
             **paths, "target": count, "workers": fetchers, "no_web_crawl": no_web_crawl,
             "no_auto_resume": no_auto_resume, "set_": set_})
     _supervise("crawl", ["crawl"], paths["parallel_config"],
@@ -263,7 +263,7 @@ def demo(c: Context, pages: str | None = None, crawl_target: str | None = None, 
     enter_workspace(_workspace(c))
     configs = demo_configs(Path.cwd())
     if detach:
-        return _detach("demo", f"{configs}/parallel.yaml",
+        return _detach(c, "demo", f"{configs}/parallel.yaml",
                        {"pages": site_pages, "crawl_target": target, "resume": resume})
     # The server stops when its stdin ends: this process holds the pipe's other end, so the server
     # goes with it however it ends (kill -9 included), never left serving for ever.
@@ -315,12 +315,12 @@ def _script(argv: list[str]) -> None:
 
 
 # -- running it like a service: detached runs, stop/restart from any terminal, the dashboard ----------
-def _detach(task_name: str, config_path: str, options: dict[str, object]) -> None:
+def _detach(c: Context, task_name: str, config_path: str, options: dict[str, object]) -> None:
     """The same task without --detach, in the background (tandem/app/detach.py; docs/service.md).
     Called in the workspace, with paths already resolved there."""
     from tandem.app.detach import detach, detached_argv
 
-    code = detach(detached_argv(Path.cwd(), task_name, options), Path(config_path))
+    code = detach(detached_argv(Path.cwd(), task_name, options), Path(config_path), command=_command(c))
     if code:
         raise Exit(code=code)
 

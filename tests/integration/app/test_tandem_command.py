@@ -4,10 +4,13 @@ named by --project, and usage lines that name the command the user typed."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import yaml
 from support.paths import REPO, STUB_CHILD
 
@@ -67,6 +70,22 @@ def test_init_then_the_project_is_found_from_a_subfolder_and_by_project(tmp_path
     assert not (elsewhere / "logs").exists()
     missing = tandem(elsewhere, "--project", "nope", "status")
     assert (missing.returncode, missing.stderr) == (2, "error: --project nope: no such folder\n")
+
+
+def test_a_detached_run_names_the_tandem_command_and_runs_in_the_project(tmp_path):
+    assert tandem(tmp_path, "init").returncode == 0
+    config = {"processes": {"train": {"command": ["{python}", str(STUB_CHILD), "--lines", "2"]}},
+              "monitor": {"enabled": False}, "notify": {"enabled": False}, "report": {"plots": False}}
+    (tmp_path / "configs" / "parallel.yaml").write_text(yaml.safe_dump(config))
+    started = tandem(tmp_path / "logs", "parallel", "--detach")
+    assert started.returncode == 0, started.stdout + started.stderr
+    assert "tandem logs --follow" in started.stdout and "tandem stop" in started.stdout
+    [record] = (tmp_path / "logs" / "runs").glob("*.json")
+    supervisor = psutil.Process(json.loads(record.read_text())["supervisor_pid"])
+    deadline = time.monotonic() + 120  # a stub child that prints two lines: seconds, even on a loaded machine
+    while supervisor.is_running() and supervisor.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert json.loads(record.read_text())["status"] == "succeeded"
 
 
 def test_init_refuses_to_overwrite_a_file_naming_it_unless_forced(tmp_path):
