@@ -394,7 +394,8 @@ def dashboard(c: Context, port: int = 8765, host: str = "127.0.0.1", allow_remot
 
 # -- a project of one's own: what `pip install tandem` users start with -------------------------------
 @task(auto_shortflags=False, positional=["folder"], help={
-    "folder": "where to write the project, taken from where it is typed (default: this folder)",
+    "folder": "where to write the project, taken from where it is typed (default: this folder); a folder "
+              "named like a task is written ./NAME",
     "force": "write the shipped files even where files are already there (those are moved aside, never deleted)"})
 def init(c: Context, folder: str = ".", force: bool = False) -> None:
     """Write a project folder to run the kit in: configs/, logs/, data/, outputs/, _docs/, README.
