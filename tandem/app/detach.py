@@ -29,9 +29,10 @@ START_TIMEOUT_S = 300.0  # recovery of a dead run's leftovers and the demo site 
 DASHBOARD_WAIT_S = 15.0
 
 
-def detached_argv(tasks_root: Path, task: str, options: dict[str, Any]) -> list[str]:
-    """`python -m invoke -r ROOT TASK --flag value …`: the task as a user would type it, minus --detach."""
-    argv = [sys.executable, "-m", "invoke", "-r", str(tasks_root), task]
+def detached_argv(workspace: Path, task: str, options: dict[str, Any]) -> list[str]:
+    """`python -m tandem --project WORKSPACE TASK --flag value …`: the task as a user would type it,
+    minus --detach, with the command that works without a checkout's tasks.py."""
+    argv = [sys.executable, "-m", "tandem", "--project", str(workspace), task]
     for name, value in options.items():
         flag = "--" + name.rstrip("_").replace("_", "-")  # Invoke's `set_` is `--set`
         if isinstance(value, bool):
@@ -45,6 +46,8 @@ def detached_argv(tasks_root: Path, task: str, options: dict[str, Any]) -> list[
 
 def detach(argv: list[str], config_path: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
            start_timeout_s: float = START_TIMEOUT_S) -> int:
+    """Start `argv` in the background and return once its run is recorded; the printed next
+    steps name the command as the user typed it (`kit_command`)."""
     try:
         config = load_parallel_config(config_path)
     except ConfigError as exc:

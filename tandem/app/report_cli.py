@@ -30,7 +30,7 @@ DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="report.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", metavar="RUN_ID", help="the run to report on (default: the latest)")

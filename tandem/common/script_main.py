@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, write_error_file
@@ -22,8 +23,22 @@ def timestamped(message: str, level: str = "INFO") -> str:
     return f"{time.strftime(LOG_DATE_FORMAT)} {level} {message}"
 
 
+def typed_command() -> str:
+    """The command as the user typed it, for usage lines: `scripts/crawl.py` (a script, as typed),
+    `tandem-crawl` (a console script), `python -m tandem.crawl` (a module, as the configs start it)."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None:
+        return f"python -m {spec.name.removesuffix('.__main__')}"
+    typed = sys.argv[0] if sys.argv and sys.argv[0] else "python"
+    return typed if not os.path.isabs(typed) else os.path.basename(typed)
+
+
 class OneLineArgumentParser(argparse.ArgumentParser):
-    """A bad flag is one line on stderr and exit 2, like a bad config value — never a usage dump."""
+    """A bad flag is one line on stderr and exit 2, like a bad config value — never a usage dump.
+    Usage lines name the command as it was typed (`typed_command`) unless `prog` is given."""
+
+    def __init__(self, prog: str | None = None, **kwargs: Any) -> None:
+        super().__init__(prog=prog or typed_command(), **kwargs)
 
     def error(self, message: str) -> NoReturn:
         print(f"error: {self.prog}: {message} (see --help)", file=sys.stderr)

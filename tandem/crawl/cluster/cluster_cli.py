@@ -29,7 +29,7 @@ EXECUTORS = ("local", "slurm", "ray")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="crawl_cluster.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=Path("configs/crawl_config.yaml"),
                         help="crawl config YAML: sources, prefilter, extract, quality, dedup, target, output_dir")

@@ -136,6 +136,6 @@ def test_parallel_config_validates_regex_and_names(tmp_path):
 def test_default_parallel_config_matches_the_contract():
     config = load_parallel_config(REPO / "configs" / "parallel.yaml")
     assert set(config.processes) == {"train", "crawl"}
-    assert config.processes["crawl"].command[:3] == ["{python}", "scripts/crawl.py", "--config"]
+    assert config.processes["crawl"].command[:4] == ["{python}", "-m", "tandem.crawl", "--config"]
     assert (config.restart.max_restarts, config.restart.backoff_s, config.restart.backoff_max_s,
             config.restart.min_uptime_s, config.shutdown.grace_s) == (3, 5, 300, 10, 30)
