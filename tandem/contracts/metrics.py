@@ -29,6 +29,8 @@ class CrawlMetrics:
     elapsed_s: float = 0.0
     # Each filter of the text pipeline as a named step: {"checked", "dropped", "seconds"}.
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Inputs this run could not read whole (file sources): URI -> reason, e.g. `truncated at byte N`.
+    inputs_failed: dict[str, str] = field(default_factory=dict)
     finish_reason: str | None = None  # set once the crawl has ended
     # Set when it ended below its target: one line saying why, with the top drop reasons.
     end_note: str | None = None

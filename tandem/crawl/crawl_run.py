@@ -24,7 +24,7 @@ from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
 from tandem.crawl.crawl_config import CrawlConfig
-from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.crawl_stats import INPUTS_FAILED, CrawlStats
 from tandem.crawl.fetching.addresses import AddressPolicy
 from tandem.crawl.fetching.connections import make_session
 from tandem.crawl.fetching.engine import InlineAnalyzer, WebCrawl
@@ -161,6 +161,8 @@ def run_crawl(
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
+            if finish_reason == "exhausted" and stats.inputs_failed:
+                finish_reason = INPUTS_FAILED  # not whole: a failed crawl (exit 1), resumed by a rerun
             if finish_reason == "exhausted" and stats.pages_fetched == 0:
                 finish_reason = "nothing_fetched"  # not a finished crawl: a failed one (exit 1)
     finally:
@@ -175,6 +177,9 @@ def run_crawl(
                         message=stats.progress_line(), force=True)
         frontier.close()
         lock.release()
+    if finish_reason == INPUTS_FAILED:
+        say(f"failed: {stats.end_note(finish_reason)} ({stats.kept} samples in {shards_dir})", "ERROR")
+        return EXIT_FAILED
     if finish_reason == "nothing_fetched":
         say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?",
             "ERROR")

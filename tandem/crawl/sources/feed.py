@@ -17,11 +17,8 @@ from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.sources.inputs import InputFile
 from tandem.crawl.sources.reading import read_input
 from tandem.crawl.sources.source_config import SourceSettings
-
-try:  # a Rust panic inside FastWARC (a stream it cannot handle) surfaces as this BaseException
-    from pyo3_runtime import PanicException  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - the module appears once a pyo3 extension is loaded
-    PanicException = Exception
+from tandem.crawl.sources.warc import PanicException
+from tandem.crawl.sources.wholeness import InputDamaged
 
 
 @dataclass
@@ -68,7 +65,8 @@ def read_one_input(
         for doc, position in read_input(item, sources[item.source], start):
             yield Handled(index, position, analyse(doc))
     except (Exception, PanicException) as exc:  # one unreadable input must not end the run
-        yield InputEnd(index, f"{type(exc).__name__}: {exc}".splitlines()[0][:300])
+        said = str(exc) if isinstance(exc, InputDamaged) else f"{type(exc).__name__}: {exc}"
+        yield InputEnd(index, (said.splitlines() or [type(exc).__name__])[0][:300])
         return
     yield InputEnd(index)
 

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from tandem.crawl.sources.inputs import InputFile, SourceError
 from tandem.crawl.sources.source_config import SourceSettings
+from tandem.crawl.sources.wholeness import CountingReader, GzipMembers, WholeOrSaid
 
 _COMPRESSION = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
 _SKIP_CHUNK = 1 << 20
@@ -26,16 +27,18 @@ def open_input(
     suffix = next((s for s in _COMPRESSION if item.uri.lower().endswith(s)), None)
     compression = _COMPRESSION[suffix] if decompress and suffix else None
     try:
-        if item.local_path is not None and compression is None:
+        if item.local_path is not None:
             stream: Any = item.local_path.open("rb")
         else:
             import fsspec
 
-            options = source.storage_options if item.local_path is None else {}
-            kwargs: dict[str, Any] = {}
-            if seek_to is not None and _is_http(item) and (seek_to == 0 or not _serves_ranges(item, options)):
-                kwargs["block_size"] = 0  # a plain stream: no Range requests the server would refuse
-            stream = fsspec.open(item.uri, "rb", compression=compression, **options, **kwargs).open()
+            options = dict(source.storage_options)
+            if seek_to is not None and _is_http(item) and (
+                    seek_to == 0 or compression is not None or not _serves_ranges(item, options)):
+                options["block_size"] = 0  # a plain stream: no Range requests the server would refuse
+            stream = fsspec.open(item.uri, "rb", **options).open()
+        if compression is not None:
+            stream = _decompressed(stream, compression)
     except FileNotFoundError:
         raise SourceError(f"{item.uri}: no longer exists", usage=False) from None
     except ImportError as exc:
@@ -46,6 +49,16 @@ def open_input(
         yield stream
     finally:
         stream.close()
+
+
+def _decompressed(raw: IO[bytes], compression: str) -> IO[bytes]:
+    """The file's bytes decompressed, streaming; a file cut short is InputDamaged at its end."""
+    from fsspec.compression import compr
+
+    if compression not in compr:
+        raise ImportError(f"reading {compression} needs its Python package (fsspec names it: see `pip install`)")
+    counted = CountingReader(raw)
+    return io.BufferedReader(WholeOrSaid(compr[compression](counted, mode="rb"), counted), _SKIP_CHUNK)
 
 
 def _is_http(item: InputFile) -> bool:
@@ -86,12 +99,15 @@ def skip_to(stream: IO[bytes], offset: int) -> None:
 
 
 class TellingReader(io.RawIOBase):
-    """A stream that knows its position even when the stream below cannot say (FastWARC asks)."""
+    """A stream that knows its position even when the stream below cannot say (FastWARC asks).
+    With `gzip` it also follows the gzip members going by: `check_whole` at the end says whether
+    the file was cut short (see `wholeness`)."""
 
-    def __init__(self, stream: IO[bytes], position: int) -> None:
+    def __init__(self, stream: IO[bytes], position: int, gzip: bool = False) -> None:
         super().__init__()
         self._stream = stream
         self._position = position
+        self._members = GzipMembers(position) if gzip else None
 
     def readable(self) -> bool:
         return True
@@ -101,7 +117,18 @@ class TellingReader(io.RawIOBase):
         size = len(data)
         buffer[:size] = data
         self._position += size
+        if self._members is not None:
+            self._members.feed(data)
         return size
 
     def tell(self) -> int:
         return self._position
+
+    def check_whole(self) -> None:
+        """Read what the reader above left unread, then raise InputDamaged if the file is cut short."""
+        if self._members is None:
+            return
+        while data := self._stream.read(_SKIP_CHUNK):
+            self._position += len(data)
+            self._members.feed(data)
+        self._members.check_whole()

@@ -43,7 +43,7 @@ def run_sources(
     cursor: SourceCursor,
     should_stop: Callable[[], bool],
     tick: Callable[[], None],
-    say: Callable[[str], None],
+    say: Callable[..., None],
 ) -> str:
     """Offer every document to the keeper; "target_reached", "exhausted" or "interrupted"."""
     stats = keeper.stats
@@ -85,11 +85,12 @@ def _offer(message: Handled, item: InputFile, keeper: SampleKeeper, cursor: Sour
 
 
 def _input_ended(message: InputEnd, inputs: list[InputFile], cursor: SourceCursor, keeper: SampleKeeper,
-                 say: Callable[[str], None]) -> None:
+                 say: Callable[..., None]) -> None:
     item: Any = inputs[message.input_index]
     if message.error is None:
         cursor.finished(item.uri)
         return
     keeper.stats.drop(INPUT_FAILED)
+    keeper.stats.inputs_failed[item.uri] = message.error
     say(f"{item.uri}: cannot read on ({message.error}); skipped for this run, a resume tries again from "
-        "the last record handled")
+        "the last record handled", "ERROR")
