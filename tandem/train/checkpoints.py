@@ -3,11 +3,13 @@
 `Trainer` writes `checkpoint-N/` in place with `trainer_state.json` last and no fsync, and
 `get_last_checkpoint` takes the highest number without looking inside, so a kill during a save
 makes every later resume crash. Here a checkpoint is written under `.staging/`, fsynced, given
-the data position and a marker listing every file's size, and only then renamed to
+the data position and a marker listing every file's size and SHA-256, and only then renamed to
 `checkpoint-N/`. Resume takes the newest checkpoint that `checkpoint_check` finds complete (a
 stock Hugging Face checkpoint counts too). Anything else found at start-up was not written by
-this run: it is moved aside with a timestamp, never deleted. Rotation (`save_total_limit`) runs
-after the rename, so a failed save (a full disk) never costs the previous complete checkpoint.
+this run: it is moved aside with a timestamp, never deleted; so is the newest complete checkpoint
+when a file no longer matches its checksum (`newest_verified`), and the next one is resumed.
+Rotation (`save_total_limit`) runs after the rename, so a failed save (a full disk) never costs
+the previous complete checkpoint.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from tandem.fileio.atomic_files import atomic_write_json, fsync_dir, read_json
 from tandem.fileio.folders import move_aside, tree_size
-from tandem.train.checkpoint_check import MARKER, checkpoint_problem
+from tandem.train.checkpoint_check import MARKER, checkpoint_damage, checkpoint_problem, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,19 @@ def newest_complete(output_dir: Path) -> Path | None:
     return None
 
 
+def newest_verified(output_dir: Path, now: datetime | None = None) -> Path | None:
+    """The newest complete checkpoint whose files still match their checksums. One that does not
+    is moved aside to `NAME.damaged-STAMP` (never deleted), said, and the next one is tried."""
+    while (checkpoint := newest_complete(output_dir)) is not None:
+        damage = checkpoint_damage(checkpoint)
+        if damage is None:
+            return checkpoint
+        target = move_aside(checkpoint, "damaged", into=output_dir, now=now)
+        log.warning("%s cannot be resumed from (%s): moved aside to %s; resuming from the next complete "
+                    "checkpoint", checkpoint.name, damage, target)
+    return None
+
+
 def set_aside_incomplete(output_dir: Path, now: datetime | None = None) -> list[SetAside]:
     """Move every `checkpoint-N` that cannot be resumed from, and every save that never finished
     (`.staging/`), to `NAME.incomplete-STAMP` in `output_dir`, so that none is resumed from and
@@ -92,14 +107,16 @@ def read_data_state(checkpoint: Path) -> dict[str, Any] | None:
 def publish(staged: Path, target: Path, data_state: dict[str, Any]) -> None:
     """Make a fully written `staged` folder the complete checkpoint `target`."""
     atomic_write_json(staged / DATA_STATE, data_state)
-    files = {}
+    files, sums = {}, {}
     for path in sorted(staged.rglob("*")):
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-            files[str(path.relative_to(staged))] = path.stat().st_size
+            name = str(path.relative_to(staged))
+            files[name] = path.stat().st_size
+            sums[name] = file_sha256(path)  # of the bytes on disk, read back after the fsync
     fsync_dir(staged)
-    atomic_write_json(staged / MARKER, {"step": checkpoint_step(target), "files": files})
+    atomic_write_json(staged / MARKER, {"step": checkpoint_step(target), "files": files, "sha256": sums})
     if target.exists():  # left by an earlier attempt past the step we resumed from: not ours to delete
         log.warning("%s already exists: moved aside to %s", target, move_aside(target, "replaced"))
     os.replace(staged, target)
