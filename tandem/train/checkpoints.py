@@ -3,9 +3,11 @@
 `Trainer` writes `checkpoint-N/` in place with `trainer_state.json` last and no fsync, and
 `get_last_checkpoint` takes the highest number without looking inside, so a kill during a save
 makes every later resume crash. Here a checkpoint is written under `.staging/`, fsynced, given
-the data position and a marker listing every file's size and SHA-256, and only then renamed to
-`checkpoint-N/`. Resume takes the newest checkpoint that `checkpoint_check` finds complete (a
-stock Hugging Face checkpoint counts too). Anything else found at start-up was not written by
+the data position and a marker listing every file's size, and only then renamed to
+`checkpoint-N/`; each file's SHA-256 is then added to the marker beside the training
+(`ChecksumsBeside`: bench/bench_checksums.py measures why not on the save's path). Resume takes
+the newest checkpoint that `checkpoint_check` finds complete (a stock Hugging Face checkpoint
+counts too). Anything else found at start-up was not written by
 this run: it is moved aside with a timestamp, never deleted; so is the newest complete checkpoint
 when a file no longer matches its checksum (`newest_verified`), and the next one is resumed.
 Rotation (`save_total_limit`) runs after the rename, so a failed save (a full disk) never costs
@@ -18,6 +20,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -107,21 +110,56 @@ def read_data_state(checkpoint: Path) -> dict[str, Any] | None:
 def publish(staged: Path, target: Path, data_state: dict[str, Any]) -> None:
     """Make a fully written `staged` folder the complete checkpoint `target`."""
     atomic_write_json(staged / DATA_STATE, data_state)
-    files, sums = {}, {}
+    files = {}
     for path in sorted(staged.rglob("*")):
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-            name = str(path.relative_to(staged))
-            files[name] = path.stat().st_size
-            sums[name] = file_sha256(path)  # of the bytes on disk, read back after the fsync
+            files[str(path.relative_to(staged))] = path.stat().st_size
     fsync_dir(staged)
-    atomic_write_json(staged / MARKER, {"step": checkpoint_step(target), "files": files, "sha256": sums})
+    atomic_write_json(staged / MARKER, {"step": checkpoint_step(target), "files": files})
     if target.exists():  # left by an earlier attempt past the step we resumed from: not ours to delete
         log.warning("%s already exists: moved aside to %s", target, move_aside(target, "replaced"))
     os.replace(staged, target)
     fsync_dir(target.parent)
     _drop_if_empty(staged.parent)
+
+
+def add_checksums(checkpoint: Path) -> bool:
+    """Add each file's SHA-256 to a published checkpoint's marker (the bytes read back after the
+    fsync). Run beside the training, off the save's path (see `ChecksumsBeside`): until it is
+    done the checkpoint is checked by sizes only. False when the checkpoint went meanwhile
+    (rotated away) or its marker is not tandem's."""
+    marker = read_json(checkpoint / MARKER)
+    if not isinstance(marker, dict) or not isinstance(marker.get("files"), dict):
+        return False
+    try:
+        sums = {name: file_sha256(checkpoint / name) for name in sorted(marker["files"])}
+        if not (checkpoint / MARKER).is_file():
+            return False
+        atomic_write_json(checkpoint / MARKER, {**marker, "sha256": sums})
+    except OSError:
+        return False
+    return True
+
+
+class ChecksumsBeside:
+    """Hashes each new checkpoint in a thread while the training goes on (hashlib and file reads
+    let go of the GIL), one checkpoint at a time. The thread is not a daemon: the process waits
+    for it before it exits, and a kill meanwhile only leaves that checkpoint without checksums."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self, checkpoint: Path) -> None:
+        self.wait()
+        self._thread = threading.Thread(target=add_checksums, args=(checkpoint,), name="checkpoint-sha256")
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def rotate(output_dir: Path, keep: int | None, protected: tuple[Path, ...] = ()) -> list[Path]:
