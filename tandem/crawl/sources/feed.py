@@ -14,7 +14,7 @@ from typing import Any
 from tandem.crawl.sources.analysis import Verdict
 from tandem.crawl.sources.cursor import SourceCursor
 from tandem.crawl.sources.document import LocalDocument
-from tandem.crawl.sources.inputs import InputFile
+from tandem.crawl.sources.inputs import InputFile, SourceError
 from tandem.crawl.sources.reading import read_input
 from tandem.crawl.sources.source_config import SourceSettings
 from tandem.crawl.sources.warc import PanicException
@@ -36,6 +36,7 @@ class InputEnd:
 
     input_index: int
     error: str | None = None
+    usage: bool = False  # the error is the config's (`KEY: why`): no resume would read it
 
 
 @dataclass
@@ -64,6 +65,11 @@ def read_one_input(
     try:
         for doc, position in read_input(item, sources[item.source], start):
             yield Handled(index, position, analyse(doc))
+    except SourceError as exc:
+        if not exc.usage:
+            raise
+        yield InputEnd(index, str(exc), usage=True)  # the config is wrong for it: the crawl stops, exit 2
+        return
     except (Exception, PanicException) as exc:  # one unreadable input must not end the run
         said = str(exc) if isinstance(exc, InputDamaged) else f"{type(exc).__name__}: {exc}"
         yield InputEnd(index, (said.splitlines() or [type(exc).__name__])[0][:300])

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from tandem.crawl.sources.document import LocalDocument
+from tandem.crawl.sources.inputs import SourceError
 from tandem.crawl.sources.source_config import SourceSettings
 
 BAD_LINE = "bad_jsonl_line"
@@ -53,7 +54,8 @@ def parquet_documents(
     parquet = pq.ParquetFile(stream)
     names = set(parquet.schema_arrow.names)
     if source.text_field not in names:
-        raise ValueError(f"no column {source.text_field!r} (text_field); columns: {', '.join(sorted(names))}")
+        raise SourceError(f"text_field: {uri} has no column {source.text_field!r}; columns found: "
+                          f"{', '.join(sorted(names)) or 'none'}", usage=True)
     columns = [c for c in (source.text_field, source.url_field, source.title_field, source.language_field)
                if c and c in names]
     row = 0

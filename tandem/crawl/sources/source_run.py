@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tandem.common.typed_config import ConfigError
 from tandem.crawl.sources.cursor import CURSOR_KEY, SourceCursor
 from tandem.crawl.sources.feed import Handled, InputEnd, Message
 from tandem.crawl.sources.inputs import InputFile
@@ -90,6 +91,8 @@ def _input_ended(message: InputEnd, inputs: list[InputFile], cursor: SourceCurso
     if message.error is None:
         cursor.finished(item.uri)
         return
+    if message.usage:  # e.g. a Parquet file without the text_field's column
+        raise ConfigError(f"sources[{item.source}].{message.error}")
     keeper.stats.drop(INPUT_FAILED)
     keeper.stats.inputs_failed[item.uri] = message.error
     say(f"{item.uri}: cannot read on ({message.error}); skipped for this run, a resume tries again from "
