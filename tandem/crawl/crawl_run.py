@@ -36,7 +36,7 @@ from tandem.crawl.sources.analysis import DocumentAnalyzer
 from tandem.crawl.sources.cursor import SourceProgress
 from tandem.crawl.sources.feed import inline_feed, pending_inputs
 from tandem.crawl.sources.inputs import SourceError, resolve_inputs
-from tandem.crawl.sources.source_run import SourceFiles, load_cursor, run_sources
+from tandem.crawl.sources.source_run import SourceFiles, load_cursor, read_limits, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
 from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
@@ -153,7 +153,7 @@ def run_crawl(
                     finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
                 else:
                     assert cursor is not None and local_analyzer is not None
-                    files = SourceFiles(inputs, sources, cursor)
+                    files = SourceFiles(inputs, sources, cursor, read_limits(config))
                     # A worker counts its filters apart and sends the counts with each verdict.
                     make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor,
                                             FilterStats(journaled=True))
@@ -234,9 +234,9 @@ def _run_local(
     workers = usable_workers(config.workers, len(pending_inputs(files.inputs, files.cursor)))
     if workers > 1:
         say(f"reading {len(files.inputs)} inputs with {workers} worker processes")
-        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers)
+        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers, files.limits)
     else:
-        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer)
+        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer, files.limits)
     return run_sources(feed, files.inputs, keeper, files.cursor, lambda: stop.signum is not None, local_tick, say)
 
 

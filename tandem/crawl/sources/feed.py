@@ -15,6 +15,8 @@ from tandem.crawl.sources.analysis import Verdict
 from tandem.crawl.sources.cursor import SourceCursor
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.sources.inputs import InputFile, SourceError
+from tandem.crawl.sources.opening import DEFAULT_LIMITS
+from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.reading import read_input
 from tandem.crawl.sources.source_config import SourceSettings
 from tandem.crawl.sources.warc import PanicException
@@ -59,11 +61,11 @@ def pending_inputs(inputs: list[InputFile], cursor: SourceCursor) -> list[tuple[
 
 def read_one_input(
     index: int, start: Any, inputs: list[InputFile], sources: list[SourceSettings],
-    analyse: Callable[[LocalDocument], Verdict],
+    analyse: Callable[[LocalDocument], Verdict], limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Handled | InputEnd]:
     item = inputs[index]
     try:
-        for doc, position in read_input(item, sources[item.source], start):
+        for doc, position in read_input(item, sources[item.source], start, limits):
             yield Handled(index, position, analyse(doc))
     except SourceError as exc:
         if not exc.usage:
@@ -79,7 +81,7 @@ def read_one_input(
 
 def inline_feed(
     inputs: list[InputFile], sources: list[SourceSettings], cursor: SourceCursor,
-    analyse: Callable[[LocalDocument], Verdict],
+    analyse: Callable[[LocalDocument], Verdict], limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Message]:
     for index, start in pending_inputs(inputs, cursor):
-        yield from read_one_input(index, start, inputs, sources, analyse)
+        yield from read_one_input(index, start, inputs, sources, analyse, limits)

@@ -8,13 +8,15 @@ from `feed.inline_feed` (one process) or `worker_pool.process_feed` (`workers: N
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tandem.common.typed_config import ConfigError
+from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.sources.cursor import CURSOR_KEY, SourceCursor
 from tandem.crawl.sources.feed import Handled, InputEnd, Message
 from tandem.crawl.sources.inputs import InputFile
+from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.source_config import SourceSettings
 from tandem.crawl.storage.frontier import Frontier
 from tandem.crawl.storage.sample_keeper import SampleKeeper
@@ -27,6 +29,7 @@ class SourceFiles:
     inputs: list[InputFile]
     sources: list[SourceSettings]
     cursor: SourceCursor
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
 
 SOURCE_NAME = "local"  # the records' `source` field: web or local (docs/shards.md)
@@ -97,3 +100,9 @@ def _input_ended(message: InputEnd, inputs: list[InputFile], cursor: SourceCurso
     keeper.stats.inputs_failed[item.uri] = message.error
     say(f"{item.uri}: cannot read on ({message.error}); skipped for this run, a resume tries again from "
         "the last record handled", "ERROR")
+
+
+def read_limits(config: CrawlConfig) -> ReadLimits:
+    """The bounds of every read, from the crawl config (`fetch` timeouts, `max_record_bytes`)."""
+    return ReadLimits(read_timeout_s=config.fetch.read_timeout_s, connect_timeout_s=config.fetch.connect_timeout_s,
+                      max_record_bytes=config.max_record_bytes)

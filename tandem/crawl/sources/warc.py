@@ -17,6 +17,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecordType
 
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.sources.opening import TellingReader
+from tandem.crawl.sources.read_limits import RECORD_TOO_LONG
 
 try:  # a Rust panic inside FastWARC (a stream it cannot handle) surfaces as this BaseException
     from pyo3_runtime import PanicException  # type: ignore[import-not-found]
@@ -33,7 +34,8 @@ def resume_offset(start: int | None) -> int:
     return max(int(start or 0) - 1, 0)
 
 
-def warc_documents(stream: IO[bytes], uri: str, start: int | None) -> Iterator[tuple[LocalDocument, int]]:
+def warc_documents(stream: IO[bytes], uri: str, start: int | None,
+                   max_record_bytes: int = 4_000_000) -> Iterator[tuple[LocalDocument, int]]:
     """(document, position after it) from a stream opened at `resume_offset(start)`. A position
     p means: every record starting before p is done."""
     done_before = int(start or 0)
@@ -55,7 +57,7 @@ def warc_documents(stream: IO[bytes], uri: str, start: int | None) -> Iterator[t
                 held = None
             if offset < done_before:
                 continue
-            doc = _document(record, uri, offset)
+            doc = _document(record, uri, offset, max_record_bytes)
             if doc is not None:
                 held = doc, offset + 1
     except (Exception, PanicException):
@@ -66,10 +68,12 @@ def warc_documents(stream: IO[bytes], uri: str, start: int | None) -> Iterator[t
         yield held
 
 
-def _document(record: object, uri: str, offset: int) -> LocalDocument | None:
+def _document(record: object, uri: str, offset: int, max_record_bytes: int) -> LocalDocument | None:
     headers = record.headers  # type: ignore[attr-defined]
     target = headers.get("WARC-Target-URI") or ""
     key = f"{uri}#offset={offset}"
+    if record.content_length > max_record_bytes:  # type: ignore[attr-defined]
+        return LocalDocument(key, target or key, "", error=RECORD_TOO_LONG)  # its body is never read
     languages = headers.get(LANGUAGE_HEADER)
     if record.record_type == WarcRecordType.conversion:  # type: ignore[attr-defined]
         text = record.reader.read().decode("utf-8", errors="replace")  # type: ignore[attr-defined]
