@@ -36,6 +36,7 @@ from tandem.crawl.sources.analysis import DocumentAnalyzer
 from tandem.crawl.sources.cursor import SourceProgress
 from tandem.crawl.sources.feed import inline_feed, pending_inputs
 from tandem.crawl.sources.inputs import SourceError, resolve_inputs
+from tandem.crawl.sources.read_guard import READS
 from tandem.crawl.sources.source_run import SourceFiles, load_cursor, read_limits, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
 from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
@@ -154,6 +155,7 @@ def run_crawl(
                 else:
                     assert cursor is not None and local_analyzer is not None
                     files = SourceFiles(inputs, sources, cursor, read_limits(config))
+                    stop.callbacks.append(READS.interrupt)  # a read that waits ends at a signal
                     # A worker counts its filters apart and sends the counts with each verdict.
                     make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor,
                                             FilterStats(journaled=True))

@@ -7,6 +7,7 @@ of one input arrive in the input's order, which is what the resume cursor relies
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from tandem.crawl.sources.cursor import SourceCursor
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.sources.inputs import InputFile, SourceError
 from tandem.crawl.sources.opening import DEFAULT_LIMITS
+from tandem.crawl.sources.read_guard import READS
 from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.reading import read_input
 from tandem.crawl.sources.source_config import SourceSettings
@@ -64,19 +66,37 @@ def read_one_input(
     analyse: Callable[[LocalDocument], Verdict], limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Handled | InputEnd]:
     item = inputs[index]
+    documents = read_input(item, sources[item.source], start, limits)
     try:
-        for doc, position in read_input(item, sources[item.source], start, limits):
+        while True:
+            with READS.reading():  # a stop signal ends a read that waits (read_guard)
+                found = next(documents, None)
+            if found is None:
+                break
+            doc, position = found
             yield Handled(index, position, analyse(doc))
     except SourceError as exc:
+        READS.check()
         if not exc.usage:
             raise
         yield InputEnd(index, str(exc), usage=True)  # the config is wrong for it: the crawl stops, exit 2
         return
     except (Exception, PanicException) as exc:  # one unreadable input must not end the run
-        said = str(exc) if isinstance(exc, InputDamaged) else f"{type(exc).__name__}: {exc}"
+        READS.check()  # …but a reader that swallowed a stop does not fail its input
+        said = _reason(exc, limits)
         yield InputEnd(index, (said.splitlines() or [type(exc).__name__])[0][:300])
         return
+    READS.check()
     yield InputEnd(index)
+
+
+def _reason(exc: BaseException, limits: ReadLimits) -> str:
+    if isinstance(exc, InputDamaged):
+        return str(exc)
+    if isinstance(exc, (TimeoutError, asyncio.TimeoutError)):  # fsspec's FSTimeoutError says nothing
+        return (f"no bytes for {limits.read_timeout_s:g} s (fetch.read_timeout_s): the server stopped "
+                "sending, or never answered")
+    return f"{type(exc).__name__}: {exc}"
 
 
 def inline_feed(

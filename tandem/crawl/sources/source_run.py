@@ -16,6 +16,7 @@ from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.sources.cursor import CURSOR_KEY, SourceCursor
 from tandem.crawl.sources.feed import Handled, InputEnd, Message
 from tandem.crawl.sources.inputs import InputFile
+from tandem.crawl.sources.read_guard import ReadInterrupted
 from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.source_config import SourceSettings
 from tandem.crawl.storage.frontier import Frontier
@@ -61,7 +62,10 @@ def run_sources(
             if should_stop():
                 return "interrupted"
             tick()
-            message = next(feed, None)
+            try:
+                message = next(feed, None)
+            except ReadInterrupted:  # a stop signal ended a read (read_guard)
+                return "interrupted"
             if message is None:
                 break
             if isinstance(message, InputEnd):
