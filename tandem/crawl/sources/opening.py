@@ -140,19 +140,24 @@ def skip_to(stream: IO[bytes], offset: int) -> None:
 class TellingReader(io.RawIOBase):
     """A stream that knows its position even when the stream below cannot say (FastWARC asks).
     With `gzip` it also follows the gzip members going by: `check_whole` at the end says whether
-    the file was cut short (see `wholeness`)."""
+    the file was cut short (see `wholeness`), or a read failed under the reader above."""
 
     def __init__(self, stream: IO[bytes], position: int, gzip: bool = False) -> None:
         super().__init__()
         self._stream = stream
         self._position = position
         self._members = GzipMembers(position) if gzip else None
+        self.failure: Exception | None = None  # a read that failed (a timeout, a reset connection)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._stream.read(len(buffer))
+        try:
+            data = self._stream.read(len(buffer))
+        except Exception as exc:  # FastWARC may take a failed read for the end: `check_whole` says it
+            self.failure = exc
+            raise
         size = len(data)
         buffer[:size] = data
         self._position += size
@@ -168,7 +173,10 @@ class TellingReader(io.RawIOBase):
         super().close()
 
     def check_whole(self) -> None:
-        """Read what the reader above left unread, then raise InputDamaged if the file is cut short."""
+        """Raise the failure of a read the reader above swallowed; read what it left unread, then
+        raise InputDamaged if the file is cut short."""
+        if self.failure is not None:
+            raise self.failure
         if self._members is None:
             return
         while data := self._stream.read(_SKIP_CHUNK):
