@@ -34,6 +34,8 @@ class CrawlStats:
     # Inputs this session could not read whole (URI: reason): the crawl fails (exit 1) and a resume
     # tries them again from their last record. Not carried across resumes: each run says its own.
     inputs_failed: dict[str, str] = field(default_factory=dict)
+    # Inputs this session found changed under their saved position, and read again from the start.
+    inputs_changed: list[str] = field(default_factory=list)
 
     def count_fetch(self, nbytes: int) -> None:
         self.pages_fetched += 1
@@ -68,6 +70,7 @@ class CrawlStats:
             elapsed_s=round(self.elapsed_s, 1),
             filters=self.filters.to_json(),
             inputs_failed=dict(self.inputs_failed),
+            inputs_changed=list(self.inputs_changed),
             finish_reason=finish_reason,
             end_note=self.end_note(finish_reason),
         ).to_json()

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tandem.crawl.sources.analysis import Verdict
 from tandem.crawl.sources.cursor import SourceCursor
 from tandem.crawl.sources.document import LocalDocument
+from tandem.crawl.sources.file_identity import Identity, change_since, identity_of
 from tandem.crawl.sources.inputs import InputFile, SourceError
 from tandem.crawl.sources.opening import DEFAULT_LIMITS
 from tandem.crawl.sources.read_guard import READS
@@ -44,27 +46,60 @@ class InputEnd:
 
 
 @dataclass
+class InputOpened:
+    """A local input about to be read: its identity now, and what became of its saved position."""
+
+    input_index: int
+    identity: Identity
+    read_again: bool = False  # another file under the name: its old position is dropped
+    note: str | None = None  # a line for the log
+
+
+@dataclass
 class Idle:
     """Nothing arrived for a while (only from worker processes): time to tick and look at signals."""
 
 
-Message = Handled | InputEnd | Idle
+Message = Handled | InputEnd | InputOpened | Idle
 
 
-def pending_inputs(inputs: list[InputFile], cursor: SourceCursor) -> list[tuple[int, Any]]:
-    """(input index, start position) of every input not yet finished, in order."""
+@dataclass(frozen=True)
+class Pending:
+    """An input still to read: where from, and the identity its position was taken in."""
+
+    index: int
+    start: Any
+    identity: Identity | None = None
+
+
+def pending_inputs(inputs: list[InputFile], cursor: SourceCursor) -> list[Pending]:
+    """Every input not yet finished, in order; and every finished local file that changed since
+    (read again from its start: `read_one_input` says so)."""
     todo = []
     for index, item in enumerate(inputs):
         done, start = cursor.start(item.uri)
-        if not done:
-            todo.append((index, start))
+        identity = cursor.identity(item.uri)
+        if done and (identity is None or item.local_path is None
+                     or change_since(identity, item.local_path)[0] == "same"):
+            continue
+        todo.append(Pending(index, None if done else start, identity))
     return todo
 
 
 def read_one_input(
-    index: int, start: Any, inputs: list[InputFile], sources: list[SourceSettings],
+    pending: Pending, inputs: list[InputFile], sources: list[SourceSettings],
     analyse: Callable[[LocalDocument], Verdict], limits: ReadLimits = DEFAULT_LIMITS,
-) -> Iterator[Handled | InputEnd]:
+) -> Iterator[Handled | InputEnd | InputOpened]:
+    index, start = pending.index, pending.start
+    item = inputs[index]
+    if item.local_path is not None:
+        try:
+            opened = _opened(pending, item.local_path)
+        except OSError:
+            opened = None  # gone or unreadable: the reader says so below
+        if opened is not None:
+            yield opened
+            start = None if opened.read_again else start
     item = inputs[index]
     documents = read_input(item, sources[item.source], start, limits)
     try:
@@ -90,6 +125,22 @@ def read_one_input(
     yield InputEnd(index)
 
 
+def _opened(pending: Pending, path: Path) -> InputOpened:
+    """Whether the saved position still belongs to this file (see `file_identity`)."""
+    if pending.identity is None:
+        return InputOpened(pending.index, identity_of(path))
+    change, now = change_since(pending.identity, path)
+    if change == "same":
+        return InputOpened(pending.index, now)
+    if change == "grown" and pending.start is not None:
+        return InputOpened(pending.index, now, note=(
+            f"grew from {pending.identity[0]} to {now[0]} bytes with the same head since its position was saved "
+            "(a download completed?): reading on from that position"))
+    return InputOpened(pending.index, now, read_again=True, note=(
+        "is not the file its saved position was taken in (its size, time or first 64 KiB differ): read "
+        "again from its start; what was kept from it before stays, and repeats are dropped as duplicates"))
+
+
 def _reason(exc: BaseException, limits: ReadLimits) -> str:
     if isinstance(exc, InputDamaged):
         return str(exc)
@@ -103,5 +154,5 @@ def inline_feed(
     inputs: list[InputFile], sources: list[SourceSettings], cursor: SourceCursor,
     analyse: Callable[[LocalDocument], Verdict], limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Message]:
-    for index, start in pending_inputs(inputs, cursor):
-        yield from read_one_input(index, start, inputs, sources, analyse, limits)
+    for pending in pending_inputs(inputs, cursor):
+        yield from read_one_input(pending, inputs, sources, analyse, limits)

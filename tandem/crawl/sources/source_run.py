@@ -13,8 +13,8 @@ from typing import Any
 
 from tandem.common.typed_config import ConfigError
 from tandem.crawl.crawl_config import CrawlConfig
-from tandem.crawl.sources.cursor import CURSOR_KEY, SourceCursor
-from tandem.crawl.sources.feed import Handled, InputEnd, Message
+from tandem.crawl.sources.cursor import CURSOR_KEY, IDENTITY_KEY, SourceCursor
+from tandem.crawl.sources.feed import Handled, InputEnd, InputOpened, Message
 from tandem.crawl.sources.inputs import InputFile
 from tandem.crawl.sources.read_guard import ReadInterrupted
 from tandem.crawl.sources.read_limits import ReadLimits
@@ -38,7 +38,7 @@ INPUT_FAILED = "input_failed"
 
 
 def load_cursor(frontier: Frontier) -> SourceCursor:
-    return SourceCursor(frontier.load_meta(CURSOR_KEY))
+    return SourceCursor(frontier.load_meta(CURSOR_KEY), frontier.load_meta(IDENTITY_KEY))
 
 
 def run_sources(
@@ -68,7 +68,9 @@ def run_sources(
                 return "interrupted"
             if message is None:
                 break
-            if isinstance(message, InputEnd):
+            if isinstance(message, InputOpened):
+                _input_opened(message, inputs, cursor, keeper, say)
+            elif isinstance(message, InputEnd):
                 _input_ended(message, inputs, cursor, keeper, say)
             elif isinstance(message, Handled):
                 _offer(message, inputs[message.input_index], keeper, cursor)
@@ -90,6 +92,16 @@ def _offer(message: Handled, item: InputFile, keeper: SampleKeeper, cursor: Sour
         keeper.stats.drop(verdict.reason or "unreadable")
         return
     keeper.offer(page, verdict.url, SOURCE_NAME, None)
+
+
+def _input_opened(message: InputOpened, inputs: list[InputFile], cursor: SourceCursor, keeper: SampleKeeper,
+                  say: Callable[..., None]) -> None:
+    item = inputs[message.input_index]
+    cursor.opened(item.uri, message.identity, message.read_again)
+    if message.read_again:
+        keeper.stats.inputs_changed.append(item.uri)
+    if message.note:
+        say(f"{item.uri}: {message.note}", "WARNING" if message.read_again else "INFO")
 
 
 def _input_ended(message: InputEnd, inputs: list[InputFile], cursor: SourceCursor, keeper: SampleKeeper,

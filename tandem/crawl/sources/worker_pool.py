@@ -27,7 +27,7 @@ from tandem.common.script_main import timestamped
 from tandem.crawl.sources.analysis import Verdict
 from tandem.crawl.sources.cursor import SourceCursor
 from tandem.crawl.sources.document import LocalDocument
-from tandem.crawl.sources.feed import Idle, InputEnd, Message, pending_inputs, read_one_input
+from tandem.crawl.sources.feed import Idle, InputEnd, Message, Pending, pending_inputs, read_one_input
 from tandem.crawl.sources.inputs import InputFile
 from tandem.crawl.sources.opening import DEFAULT_LIMITS
 from tandem.crawl.sources.read_limits import ReadLimits
@@ -106,7 +106,7 @@ def _stop(processes: list[Any]) -> None:
 
 
 def _work(
-    worker: int, parent: int, todo: list[tuple[int, Any]], next_task: Any, results: Any,
+    worker: int, parent: int, todo: list[Pending], next_task: Any, results: Any,
     inputs: list[InputFile], sources: list[SourceSettings],
     make_analyzer: Callable[[], Callable[[LocalDocument], Verdict]], limits: ReadLimits,
 ) -> None:
@@ -122,8 +122,7 @@ def _work(
             next_task.value += 1
         if task >= len(todo):
             break
-        index, start = todo[task]
-        for message in read_one_input(index, start, inputs, sources, analyse, limits):
+        for message in read_one_input(todo[task], inputs, sources, analyse, limits):
             batch.append(message)
             if isinstance(message, InputEnd) or len(batch) >= BATCH_DOCUMENTS \
                     or time.monotonic() - last_send >= BATCH_SECONDS:

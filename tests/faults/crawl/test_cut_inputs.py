@@ -89,3 +89,50 @@ def test_a_cut_input_fails_naming_the_byte_and_the_whole_file_resumes_to_the_ful
     resumed = crawl(config)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert ids(out) == expected
+
+
+def test_another_file_under_a_saved_position_is_read_from_its_start_and_said(small_site, tmp_path) -> None:
+    """The cut download is replaced by a different file of the same name (say, the next crawl's
+    file): the saved position means nothing in it, so it is read from its start, not from the
+    middle, and the log and stats.json say so."""
+    articles = demo_articles(small_site)
+    half = len(articles) // 2
+    first, other = tmp_path / "first.warc.gz", tmp_path / "other.warc.gz"
+    write_warc(first, articles[:half])
+    write_warc(other, articles[half:])
+    reference = tmp_path / "reference"
+    assert crawl(write_config(tmp_path / "reference.yaml", other, reference)).returncode == 0
+    other_ids = ids(reference)
+    assert len(other_ids) > 10
+
+    source = tmp_path / "downloads" / "crawl.warc.gz"
+    source.parent.mkdir()
+    data = first.read_bytes()
+    source.write_bytes(data[: len(data) * 2 // 3])
+    out = tmp_path / "out"
+    config = write_config(tmp_path / "crawl.yaml", source, out)
+    assert crawl(config).returncode == 1
+    source.write_bytes(other.read_bytes())  # not the completed download: another file
+    resumed = crawl(config)
+    said = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, said
+    assert f"{source.resolve().as_uri()}: is not the file its saved position was taken in" in said
+    assert json.loads((out / "stats.json").read_text())["inputs_changed"] == [source.resolve().as_uri()]
+    kept = ids(out)
+    assert set(other_ids) <= set(kept)  # from its first record, not from the old position
+
+
+def test_a_finished_file_replaced_by_another_is_read_again(small_site, tmp_path) -> None:
+    articles = demo_articles(small_site)
+    source = tmp_path / "in" / "crawl.warc.gz"
+    source.parent.mkdir()
+    write_warc(source, articles[:20])
+    out = tmp_path / "out"
+    config = write_config(tmp_path / "crawl.yaml", source, out)
+    assert crawl(config).returncode == 0
+    before = ids(out)
+    write_warc(source, articles[20:40])
+    again = crawl(config)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "is not the file its saved position was taken in" in again.stdout
+    assert len(ids(out)) > len(before)
