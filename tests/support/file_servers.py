@@ -125,11 +125,12 @@ class FolderServer(_Server):
 
 
 class _StallingHandler(_FileHandler):
-    """Honours ranges, sends the headers and a third of each answer's body, then nothing more
+    """Honours ranges, sends the headers and the start of each answer's body, then nothing more
     (the connection stays open) until the server is closed."""
 
     stalled: threading.Event
     release: threading.Event
+    first_bytes: int | None  # how much of each body is sent; None: a third
 
     def _send(self, status: int, body: bytes, headers: dict[str, str], head: bool = False) -> None:
         try:
@@ -140,7 +141,7 @@ class _StallingHandler(_FileHandler):
             self.end_headers()
             if head:
                 return
-            self.wfile.write(body[: max(1, len(body) // 3)])
+            self.wfile.write(body[: self.first_bytes or max(1, len(body) // 3)])
             self.wfile.flush()
             self.stalled.set()
             self.release.wait()
@@ -149,15 +150,16 @@ class _StallingHandler(_FileHandler):
 
 
 class StallingServer(_Server):
-    """A folder over HTTP whose answers stop mid-body: `stalled` is set once one has."""
+    """A folder over HTTP whose answers stop mid-body (after `first_bytes`, or a third of the
+    body): `stalled` is set once one has."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, first_bytes: int | None = None) -> None:
         self.requests: list[tuple[str, str, str | None]] = []
         self.stalled = threading.Event()
         self._release = threading.Event()
         handler = type("Handler", (_StallingHandler,), {"root": root.resolve(), "ranges": True,
                                                         "requests": self.requests, "stalled": self.stalled,
-                                                        "release": self._release})
+                                                        "release": self._release, "first_bytes": first_bytes})
         super().__init__(handler)
 
     def close(self) -> None:

@@ -175,7 +175,7 @@ def test_sigterm_ends_a_crawl_whose_server_stopped_sending(small_site, tmp_path)
     site = tmp_path / "site"
     site.mkdir()
     write_warc(site / "crawl.warc.gz", demo_articles(small_site))
-    server = StallingServer(site)
+    server = StallingServer(site, first_bytes=100)  # less than a record: the crawl waits inside its read
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
     out = tmp_path / "out"
     config = write_config(tmp_path / "crawl.yaml", f"{server.url}/crawl.warc.gz", out,
