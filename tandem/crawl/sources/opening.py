@@ -44,8 +44,8 @@ def open_input(
             stream = _decompressed(stream, compression)
     except FileNotFoundError:
         raise SourceError(f"{item.uri}: no longer exists", usage=False) from None
-    except ImportError as exc:
-        raise SourceError(f"{item.uri}: {exc}") from None
+    except ImportError as exc:  # the config names a file this installation cannot read: exit 2
+        raise SourceError(f"path: {item.uri}: {exc}") from None
     try:
         if seek_to:
             skip_to(stream, seek_to)
@@ -95,7 +95,8 @@ def _decompressed(raw: IO[bytes], compression: str) -> IO[bytes]:
     from fsspec.compression import compr
 
     if compression not in compr:
-        raise ImportError(f"reading {compression} needs its Python package (fsspec names it: see `pip install`)")
+        package = {"zstd": "zstandard"}.get(compression, compression)
+        raise ImportError(f"reading {compression} needs the Python package {package} (pip install {package})")
     counted = CountingReader(raw)
     return io.BufferedReader(WholeOrSaid(compr[compression](counted, mode="rb"), counted), _SKIP_CHUNK)
 

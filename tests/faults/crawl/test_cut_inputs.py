@@ -6,7 +6,6 @@ ends with exactly what a crawl of the whole file keeps."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import random
@@ -14,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fsspec
+import fsspec.compression
 import pytest
 import yaml
 from support.paths import REPO
@@ -42,17 +43,20 @@ def ids(out: Path) -> list[str]:
             for line in shard.read_text(encoding="utf-8").splitlines()]
 
 
-def jsonl_gz(path: Path, count: int = 80) -> None:
+def compressed_jsonl(path: Path, count: int = 80) -> None:
     prose = ProseGenerator(random.Random(5))
     topics = list(TOPICS)
-    with gzip.open(path, "wt", encoding="utf-8") as stream:
+    compression = "zstd" if path.suffix == ".zst" else "gzip"
+    if compression not in fsspec.compression.compr:
+        pytest.skip(f"no {compression} package in this environment")
+    with fsspec.open(str(path), "wt", encoding="utf-8", compression=compression) as stream:
         for n in range(count):
             article = prose.article(topics[n % len(topics)], 5, 5)
             stream.write(json.dumps({"text": "\n".join(article.paragraphs), "url": f"https://ja.example/{n}"},
                                     ensure_ascii=False) + "\n")
 
 
-@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.jsonl.gz"])
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.jsonl.gz", "crawl.jsonl.zst"])
 def test_a_cut_input_fails_naming_the_byte_and_the_whole_file_resumes_to_the_full_count(
         small_site, tmp_path, name) -> None:
     whole = tmp_path / "whole" / name
@@ -60,7 +64,7 @@ def test_a_cut_input_fails_naming_the_byte_and_the_whole_file_resumes_to_the_ful
     if name.endswith(".warc.gz"):
         write_warc(whole, demo_articles(small_site))
     else:
-        jsonl_gz(whole)
+        compressed_jsonl(whole, count=300 if name.endswith(".zst") else 80)  # zstd blocks are 128 KiB
     reference = tmp_path / "reference"
     assert crawl(write_config(tmp_path / "reference.yaml", whole, reference)).returncode == 0
     expected = ids(reference)
