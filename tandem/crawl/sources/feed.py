@@ -70,6 +70,7 @@ class Pending:
     index: int
     start: Any
     identity: Identity | None = None
+    was_finished: bool = False  # read whole by an earlier run, and changed since
 
 
 def pending_inputs(inputs: list[InputFile], cursor: SourceCursor) -> list[Pending]:
@@ -79,11 +80,17 @@ def pending_inputs(inputs: list[InputFile], cursor: SourceCursor) -> list[Pendin
     for index, item in enumerate(inputs):
         done, start = cursor.start(item.uri)
         identity = cursor.identity(item.uri)
-        if done and (identity is None or item.local_path is None
-                     or change_since(identity, item.local_path)[0] == "same"):
+        if done and (identity is None or item.local_path is None or _unchanged(identity, item.local_path)):
             continue
-        todo.append(Pending(index, None if done else start, identity))
+        todo.append(Pending(index, None if done else start, identity, was_finished=done))
     return todo
+
+
+def _unchanged(identity: Identity, path: Path) -> bool:
+    try:
+        return change_since(identity, path)[0] == "same"
+    except OSError:
+        return True  # gone since it was read whole: nothing more to read
 
 
 def read_one_input(
@@ -100,7 +107,6 @@ def read_one_input(
         if opened is not None:
             yield opened
             start = None if opened.read_again else start
-    item = inputs[index]
     documents = read_input(item, sources[item.source], start, limits)
     try:
         while True:
@@ -130,8 +136,8 @@ def _opened(pending: Pending, path: Path) -> InputOpened:
     if pending.identity is None:
         return InputOpened(pending.index, identity_of(path))
     change, now = change_since(pending.identity, path)
-    if change == "same":
-        return InputOpened(pending.index, now)
+    if change == "same" or (pending.start is None and not pending.was_finished):
+        return InputOpened(pending.index, now)  # (no position taken in it yet: nothing to mix)
     if change == "grown" and pending.start is not None:
         return InputOpened(pending.index, now, note=(
             f"grew from {pending.identity[0]} to {now[0]} bytes with the same head since its position was saved "

@@ -30,16 +30,13 @@ def identity_of(path: Path) -> Identity:
 def change_since(saved: Identity, path: Path) -> tuple[Change, Identity]:
     """How the file at `path` differs from `saved`, and its identity now. The head is hashed only
     when the size or the time differ (a `stat` for the unchanged files of a resume); a file that
-    was shorter than a head is compared on the bytes it had."""
-    try:
-        status = path.stat()
-        if [status.st_size, status.st_mtime_ns] == [int(saved[0]), int(saved[1])]:
-            return "same", list(saved)
-        now = identity_of(path)
-        old_size = int(saved[0])
-        head = now[2] if old_size >= HEAD_BYTES else _head_hash(path, old_size)
-    except OSError:
-        return "changed", []
+    was shorter than a head is compared on the bytes it had. OSError when it cannot be read."""
+    status = path.stat()
+    if [status.st_size, status.st_mtime_ns] == [int(saved[0]), int(saved[1])]:
+        return "same", list(saved)
+    now = identity_of(path)
+    old_size = int(saved[0])
+    head = now[2] if old_size >= HEAD_BYTES else _head_hash(path, old_size)
     if head != saved[2] or int(now[0]) < old_size:
         return "changed", now
     return ("same" if int(now[0]) == old_size else "grown"), now
