@@ -1,5 +1,7 @@
 """Opening an input file as a byte stream: local files directly, remote ones through fsspec,
-always streamed (read as they are consumed, never downloaded whole first)."""
+streamed (read as they are consumed, never downloaded whole first; only a Parquet file from a
+server without byte ranges goes through a temporary file), each http(s) read with a deadline.
+A compressed file is decompressed here, and one cut short says so (`wholeness`)."""
 
 from __future__ import annotations
 
