@@ -15,7 +15,7 @@ from typing import IO, Any
 from tandem.crawl.sources.inputs import InputFile, SourceError
 from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.source_config import SourceSettings
-from tandem.crawl.sources.wholeness import CountingReader, GzipMembers, WholeOrSaid
+from tandem.crawl.sources.wholeness import CountingReader, GzipTail, WholeOrSaid
 
 _COMPRESSION = {".gz": "gzip", ".zst": "zstd", ".bz2": "bz2", ".xz": "xz"}
 _SKIP_CHUNK = 1 << 20
@@ -142,14 +142,14 @@ def skip_to(stream: IO[bytes], offset: int) -> None:
 
 class TellingReader(io.RawIOBase):
     """A stream that knows its position even when the stream below cannot say (FastWARC asks).
-    With `gzip` it also follows the gzip members going by: `check_whole` at the end says whether
-    the file was cut short (see `wholeness`), or a read failed under the reader above."""
+    With `gzip` it also checks that the gzip file is whole (`wholeness.GzipTail`): `check_whole`
+    at the end says whether it was cut short, or a read failed under the reader above."""
 
     def __init__(self, stream: IO[bytes], position: int, gzip: bool = False) -> None:
         super().__init__()
         self._stream = stream
         self._position = position
-        self._members = GzipMembers(position) if gzip else None
+        self._tail = GzipTail(stream, position) if gzip else None
         self.failure: Exception | None = None  # a read that failed (a timeout, a reset connection)
 
     def readable(self) -> bool:
@@ -164,8 +164,8 @@ class TellingReader(io.RawIOBase):
         size = len(data)
         buffer[:size] = data
         self._position += size
-        if self._members is not None:
-            self._members.feed(data)
+        if self._tail is not None:
+            self._tail.passing(data)
         return size
 
     def tell(self) -> int:
@@ -175,14 +175,15 @@ class TellingReader(io.RawIOBase):
         self._stream.close()
         super().close()
 
+    def member_starts_at(self, offset: int) -> None:
+        """A record (a gzip member) starts at `offset`: whatever is before it was whole."""
+        if self._tail is not None:
+            self._tail.member_starts_at(offset)
+
     def check_whole(self) -> None:
-        """Raise the failure of a read the reader above swallowed; read what it left unread, then
-        raise InputDamaged if the file is cut short."""
+        """Raise the failure of a read the reader above swallowed, then InputDamaged if the file is
+        cut short."""
         if self.failure is not None:
             raise self.failure
-        if self._members is None:
-            return
-        while data := self._stream.read(_SKIP_CHUNK):
-            self._position += len(data)
-            self._members.feed(data)
-        self._members.check_whole()
+        if self._tail is not None:
+            self._tail.check()

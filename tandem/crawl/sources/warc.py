@@ -52,6 +52,7 @@ def warc_documents(stream: IO[bytes], uri: str, start: int | None,
     try:
         for record in records:
             offset = record.stream_pos
+            reader.member_starts_at(offset)
             if held is not None:
                 yield held
                 held = None

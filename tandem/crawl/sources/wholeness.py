@@ -3,8 +3,10 @@
 A gzip, bzip2 or xz stream ends with an end-of-stream marker (and gzip with the length and CRC of
 what it held); a file cut short lacks it. Python's decompressors say so (`EOFError`); FastWARC,
 which inflates a `.warc.gz` itself, does not: it stops at the cut as if the file had ended there.
-So for WARC the raw bytes are also inflated here as they go by (the output thrown away), member
-after member, and at the end of the stream an unfinished member means the file is truncated.
+So for WARC the gzip members are inflated here too (the output thrown away), and at the end an
+unfinished member means the file is truncated: on a file that can seek, only the members from
+the last record FastWARC reported to the end (`GzipTail`: a member per record makes following
+every one cost more than FastWARC's own reading); on a stream, each member as it goes by.
 """
 
 from __future__ import annotations
@@ -61,6 +63,41 @@ class GzipMembers:
             raise InputDamaged(self._damage)
         if self._member is not None:
             raise truncated_at(self.position)
+
+
+class GzipTail:
+    """Whether a gzip file that another reader (FastWARC) reads is whole: `passing` sees every
+    byte it reads, `member_starts_at` each record offset it reports, `check` comes at its end."""
+
+    def __init__(self, stream: IO[bytes], position: int) -> None:
+        self._stream = stream
+        self._tail_from = position if _seekable(stream) else None
+        self._members = GzipMembers(position) if self._tail_from is None else None
+
+    def passing(self, data: bytes) -> None:
+        if self._members is not None:
+            self._members.feed(data)
+
+    def member_starts_at(self, offset: int) -> None:
+        if self._tail_from is not None:
+            self._tail_from = offset
+
+    def check(self) -> None:
+        """Inflate what is left to check to the end of the file; InputDamaged if it is cut short."""
+        if self._tail_from is not None:
+            self._stream.seek(self._tail_from)
+            self._members = GzipMembers(self._tail_from)
+        assert self._members is not None
+        while data := self._stream.read(_OUT_CHUNK):
+            self._members.feed(data)
+        self._members.check_whole()
+
+
+def _seekable(stream: IO[bytes]) -> bool:
+    try:
+        return stream.seekable()
+    except (OSError, ValueError):
+        return False
 
 
 class CountingReader(io.RawIOBase):
