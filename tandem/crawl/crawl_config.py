@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tandem.common.typed_config import bounded
 from tandem.crawl.fetching.urls import InvalidURL, canonicalize
 from tandem.crawl.sources.source_config import SourceSettings, source_settings
 from tandem.crawl.storage.frontier import ORDERS
@@ -31,7 +32,9 @@ class FetchSettings:
     connect_timeout_s: float = field(default=10.0, metadata={"help": (
         "Seconds to wait for a TCP connection to open.")})
     read_timeout_s: float = field(default=20.0, metadata={"help": (
-        "Seconds to wait for the next bytes of a response before giving up on it.")})
+        "Seconds to wait for the next bytes of a response before giving up on it; also each read "
+        "of an http(s) source (a server that stops sending fails that input, and a resume tries "
+        "it again).")})
     total_timeout_s: float = field(default=30.0, metadata={"help": (
         "Seconds one request may take in all, redirects and body included.")})
     max_bytes: int = field(default=2_000_000, metadata={"help": (
@@ -60,7 +63,8 @@ class FetchSettings:
 @dataclass
 class PolitenessSettings:
     per_host_concurrency: int = field(default=2, metadata={"help": (
-        "Requests in flight to one host at a time. Keep it small on sites you do not own.")})
+        "Requests in flight to one host at a time. Keep it small on sites you do not own."),
+        **bounded(high=64, why="connections to one host at once; more is an attack on the site, not a crawl")})
     min_delay_s: float = field(default=1.0, metadata={"help": (
         "Seconds between requests to one host; a robots.txt Crawl-delay raises it (up to "
         "`max_crawl_delay_s`).")})
@@ -163,7 +167,10 @@ class CrawlConfig:
     workers: int = field(default=4, metadata={"help": (
         "Concurrent fetches in total, across all hosts. With `--no-web-crawl`: processes that read "
         "and analyse the sources' files side by side (at most one per file and per core). "
-        "`--workers` (`--crawl-workers` of `invoke parallel`) overrides it when given.")})
+        "`--workers` (`--crawl-workers` of `invoke parallel`) overrides it when given."),
+        **bounded(high=1024, why=(
+            "each worker is a thread with its own connections and buffers, or a process with its "
+            "own memory: more exhausts memory and file descriptors long before it speeds anything up"))})
     scheduler: str = field(default="quality", metadata={"help": (
         "Which queued URL the web crawl fetches next. quality: the best first, each link ranked by "
         "the quality score of the page that links to it (decayed per hop, a bonus for same-site "
@@ -172,6 +179,10 @@ class CrawlConfig:
         "docs/crawl-frontier.md.")})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
+    max_record_bytes: int = field(default=4_000_000, metadata={"help": (
+        "With `--no-web-crawl`: the largest record read from a source, in bytes (a JSONL line, a "
+        "WARC record's body, a .txt or .html file). A longer one is read past in pieces, never "
+        "held whole (a 200 MB line, a gzip bomb), and dropped as `record_too_long`. At least 1024.")})
     fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (
         "How pages are fetched: User-Agent, timeouts, size and redirect limits, retries.")})
     politeness: PolitenessSettings = field(default_factory=PolitenessSettings, metadata={"help": (
@@ -202,6 +213,8 @@ class CrawlConfig:
             raise ValueError(f"scheduler: must be one of {', '.join(ORDERS)}, got {self.scheduler!r}")
         if self.progress_interval_s <= 0:
             raise ValueError("progress_interval_s: must be more than 0")
+        if self.max_record_bytes < 1024:
+            raise ValueError("max_record_bytes: must be at least 1024")
         for index, network in enumerate(self.private_address_allowlist):
             try:
                 ipaddress.ip_network(str(network), strict=False)

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tandem.common.script_main import timestamped
-from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.common.typed_config import ConfigError, resolved_config_path, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
-from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, exit_code_for_signal
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
 from tandem.crawl.crawl_config import CrawlConfig
-from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.crawl_stats import INPUTS_FAILED, CrawlStats
 from tandem.crawl.fetching.addresses import AddressPolicy
 from tandem.crawl.fetching.connections import make_session
 from tandem.crawl.fetching.engine import InlineAnalyzer, WebCrawl
@@ -36,7 +36,8 @@ from tandem.crawl.sources.analysis import DocumentAnalyzer
 from tandem.crawl.sources.cursor import SourceProgress
 from tandem.crawl.sources.feed import inline_feed, pending_inputs
 from tandem.crawl.sources.inputs import SourceError, resolve_inputs
-from tandem.crawl.sources.source_run import SourceFiles, load_cursor, run_sources
+from tandem.crawl.sources.read_guard import READS
+from tandem.crawl.sources.source_run import SourceFiles, load_cursor, read_limits, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
 from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
@@ -46,12 +47,11 @@ from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.page_analysis import PageAnalyzer
 from tandem.fileio.atomic_files import atomic_write_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
-from tandem.fileio.folders import move_contents_aside
+from tandem.fileio.folders import describe_set_aside, move_contents_aside
 
 FRONTIER_FILE = "frontier.sqlite"
 # Failures that say more about the moment than the URL: a resumed web crawl tries them again.
 TRANSIENT_FAILURES = ("timeout", "network", "robots_unreachable", "http_429", "http_503")
-EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
 
 
 @dataclass
@@ -94,9 +94,9 @@ def run_crawl(
     if not resume:
         moved = move_contents_aside(output_dir)
         if moved is not None:
-            say(f"--no-auto-resume: moved the previous output to {moved}")
+            say(f"--no-auto-resume: moved the previous output to {describe_set_aside(moved)}")
     output_dir.mkdir(parents=True, exist_ok=True)
-    save_resolved(config, output_dir / "crawl_config.resolved.yaml")
+    save_resolved(config, resolved_config_path(output_dir, "crawl_config"))
     shards_dir = output_dir / "shards"
     remove_partial_shards(shards_dir)
 
@@ -148,13 +148,14 @@ def run_crawl(
             finish_reason = "target_reached"
         else:
             clear_complete_marker(shards_dir)
-            previous = {sig: signal.signal(sig, stop) for sig in EXIT_BY_SIGNAL}
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 if web:
                     finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
                 else:
                     assert cursor is not None and local_analyzer is not None
-                    files = SourceFiles(inputs, sources, cursor)
+                    files = SourceFiles(inputs, sources, cursor, read_limits(config))
+                    stop.callbacks.append(READS.interrupt)  # a read that waits ends at a signal
                     # A worker counts its filters apart and sends the counts with each verdict.
                     make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor,
                                             FilterStats(journaled=True))
@@ -162,6 +163,8 @@ def run_crawl(
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
+            if finish_reason == "exhausted" and stats.inputs_failed:
+                finish_reason = INPUTS_FAILED  # not whole: a failed crawl (exit 1), resumed by a rerun
             if finish_reason == "exhausted" and stats.pages_fetched == 0:
                 finish_reason = "nothing_fetched"  # not a finished crawl: a failed one (exit 1)
     finally:
@@ -176,6 +179,9 @@ def run_crawl(
                         message=stats.progress_line(), force=True)
         frontier.close()
         lock.release()
+    if finish_reason == INPUTS_FAILED:
+        say(f"failed: {stats.end_note(finish_reason)} ({stats.kept} samples in {shards_dir})", "ERROR")
+        return EXIT_FAILED
     if finish_reason == "nothing_fetched":
         say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?",
             "ERROR")
@@ -188,7 +194,7 @@ def run_crawl(
             say(end_note, "WARNING" if stats.kept == 0 else "INFO")
         return EXIT_OK
     say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
-    return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)
+    return exit_code_for_signal(stop.signum)
 
 
 def _lock_output(output_dir: Path) -> FileLock:
@@ -230,9 +236,9 @@ def _run_local(
     workers = usable_workers(config.workers, len(pending_inputs(files.inputs, files.cursor)))
     if workers > 1:
         say(f"reading {len(files.inputs)} inputs with {workers} worker processes")
-        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers)
+        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers, files.limits)
     else:
-        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer)
+        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer, files.limits)
     return run_sources(feed, files.inputs, keeper, files.cursor, lambda: stop.signum is not None, local_tick, say)
 
 

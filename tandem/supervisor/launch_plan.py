@@ -9,7 +9,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_PROCESS, ENV_RUN_ID, ENV_STATUS_FILE, ENV_WEB_CRAWL
+from tandem.contracts.child_protocol import (
+    ENV_AUTO_RESUME,
+    ENV_ERROR_FILE,
+    ENV_PROCESS,
+    ENV_RUN_ID,
+    ENV_STATUS_FILE,
+    ENV_WEB_CRAWL,
+)
 from tandem.contracts.run_record import ProcessResources
 from tandem.contracts.upstream import ENV_UPSTREAM_FILE
 from tandem.supervisor.argv_template import TemplateError, expand
@@ -112,6 +119,7 @@ def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
         ENV_AUTO_RESUME: "1" if request.auto_resume else "0",
         ENV_WEB_CRAWL: "1" if request.web_crawl else "0",
         ENV_UPSTREAM_FILE: str(upstream_path(run_dir, name).resolve()),
+        ENV_ERROR_FILE: str((run_dir / f"{name}.error.json").resolve()),
     })
     return env
 

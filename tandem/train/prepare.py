@@ -16,9 +16,15 @@ from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.fileio.atomic_files import atomic_write_json, read_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
-from tandem.fileio.folders import move_contents_aside
+from tandem.fileio.folders import describe_set_aside, move_contents_aside
 from tandem.train.checkpoint_check import is_stock
-from tandem.train.checkpoints import checkpoint_step, newest_complete, read_data_state, set_aside_incomplete
+from tandem.train.checkpoints import (
+    checkpoint_step,
+    newest_complete,
+    newest_verified,
+    read_data_state,
+    set_aside_incomplete,
+)
 from tandem.train.final_model import FINAL_DIR, final_from_checkpoint, final_step
 from tandem.train.model import locate_model, save_tokenizer_atomically, train_tokenizer
 from tandem.train.shard_source import ShardSource, wait_for_samples
@@ -80,14 +86,14 @@ def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
     elif not auto_resume:
         moved = move_contents_aside(output_dir)
         if moved:
-            log.info("--no-auto-resume: moved the earlier run's files to %s", moved)
+            log.info("--no-auto-resume: moved the earlier run's files to %s", describe_set_aside(moved))
         atomic_write_json(output_dir / FRESH_START_MARKER, {"run_id": run_id})
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"output_dir: cannot create {exc.filename or output_dir}: {exc.strerror}") from None
     set_aside_incomplete(output_dir)
-    checkpoint = newest_complete(output_dir)
+    checkpoint = newest_verified(output_dir)
     step = checkpoint_step(checkpoint) if checkpoint is not None else None
     if checkpoint is not None and step is not None and step >= config.training.max_steps:
         if (final_step(output_dir) or -1) < step:  # stopped between the last checkpoint and final/
