@@ -27,6 +27,9 @@ class CrawlMetrics:
     duplicates_contained: int = 0  # mostly made of already-kept text (a one-page manual)
     bytes_fetched: int = 0
     elapsed_s: float = 0.0
+    # The crawl's efficiency: pages fetched for each page kept (None until one is kept). What the
+    # quality scheduler lowers: each fetch costs the site a request and the crawl a polite wait.
+    fetched_per_kept: float | None = None
     # Each filter of the text pipeline as a named step: {"checked", "dropped", "seconds"}.
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Junk lines the line rules removed from pages before the filters judged them, by reason.

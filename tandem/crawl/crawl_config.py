@@ -14,6 +14,7 @@ from pathlib import Path
 from tandem.common.typed_config import bounded
 from tandem.crawl.fetching.urls import InvalidURL, canonicalize
 from tandem.crawl.sources.source_config import SourceSettings, source_settings
+from tandem.crawl.storage.frontier import ORDERS
 from tandem.crawl.text.dedup import DedupSettings
 from tandem.crawl.text.extract import ExtractSettings
 from tandem.crawl.text.prefilter import PrefilterSettings
@@ -170,6 +171,12 @@ class CrawlConfig:
         **bounded(high=1024, why=(
             "each worker is a thread with its own connections and buffers, or a process with its "
             "own memory: more exhausts memory and file descriptors long before it speeds anything up"))})
+    scheduler: str = field(default="quality", metadata={"help": (
+        "Which queued URL the web crawl fetches next. quality: the best first, each link ranked by "
+        "the quality score of the page that links to it (decayed per hop, a bonus for same-site "
+        "links from good pages, less for /en/ paths, PDFs, calendar and session queries); hosts "
+        "keep their turns and delays. fifo: in the order they were found (breadth first). See "
+        "docs/crawl-frontier.md.")})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
     max_record_bytes: int = field(default=4_000_000, metadata={"help": (
@@ -202,6 +209,8 @@ class CrawlConfig:
             raise ValueError("target: must be at least 1")
         if self.workers < 1:
             raise ValueError("workers: must be at least 1")
+        if self.scheduler not in ORDERS:
+            raise ValueError(f"scheduler: must be one of {', '.join(ORDERS)}, got {self.scheduler!r}")
         if self.progress_interval_s <= 0:
             raise ValueError("progress_interval_s: must be more than 0")
         if self.max_record_bytes < 1024:

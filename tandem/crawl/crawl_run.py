@@ -101,7 +101,7 @@ def run_crawl(
     remove_partial_shards(shards_dir)
 
     try:
-        frontier = SQLiteFrontier(output_dir / FRONTIER_FILE)
+        frontier = SQLiteFrontier(output_dir / FRONTIER_FILE, order=config.scheduler)
     except FrontierDamaged as exc:
         raise ConfigError(f"{exc}; move it aside and run again to resume from the committed shards "
                           "(nothing kept is lost or repeated; the web crawl starts again from its seeds), "
@@ -110,7 +110,8 @@ def run_crawl(
     stats.restore(frontier.load_meta(STATS_KEY))
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
     ng_words = load_ng_words(config.quality.ngwords_file, base_dir) if config.quality.check_ng_words else []
-    analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor, stats.filters))
+    analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor, stats.filters,
+                                           score_pages=web and config.scheduler == "quality"))
     writer = ShardWriter(shards_dir, config.output.shard_size)
     cursor = None if web else load_cursor(frontier)
     local_analyzer = None if web else _document_analyzer(config, ng_words, saved_extractor, stats.filters)

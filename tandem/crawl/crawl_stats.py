@@ -50,6 +50,10 @@ class CrawlStats:
         return self.previous_elapsed_s + self.session_elapsed_s
 
     @property
+    def fetched_per_kept(self) -> float | None:
+        return round(self.pages_fetched / self.kept, 2) if self.kept else None
+
+    @property
     def pages_per_s(self) -> float:
         return self.session_pages / self.session_elapsed_s if self.session_elapsed_s > 0 else 0.0
 
@@ -68,6 +72,7 @@ class CrawlStats:
             duplicates_contained=self.dropped.get("duplicate_contained", 0),
             bytes_fetched=self.bytes_fetched,
             elapsed_s=round(self.elapsed_s, 1),
+            fetched_per_kept=self.fetched_per_kept,
             filters=self.filters.to_json(),
             lines_removed=self.filters.lines_removed_json(),
             inputs_failed=dict(self.inputs_failed),
@@ -115,7 +120,9 @@ class CrawlStats:
 
     def progress_line(self) -> str:
         drops = sum(self.dropped.values())
+        per_kept = f"{self.fetched_per_kept:.1f}" if self.fetched_per_kept is not None else "-"
         return (
-            f"kept {self.kept}/{self.target} | fetched {self.pages_fetched} ({self.pages_per_s:.1f} pages/s)"
+            f"kept {self.kept}/{self.target} | fetched {self.pages_fetched} ({self.pages_per_s:.1f} pages/s,"
+            f" {per_kept} per kept)"
             f" | queue {self.queue_size} | dropped {drops} | elapsed {self.elapsed_s:.0f}s"
         )

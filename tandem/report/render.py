@@ -154,6 +154,7 @@ def _crawl_figures(proc: ProcessFigures) -> list[str]:
         ["Finish reason", inline(m.get("finish_reason") or "–")],
         ["Pages fetched", format_number(m.get("pages_fetched"))],
         ["Pages/s", format_number(m.get("pages_per_s"), 3)],
+        ["Fetched per kept page", format_number(m.get("fetched_per_kept"), 2)],
         ["Queue size", format_number(m.get("queue_size"))],
         ["Duplicates", dupes],
         ["Bytes fetched", format_bytes(m.get("bytes_fetched"))],

@@ -10,6 +10,10 @@ why); links, dedup and the keep decision happen in one place, on the loop, which
 The first time a host comes up, its sitemaps are read in the background (sitemaps.py): those
 requests take the host's turn like page fetches (`_host_turn`), and the crawl is not over while
 a host's sitemaps are still being read, since they may queue more pages.
+
+With `scheduler: quality` each link is queued with a priority (link_priority.py) and the ready
+host whose best URL is worth most gets the next turn (host_buffer.py); `fifo` keeps the order
+links were found in.
 """
 
 from __future__ import annotations
@@ -17,15 +21,16 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
+from tandem.crawl.fetching.host_buffer import HostBuffer, turn_worth, worth_a_request
+from tandem.crawl.fetching.link_priority import link_priority, seed_priority, sitemap_priority
 from tandem.crawl.fetching.robots import HostRules, RobotsCache
 from tandem.crawl.fetching.sitemaps import HostSitemaps, SitemapReader
 from tandem.crawl.fetching.urls import InvalidURL, Scope, canonicalize, host_of
@@ -62,11 +67,21 @@ class InlineAnalyzer:
 
 @dataclass
 class HostState:
+    buffered: HostBuffer
     active: int = 0
     next_at: float = 0.0
     delay_s: float = 0.0
-    buffered: deque[FrontierEntry] = field(default_factory=deque)
     reserved: int = 0  # sitemap reads waiting for a turn: workers leave them the next free slot
+    last_turn_at: float | None = None  # when a URL of it last went to a worker (quality: aging)
+
+
+@dataclass(frozen=True)
+class LinkSource:
+    """The page links were found on, as link_priority needs it."""
+
+    host: str
+    score: float
+    priority: float
 
 
 class WebCrawl:
@@ -93,12 +108,21 @@ class WebCrawl:
         self._clock = clock
         self._hosts: dict[str, HostState] = {}  # every host seen: its delay outlives its buffer
         self._waiting: dict[str, HostState] = {}  # hosts with buffered URLs, the only ones scanned
-        self._host_cap = max(16, config.politeness.per_host_concurrency * 8)
-        self._max_buffer = max(256, config.workers * 32)
+        self._by_priority = config.scheduler == "quality"
+        concurrency = config.politeness.per_host_concurrency
+        if self._by_priority:
+            # Held URLs are ranked as of their refill: hold few, so that the frontier's ranking,
+            # which sees every link found since, decides most turns.
+            self._host_cap, self._max_buffer = max(2, concurrency * 2), max(16, config.workers * 4)
+        else:
+            self._host_cap, self._max_buffer = max(16, concurrency * 8), max(256, config.workers * 32)
         self._buffered = 0
         self._active = 0
         self._frontier_empty = False
-        self._changed = asyncio.Condition()
+        # Set (and replaced) whenever a worker may find work: an event, not a Condition, because
+        # a Condition's lock, re-acquired by tasks cancelled at the target, could deadlock them
+        # on Python 3.11 (the crawl then never ended after reaching its target).
+        self._changed = asyncio.Event()
         self._links: dict[str, tuple[str, str | None]] = {}  # raw link -> (canonical, refusal)
         reader = SitemapReader(config.sitemaps, fetcher.fetch, self._hop_check, self._host_turn,
                                self._add_sitemap_urls)
@@ -116,7 +140,7 @@ class WebCrawl:
             if refusal is not None:
                 self.stats.refused[refusal] += 1
                 continue
-            entries.append((url, host_of(url), 0))
+            entries.append((url, host_of(url), 0, seed_priority(url)))
         return self.frontier.add(entries)
 
     async def run(self) -> str:
@@ -147,12 +171,13 @@ class WebCrawl:
             finally:
                 state.active -= 1
                 self._active -= 1
-                async with self._changed:
-                    self._changed.notify_all()
+                self._signal_change()
 
     async def _next_entry(self) -> FrontierEntry | None:
         """The next URL some host may be asked for now; None when the crawl is over."""
         while not self.keeper.reached_target:
+            if self._by_priority and not self._frontier_empty and self._buffered < self._max_buffer:
+                self._refill()  # first: the frontier may hold better URLs than any held now
             entry, wait_s = self._take_ready(self._clock())
             if entry is not None:
                 return entry
@@ -164,51 +189,75 @@ class WebCrawl:
         return None
 
     async def _wait_for_change(self, timeout_s: float) -> None:
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout=timeout_s)
-            except asyncio.TimeoutError:
-                pass
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout=timeout_s)
+        except asyncio.TimeoutError:
+            pass
 
     async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        self._signal_change()
+
+    def _signal_change(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def _take_ready(self, now: float) -> tuple[FrontierEntry | None, float | None]:
-        """A buffered URL whose host is free now, else how long until one may be."""
+        """A buffered URL whose host is free now (fifo: the first such host; quality: the one
+        whose turn is worth most), else how long until one may be."""
         soonest: float | None = None
         limit = self.config.politeness.per_host_concurrency
+        chosen: tuple[str, HostState] | None = None
+        best = blocked = 0.0  # the best ready turn's worth; the best of those waiting for politeness
         for host, state in self._waiting.items():
+            if self._by_priority:
+                waited = 0.0 if state.last_turn_at is None else now - state.last_turn_at
+                worth = turn_worth(state.buffered.best_priority(), waited)
             if state.active + state.reserved >= limit:
+                blocked = max(blocked, worth) if self._by_priority else 0.0
                 continue
             if state.next_at > now:
                 wait = state.next_at - now
                 soonest = wait if soonest is None else min(soonest, wait)
+                blocked = max(blocked, worth) if self._by_priority else 0.0
                 continue
-            entry = state.buffered.popleft()
-            if not state.buffered:
-                del self._waiting[host]
-            elif len(state.buffered) == self._host_cap - 1:
-                self._frontier_empty = False  # the host is no longer excluded from refills
-            self._buffered -= 1
-            state.active += 1
-            self._active += 1
-            state.next_at = now + state.delay_s
-            return entry, None
-        return None, soonest
+            if not self._by_priority:
+                chosen = (host, state)
+                break
+            if chosen is None or worth > best:
+                chosen, best = (host, state), worth
+        if chosen is None or (self._by_priority and not worth_a_request(best, blocked)):
+            return None, soonest
+        host, state = chosen
+        entry = state.buffered.pop()
+        if not state.buffered:
+            del self._waiting[host]
+        elif len(state.buffered) == self._host_cap - 1:
+            self._frontier_empty = False  # the host is no longer excluded from refills
+        self._buffered -= 1
+        state.active += 1
+        self._active += 1
+        state.next_at = now + state.delay_s
+        state.last_turn_at = now
+        return entry, None
 
     def _refill(self) -> bool:
         """Move queued URLs into the host buffers. Hosts already holding `_host_cap` are left out,
         so one slow host cannot fill the buffer while others wait. False when nothing came:
         then no refill is tried until links are added, a URL is requeued or a host frees up."""
         full_hosts = [host for host, s in self._waiting.items() if len(s.buffered) >= self._host_cap]
-        entries = self.frontier.pop(max(64, self.config.workers * 8), exclude_hosts=full_hosts)
+        if self._by_priority:
+            entries = self.frontier.pop(max(self.config.workers, self._max_buffer - self._buffered),
+                                        exclude_hosts=full_hosts, per_host=self._host_cap)
+        else:
+            entries = self.frontier.pop(max(64, self.config.workers * 8), exclude_hosts=full_hosts)
         if not entries:
             self._frontier_empty = True
             return False
         for entry in entries:
             state = self._host_state(entry.host)
-            state.buffered.append(entry)
+            state.buffered.push(entry)
+            if entry.host not in self._waiting and state.last_turn_at is None:
+                state.last_turn_at = self._clock()  # waiting from now, for the aging of its turn
             self._waiting[entry.host] = state
         self._buffered += len(entries)
         return True
@@ -216,7 +265,8 @@ class WebCrawl:
     def _host_state(self, host: str) -> HostState:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = HostState(delay_s=self.config.politeness.min_delay_s)
+            state = self._hosts[host] = HostState(HostBuffer(self._by_priority),
+                                                  delay_s=self.config.politeness.min_delay_s)
         return state
 
     @asynccontextmanager
@@ -270,11 +320,11 @@ class WebCrawl:
         url_id = entry.url_id
         if result.redirects:
             self.frontier.finish(entry.url_id, DONE, "redirected")
-            target_id = self.frontier.claim(result.url, host_of(result.url), entry.depth)
+            target_id = self.frontier.claim(result.url, host_of(result.url), entry.depth, entry.priority)
             if target_id is None:
                 return  # the target is fetched, or was, under its own entry: one page, counted once
             url_id = target_id
-        await self._process(result, entry.depth, url_id)
+        await self._process(result, entry, url_id)
 
     async def _hop_check(self, url: str) -> str | None:
         refusal = self.scope.refusal(url)
@@ -299,7 +349,7 @@ class WebCrawl:
         self.frontier.finish(url_id, state, reason)
         self.stats.drop(reason)
 
-    async def _process(self, result: FetchResult, depth: int, url_id: int) -> None:
+    async def _process(self, result: FetchResult, entry: FrontierEntry, url_id: int) -> None:
         try:
             page = await self.analyzer.analyse(result.body or b"", result.content_type, result.url)
         except Exception as exc:  # one odd page must not end a crawl of thousands
@@ -307,8 +357,11 @@ class WebCrawl:
                   file=sys.stderr)
             self._finish(url_id, FAILED, "analysis_error")
             return
-        if depth < self.config.scope.max_depth:
-            self._enqueue_links(page.links, depth + 1)
+        if entry.depth < self.config.scope.max_depth:
+            # A seed's priority says it comes first, not that its page is good: its links inherit its score only.
+            inherited = entry.priority if entry.depth > 0 else 0.0
+            self._enqueue_links(page.links, entry.depth + 1,
+                                source=LinkSource(host_of(result.url), page.score, inherited))
         else:
             self.stats.refused["depth"] += len(page.links)
         reason = self.keeper.offer(page, result.url, "web", url_id)
@@ -326,9 +379,12 @@ class WebCrawl:
             await self._notify()
         return added
 
-    def _enqueue_links(self, links: list[str], depth: int, cache: bool = True) -> int:
-        """Queue the links that are in scope and new; returns how many were queued."""
+    def _enqueue_links(self, links: list[str], depth: int, cache: bool = True,
+                       source: LinkSource | None = None) -> int:
+        """Queue the links that are in scope and new, ranked by the page they were found on
+        (`source`; None: a sitemap's); returns how many were queued."""
         fresh = []
+        fresh_hosts: set[str] = set()
         max_per_host = self.config.scope.max_pages_per_host
         for link in links:
             known = self._links.get(link) if cache else None
@@ -344,11 +400,31 @@ class WebCrawl:
             if self.frontier.host_count(host) >= max_per_host:
                 self.stats.refused["host_limit"] += 1
                 continue
-            fresh.append((url, host, depth))
+            if source is None:
+                priority = sitemap_priority(url)
+            else:
+                new_host = self.frontier.host_count(host) == 0 and host not in fresh_hosts
+                priority = link_priority(source.score, source.priority, host == source.host, url, new_host)
+                fresh_hosts.add(host)
+            fresh.append((url, host, depth, priority))
         added = self.frontier.add(fresh) if fresh else 0
         if added:
             self._frontier_empty = False
+            if self._by_priority:
+                self._release_beaten(fresh)
         return added
+
+    def _release_beaten(self, fresh: list[tuple[str, str, int, float]]) -> None:
+        """Quality: held URLs worse than one just queued go back to the frontier, so the next
+        turns go to the best known now, not to what was best at the last refill."""
+        best = max(priority for _, _, _, priority in fresh)
+        for host, state in list(self._waiting.items()):
+            held = state.buffered.take_below(best)
+            for entry in held:
+                self.frontier.requeue(entry.url_id, entry.attempts)
+            self._buffered -= len(held)
+            if not state.buffered:
+                del self._waiting[host]
 
     def _classify(self, link: str, cache: bool = True) -> tuple[str, str | None]:
         if cache and len(self._links) >= _LINK_CACHE_MAX:

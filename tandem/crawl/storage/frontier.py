@@ -7,6 +7,13 @@ only at `commit()`; the engine commits every second and right after each shard i
 place, so after kill -9 the file holds the state as of a moment when shards and frontier agreed.
 URLs `in_flight` at that moment (fetched, but their record not yet in a shard) return to the
 queue on `recover()`: that is what Scrapy's JOBDIR misses after SIGKILL.
+
+Each URL has a priority (link_priority.py: its linking page's score, decayed per hop). The
+"quality" order pops the best queued URLs first, through a partial index on (priority, id), so
+the next-URL query stays a walk down one B-tree at any size (bench/bench_frontier.py --rows);
+"fifo" pops them as found. Priorities live in the file, so a resumed crawl keeps its order. A
+file written before priorities existed gets the column on opening (every old URL at 0: the
+queue it had goes on in the order it had).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any, Protocol
 from tandem.fileio.disk_errors import full_disk_path
 
 QUEUED, IN_FLIGHT, DONE, FAILED = 0, 1, 2, 3
+ORDERS = ("quality", "fifo")
 STATE_NAMES = {QUEUED: "queued", IN_FLIGHT: "in_flight", DONE: "done", FAILED: "failed"}
 
 
@@ -41,17 +49,23 @@ class FrontierEntry:
     host: str
     depth: int
     attempts: int
+    priority: float = 0.0
+
+
+NewURL = tuple[str, str, int] | tuple[str, str, int, float]  # (url, host, depth[, priority])
 
 
 class Frontier(Protocol):
-    def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
-        """Queue new (url, host, depth) entries; URLs already known are ignored. Returns how many."""
+    def add(self, entries: Iterable[NewURL]) -> int:
+        """Queue new (url, host, depth[, priority]) entries; URLs already known are ignored.
+        Returns how many."""
     def known(self, url: str) -> bool: ...
     def host_count(self, host: str) -> int:
         """How many URLs of `host` the frontier holds (for the per-host page limit)."""
-    def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:
-        """Up to `limit` queued entries, oldest first, now marked in flight."""
-    def claim(self, url: str, host: str, depth: int) -> int | None:
+    def pop(self, limit: int, exclude_hosts: Sequence[str] = (), per_host: int | None = None) -> list[FrontierEntry]:
+        """Up to `limit` queued entries (at most `per_host` of one host), in the frontier's order
+        (best first, or oldest first), now marked in flight."""
+    def claim(self, url: str, host: str, depth: int, priority: float = 0.0) -> int | None:
         """Mark a URL reached outside `pop` (a redirect's target, a local document) as in flight
         and return its id; None when it is already in flight or finished: its page is (or was)
         handled under its own entry, and must not be handled twice."""
@@ -91,14 +105,22 @@ CREATE TABLE IF NOT EXISTS kept (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# After the migration: a file from before priorities has no column for this index yet.
+_PRIORITY_INDEX = "CREATE INDEX IF NOT EXISTS urls_queued_best ON urls(priority DESC, id) WHERE state = 0"
+# The fewest rows a per-host-capped pop reads, however small its limit: skipping a full host's
+# rows costs a step each, not a query.
+_MIN_SCAN = 256
 
 
 class SQLiteFrontier:
     """The embedded frontier. The seen-set and per-host counts are mirrored in memory, because
     a page brings ~70 links and most are already known: they are filtered without a query."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, order: str = "quality") -> None:
+        if order not in ORDERS:
+            raise ValueError(f"order: must be one of {', '.join(ORDERS)}, got {order!r}")
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._order = "priority DESC, id" if order == "quality" else "id"
         self._seen: set[str] = set()
         self._hosts: Counter[str] = Counter()
         self._db = sqlite3.connect(path, isolation_level=None)
@@ -108,6 +130,10 @@ class SQLiteFrontier:
             # file, and shards are the record of truth for kept samples anyway.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(urls)")}
+            if "priority" not in columns:  # written before priorities: migrated in place
+                self._db.execute("ALTER TABLE urls ADD COLUMN priority REAL NOT NULL DEFAULT 0")
+            self._db.execute(_PRIORITY_INDEX)
             # Reading every URL touches every page of the table: damage shows here, not mid-run.
             for url, host in self._db.execute("SELECT url, host FROM urls"):
                 self._seen.add(url)
@@ -135,24 +161,27 @@ class SQLiteFrontier:
     def host_count(self, host: str) -> int:
         return self._hosts[host]
 
-    def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
+    def add(self, entries: Iterable[NewURL]) -> int:
         fresh = []
-        for url, host, depth in entries:
+        for entry in entries:
+            url, host, depth = entry[:3]
             if url in self._seen:
                 continue
             self._seen.add(url)
             self._hosts[host] += 1
-            fresh.append((url, host, depth, QUEUED))
+            fresh.append((url, host, depth, QUEUED, entry[3] if len(entry) > 3 else 0.0))
         if fresh:
-            self._write_many("INSERT OR IGNORE INTO urls (url, host, depth, state) VALUES (?, ?, ?, ?)", fresh)
+            self._write_many(
+                "INSERT OR IGNORE INTO urls (url, host, depth, state, priority) VALUES (?, ?, ?, ?, ?)", fresh)
         return len(fresh)
 
-    def claim(self, url: str, host: str, depth: int) -> int | None:
+    def claim(self, url: str, host: str, depth: int, priority: float = 0.0) -> int | None:
         if url not in self._seen:
             self._seen.add(url)
             self._hosts[host] += 1
             cursor = self._write(
-                "INSERT INTO urls (url, host, depth, state) VALUES (?, ?, ?, ?)", (url, host, depth, IN_FLIGHT)
+                "INSERT INTO urls (url, host, depth, state, priority) VALUES (?, ?, ?, ?, ?)",
+                (url, host, depth, IN_FLIGHT, priority),
             )
             return int(cursor.lastrowid or 0)
         row = self._db.execute("SELECT id, state FROM urls WHERE url = ?", (url,)).fetchone()
@@ -161,15 +190,26 @@ class SQLiteFrontier:
         self._write("UPDATE urls SET state = ? WHERE id = ?", (IN_FLIGHT, row[0]))
         return int(row[0])
 
-    def pop(self, limit: int, exclude_hosts: Sequence[str] = ()) -> list[FrontierEntry]:
-        sql = "SELECT id, url, host, depth, attempts FROM urls WHERE state = 0"
+    def pop(self, limit: int, exclude_hosts: Sequence[str] = (), per_host: int | None = None) -> list[FrontierEntry]:
+        sql = "SELECT id, url, host, depth, attempts, priority FROM urls WHERE state = 0"
         params: list[Any] = []
         if exclude_hosts:
             sql += f" AND host NOT IN ({','.join('?' * len(exclude_hosts))})"
             params.extend(exclude_hosts)
-        sql += " ORDER BY id LIMIT ?"
-        params.append(limit)
-        rows = self._db.execute(sql, params).fetchall()
+        sql += f" ORDER BY {self._order} LIMIT ?"
+        if per_host is None:
+            params.append(limit)
+            rows = self._db.execute(sql, params).fetchall()
+        else:  # read on past a host's share, so one host's best URLs do not fill the whole batch
+            params.append(max(_MIN_SCAN, limit * 4))
+            taken: Counter[str] = Counter()
+            rows = []
+            for row in self._db.execute(sql, params).fetchall():
+                if taken[row[2]] < per_host:
+                    taken[row[2]] += 1
+                    rows.append(row)
+                    if len(rows) >= limit:
+                        break
         if rows:
             self._write_many("UPDATE urls SET state = 1 WHERE id = ?", [(row[0],) for row in rows])
         return [FrontierEntry(*row) for row in rows]

@@ -197,6 +197,7 @@ function renderCrawl(crawl) {
     figure("kept / target", `${fmtNumber(m.kept)} / ${fmtNumber(m.target)}`, "crawl-kept"),
     figure("pages/s", fmtNumber(m.pages_per_s, 2), "crawl-rate"),
     figure("pages fetched", fmtNumber(m.pages_fetched)),
+    figure("fetched per kept", fmtNumber(m.fetched_per_kept, 2)),
     figure("queue", fmtNumber(m.queue_size)),
     figure("duplicates", `${fmtNumber(m.duplicates_exact || 0)} + ${fmtNumber(m.duplicates_near || 0)} near`),
     figure("fetched", fmtBytes(m.bytes_fetched)));

@@ -39,3 +39,16 @@ def test_filter_steps_are_in_the_metrics_and_survive_a_resume() -> None:
     resumed = CrawlStats(target=10)
     resumed.restore(stats.saved())
     assert resumed.metrics()["filters"] == metrics["filters"]
+
+
+def test_fetched_per_kept_page_is_in_the_progress_line_and_the_metrics() -> None:
+    stats = stats_after(128, {})
+    assert stats.metrics()["fetched_per_kept"] == 4.0
+    assert "(0.0 pages/s, 4.0 per kept)" in stats.progress_line()
+    assert "fetched_per_kept" in CRAWL_KEYS
+
+
+def test_fetched_per_kept_page_is_unknown_before_the_first_kept_page() -> None:
+    stats = stats_after(0, {})
+    assert stats.metrics()["fetched_per_kept"] is None
+    assert "- per kept" in stats.progress_line()

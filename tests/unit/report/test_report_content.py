@@ -129,6 +129,15 @@ def test_crawl_figures_are_found_by_metric_keys_not_by_name(run, md, metrics) ->
     assert "Last status message: fetching" in text
 
 
+def test_crawl_efficiency_is_shown_as_pages_fetched_per_kept_page(run, md, metrics) -> None:
+    run.process("crawl", progress={"done": 290, "total": 500, "unit": "samples",
+                                   "metrics": metrics["crawl"](fetched_per_kept=2.76)})
+    _, text = build(run)
+
+    figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert figures["Fetched per kept page"] == "2.76"
+
+
 def test_training_figures_come_from_the_metrics_file(run, md, metrics) -> None:
     rows = [{"step": s, "loss": loss, "learning_rate": 3e-4, "tokens_per_s": tps}
             for s, loss, tps in [(10, 4.0, 1000.0), (20, 2.5, 1100.0), (30, 1.9, 1200.0), (40, 2.2, 1300.0)]]

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tandem.contracts.shards import read_records
-from tandem.crawl.crawl_config import CrawlConfig, OutputSettings, PolitenessSettings
+from tandem.crawl.crawl_config import CrawlConfig, OutputSettings, PolitenessSettings, SitemapSettings
 from tandem.crawl.crawl_stats import CrawlStats
 from tandem.crawl.fetching.addresses import AddressPolicy
 from tandem.crawl.fetching.engine import WebCrawl
 from tandem.crawl.fetching.fetcher import FetchResult
+from tandem.crawl.fetching.host_buffer import AGING_PER_S, WORTH_SHARE, turn_worth, worth_a_request
 from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope
 from tandem.crawl.storage.frontier import SQLiteFrontier
@@ -209,3 +210,106 @@ def test_the_crawl_is_not_over_while_a_sitemap_is_being_read(tmp_path: Path) -> 
                           slow={"http://a.jp/sitemap.xml": 0.5})
     crawl, fetcher, reason = _crawl(tmp_path, graph, 100, PolitenessSettings(4, 0.0), fetcher=fetcher)
     assert reason == "exhausted" and crawl.stats.kept == 2
+
+
+class ScoringAnalyzer(FakeAnalyzer):
+    """Pages under /good are kept and score 1; those under /fair are dropped scoring 0.6, the
+    others are dropped as junk scoring 0."""
+
+    async def analyse(self, body: bytes, content_type: str | None, url: str) -> PageAnalysis:
+        page = await super().analyse(body, content_type, url)
+        if "/good" in url:
+            return PageAnalysis(page.title, page.text, page.links, None, 1.0)
+        score = 0.6 if "/fair" in url else 0.0
+        return PageAnalysis(page.title, page.text, page.links, "japanese_fraction", score)
+
+
+def _ranked_crawl(tmp_path: Path, graph: dict[str, list[str]], target: int, scheduler: str, seeds: list[str],
+                  politeness: PolitenessSettings | None = None, workers: int = 1) -> tuple[WebCrawl, FakeFetcher]:
+    config = CrawlConfig(target=target, workers=workers, scheduler=scheduler,
+                         politeness=politeness or PolitenessSettings(1, 0.0), sitemaps=SitemapSettings(enabled=False),
+                         output=OutputSettings(shard_size=3, flush_interval_s=60))
+    fetcher = FakeFetcher(graph)
+    frontier = SQLiteFrontier(tmp_path / f"{scheduler}.sqlite", order=scheduler)
+    keeper = SampleKeeper(CrawlStats(target=target), Deduplicator(DedupSettings()),
+                          ShardWriter(tmp_path / f"shards-{scheduler}", 3), frontier, 60.0)
+
+    async def main() -> WebCrawl:
+        crawl = WebCrawl(config, frontier, keeper, ScoringAnalyzer(graph), fetcher,  # type: ignore[arg-type]
+                         RobotsCache(fetcher.fetch_robots, "test"), Scope([], AddressPolicy()))
+        crawl.add_seeds(seeds)
+        await crawl.run()
+        keeper.flush()
+        return crawl
+
+    return asyncio.run(main()), fetcher
+
+
+def _junk_around_a_good_page() -> dict[str, list[str]]:
+    """The home page links 5 junk pages, a good one, 5 more junk; each junk page links 3 more junk
+    pages; the good page links 5 good pages."""
+    home = "http://a.jp/"
+    junk = [f"http://a.jp/junk{i}" for i in range(10)]
+    graph = {home: [*junk[:5], "http://a.jp/good", *junk[5:]],
+             "http://a.jp/good": [f"http://a.jp/good{i}" for i in range(5)]}
+    for i, page in enumerate(junk):
+        graph[page] = [f"http://a.jp/junk{i}-{j}" for j in range(3)]
+        graph.update({f"http://a.jp/junk{i}-{j}": [] for j in range(3)})
+    graph.update({f"http://a.jp/good{i}": [] for i in range(5)})
+    return graph
+
+
+def test_quality_fetches_a_good_pages_links_before_the_junk_it_holds(tmp_path: Path) -> None:
+    graph = _junk_around_a_good_page()
+    crawl, fetcher = _ranked_crawl(tmp_path, graph, 6, "quality", ["http://a.jp/"])
+    fetched = [url for url, _ in fetcher.starts]
+    # the junk queued before the good page was found waits: the good page's links go first
+    assert fetched[fetched.index("http://a.jp/good") + 1:] == [f"http://a.jp/good{i}" for i in range(5)]
+    assert crawl.stats.kept == 6 and crawl.stats.pages_fetched == 12
+
+
+def test_fifo_is_unchanged_breadth_first_in_the_order_links_were_found(tmp_path: Path) -> None:
+    graph = _junk_around_a_good_page()
+    crawl, fetcher = _ranked_crawl(tmp_path, graph, 6, "fifo", ["http://a.jp/"])
+    fetched = [url for url, _ in fetcher.starts]
+    assert fetched[:12] == ["http://a.jp/", *graph["http://a.jp/"]]
+    assert fetched[12:15] == ["http://a.jp/junk0-0", "http://a.jp/junk0-1", "http://a.jp/junk0-2"]
+    assert fetched[27:] == [f"http://a.jp/good{i}" for i in range(5)]  # after all the junk found before
+    assert crawl.stats.kept == 6 and crawl.stats.pages_fetched == 12 + 15 + 5
+
+
+def _two_hosts(tmp_path: Path, other: str, target: int) -> tuple[WebCrawl, list[float], list[float], FakeFetcher]:
+    """good.jp's pages (score 1) and `other`'s 30 pages, each host asked at most every 0.2 s."""
+    graph: dict[str, list[str]] = {"http://good.jp/good": [f"http://good.jp/good{i}" for i in range(6)],
+                                   f"http://{other}/": [f"http://{other}/{other[:4]}{i}" for i in range(30)]}
+    graph.update({f"http://good.jp/good{i}": [] for i in range(6)})
+    graph.update({f"http://{other}/{other[:4]}{i}": [] for i in range(30)})
+    crawl, fetcher = _ranked_crawl(tmp_path, graph, target, "quality", ["http://good.jp/good", f"http://{other}/"],
+                                   politeness=PolitenessSettings(1, 0.2), workers=4)
+    good = [t for url, t in fetcher.starts if "//good.jp/" in url]
+    others = [t for url, t in fetcher.starts if f"//{other}/" in url]
+    assert_spaced(good, 0.2)  # each host keeps its own delay, as with fifo
+    assert_spaced(others, 0.2)
+    assert fetcher.max_active == {"good.jp": 1, other: 1}
+    return crawl, good, others, fetcher
+
+
+def test_quality_gives_a_fair_host_the_turns_a_better_host_cannot_take(tmp_path: Path) -> None:
+    """fair.jp's pages rank below good.jp's but above half of them: they are fetched while
+    good.jp waits for its delay, not after it."""
+    crawl, good, fair, _ = _two_hosts(tmp_path, "fair.jp", 7)
+    assert crawl.stats.kept == 7
+    assert len([t for t in fair if t < good[-1]]) >= 3
+
+
+def test_quality_spends_no_request_on_junk_while_a_good_host_waits_for_its_turn(tmp_path: Path) -> None:
+    crawl, good, junk, fetcher = _two_hosts(tmp_path, "junk.jp", 7)
+    assert crawl.stats.kept == 7
+    assert len([t for t in junk if t < good[-1]]) <= 1  # the junk seed, queued first like every seed
+
+
+def test_a_host_waiting_long_enough_gets_a_turn_whatever_the_others_hold() -> None:
+    best = turn_worth(1.0, 0.0)
+    assert not worth_a_request(turn_worth(0.0, 1.0), best)
+    assert worth_a_request(turn_worth(0.0, (1 - WORTH_SHARE) / AGING_PER_S), best)
+    assert worth_a_request(turn_worth(0.6, 0.0), best)

@@ -1,3 +1,4 @@
+import sqlite3
 from pathlib import Path
 
 from tandem.crawl.storage.frontier import DONE, FAILED, IN_FLIGHT, SQLiteFrontier
@@ -84,3 +85,66 @@ def test_retry_failed_requeues_only_transient_failures(tmp_path: Path) -> None:
     assert frontier.retry_failed(["timeout", "network"]) == 1
     (again,) = frontier.pop(5)
     assert again.url == first.url and again.attempts == 0
+
+
+def test_quality_order_pops_the_best_first_and_ties_oldest_first(tmp_path: Path) -> None:
+    frontier = SQLiteFrontier(tmp_path / "f.sqlite")
+    frontier.add([("http://a/low", "a", 1, 0.1), ("http://a/high", "a", 1, 0.9), ("http://a/mid", "a", 1, 0.5),
+                  ("http://a/high2", "a", 1, 0.9), ("http://a/old", "a", 1)])
+    assert [e.url for e in frontier.pop(5)] == ["http://a/high", "http://a/high2", "http://a/mid", "http://a/low",
+                                                "http://a/old"]
+
+
+def test_fifo_order_ignores_the_priorities(tmp_path: Path) -> None:
+    frontier = SQLiteFrontier(tmp_path / "f.sqlite", order="fifo")
+    frontier.add([("http://a/1", "a", 1, 0.1), ("http://a/2", "a", 1, 0.9), ("http://a/3", "a", 1, 0.5)])
+    assert [e.url for e in frontier.pop(2, per_host=1)] == ["http://a/1"]
+    assert [e.url for e in frontier.pop(5)] == ["http://a/2", "http://a/3"]
+
+
+def test_a_pop_takes_at_most_its_share_of_one_host(tmp_path: Path) -> None:
+    frontier = SQLiteFrontier(tmp_path / "f.sqlite")
+    frontier.add([(f"http://a/{i}", "a", 1, 0.9) for i in range(10)])
+    frontier.add([("http://b/1", "b", 1, 0.2), ("http://c/1", "c", 1, 0.1)])
+    popped = frontier.pop(4, per_host=2)
+    assert [e.url for e in popped] == ["http://a/0", "http://a/1", "http://b/1", "http://c/1"]
+    assert frontier.queued_count() == 8  # the rest of a stays queued, not in flight
+
+
+def test_priorities_survive_a_reopen_so_a_resumed_crawl_keeps_its_order(tmp_path: Path) -> None:
+    path = tmp_path / "f.sqlite"
+    frontier = SQLiteFrontier(path)
+    frontier.add([("http://a/1", "a", 1, 0.2), ("http://a/2", "a", 1, 0.7), ("http://a/3", "a", 1, 0.4)])
+    (best,) = frontier.pop(1)
+    frontier.commit()
+    frontier._db.close()  # as if killed: the popped URL is in flight
+    reopened = SQLiteFrontier(path)
+    assert reopened.recover() == 1
+    popped = reopened.pop(3)
+    assert [(e.url, e.priority) for e in popped] == [("http://a/2", 0.7), ("http://a/3", 0.4), ("http://a/1", 0.2)]
+    assert popped[0].url == best.url
+
+
+def test_a_frontier_written_before_priorities_opens_and_keeps_its_queue_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("""
+        CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, host TEXT NOT NULL,
+                           depth INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                           reason TEXT);
+        CREATE INDEX urls_queued ON urls(id) WHERE state = 0;
+        CREATE TABLE kept (doc_id TEXT PRIMARY KEY, url TEXT NOT NULL, shard INTEGER NOT NULL);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO urls (url, host, depth, state) VALUES ('http://a/1', 'a', 0, 2), ('http://a/2', 'a', 1, 0),
+                                                          ('http://a/3', 'a', 1, 0);
+    """)
+    old.commit()
+    old.close()
+    frontier = SQLiteFrontier(path)
+    assert frontier.known("http://a/1") and frontier.queued_count() == 2
+    frontier.add([("http://a/4", "a", 2, 0.5)])
+    assert [(e.url, e.priority) for e in frontier.pop(5)] == [("http://a/4", 0.5), ("http://a/2", 0.0),
+                                                              ("http://a/3", 0.0)]
+    plan = frontier._db.execute("EXPLAIN QUERY PLAN SELECT id FROM urls WHERE state = 0 "
+                                "ORDER BY priority DESC, id LIMIT 1").fetchall()
+    assert "urls_queued_best" in str(plan)
