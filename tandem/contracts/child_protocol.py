@@ -23,7 +23,6 @@ ENV_RUN_ID = "TANDEM_RUN_ID"
 ENV_PROCESS = "TANDEM_PROCESS"
 ENV_STATUS_FILE = "TANDEM_STATUS_FILE"
 ENV_AUTO_RESUME = "TANDEM_AUTO_RESUME"
-ENV_WEB_CRAWL = "TANDEM_WEB_CRAWL"
 
 # A status file is a few hundred bytes; anything larger is not ours and is not read (a 100 MB
 # file would otherwise be parsed, copied into the record and printed every few seconds).
@@ -113,7 +112,6 @@ class ChildEnvironment:
     process: str | None
     status_file: Path | None
     auto_resume: bool
-    web_crawl: bool
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ChildEnvironment:
@@ -124,7 +122,6 @@ class ChildEnvironment:
             process=env.get(ENV_PROCESS) or None,
             status_file=Path(status) if status else None,
             auto_resume=_flag(env, ENV_AUTO_RESUME, True),
-            web_crawl=_flag(env, ENV_WEB_CRAWL, True),
         )
 
 

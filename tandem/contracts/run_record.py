@@ -272,7 +272,6 @@ class RunRecord:
     cwd: str | None = None
     config_file: str | None = None
     auto_resume: bool | None = None
-    web_crawl: bool | None = None
     supervisor_log: str | None = None
     run_dir: str | None = None
     processes: dict[str, ProcessEntry] = field(default_factory=dict)
@@ -311,8 +310,8 @@ class RunRecord:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
         processes = data.get("processes")
-        flags = {key: data.get(key) if isinstance(data.get(key), bool) else None
-                 for key in ("auto_resume", "web_crawl")}
+        # Older records also have `web_crawl` (a crawl's choice, now a flag in its command): ignored.
+        auto_resume = data.get("auto_resume") if isinstance(data.get("auto_resume"), bool) else None
         return cls(
             run_id=_str(data.get("run_id")) or "unknown", kind=_str(data.get("kind")),
             started_at=_str(data.get("started_at")), ended_at=_str(data.get("ended_at")),
@@ -325,7 +324,7 @@ class RunRecord:
                        if isinstance(entry, Mapping)} if isinstance(processes, Mapping) else {},
             resources=data["resources"] if isinstance(data.get("resources"), dict) else None,
             report=_str(data.get("report")), interrupted_reason=_str(data.get("interrupted_reason")),
-            supervisor_error=_str(data.get("supervisor_error")), **flags,
+            supervisor_error=_str(data.get("supervisor_error")), auto_resume=auto_resume,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -334,7 +333,7 @@ class RunRecord:
             "ended_at": self.ended_at, "status": self.status, "exit_code": self.exit_code,
             "supervisor_pid": self.supervisor_pid, "supervisor_create_time": self.supervisor_create_time,
             "cwd": self.cwd, "config_file": self.config_file, "auto_resume": self.auto_resume,
-            "web_crawl": self.web_crawl, "supervisor_log": self.supervisor_log, "run_dir": self.run_dir,
+            "supervisor_log": self.supervisor_log, "run_dir": self.run_dir,
             "processes": {name: entry.to_json() for name, entry in self.processes.items()},
             "resources": self.resources, "report": self.report,
             **({"interrupted_reason": self.interrupted_reason} if self.interrupted_reason else {}),

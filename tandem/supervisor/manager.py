@@ -71,7 +71,7 @@ class ChildPlan:
     """One process, fully resolved: argv, environment and files."""
 
     name: str
-    argv: list[str]
+    argv: list[str]  # at the run's start
     env: dict[str, str]
     log_path: Path
     status_path: Path
@@ -81,6 +81,9 @@ class ChildPlan:
     requires: list[str] = field(default_factory=list)  # processes of this run it needs
     requires_grace_s: float | None = None
     upstream_path: Path | None = None  # where it is told that a required process failed
+    # At every restart (after a crash, or asked for): without the run's fresh-start flag, since
+    # a restart always resumes. None: the same as `argv`.
+    restart_argv: list[str] | None = None
 
 
 @dataclass
@@ -198,16 +201,18 @@ class Supervisor:
 
     def _start(self, child: ManagedChild, restart: bool) -> None:
         plan = child.plan
-        env = dict(plan.env)
+        env, argv = dict(plan.env), plan.argv
         number = child.tracker.on_restart() if restart else 0
         if restart:
-            env[ENV_AUTO_RESUME] = "1"  # a restarted child continues from its own state
+            # A restarted child continues from its own state: a fresh start applies only once.
+            env[ENV_AUTO_RESUME] = "1"
+            argv = plan.restart_argv if plan.restart_argv is not None else plan.argv
             banner = f"restart {number} of {plan.name} (run {self.run_id}, {ENV_AUTO_RESUME}=1)"
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
         try:
             log_start = self._mark_log(plan.log_path, banner)
-            handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
+            handle = self.factory.start(LaunchSpec(argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
             child.state = ChildState.FAILED
