@@ -187,11 +187,14 @@ class Attempt:
     reason: str | None = None
     log_tail: list[str] | None = None  # kept for attempts that failed
     number: int | None = None  # 1 for the first start; counts the attempts left out too
+    # "restart" or "stop" when a request ended it (invoke restart/stop, the dashboard): not a failure.
+    requested: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        if self.log_tail is None:
-            del data["log_tail"]
+        for optional in ("log_tail", "requested"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
     @classmethod
@@ -201,7 +204,8 @@ class Attempt:
         tail = data.get("log_tail")
         return cls(_int(data.get("pid")), _str(data.get("started_at")), _str(data.get("ended_at")),
                    _int(data.get("exit_code")), _float(data.get("uptime_s")), _str(data.get("reason")),
-                   _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")))
+                   _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")),
+                   _str(data.get("requested")))
 
 
 @dataclass

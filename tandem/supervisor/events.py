@@ -60,6 +60,8 @@ class ProcessExited(Event):
     state: str  # what the restart policy made of it: succeeded, failed, stopped or backoff
     reason: str
     log_tail: list[str] | None  # the log's last lines, for exits that count as failures
+    # "restart" or "stop": the exit a request asked for (invoke restart/stop, the dashboard), not a failure.
+    requested: str | None = None
 
 
 @dataclass(frozen=True)

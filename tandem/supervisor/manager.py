@@ -245,8 +245,10 @@ class Supervisor:
         if decision.state is ChildState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
+        asked = None if requested is None or failure else (
+            "restart" if isinstance(requested, RestartRequested) else "stop")
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
-                                      decision.reason, tail))
+                                      decision.reason, tail, asked))
         self._stop_leftovers(child, now)
         if isinstance(requested, RestartRequested):
             self._start(child, restart=True)

@@ -70,6 +70,7 @@ class RecordKeeper:
             attempt = entry.attempts[-1]
             attempt.ended_at, attempt.exit_code = event.at, event.exit_code
             attempt.uptime_s, attempt.reason = round(event.uptime_s, 3), event.reason
+            attempt.requested = event.requested
             entry.exit_code, entry.status = event.exit_code, event.state
             if event.log_tail is not None:
                 attempt.log_tail = event.log_tail
