@@ -175,6 +175,7 @@ class RunEnded(Event):
     run_id: str
     status: str  # succeeded, failed or interrupted
     exit_code: int
+    reason: str | None = None  # why it was interrupted, when no signal or stop of the run says it
 
 
 Subscriber = Callable[[Event], None]

@@ -353,6 +353,7 @@ class Supervisor:
 
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self) -> int:
+        reason = None
         if self.stop_signal is not None:
             status, code = "interrupted", EXIT_FOR_SIGNAL.get(self.stop_signal, 128 + self.stop_signal)
         elif all(c.state is ChildState.SUCCEEDED for c in self.children):
@@ -360,9 +361,11 @@ class Supervisor:
         elif all(c.state is ChildState.SUCCEEDED or (c.state is ChildState.STOPPED and c.request is not None)
                  for c in self.children):
             status, code = "interrupted", EXIT_FOR_SIGNAL[signal.SIGTERM]  # stopped on request, as SIGTERM would
+            asked = sorted({c.request.sender for c in self.children if c.request is not None})
+            reason = f"every unfinished process stopped on request ({', '.join(asked)})"
         else:
             status, code = "failed", 1
-        self.events.put(RunEnded(self.run_id, status, code))
+        self.events.put(RunEnded(self.run_id, status, code, reason))
         self.events.drain()
         return code
 

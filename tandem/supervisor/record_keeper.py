@@ -93,6 +93,8 @@ class RecordKeeper:
                                               else f"{event.signal_name} received")
         elif isinstance(event, RunEnded):
             self.record.status, self.record.exit_code, self.record.ended_at = event.status, event.exit_code, event.at
+            if event.reason and not self.record.interrupted_reason:
+                self.record.interrupted_reason = event.reason
         else:
             return False
         return True

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from support.config_files import merged
 from support.paths import REPO, invoke_argv
 from support.processes import wait_for

@@ -120,6 +120,9 @@ def test_stopping_one_process_leaves_the_others_running_and_the_run_interrupted(
     assert crawl.attempts[-1].reason == "stopped on request (invoke stop)"
     assert train.status == "succeeded" and train.attempts[0].uptime_s == pytest.approx(10.0, abs=0.11)
     assert run.record.status == "interrupted"
+    # Said as it was: asked for, neither a signal nor a supervisor that died.
+    assert crawl.attempts[-1].requested == "stop"
+    assert run.record.interrupted_reason == "every unfinished process stopped on request (invoke stop)"
 
 
 def test_a_second_stop_of_a_process_kills_it_at_once(tmp_path):
