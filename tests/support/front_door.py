@@ -65,9 +65,12 @@ class Project:
         return subprocess.run(invoke_argv(*args), cwd=self.root, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen(invoke_argv(*args), cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, stdin=subprocess.DEVNULL)
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        """The task in the foreground of another terminal: its console goes to `console.txt` (a pipe
+        nobody reads would fill up and block it)."""
+        with open(self.root / "console.txt", "ab") as console:
+            return subprocess.Popen(invoke_argv(*args), cwd=self.root, stdout=console, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
 
     # -- what a run leaves ----------------------------------------------------------------------------
     def records(self) -> list[dict[str, Any]]:
