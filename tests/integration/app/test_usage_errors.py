@@ -44,7 +44,7 @@ def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
                                                            "did you mean 'training.max_steps'?"]),
     (["parallel", "--set", "eval.x=1"], ["--set eval.x=1: no process 'eval'"]),
     (["crawl", "--target", "0"], ["--target: must be at least 1, got 0"]),
-    (["crawl", "--no-web-crawl"], ["configs/crawl_config.yaml: local_sources: --no-web-crawl needs"]),
+    (["crawl", "--no-web-crawl"], ["configs/crawl_config.yaml: sources: --no-web-crawl needs"]),
     (["train", "--config", "nope.yaml"], ["nope.yaml: config file not found"]),
 ])
 def test_a_mistake_is_one_line_and_exit_2_with_nothing_started(project, fake_bin, args, needles):
