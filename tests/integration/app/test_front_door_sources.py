@@ -144,3 +144,13 @@ def test_invoke_parallel_no_web_crawl_reads_every_kind_while_training(sources: S
     assert {name: entry["status"] for name, entry in record["processes"].items()} == \
         {"train": "succeeded", "crawl": "succeeded"}
     assert project.status(record, "train")["done"] == 6
+
+
+@pytest.mark.parametrize("task", ["crawl", "parallel"])
+def test_the_no_web_crawl_help_names_sources_and_every_kind(tmp_path: Path, task: str) -> None:
+    shown = Project(tmp_path / "project").invoke("--help", task)
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())  # as one line, however Invoke wraps it
+    assert "local_sources" not in text
+    assert "--no-web-crawl read the crawl config's sources: (folders, globs, txt/html/JSONL/Parquet/WARC/WET " \
+           "files, https:// and hf:// URLs) instead of crawling the web" in text
