@@ -10,7 +10,7 @@ KIT_STAMP := $(VENV)/.tandem-kit
 ALL_STAMP := $(VENV)/.tandem-installed
 ARGS   ?=
 
-.PHONY: setup demo test browser-deps bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs clean-venv
+.PHONY: setup demo test browser-deps bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs stop restart dashboard clean-venv
 
 setup: $(ALL_STAMP)
 
@@ -69,8 +69,9 @@ wheel-check:
 config-reference: setup
 	$(PY) scripts/config_reference.py
 
-# The Invoke tasks, for people who live in make: `make parallel ARGS="--crawl-target 500"`.
-parallel train crawl report notify status logs: $(KIT_STAMP)
+# The Invoke tasks, for people who live in make: `make parallel ARGS="--crawl-target 500"`,
+# `make restart ARGS=crawl` (tests/unit/docs checks that every task has its target).
+parallel train crawl report notify status logs stop restart dashboard: $(KIT_STAMP)
 	$(INVOKE) $@ $(ARGS)
 
 clean-venv:

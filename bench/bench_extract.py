@@ -12,7 +12,9 @@ Then what each quality-filter preset keeps of those pages after tandem's whole p
 (decode, extract, normalise, filters), with the top drop reasons; and what each preset lets
 through of junk: the demo site's junk pages (spam, link lists, katakana catalogues, repetition,
 English, too short), and junk cut from the real pages (their navigation alone, their English
-pages, keyword-stuffed copies).
+pages, keyword-stuffed copies); and junk made from the real pages' own paragraphs (spam lines
+between them, letter-spaced, teaser archives, doorway pages; bench/real_prose_junk.py), with the
+spam lines left in kept texts and the good prose lost.
 
 Run: .venv/bin/python bench/bench_extract.py [--cache data/bench/debian-ja] [--sites a,b] [--extraction-only]
 An older tandem's extraction on the same pages: PYTHONPATH=<its checkout> ... --extraction-only.
@@ -177,6 +179,11 @@ def main() -> int:
               f"{analysis_docs_per_s([p for pages in real.values() for p in pages]):.0f} docs/s on one core")
     with tempfile.TemporaryDirectory(prefix="bench_extract_junk_") as folder:
         junk_table(demo_junk(Path(folder)) + junk_from_real_pages(real))
+    if real:
+        from filter_presets import analyzers
+        from real_prose_junk import make_junk, prose_junk_table, prose_paragraphs
+
+        prose_junk_table(make_junk(prose_paragraphs(real)), analyzers())
     return 0
 
 

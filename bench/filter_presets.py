@@ -59,14 +59,21 @@ def keep_rates(real: dict[str, list[RealPage]]) -> None:
     for site, pages in real.items():
         japanese = [is_japanese_page(page) for page in pages]
         cells = []
-        for analyzer in analyzers().values():
-            verdicts = [analyzer.analyse_html(p.body, None, p.url).drop_reason or "kept" for p in pages]
+        removed = []
+        for preset, analyzer in analyzers().items():
+            analyses = [analyzer.analyse_html(p.body, None, p.url) for p in pages]
+            verdicts = [a.drop_reason or "kept" for a in analyses]
+            lines = sum(a.text.count("\n") + 1 for a in analyses)
+            junk_lines = analyzer.stats.lines_removed
+            reasons = ", ".join(f"{reason} {count}" for reason, count in sorted(junk_lines.items())) or "none"
+            removed.append(f"{preset}: {reasons} (of {lines + sum(junk_lines.values())} lines)")
             kept_japanese = sum(v == "kept" for v, ja in zip(verdicts, japanese, strict=True) if ja)
             reasons = Counter(verdicts)
             kept = reasons.pop("kept", 0)
             top = ", ".join(f"{reason} {count}" for reason, count in reasons.most_common(3))
             cells.append(f"{kept:>9} {kept_japanese:>3}/{sum(japanese):<3}  {top:44}")
         print(f"  {site:14} {len(pages):5} {sum(japanese):4}  " + "  ".join(cells))
+        print(f"  {'':14} lines removed by the line rules, by reason: " + "; ".join(removed))
 
 
 def junk_from_real_pages(real: dict[str, list[RealPage]], seed: int = 0) -> list[Junk]:

@@ -23,7 +23,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "configuration.m
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="config_reference.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when the file differs from a fresh render")

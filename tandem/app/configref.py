@@ -121,7 +121,9 @@ def walk(cls: type, prefix: str = "", help_text: str = "", note: str = "") -> It
 
 
 def field_help(f: dataclasses.Field[Any]) -> str:
-    return str(f.metadata.get("help", "")).strip()
+    text = str(f.metadata.get("help", "")).strip()
+    high = f.metadata.get("max")
+    return f"{text} At most {high:g}: {f.metadata.get('why', '')}." if high is not None else text
 
 
 def describe_type(hint: Any) -> str:

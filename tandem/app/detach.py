@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tandem.app.parallel_config import load_parallel_config
+from tandem.common.kit_command import ENV_KIT_COMMAND, kit_command
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.run_record import RecordError, RunRecord
 from tandem.dashboard.discovery import DashboardInfo, read_dashboard_info
@@ -28,9 +29,10 @@ START_TIMEOUT_S = 300.0  # recovery of a dead run's leftovers and the demo site 
 DASHBOARD_WAIT_S = 15.0
 
 
-def detached_argv(tasks_root: Path, task: str, options: dict[str, Any]) -> list[str]:
-    """`python -m invoke -r ROOT TASK --flag value …`: the task as a user would type it, minus --detach."""
-    argv = [sys.executable, "-m", "invoke", "-r", str(tasks_root), task]
+def detached_argv(workspace: Path, task: str, options: dict[str, Any]) -> list[str]:
+    """`python -m tandem --project WORKSPACE TASK --flag value …`: the task as a user would type it,
+    minus --detach, with the command that works without a checkout's tasks.py."""
+    argv = [sys.executable, "-m", "tandem", "--project", str(workspace), task]
     for name, value in options.items():
         flag = "--" + name.rstrip("_").replace("_", "-")  # Invoke's `set_` is `--set`
         if isinstance(value, bool):
@@ -44,6 +46,8 @@ def detached_argv(tasks_root: Path, task: str, options: dict[str, Any]) -> list[
 
 def detach(argv: list[str], config_path: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
            start_timeout_s: float = START_TIMEOUT_S) -> int:
+    """Start `argv` in the background and return once its run is recorded; the printed next
+    steps name the command as the user typed it (`kit_command`)."""
     try:
         config = load_parallel_config(config_path)
     except ConfigError as exc:
@@ -52,8 +56,10 @@ def detach(argv: list[str], config_path: Path, out: TextIO = sys.stdout, err: Te
     logs_dir = Path(config.logs_dir)
     console = _console_file(logs_dir / DETACHED_DIR)
     with open(console, "ab") as handle:
+        # The run's own hints (in its console and log) name the command its starter typed.
+        env = {**os.environ, ENV_KIT_COMMAND: kit_command()}
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                 **_background())
+                                 env=env, **_background())
     deadline = time.monotonic() + start_timeout_s
     while time.monotonic() < deadline:
         record = _record_of(logs_dir / "runs", child.pid)
@@ -117,14 +123,15 @@ def _wait_for_dashboard(logs_dir: Path, record: RunRecord) -> DashboardInfo | No
 def _describe(record: RunRecord, console: Path, logs_dir: Path, dashboard: DashboardInfo | None,
               out: TextIO) -> None:
     where = "" if logs_dir == Path("logs") else f" --logs-dir {logs_dir}"
+    kit = kit_command()
     lines = [f"run {record.run_id} ({record.kind}) started in the background: supervisor pid {record.supervisor_pid}"]
     for name, entry in record.processes.items():
         lines.append(f"  {name} log: {entry.log_file}")
     lines += [f"  supervisor log: {record.supervisor_log}", f"  console: {console}", f"  record: {record.path}",
-              f"follow:    invoke logs --follow{where}    (status: invoke status{where})",
-              f"stop:      invoke stop{where}    (one process: invoke stop NAME; restart one: invoke restart NAME)"]
+              f"follow:    {kit} logs --follow{where}    (status: {kit} status{where})",
+              f"stop:      {kit} stop{where}    (one process: {kit} stop NAME; restart one: {kit} restart NAME)"]
     if dashboard is not None:
         lines.append(f"dashboard: {dashboard.link_for(out)}")
     else:
-        lines.append(f"dashboard: invoke dashboard{where}")
+        lines.append(f"dashboard: {kit} dashboard{where}")
     print("\n".join(lines), file=out, flush=True)

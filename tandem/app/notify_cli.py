@@ -27,7 +27,7 @@ DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="notify.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--message", help="the text to send (default: the latest run's summary line)")
     parser.add_argument("--title", default="tandem", help="the notification's title (default: tandem)")

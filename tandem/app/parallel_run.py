@@ -1,5 +1,6 @@
-"""`invoke parallel`, `train` and `crawl`: `parallel.yaml` loaded, then the supervisor run with the
-resource monitor, the report and the notification hooked in."""
+"""Every supervised run — `invoke parallel`, and `invoke train` or `crawl` alone: `parallel.yaml`
+loaded, then the supervisor run with the resource monitor, the report and the notification
+hooked in."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import sys
 from pathlib import Path
 
 from tandem.app.parallel_config import ParallelConfig, load_parallel_config
-from tandem.app.run_end import RESOLVED_CONFIG, finish_recovered_run, finish_run
-from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.app.run_end import finish_recovered_run, finish_run
+from tandem.common.typed_config import ConfigError, resolved_config_path, save_resolved
 from tandem.contracts.run_record import RunRecord
 from tandem.dashboard.beside_run import start_dashboard, stop_dashboard
 from tandem.monitor import ResourceMonitor
@@ -19,15 +20,16 @@ from tandem.supervisor.process import ProcessFactory
 from tandem.supervisor.supervise import supervise
 
 
-class ParallelRunHooks:
-    """What a supervised run gets from `parallel.yaml` beyond the supervisor's own keys."""
+class SupervisedRunHooks:
+    """What a supervised run (both processes, or one alone) gets from `parallel.yaml` beyond the
+    supervisor's own keys."""
 
     def __init__(self, config: ParallelConfig) -> None:
         self.config = config
         self.dashboard: subprocess.Popen[bytes] | None = None
 
     def run_created(self, run_dir: Path) -> None:
-        save_resolved(self.config, run_dir / RESOLVED_CONFIG)
+        save_resolved(self.config, resolved_config_path(run_dir, "parallel"))
         if self.config.dashboard.enabled:
             self.dashboard = start_dashboard(self.config.dashboard, Path(self.config.logs_dir), run_dir.name)
 
@@ -51,7 +53,7 @@ class ParallelRunHooks:
 SET_SUFFIX = "_set"
 
 
-def run_parallel(request: SupervisorRequest, factory: ProcessFactory | None = None) -> int:
+def run_supervised(request: SupervisorRequest, factory: ProcessFactory | None = None) -> int:
     """The exit status of the whole run (docs/exit-codes.md)."""
     try:
         config = load_parallel_config(request.config_path)
@@ -59,7 +61,7 @@ def run_parallel(request: SupervisorRequest, factory: ProcessFactory | None = No
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return supervise(config, request, ParallelRunHooks(config), factory)
+    return supervise(config, request, SupervisedRunHooks(config), factory)
 
 
 def pass_sets_on(config: ParallelConfig, request: SupervisorRequest) -> None:

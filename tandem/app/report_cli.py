@@ -4,7 +4,8 @@
     python scripts/report.py --run 20261128_140000
     python scripts/report.py --record path/to/RUN_ID.json --docs-dir _docs
 
-Prints the report's path. The report goes to `_docs/YYYY-MM-DD_parallel_train_crawl.md` (an
+A run is reported with the report settings it ran under (its run folder keeps them), unless
+--config names others. Prints the report's path. The report goes to `_docs/YYYY-MM-DD_parallel_train_crawl.md` (an
 earlier run's report is never overwritten; a rebuild rewrites the file the record names). Paths
 inside the record are taken relative to the current folder, where the supervisor ran.
 Exit 0 written, 2 no such record or a bad flag/config (one line on stderr).
@@ -16,10 +17,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from tandem.app.parallel_config import load_parallel_config
+from tandem.app.parallel_config import ParallelConfig, load_parallel_config
+from tandem.app.run_end import RESOLVED_CONFIG
 from tandem.common.script_main import OneLineArgumentParser, run_main
+from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.exit_codes import EXIT_OK, EXIT_USAGE
-from tandem.contracts.run_record import RecordError, RunRecord, latest_record, name_report
+from tandem.contracts.run_record import RecordError, RunRecord, RunState, latest_record, name_report
 from tandem.report import is_live, write_report
 from tandem.report.report_config import ReportSettings
 
@@ -27,7 +30,7 @@ DEFAULT_CONFIG = Path("configs/parallel.yaml")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="report.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--run", metavar="RUN_ID", help="the run to report on (default: the latest)")
@@ -52,13 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         config = load_parallel_config(config_path)
         settings, logs_dir = config.report, Path(config.logs_dir)
     logs_dir = args.logs_dir or logs_dir
-    if args.docs_dir is not None:
-        settings.docs_dir = str(args.docs_dir)
-    if args.no_plots:
-        settings.plots = False
     try:
         record_path = args.record or (logs_dir / "runs" / f"{args.run}.json" if args.run
                                       else latest_record(logs_dir / "runs"))
+        if args.config is None:
+            settings = _settings_of_run(record_path) or settings
+        if args.docs_dir is not None:
+            settings.docs_dir = str(args.docs_dir)
+        if args.no_plots:
+            settings.plots = False
         report_path = write_report(record_path, settings, root=Path("."))
         _remember_report(record_path, report_path)
     except RecordError as exc:
@@ -72,11 +77,20 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+def _settings_of_run(record_path: Path) -> ReportSettings | None:
+    """The report settings the run ran under, saved in its run folder (None for a run without)."""
+    try:
+        run_dir = RunRecord.load(record_path).run_dir
+        return load_config(ParallelConfig, Path(run_dir or "") / RESOLVED_CONFIG).report if run_dir else None
+    except (RecordError, ConfigError):
+        return None
+
+
 def _remember_report(record_path: Path, report_path: Path) -> None:
     """Name the report in a finished run's record, so the next rebuild rewrites the same file.
     A running run's record belongs to its supervisor, which names the report itself."""
     record = RunRecord.load(record_path)
-    if not record.report and record.status not in ("unknown", "running"):
+    if not record.report and record.status not in ("unknown", RunState.RUNNING):
         name_report(record_path, report_path)
 
 

@@ -12,14 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tandem.app.parallel_config import ParallelConfig
-from tandem.common.typed_config import ConfigError, load_config
+from tandem.common.typed_config import ConfigError, load_config, resolved_config_path
 from tandem.contracts.run_record import RecordError, RunRecord, name_report
 from tandem.notify import notify
-from tandem.report import discard_live_report, summary_line, write_report
+from tandem.report import discard_live_report, fix_run_figures, summary_line, write_report
 from tandem.supervisor.event_log import append_supervisor_log
 from tandem.supervisor.supervise import SUPERVISOR_LOG
-
-RESOLVED_CONFIG = "parallel.resolved.yaml"
 
 
 def finish_run(record_path: Path, config: ParallelConfig, log: Callable[[str], None]) -> None:
@@ -31,6 +29,10 @@ def finish_run(record_path: Path, config: ParallelConfig, log: Callable[[str], N
         log(f"no report: {exc}")
         return
     summary = f"tandem run {record.run_id}: {record.status}"
+    try:
+        fix_run_figures(record_path)
+    except Exception as exc:  # the figures are the report's; the run's status stays whole
+        log(f"the run's figures could not be fixed: {exc!r}")
     if config.report.enabled:
         try:
             report_path = write_report(record_path, config.report)
@@ -58,7 +60,7 @@ def finish_recovered_run(record_path: Path, log: Callable[[str], None]) -> None:
     if record.report:
         return
     try:
-        config = load_config(ParallelConfig, Path(record.run_dir or "") / RESOLVED_CONFIG)
+        config = load_config(ParallelConfig, resolved_config_path(Path(record.run_dir or ""), "parallel"))
     except ConfigError as exc:
         log(f"no report for run {record.run_id}: {exc}")
         return

@@ -5,15 +5,19 @@ user typed a flag (a default that always won used to hide the crawl config's `ta
 `workers:`). A mistake is one line naming the flag as the user typed it, exit 2
 (`--crawl-target: must be at least 1, got -5`).
 
-Tasks work in the project folder, where `tasks.py` is, when run from anywhere inside it (the
-shipped configs name `configs/…`, `scripts/…`, `data/…` relative to it); paths the user types
-are taken relative to where they were typed. Run from outside the project (`invoke -r PATH`),
-a task works in the current folder, so runs can be kept apart from the checkout.
+Tasks work in the project folder when run from anywhere inside it (the shipped configs name
+`configs/…`, `data/…` relative to it); paths the user types are taken relative to where they
+were typed. Under `invoke` the project is where `tasks.py` is, and run from outside it
+(`invoke -r PATH`) a task works in the current folder, so runs can be kept apart from the
+checkout. Under the installed `tandem` command it is `--project DIR`, or the current folder or
+the nearest parent holding `configs/` (as `invoke` looks upwards for `tasks.py`), else the
+current folder.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,7 +30,7 @@ class FlagError(Exception):
     code = EXIT_USAGE
 
 
-def whole_number(flag: str, value: str | int | None, minimum: int = 1) -> int | None:
+def whole_number(flag: str, value: str | int | None, minimum: int = 1, maximum: int | None = None) -> int | None:
     """A count flag's value (None: not given)."""
     if value is None:
         return None
@@ -36,13 +40,35 @@ def whole_number(flag: str, value: str | int | None, minimum: int = 1) -> int | 
         raise FlagError(f"{flag}: expected a whole number, got {value!r}") from None
     if number < minimum:
         raise FlagError(f"{flag}: must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise FlagError(f"{flag}: must be at most {maximum}, got {number}")
     return number
 
 
+PROJECT_MARKER = "configs"  # what makes a folder a project for `tandem` (`tandem init` writes it)
+
+
 def workspace(project_root: Path, cwd: Path) -> Path:
-    """Where a task works: the project folder when `cwd` is inside it, else `cwd`."""
+    """Where an `invoke` task works: the project folder when `cwd` is inside it, else `cwd`."""
     root, here = project_root.resolve(), cwd.resolve()
     return root if here == root or root in here.parents else here
+
+
+def find_project(cwd: Path) -> Path | None:
+    """The current folder or the nearest parent holding `configs/`; None when none does."""
+    here = cwd.resolve()
+    return next((folder for folder in (here, *here.parents) if (folder / PROJECT_MARKER).is_dir()), None)
+
+
+def command_workspace(project: str | None, cwd: Path) -> Path:
+    """Where a `tandem` task works: `--project DIR` (from where it was typed), else the project
+    around `cwd`, else `cwd`."""
+    if project is None:
+        return find_project(cwd) or cwd.resolve()
+    folder = (cwd / Path(project).expanduser()).resolve()
+    if not folder.is_dir():
+        raise FlagError(f"--project {project}: no such folder")
+    return folder
 
 
 def user_path(value: str | None, typed_in: Path, default: str) -> str:
@@ -61,10 +87,10 @@ def user_path(value: str | None, typed_in: Path, default: str) -> str:
         return str(absolute)
 
 
-def enter_workspace(project_root: Path) -> Path:
+def enter_workspace(folder: Path) -> Path:
     """Change to the task's workspace; returns the folder the task was started in."""
     started_in = Path.cwd()
-    os.chdir(workspace(project_root, started_in))
+    os.chdir(folder)
     return started_in
 
 
@@ -88,3 +114,11 @@ def set_switches(sets: Iterable[str] | None, only: str | None = None) -> dict[st
                                 "or --set train.training.max_steps=500")
         switches.setdefault(f"{name}_set", []).extend(["--set", item])
     return switches
+
+
+def end_quietly_when_the_reader_leaves() -> None:
+    """For a task that only prints (status, logs): end as `cat` does when the reader of its output
+    closes the pipe (`invoke status | head -1`), killed by SIGPIPE, with no traceback. Only for
+    these: a task that supervises children must outlive a closed console to stop them."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
-from tandem.common.typed_config import ConfigError, build, read_yaml_mapping
+from tandem.common.typed_config import ConfigError, build, read_yaml_mapping, shown
 
 T = TypeVar("T")
 
@@ -150,7 +150,7 @@ def typed_value(hint: Any, raw: str, origin: str) -> Any:
         value = yaml.safe_load(raw) if raw else ""
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{origin}: cannot read {raw!r} ({problem})") from None
+        raise ConfigError(f"{origin}: cannot read {shown(raw)} ({problem})") from None
     if isinstance(value, str) and float in kept:
         try:
             return float(raw)  # YAML 1.1 reads `1e-4` (no dot) as a string

@@ -5,6 +5,12 @@ reads a YAML file into it, checks every value against the field's type hint, rej
 keys, and raises `ConfigError` whose message names the file and the dotted key, so the scripts
 can print it as the single line the contract promises (exit 2) instead of a traceback.
 Dataclasses may validate cross-field rules in `__post_init__` by raising `ValueError("key: why")`.
+
+A config file is foreign input, so reading one is bounded: YAML aliases may not expand to more
+than MAX_EXPANDED_VALUES values (an "alias bomb" of a few hundred bytes would otherwise expand to
+billions), every integer field has an upper bound (`bounded()` in its metadata, else
+DEFAULT_INT_MAX; float fields check their range in `__post_init__`), and an error shows at most
+about 200 characters of a value (`shown`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import reprlib
 import types
 import typing
 from collections.abc import Mapping
@@ -24,9 +31,32 @@ from tandem.fileio.atomic_files import atomic_write_text
 
 T = TypeVar("T")
 
+# A config file holds hundreds of values; a few of its aliases may repeat a block or two.
+MAX_EXPANDED_VALUES = 100_000
+# The ceiling of an integer field whose metadata gives none: larger than any count, size or
+# seed this kit uses, and small enough that a slip of the finger (a dozen zeros too many) is caught.
+DEFAULT_INT_MAX = 10**12
+MAX_SHOWN_CHARS = 200
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 3, 8, 8
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = MAX_SHOWN_CHARS
+
 
 class ConfigError(Exception):
     """A bad config or flag; `str(error)` is the whole one-line message for the user."""
+
+
+def shown(value: Any) -> str:
+    """`repr(value)` as a config error shows it: at most about MAX_SHOWN_CHARS characters, built
+    without ever computing the whole repr (a value from aliases may be huge)."""
+    text = _SHORT_REPR.repr(value)
+    return text if len(text) <= MAX_SHOWN_CHARS else text[:MAX_SHOWN_CHARS - 1] + "…"
+
+
+def bounded(low: float | None = None, high: float | None = None, why: str = "") -> dict[str, Any]:
+    """Field metadata for a number's range; `why` says what the upper bound protects, e.g.
+    `field(default=4, metadata={"help": …, **bounded(1, 1024, "each worker is a thread")})`."""
+    return {"min": low, "max": high, "why": why}
 
 
 def load_config(cls: type[T], path: Path | str | None, overrides: Mapping[str, Any] | None = None) -> T:
@@ -59,6 +89,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -82,10 +114,42 @@ class UniqueKeyLoader(yaml.SafeLoader):
                 break
             if first is not None:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} (first given at line {first.start_mark.line + 1})",
+                    None, None, f"duplicate key {shown(key)} (first given at line {first.start_mark.line + 1})",
                     key_node.start_mark)
             seen[key] = key_node
         return super().construct_mapping(node, deep=deep)
+
+    def compose_document(self) -> yaml.Node | None:
+        """The document's node graph, refused when its aliases would expand it past
+        MAX_EXPANDED_VALUES values or make it contain itself (counted on the graph, in
+        linear time: the expansion itself is never built)."""
+        node = super().compose_document()  # type: ignore[no-untyped-call]
+        if node is not None:
+            _count_expanded(node, {}, set())
+        return typing.cast("yaml.Node | None", node)
+
+
+def _count_expanded(node: yaml.Node, counted: dict[int, int], open_nodes: set[int]) -> int:
+    """How many values `node` stands for once every alias in it is written out."""
+    if id(node) in counted:
+        return counted[id(node)]
+    if id(node) in open_nodes:
+        raise yaml.constructor.ConstructorError(None, None, "an alias refers to a value that contains it",
+                                                node.start_mark)
+    open_nodes.add(id(node))
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_count_expanded(item, counted, open_nodes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_count_expanded(key, counted, open_nodes) + _count_expanded(value, counted, open_nodes)
+                     for key, value in node.value)
+    open_nodes.discard(id(node))
+    if total > MAX_EXPANDED_VALUES:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"its aliases expand to more than {MAX_EXPANDED_VALUES} values (an alias bomb?)",
+            node.start_mark)
+    counted[id(node)] = total
+    return total
 
 
 def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") -> T:
@@ -109,12 +173,33 @@ def build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str = "") 
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         kwargs[name] = _convert(hints[name], value, source, f"{prefix}{name}")
+        _check_bounds(fields[name], kwargs[name], source, f"{prefix}{name}")
     try:
         return cls(**kwargs)
     except ValueError as exc:
-        raise ConfigError(f"{source}: {prefix}{exc}") from None
+        raise ConfigError(f"{source}: {prefix}{_clipped(str(exc))}") from None
     except TypeError as exc:  # a required field left out
         raise ConfigError(f"{source}: {prefix.rstrip('.') or 'top level'}: {exc}") from None
+
+
+def _check_bounds(spec: dataclasses.Field[Any], value: Any, source: str, key: str) -> None:
+    """The field's `bounded()` range; an integer without one is at most DEFAULT_INT_MAX."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    low, high, why = spec.metadata.get("min"), spec.metadata.get("max"), spec.metadata.get("why", "")
+    if high is None and isinstance(value, int):
+        high, why = DEFAULT_INT_MAX, why or "no count or size in this kit comes near it"
+    if low is not None and value < low:
+        raise ConfigError(f"{source}: {key}: must be at least {low:g}, got {shown(value)}")
+    if high is not None and value > high:
+        reason = f" ({why})" if why else ""
+        raise ConfigError(f"{source}: {key}: must be at most {high:g}{reason}, got {shown(value)}")
+
+
+def _clipped(message: str) -> str:
+    """A message from a dataclass's own check, kept to one line of reasonable length."""
+    line = " ".join(message.split())
+    return line if len(line) <= MAX_SHOWN_CHARS + 100 else line[:MAX_SHOWN_CHARS + 99] + "…"
 
 
 def check_range(key: str, value: float, low: float, high: float, *, low_open: bool = False) -> None:
@@ -149,7 +234,7 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
         choices = get_args(hint)
         if value in choices:
             return value
-        raise ConfigError(f"{source}: {key}: must be one of {', '.join(map(str, choices))}, got {value!r}")
+        raise ConfigError(f"{source}: {key}: must be one of {', '.join(map(str, choices))}, got {shown(value)}")
     if dataclasses.is_dataclass(hint):
         return build(hint, value, source, f"{key}.")  # type: ignore[arg-type]
     if origin in (list, tuple) or hint in (list, tuple):
@@ -170,7 +255,7 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
             return hint(value)
         except ValueError:
             names = ", ".join(str(m.value) for m in hint)
-            raise ConfigError(f"{source}: {key}: must be one of {names}, got {value!r}") from None
+            raise ConfigError(f"{source}: {key}: must be one of {names}, got {shown(value)}") from None
     if hint is bool:
         if isinstance(value, bool):
             return value
@@ -182,7 +267,7 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
     if hint is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if not math.isfinite(value):  # `.nan` and `.inf` are valid YAML, never a setting
-                raise ConfigError(f"{source}: {key}: expected a finite number, got {value!r}")
+                raise ConfigError(f"{source}: {key}: expected a finite number, got {shown(value)}")
             return float(value)
         raise _bad(source, key, value, "a number")
     if hint is str:
@@ -197,7 +282,7 @@ def _convert(hint: Any, value: Any, source: str, key: str) -> Any:
 
 
 def _bad(source: str, key: str, value: Any, expected: str) -> ConfigError:
-    return ConfigError(f"{source}: {key}: expected {expected}, got {_kind(value)} {value!r}")
+    return ConfigError(f"{source}: {key}: expected {expected}, got {_kind(value)} {shown(value)}")
 
 
 def _kind(value: Any) -> str:
@@ -233,6 +318,12 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, enum.Enum):
         return obj.value
     return obj
+
+
+def resolved_config_path(folder: Path, config_name: str) -> Path:
+    """`FOLDER/NAME.resolved.yaml`, where a config is saved as it was actually used: one naming
+    for the run's `parallel.resolved.yaml`, the crawl's and the trainer's."""
+    return Path(folder) / f"{config_name}.resolved.yaml"
 
 
 def save_resolved(config: Any, path: Path) -> None:

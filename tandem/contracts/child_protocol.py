@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ ENV_RUN_ID = "TANDEM_RUN_ID"
 ENV_PROCESS = "TANDEM_PROCESS"
 ENV_STATUS_FILE = "TANDEM_STATUS_FILE"
 ENV_AUTO_RESUME = "TANDEM_AUTO_RESUME"
+ENV_ERROR_FILE = "TANDEM_ERROR_FILE"
 
 # A status file is a few hundred bytes; anything larger is not ours and is not read (a 100 MB
 # file would otherwise be parsed, copied into the record and printed every few seconds).
@@ -30,6 +32,11 @@ STATUS_FILE_MAX_BYTES = 256 * 1024
 # What is kept of the free-text fields: one line for a progress bar.
 MAX_MESSAGE_CHARS = 300
 MAX_UNIT_CHARS = 40
+# An error file holds one exception; what is kept of it (the end of a traceback says most).
+ERROR_FILE_MAX_BYTES = 256 * 1024
+MAX_ERROR_TYPE_CHARS = 200
+MAX_ERROR_MESSAGE_CHARS = 2000
+MAX_TRACEBACK_CHARS = 16000
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -104,6 +111,64 @@ def _number(value: Any) -> int | float | None:
 
 
 @dataclass(frozen=True)
+class ChildError:
+    """The uncaught exception a child wrote to `$TANDEM_ERROR_FILE` as it died (torch elastic's
+    error file): the supervisor's record and the report quote it instead of guessing from the
+    log's last lines."""
+
+    type: str  # `ValueError`, or `package.module.Error` for a class outside the builtins
+    message: str
+    traceback: str
+    at: str = ""
+
+    @property
+    def headline(self) -> str:
+        """`ValueError: bad value`, on one line."""
+        message = shorten(self.message, MAX_MESSAGE_CHARS)
+        return f"{self.type}: {message}" if message else self.type
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ChildError | None:
+        if not isinstance(data, Mapping) or not isinstance(data.get("type"), str) or not data["type"]:
+            return None
+        return cls(shorten(data["type"], MAX_ERROR_TYPE_CHARS), shorten(str(data.get("message") or ""),
+                   MAX_ERROR_MESSAGE_CHARS), _tail(str(data.get("traceback") or ""), MAX_TRACEBACK_CHARS),
+                   str(data.get("at") or ""))
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> ChildError:
+        kind = type(exc)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        # Each line cut apart first: a megabyte-long message must not push the frames out.
+        lines = "".join(traceback.format_exception(exc)).splitlines()
+        text = "\n".join(shorten(line, MAX_ERROR_MESSAGE_CHARS) for line in lines) + "\n"
+        return cls(name, shorten(str(exc), MAX_ERROR_MESSAGE_CHARS), _tail(text, MAX_TRACEBACK_CHARS),
+                   datetime.now().astimezone().isoformat(timespec="seconds"))
+
+
+def _tail(text: str, limit: int) -> str:
+    return text if len(text) <= limit else "…" + text[len(text) - limit + 1:]
+
+
+def write_error_file(path: Path, exc: BaseException) -> None:
+    """Replace `path` atomically with `exc` as a ChildError (docs/child-protocol.md)."""
+    atomic_write_json(path, ChildError.from_exception(exc).to_json(), durable=False)
+
+
+def read_error_file(path: Path) -> ChildError | None:
+    """The child's error, or None: no file (a foreign child, or one that did not crash with an
+    exception), a half-written or foreign one. Never blocks and never raises."""
+    try:
+        raw = read_regular_file(path, ERROR_FILE_MAX_BYTES)
+        return ChildError.from_json(json.loads(raw.decode("utf-8")))
+    except (OSError, NotReadable, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+@dataclass(frozen=True)
 class ChildEnvironment:
     """What the supervisor told this process through its environment (all optional: a script
     run by hand gets the defaults)."""
@@ -112,6 +177,7 @@ class ChildEnvironment:
     process: str | None
     status_file: Path | None
     auto_resume: bool
+    error_file: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ChildEnvironment:
@@ -122,6 +188,7 @@ class ChildEnvironment:
             process=env.get(ENV_PROCESS) or None,
             status_file=Path(status) if status else None,
             auto_resume=_flag(env, ENV_AUTO_RESUME, True),
+            error_file=Path(env[ENV_ERROR_FILE]) if env.get(ENV_ERROR_FILE) else None,
         )
 
 

@@ -7,27 +7,36 @@ folder a few times a second, turns each request into an event, acts on it like o
 answers with a reply file beside it. Files rather than a socket or a named pipe: the same code
 on every system, no listener thread in the supervisor, no 108-byte limit on a socket's path,
 and a request waits safely while the supervisor is busy for a moment. Only the owner can enter
-the folder (and the supervisor ignores any request file that is not its owner's).
+the folder (and the supervisor ignores any request file that is not its owner's). The folder
+takes regular files only: a FIFO, a folder or a link named like a request is left where it is
+and reported, never opened for a blocking read (docs/faults.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import stat
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tandem.fileio.atomic_files import atomic_write_json, read_json
+from tandem.fileio.safe_read import NotReadable, read_regular_file
 
 CONTROL_DIR = "control"
 REQUEST_SUFFIX = ".request.json"
 REPLY_SUFFIX = ".reply.json"
 ACTIONS = ("stop", "restart")
 REPLY_TIMEOUT_S = 15.0
+MAX_REQUEST_BYTES = 64 * 1024  # a request is a few dozen bytes
+MAX_SENDER_CHARS = 100
+# Kept out of a sender: the record, the log and the report show it, some of them as HTML.
+_SENDER_UNSAFE = frozenset('<>&"`\\')
 
 
 class ControlError(Exception):
@@ -56,8 +65,27 @@ class ControlRequest:
             return None
         if action == "restart" and process is None:
             return None
-        sender = data.get("sender")
-        return cls(request_id, action, process, sender if isinstance(sender, str) and sender else "a client")
+        sender = clean_sender(data.get("sender"))
+        return cls(request_id, action, process, sender or "a client")
+
+
+def clean_sender(sender: Any) -> str:
+    """A request's `sender` as it may be written into the record and the log: one line of
+    printable characters without markup, at most MAX_SENDER_CHARS long; "" for none."""
+    if not isinstance(sender, str):
+        return ""
+    text = "".join(c if c.isprintable() and c not in _SENDER_UNSAFE else " " for c in sender[:4 * MAX_SENDER_CHARS])
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SENDER_CHARS else text[:MAX_SENDER_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True)
+class NotARequest:
+    """An entry named like a request that is not a regular file (a FIFO, a folder, a link):
+    never opened for a blocking read, never removed; `why` says what it is."""
+
+    name: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -93,24 +121,49 @@ def owned_by_me(path: Path) -> bool:
         return False
 
 
-def take_requests(folder: Path) -> list[ControlRequest | None]:
+def take_requests(folder: Path, passed_over: Collection[str] = ()) -> list[ControlRequest | NotARequest | None]:
     """The supervisor's side: every request waiting in `folder`, each removed as it is read;
-    None for a file that is not a request of this user (removed, never acted on)."""
-    found: list[ControlRequest | None] = []
+    None for a file that is not a request of this user (removed, never acted on); NotARequest
+    for an entry that is not a regular file (left in place; named in `passed_over` next time,
+    it is skipped without a look)."""
+    found: list[ControlRequest | NotARequest | None] = []
     try:
         names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(REQUEST_SUFFIX)
-                       and not entry.name.startswith("."))
+                       and not entry.name.startswith(".") and entry.name not in passed_over)
     except OSError:
         return found
     for name in names:
         path = folder / name
-        request = ControlRequest.from_json(read_json(path)) if owned_by_me(path) else None
+        try:
+            data = read_regular_file(path, MAX_REQUEST_BYTES, follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # another reader took it
+        except NotReadable as exc:
+            if not _is_regular(path):
+                found.append(NotARequest(name, "a symbolic link" if path.is_symlink() else str(exc)))
+                continue
+            data = b""  # a regular file too large to be a request: dropped like any malformed one
+        request = ControlRequest.from_json(_parse(data)) if owned_by_me(path) else None
         try:
             path.unlink()
         except OSError:
             continue  # another reader took it: never act twice on one request
         found.append(request)
     return found
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _parse(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
 
 
 def write_reply(folder: Path, reply: ControlReply) -> None:

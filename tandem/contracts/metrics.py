@@ -29,6 +29,8 @@ class CrawlMetrics:
     elapsed_s: float = 0.0
     # Each filter of the text pipeline as a named step: {"checked", "dropped", "seconds"}.
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Junk lines the line rules removed from pages before the filters judged them, by reason.
+    lines_removed: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None  # set once the crawl has ended
     # Set when it ended below its target: one line saying why, with the top drop reasons.
     end_note: str | None = None

@@ -10,6 +10,7 @@ missing or not a JSON object is a `RecordError`.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import os
 import time
@@ -21,13 +22,47 @@ from typing import Any
 
 import psutil
 
-from tandem.contracts.child_protocol import Progress
+from tandem.contracts.child_protocol import ChildError, Progress
 from tandem.fileio.atomic_files import atomic_write_json
 
 RUN_ID_FORMAT = "%Y%m%d_%H%M%S"
-# The states a record gives a process and a run (docs/run-record.md).
-PROCESS_STATES = ("pending", "running", "backoff", "succeeded", "failed", "stopped")
-RUN_STATES = ("running", "succeeded", "failed", "interrupted")
+
+
+class ProcessState(str, enum.Enum):
+    """What the record says of one process (docs/run-record.md); the supervisor's loop, the
+    console, `invoke status`, the report and the dashboard all speak of a process in these."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    BACKOFF = "backoff"  # crashed; waits to be restarted
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def finished(self) -> bool:
+        return self in FINISHED_PROCESS_STATES
+
+
+# A status read from a record may be any word (an older version, a hand edit): these sets
+# answer for it without raising.
+FINISHED_PROCESS_STATES = frozenset({ProcessState.SUCCEEDED, ProcessState.FAILED, ProcessState.STOPPED})
+ACTIVE_PROCESS_STATES = frozenset({ProcessState.PENDING, ProcessState.RUNNING, ProcessState.BACKOFF})
+
+
+class RunState(str, enum.Enum):
+    """What the record says of the run as a whole (docs/run-record.md)."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # stopped by a signal or `invoke stop`: exit 130/143
+
+    def __str__(self) -> str:
+        return self.value
 
 
 class RecordError(Exception):
@@ -158,13 +193,18 @@ class ProcessResources:
 
 @dataclass
 class ProcessError:
-    """Why a process failed or was restarted, and the last lines of its log then."""
+    """Why a process failed or was restarted, the last lines of its log then, and the exception
+    it wrote to its error file (none from a program that does not write one)."""
 
     reason: str
     log_tail: list[str] = field(default_factory=list)
+    exception: ChildError | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"reason": self.reason, "log_tail": self.log_tail}
+        data: dict[str, Any] = {"reason": self.reason, "log_tail": self.log_tail}
+        if self.exception is not None:
+            data["exception"] = self.exception.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> ProcessError | None:
@@ -172,7 +212,7 @@ class ProcessError:
             return cls(data)
         if not isinstance(data, Mapping) or not _str(data.get("reason")):
             return None
-        return cls(str(data["reason"]), _str_list(data.get("log_tail")))
+        return cls(str(data["reason"]), _str_list(data.get("log_tail")), ChildError.from_json(data.get("exception")))
 
 
 @dataclass
@@ -187,12 +227,13 @@ class Attempt:
     reason: str | None = None
     log_tail: list[str] | None = None  # kept for attempts that failed
     number: int | None = None  # 1 for the first start; counts the attempts left out too
+    exception: ChildError | None = None  # what it wrote to its error file as it failed
     # "restart" or "stop" when a request ended it (invoke restart/stop, the dashboard): not a failure.
     requested: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for optional in ("log_tail", "requested"):
+        for optional in ("log_tail", "exception", "requested"):
             if data[optional] is None:
                 del data[optional]
         return data
@@ -205,7 +246,7 @@ class Attempt:
         return cls(_int(data.get("pid")), _str(data.get("started_at")), _str(data.get("ended_at")),
                    _int(data.get("exit_code")), _float(data.get("uptime_s")), _str(data.get("reason")),
                    _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")),
-                   _str(data.get("requested")))
+                   ChildError.from_json(data.get("exception")), _str(data.get("requested")))
 
 
 @dataclass
@@ -213,7 +254,7 @@ class ProcessEntry:
     command: list[str]
     log_file: str | None
     status_file: str | None
-    status: str = "pending"
+    status: str = ProcessState.PENDING
     pid: int | None = None
     create_time: float | None = None
     started_at: str | None = None
@@ -269,7 +310,7 @@ class RunRecord:
     kind: str | None = None  # "parallel", or the one process run alone
     started_at: str | None = None
     ended_at: str | None = None
-    status: str = "running"
+    status: str = RunState.RUNNING
     exit_code: int | None = None
     supervisor_pid: int | None = None
     supervisor_create_time: float | None = None
@@ -351,7 +392,7 @@ class RunRecord:
 
     @property
     def finished(self) -> bool:
-        return self.status != "running"
+        return self.status != RunState.RUNNING
 
 
 def name_report(record_path: Path, report_path: Path) -> None:

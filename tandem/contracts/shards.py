@@ -55,7 +55,8 @@ def write_complete_marker(folder: Path, finish_reason: str, kept: int, target: i
     )
 
 
-def is_complete(folder: Path) -> bool:
+def has_complete_marker(folder: Path) -> bool:
+    """The crawl has finished `folder`: its `_COMPLETE` marker is there (no more shards will come)."""
     return (folder / COMPLETE_MARKER).is_file()
 
 

@@ -29,7 +29,7 @@ from tandem.fileio.disk_errors import describe_os_error, full_disk_path, is_disk
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="crawl.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=Path("configs/crawl_config.yaml"),
                         help="crawl config YAML (default: configs/crawl_config.yaml)")

@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tandem.common.typed_config import bounded
 from tandem.crawl.fetching.urls import InvalidURL, canonicalize
 from tandem.crawl.sources.source_config import SourceSettings, source_settings
 from tandem.crawl.text.dedup import DedupSettings
@@ -59,7 +60,8 @@ class FetchSettings:
 @dataclass
 class PolitenessSettings:
     per_host_concurrency: int = field(default=2, metadata={"help": (
-        "Requests in flight to one host at a time. Keep it small on sites you do not own.")})
+        "Requests in flight to one host at a time. Keep it small on sites you do not own."),
+        **bounded(high=64, why="connections to one host at once; more is an attack on the site, not a crawl")})
     min_delay_s: float = field(default=1.0, metadata={"help": (
         "Seconds between requests to one host; a robots.txt Crawl-delay raises it (up to "
         "`max_crawl_delay_s`).")})
@@ -162,7 +164,10 @@ class CrawlConfig:
     workers: int = field(default=4, metadata={"help": (
         "Concurrent fetches in total, across all hosts. With `--no-web-crawl`: processes that read "
         "and analyse the sources' files side by side (at most one per file and per core). "
-        "`--workers` (`--crawl-workers` of `invoke parallel`) overrides it when given.")})
+        "`--workers` (`--crawl-workers` of `invoke parallel`) overrides it when given."),
+        **bounded(high=1024, why=(
+            "each worker is a thread with its own connections and buffers, or a process with its "
+            "own memory: more exhausts memory and file descriptors long before it speeds anything up"))})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
     fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tandem.common.script_main import timestamped
-from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.common.typed_config import ConfigError, resolved_config_path, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
-from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGINT, EXIT_SIGTERM
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, exit_code_for_signal
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.crawl_plan import CrawlPlan, plan_crawl
@@ -44,12 +44,11 @@ from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.page_analysis import PageAnalyzer
 from tandem.fileio.atomic_files import atomic_write_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
-from tandem.fileio.folders import move_contents_aside
+from tandem.fileio.folders import describe_set_aside, move_contents_aside
 
 FRONTIER_FILE = "frontier.sqlite"
 # Failures that say more about the moment than the URL: a resumed web crawl tries them again.
 TRANSIENT_FAILURES = ("timeout", "network", "robots_unreachable", "http_429", "http_503")
-EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
 
 
 @dataclass
@@ -87,9 +86,9 @@ def run_crawl(
     if not resume:
         moved = move_contents_aside(output_dir)
         if moved is not None:
-            say(f"--no-auto-resume: moved the previous output to {moved}")
+            say(f"--no-auto-resume: moved the previous output to {describe_set_aside(moved)}")
     output_dir.mkdir(parents=True, exist_ok=True)
-    save_resolved(config, output_dir / "crawl_config.resolved.yaml")
+    save_resolved(config, resolved_config_path(output_dir, "crawl_config"))
     shards_dir = output_dir / "shards"
     remove_partial_shards(shards_dir)
 
@@ -139,7 +138,7 @@ def run_crawl(
             finish_reason = "target_reached"
         else:
             clear_complete_marker(shards_dir)
-            previous = {sig: signal.signal(sig, stop) for sig in EXIT_BY_SIGNAL}
+            previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 if web:
                     finish_reason = asyncio.run(_run_web(config, plan, frontier, keeper, analyzer, stop, tick, say))
@@ -179,7 +178,7 @@ def run_crawl(
             say(end_note, "WARNING" if stats.kept == 0 else "INFO")
         return EXIT_OK
     say(f"stopped by signal {stop.signum}: {stats.kept} samples committed; run again to resume")
-    return EXIT_BY_SIGNAL.get(signal.Signals(stop.signum or signal.SIGTERM), EXIT_SIGTERM)
+    return exit_code_for_signal(stop.signum)
 
 
 def _lock_output(output_dir: Path) -> FileLock:

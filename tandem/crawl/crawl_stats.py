@@ -63,6 +63,7 @@ class CrawlStats:
             bytes_fetched=self.bytes_fetched,
             elapsed_s=round(self.elapsed_s, 1),
             filters=self.filters.to_json(),
+            lines_removed=self.filters.lines_removed_json(),
             finish_reason=finish_reason,
             end_note=self.end_note(finish_reason),
         ).to_json()
@@ -84,6 +85,7 @@ class CrawlStats:
             "dropped": dict(self.dropped),
             "refused": dict(self.refused),
             "filters": self.filters.to_json(),
+            "lines_removed": self.filters.lines_removed_json(),
             "elapsed_s": self.elapsed_s,
         }
 
@@ -94,7 +96,7 @@ class CrawlStats:
         self.bytes_fetched = int(saved.get("bytes_fetched", 0))
         self.dropped = Counter(saved.get("dropped", {}))
         self.refused = Counter(saved.get("refused", {}))
-        self.filters.restore(saved.get("filters"))
+        self.filters.restore(saved.get("filters"), saved.get("lines_removed"))
         self.previous_elapsed_s = float(saved.get("elapsed_s", 0.0))
 
     def progress_line(self) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
+from tandem.common.process_groups import kill_group, own_group, terminate_group
 from tandem.dashboard.dashboard_config import DashboardSettings
 
 STOP_WAIT_S = 10.0  # it lingers a few seconds by itself so that an open page sees the end
@@ -16,13 +16,10 @@ STOP_WAIT_S = 10.0  # it lingers a few seconds by itself so that an open page se
 def start_dashboard(settings: DashboardSettings, logs_dir: Path, run_id: str) -> subprocess.Popen[bytes] | None:
     """Start it in a session of its own (a Ctrl-C meant for the run does not cut the page short);
     its lines go to the supervisor's console. None when it cannot be started."""
-    kwargs: dict[str, Any] = {"start_new_session": True}
-    if sys.platform == "win32":
-        kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "tandem.dashboard", "--logs-dir", str(logs_dir), "--port", str(settings.port),
-             "--run", run_id, "--with-run"], stdin=subprocess.DEVNULL, **kwargs)
+             "--run", run_id, "--with-run"], stdin=subprocess.DEVNULL, **own_group())
     except OSError as exc:
         print(f"dashboard could not be started: {exc}", file=sys.stderr)
         return None
@@ -35,8 +32,9 @@ def stop_dashboard(process: subprocess.Popen[bytes] | None, wait_s: float = STOP
     try:
         process.wait(timeout=wait_s)
     except subprocess.TimeoutExpired:
-        process.terminate()
+        terminate_group(process.pid)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            process.kill()
+            kill_group(process.pid)
+            process.wait()

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psutil
 
+from tandem.common.kit_command import kit_command
+from tandem.contracts.exit_codes import EXIT_SIGINT
 from tandem.contracts.run_record import supervisor_alive
 from tandem.dashboard.dashboard_config import LOCAL_HOSTS
 from tandem.dashboard.discovery import DashboardInfo, read_dashboard_info, remove_dashboard_info, write_dashboard_info
@@ -61,17 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return asyncio.run(serve(args))
     except KeyboardInterrupt:
-        return 130
+        return EXIT_SIGINT
 
 
 async def serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from tandem.dashboard.server import Dashboard
+    from tandem.dashboard.server import REQUEST_READ_TIMEOUT_S, Dashboard
 
     token = secrets.token_urlsafe(24)
     reader = RunReader(args.logs_dir, args.run)
-    runner = web.AppRunner(Dashboard(reader, token).app(), access_log=None, handle_signals=False)
+    dashboard = Dashboard(reader, token, check_host=args.host in LOCAL_HOSTS)
+    runner = web.AppRunner(dashboard.app(), access_log=None, handle_signals=False,
+                           keepalive_timeout=REQUEST_READ_TIMEOUT_S)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     try:
@@ -80,7 +84,7 @@ async def serve(args: argparse.Namespace) -> int:
         await runner.cleanup()
         why = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
         print(f"error: dashboard: {args.host} port {args.port} {why} (dashboard.port in parallel.yaml, "
-              f"or invoke dashboard --port)", file=sys.stderr, flush=True)
+              f"or {kit_command()} dashboard --port)", file=sys.stderr, flush=True)
         return 2
     port = runner.addresses[0][1]
     host = f"[{args.host}]" if ":" in args.host else args.host

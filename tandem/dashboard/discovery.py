@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TextIO
 
+from tandem.common.kit_command import kit_command
 from tandem.contracts.run_record import find_process
 from tandem.fileio.atomic_files import read_json
 
@@ -34,7 +35,7 @@ class DashboardInfo:
         detached run's console, a redirect), the token stays in the owner-only dashboard.json."""
         if getattr(stream, "isatty", lambda: False)():
             return self.browser_url()
-        return f"{self.url} (the link with its token: invoke dashboard, in a terminal)"
+        return f"{self.url} (the link with its token: {kit_command()} dashboard, in a terminal)"
 
 
 def write_dashboard_info(logs_dir: Path, info: DashboardInfo) -> Path:

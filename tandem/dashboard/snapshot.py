@@ -13,6 +13,7 @@ from tandem.contracts.child_protocol import Progress, read_status_file
 from tandem.contracts.metrics import kind_of
 from tandem.contracts.run_record import (
     ProcessEntry,
+    ProcessState,
     RecordError,
     RunRecord,
     find_process,
@@ -97,7 +98,7 @@ class RunReader:
     def _process(self, name: str, entry: ProcessEntry) -> dict[str, Any]:
         files = self._files.setdefault(name, ProcessFiles())
         progress = files.status.get(Path(entry.status_file) if entry.status_file else None) or entry.progress
-        running = entry.status == "running"
+        running = entry.status == ProcessState.RUNNING
         alive = running and find_process(entry.pid, entry.create_time) is not None
         attempt = entry.attempts[-1] if entry.attempts else None
         return {

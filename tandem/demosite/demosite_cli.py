@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from tandem.common.script_main import run_main
+from tandem.common.script_main import run_main, typed_command
 from tandem.contracts.exit_codes import EXIT_OK, EXIT_USAGE
 from tandem.demosite.manifest import MANIFEST_NAME, MANIFEST_VERSION, load_manifest
 from tandem.demosite.site import generate_site
@@ -27,7 +27,7 @@ DEFAULT_PAGES = 500  # 413 pages the crawl keeps: room for the demo's target of 
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=typed_command(), description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="write the site into a folder")
     generate.add_argument("--out", type=Path, required=True, help="folder to write the site into")

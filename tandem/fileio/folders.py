@@ -25,6 +25,19 @@ def move_contents_aside(folder: Path, now: datetime | None = None) -> Path | Non
     return target
 
 
+def describe_set_aside(moved: Path) -> str:
+    """`moved` as a fresh start's line says it, with every earlier output set aside beside it:
+    the kit never deletes them, so the user is told what they add up to and how to let them go."""
+    moved = Path(moved)
+    name, _, _ = moved.name.rpartition(".prev-")
+    earlier = sorted(moved.parent.glob(f"{name}.prev-*")) if name else [moved]
+    if len(earlier) <= 1:
+        return str(moved)
+    size = sum(tree_size(path) for path in earlier)
+    return (f"{moved} ({len(earlier)} earlier outputs are set aside there, {size / 1e6:,.0f} MB in all; "
+            f"the kit never deletes them: remove {moved.parent / name}.prev-* when you no longer need them)")
+
+
 def move_aside(path: Path, label: str, into: Path | None = None, now: datetime | None = None) -> Path:
     """Rename `path` to `NAME.LABEL-YYYYmmdd_HHMMSS` (in `into`, default its own folder) instead of
     deleting it: what a run did not write itself is never removed, only set aside."""

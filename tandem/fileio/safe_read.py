@@ -17,14 +17,17 @@ class NotReadable(Exception):
     """The path is not a regular file of at most the allowed size; `str()` says why."""
 
 
-def read_regular_file(path: Path, max_bytes: int) -> bytes:
+def read_regular_file(path: Path, max_bytes: int, follow_symlinks: bool = True) -> bytes:
     """The whole content of the regular file at `path`, at most `max_bytes` long.
 
     Opened non-blocking (a FIFO or device never stalls the caller) and without becoming a
-    controlling terminal; anything but a regular file, or a larger one, raises NotReadable.
-    A missing file raises FileNotFoundError as `open` does.
+    controlling terminal; anything but a regular file, or a larger one, raises NotReadable, and
+    so does a symbolic link unless `follow_symlinks`. A missing file raises FileNotFoundError as
+    `open` does.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:

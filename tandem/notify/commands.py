@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from tandem.common.process_groups import kill_group, own_group
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,10 @@ def run_bounded(argv: Sequence[str], timeout_s: float, env: Mapping[str, str] | 
     a player that forks a sound server client must not survive, nor keep a pipe open that a
     plain `subprocess.run(timeout=…)` would then wait on forever.
     """
-    popen_group: dict = {"start_new_session": True} if os.name != "nt" else {
-        "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
     with tempfile.TemporaryFile() as stderr:
         try:
             proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=stderr, env=dict(env) if env is not None else None, **popen_group)
+                                    stderr=stderr, env=dict(env) if env is not None else None, **own_group())
         except OSError as exc:
             return CommandResult("error", None, str(exc))
         try:
@@ -44,12 +42,7 @@ def run_bounded(argv: Sequence[str], timeout_s: float, env: Mapping[str, str] | 
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        if os.name != "nt":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:
-            subprocess.run(["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
+    if not kill_group(proc.pid):
         proc.kill()
     try:
         proc.wait(timeout=5)

@@ -5,6 +5,9 @@ interruption) and `scripts/report.py` rebuilds it from any record. A report neve
 earlier run's: a rebuild rewrites the file the record already names, a first build claims a free
 name atomically. A run alone is named by its process (`…_train.md`, `…_crawl.md`).
 
+A finished run's figures are fixed in its run folder the first time they are gathered after its
+end (`figures_snapshot`): a rebuild shows the facts of that run, never a later run's files.
+
 One run has one report: asked for while the run is still going, the report goes to
 `_docs/live/RUN_ID.md` and claims no name; the run's end writes the real one and removes it.
 """
@@ -17,16 +20,17 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from tandem.contracts.run_record import RunRecord
+from tandem.contracts.run_record import RunRecord, RunState
 from tandem.fileio.atomic_files import atomic_write_text
 from tandem.monitor import summarize_samples
-from tandem.report.figures import RunFigures, gather
+from tandem.report.figures import RunFigures
+from tandem.report.figures_snapshot import run_figures
 from tandem.report.plots import PLOT_NAMES, Plot, PlotsUnavailable, draw_plots
 from tandem.report.record_facts import parse_time, resolve
 from tandem.report.render import render, summary_line
 from tandem.report.report_config import ReportSettings
 
-__all__ = ["discard_live_report", "is_live", "summary_line", "write_report"]
+__all__ = ["discard_live_report", "fix_run_figures", "is_live", "summary_line", "write_report"]
 
 REPORT_SUFFIX = "_parallel_train_crawl"
 LIVE_DIR = "live"
@@ -42,7 +46,7 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
         samples = resolve(record.run_dir, root)
         if samples is not None and (samples / "resources.jsonl").is_file():
             record.resources = summarize_samples(samples / "resources.jsonl")
-    figures = gather(record, root)
+    figures = run_figures(record, root)
     docs_dir = resolve(settings.docs_dir, root) or Path(root)
     named = resolve(record.report, root) or (live_report_path(record, docs_dir) if is_live(record) else None)
     report_path = named or _claim_report_path(record, docs_dir)
@@ -57,9 +61,17 @@ def write_report(record_path: Path, settings: ReportSettings, root: Path = Path(
     return report_path
 
 
+def fix_run_figures(record_path: Path, root: Path = Path(".")) -> None:
+    """At a run's end, report or not: fix its figures in its run folder (figures_snapshot), so
+    that a report built later is about this run, whatever later runs write."""
+    record = RunRecord.load(record_path)
+    if record.finished:
+        run_figures(record, root)
+
+
 def is_live(record: RunRecord) -> bool:
     """Still going: its report is a live one, until the run's end writes the real one."""
-    return record.status == "running" and record.report is None
+    return record.status == RunState.RUNNING and record.report is None
 
 
 def live_report_path(record: RunRecord, docs_dir: Path) -> Path:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tandem.contracts.run_record import Attempt, ProcessEntry, RunRecord
+from tandem.contracts.child_protocol import ChildError
+from tandem.contracts.run_record import Attempt, ProcessEntry, ProcessState, RunRecord, RunState
 from tandem.fileio.log_tail import tail_lines
 from tandem.report.markdown import code, fenced, inline, link, table
 from tandem.report.record_facts import failures, format_duration, format_exit, format_time, resolve
@@ -32,17 +33,17 @@ def errors_section(record: RunRecord, root: Path, base: Path, tail_lines: int) -
             out += [f"> {inline(_cut(first.said))}", ""]
     if record.supervisor_error:
         out += [f"**The supervisor itself failed** and stopped every process: {inline(record.supervisor_error)}", ""]
-    if record.status == "interrupted":
-        stopped = [name for name, proc in procs.items() if proc.status == "stopped"]
+    if record.status == RunState.INTERRUPTED:
+        stopped = [name for name, proc in procs.items() if proc.status == ProcessState.STOPPED]
         names = ", ".join(code(name) for name in stopped) or "none"
         why = record.interrupted_reason
         cause = (f": {inline(why)}" if why else
                  " (a signal to the supervisor, or a supervisor that died and was found later)")
         out += [f"The run was **interrupted** before it finished{cause}. Stopped: {names}.", ""]
     troubled = [(name, proc) for name, proc in procs.items()
-                if proc.status == "failed" or proc.restarts > 0 or proc.error or proc.leftovers]
+                if proc.status == ProcessState.FAILED or proc.restarts > 0 or proc.error or proc.leftovers]
     if not troubled and not found and not record.supervisor_error:
-        if record.status != "interrupted":
+        if record.status != RunState.INTERRUPTED:
             out += ["None: no process failed or was restarted.", ""]
         return out
     for name, proc in troubled:
@@ -76,23 +77,35 @@ def _process_errors(name: str, proc: ProcessEntry, root: Path, base: Path, tail_
     # Each failed attempt's own last lines (the supervisor keeps them); the process's error tail
     # is the last attempt's, so it is shown only when no attempt carries one.
     shown = False
+    # A child that wrote its error file is quoted from it (the exception and its traceback); the
+    # log's last lines stand in for one that did not (a program of your own, a crash in C).
     for index, attempt in enumerate(attempts, start=1):
         number = attempt.number or index
         tail = _lines(attempt.log_tail, tail_lines)
-        if tail:
-            label = f"Last {len(tail)} lines of {source}:"
-            if len(attempts) > 1:
-                exit_text = inline(format_exit(attempt.exit_code))
-                label = f"Attempt {number} (exit {exit_text}), l{label[1:]}"
-            out += [label, "", fenced(tail), ""]
+        prefix = f"Attempt {number} (exit {inline(format_exit(attempt.exit_code))}), " if len(attempts) > 1 else ""
+        if attempt.exception is not None:
+            out += _exception(prefix, attempt.exception)
             shown = True
-    if not shown:
+        elif tail:
+            label = f"{prefix}last" if prefix else "Last"
+            out += [f"{label} {len(tail)} lines of {source}:", "", fenced(tail), ""]
+            shown = True
+    if not shown and proc.error is not None and proc.error.exception is not None:
+        out += _exception("", proc.error.exception)
+    elif not shown:
         tail = _lines(proc.error.log_tail if proc.error else None, tail_lines) or log_tail(log_path, tail_lines)
         if tail:
             out += [f"Last {len(tail)} lines of {source}:", "", fenced(tail), ""]
         else:
             out += [f"No log lines to show ({source} is empty or missing).", ""]
     return out
+
+
+def _exception(prefix: str, exception: ChildError) -> list[str]:
+    """The exception from the child's error file: its headline, then its traceback."""
+    said = "it raised" if prefix else "It raised"
+    traceback = [_cut(line) for line in exception.traceback.rstrip().splitlines()]
+    return [f"{prefix}{said} {inline(_cut(exception.headline))} (its error file):", "", fenced(traceback), ""]
 
 
 def _attempts_table(attempts: list[Attempt]) -> str:

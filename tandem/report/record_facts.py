@@ -12,7 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tandem.contracts.run_record import RunRecord
+from tandem.contracts.child_protocol import ChildError
+from tandem.contracts.run_record import ProcessState, RunRecord
 from tandem.fileio.log_tail import error_line
 
 
@@ -106,7 +107,7 @@ class Failure:
     ended_at: str | None
     final: bool  # the process's last attempt (no restart followed)
     reason: str | None
-    said: str | None = None  # the child's own line that most likely says why (from its log tail)
+    said: str | None = None  # why, in the child's words: the exception in its error file, else its log's likeliest line
 
 
 def failures(record: RunRecord) -> list[Failure]:
@@ -120,14 +121,19 @@ def failures(record: RunRecord) -> list[Failure]:
     for name, proc in record.processes.items():
         for index, attempt in enumerate(proc.attempts):
             last = index == len(proc.attempts) - 1
-            if attempt.exit_code in (0, None) or attempt.requested or (last and proc.status == "stopped"):
+            if attempt.exit_code in (0, None) or attempt.requested or (last and proc.status == ProcessState.STOPPED):
                 continue
             found.append(Failure(name, attempt.exit_code, attempt.ended_at, last, attempt.reason,
-                                 error_line(attempt.log_tail or [])))
-        if proc.status == "failed" and not any(f.process == name and f.final for f in found):
+                                 _said(attempt.exception, attempt.log_tail)))
+        if proc.status == ProcessState.FAILED and not any(f.process == name and f.final for f in found):
             found.append(Failure(name, proc.exit_code, proc.ended_at, True, proc.error.reason if proc.error else None,
-                                 error_line(proc.error.log_tail) if proc.error else None))
+                                 _said(proc.error.exception, proc.error.log_tail) if proc.error else None))
     return sorted(found, key=lambda f: _sort_time(f.ended_at))
+
+
+def _said(exception: ChildError | None, log_tail: list[str] | None) -> str | None:
+    """The exception the child recorded; a program that writes no error file, its log's line."""
+    return exception.headline if exception is not None else error_line(log_tail or [])
 
 
 def _sort_time(value: str | None) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress
-from tandem.contracts.run_record import RunRecord
+from tandem.contracts.run_record import ProcessState, RunRecord, RunState
 from tandem.report.errors import errors_section
 from tandem.report.figures import ProcessFigures, RunFigures, number
 from tandem.report.markdown import code, inline, link, table
@@ -25,7 +25,7 @@ from tandem.report.record_facts import (
 
 def run_duration(record: RunRecord) -> float | None:
     end = record.ended_at
-    if not end and record.status == "running":
+    if not end and record.status == RunState.RUNNING:
         end = datetime.now().astimezone().isoformat()
     return seconds_between(record.started_at, end)
 
@@ -36,11 +36,11 @@ def summary_line(record: RunRecord) -> str:
     status = record.status
     took = format_duration(run_duration(record))
     head = f"tandem run {record.run_id}: {status} "
-    head += f"for {took}" if status == "running" else f"in {took}"
+    head += f"for {took}" if status == RunState.RUNNING else f"in {took}"
     parts = []
     for name, proc in record.processes.items():
         part = f"{name} {proc.status}"
-        if proc.status == "failed" and proc.exit_code not in (None, 0):
+        if proc.status == ProcessState.FAILED and proc.exit_code not in (None, 0):
             part += f" (exit {format_exit(proc.exit_code)})"
         count = proc.restarts
         if count:
@@ -56,7 +56,7 @@ def render(record: RunRecord, record_path: Path, figures: RunFigures, plots: lis
     title = f"tandem run {record.run_id} — {record.status}"
     out = [f"# {inline(title)}", "",
            f"**{inline(summary_line(record))}**", ""]
-    if record.status == "running" and record.report is None:
+    if record.status == RunState.RUNNING and record.report is None:
         out += ["> **Live report**, written while the run is still going. The run's end writes the "
                 "final report and removes this one.", ""]
     out += [table(["Run", ""], [
@@ -222,7 +222,9 @@ def _generations(proc: ProcessFigures) -> list[str]:
 
 def _path_link(value: Any, root: Path, base: Path) -> str:
     path = resolve(value, root) if isinstance(value, str) else None
-    return link(inline(value), path, base) if path else "–"
+    if path is None:
+        return "–"
+    return link(inline(value), path, base) + ("" if path.exists() else " (not found)")
 
 
 def _resources_section(record: RunRecord) -> list[str]:

@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.contracts.control_channel import ControlReply, ControlRequest, open_control_dir, take_requests, write_reply
+from tandem.contracts.control_channel import (
+    ControlReply,
+    ControlRequest,
+    NotARequest,
+    open_control_dir,
+    take_requests,
+    write_reply,
+)
+from tandem.contracts.run_record import ProcessState
 from tandem.supervisor.event_log import describe_event
 from tandem.supervisor.events import (
     ControlAnswered,
@@ -24,7 +32,6 @@ from tandem.supervisor.events import (
     StopProcessRequested,
     StopRunRequested,
 )
-from tandem.supervisor.state import ChildState
 
 POLL_EVERY_S = 0.2
 
@@ -40,13 +47,18 @@ class ControlChannel:
         self._poll_every_s = poll_every_s
         self._clock = clock
         self._next_poll = float("-inf")
+        self._passed_over: set[str] = set()  # entries that are not regular files: said once
 
     def poll(self) -> None:
         now = self._clock()
         if now < self._next_poll:
             return
         self._next_poll = now + self._poll_every_s
-        for request in take_requests(self.folder):
+        for request in take_requests(self.folder, self._passed_over):
+            if isinstance(request, NotARequest):
+                self._passed_over.add(request.name)
+                self._events.put(Notice(f"control: {self.folder / request.name}: {request.why}; ignored"))
+                continue
             event = request_event(request)
             if event is None:
                 self._events.put(Notice(f"control: ignored a malformed or foreign request in {self.folder}"))
@@ -78,7 +90,7 @@ class Decision:
     act: str | None = None  # terminate, kill, start, cancel, stop_run, kill_run; None: nothing
 
 
-def decide(request: ControlRequested, state: ChildState | None, pending: ControlRequested | None,
+def decide(request: ControlRequested, state: ProcessState | None, pending: ControlRequested | None,
            run_stopping: bool, run_killed: bool) -> Decision:
     """What the loop does with `request`, given the state of the process it names (None: no
     such process), the request that process is already carrying out, and the run's stop."""
@@ -92,7 +104,7 @@ def decide(request: ControlRequested, state: ChildState | None, pending: Control
         return Decision("run_stopping", False)
     if state is None:
         return Decision("unknown", False)
-    running = state is ChildState.RUNNING
+    running = state is ProcessState.RUNNING
     if isinstance(request, RestartRequested):
         if running:
             return Decision("busy", False) if pending is not None else Decision("restarting", True, "terminate")
@@ -101,7 +113,7 @@ def decide(request: ControlRequested, state: ChildState | None, pending: Control
         if isinstance(pending, StopProcessRequested):
             return Decision("forcing", True, "kill")  # a second stop: no more grace, as a second Ctrl-C
         return Decision("stopping", True, "terminate")
-    if state in (ChildState.BACKOFF, ChildState.PENDING):
+    if state in (ProcessState.BACKOFF, ProcessState.PENDING):
         return Decision("cancelled", True, "cancel")
     return Decision("ended", False)
 

@@ -10,8 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from tandem.common.kit_command import kit_command
 from tandem.contracts.control_channel import ControlError, send_request
-from tandem.contracts.run_record import ProcessEntry, RecordError, RunRecord, latest_record_path, supervisor_alive
+from tandem.contracts.run_record import (
+    ProcessEntry,
+    ProcessState,
+    RecordError,
+    RunRecord,
+    latest_record_path,
+    supervisor_alive,
+)
 
 POLL_S = 0.2
 
@@ -71,13 +79,13 @@ def _follow(path: Path, action: str, name: str | None, before: ProcessEntry | No
             return record.finished
         entry = record.processes[name]
         if action == "restart":
-            return before is not None and entry.restarts > before.restarts and entry.status == "running"
-        return entry.status != "running"
+            return before is not None and entry.restarts > before.restarts and entry.status == ProcessState.RUNNING
+        return entry.status != ProcessState.RUNNING
 
     try:
         record = _wait(path, done)
     except KeyboardInterrupt:
-        print("stopped waiting; the request goes on (invoke status shows it)", file=out)
+        print(f"stopped waiting; the request goes on ({kit_command()} status shows it)", file=out)
         return 0
     if name is None or record.finished:
         print(f"run {record.run_id} {record.status} (exit {record.exit_code})", file=out)

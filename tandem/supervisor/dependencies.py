@@ -9,10 +9,12 @@ told it gets SIGTERM, then SIGKILL once `shutdown.grace_s` has passed too. The e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from tandem.contracts.run_record import now_iso
+from tandem.contracts.run_record import ProcessState, now_iso
 from tandem.contracts.upstream import UpstreamFailure, write_upstream_failure
 from tandem.supervisor.events import (
     DependentStopping,
@@ -24,10 +26,37 @@ from tandem.supervisor.events import (
     ProcessStartFailed,
     StoppedBeforeStart,
 )
-from tandem.supervisor.state import ChildState, ExitDecision, describe_exit
+from tandem.supervisor.process import ChildHandle
+from tandem.supervisor.state import ExitDecision, describe_exit
 
-if TYPE_CHECKING:
-    from tandem.supervisor.manager import ManagedChild
+
+class Requirements(Protocol):
+    """What this module reads of a process's plan (`manager.ChildPlan`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def requires(self) -> Sequence[str]: ...
+
+    @property
+    def requires_grace_s(self) -> float | None: ...
+
+    @property
+    def upstream_path(self) -> Path | None: ...
+
+
+class WatchedChild(Protocol):
+    """A process as the event loop holds it (`manager.ManagedChild`): its plan, its state, which
+    this module may end, and its handle, to stop it. A protocol, so that the loop imports this
+    module and never the other way round."""
+
+    state: ProcessState
+    handle: ChildHandle | None
+    stopping: bool  # its group has had its SIGTERM since its last start
+
+    @property
+    def plan(self) -> Requirements: ...
 
 
 @dataclass
@@ -38,7 +67,7 @@ class _Told:
 
 
 class DependencyWatch:
-    def __init__(self, children: list[ManagedChild], events: EventQueue, kill_after_s: float) -> None:
+    def __init__(self, children: Sequence[WatchedChild], events: EventQueue, kill_after_s: float) -> None:
         self.children = {child.plan.name: child for child in children}
         self.events = events
         self.kill_after_s = kill_after_s
@@ -56,7 +85,7 @@ class DependencyWatch:
         for name, child in self.children.items():
             told = self.told.get(name)
             if told is None:
-                failed = [r for r in child.plan.requires if self.children[r].state is ChildState.FAILED]
+                failed = [r for r in child.plan.requires if self.children[r].state is ProcessState.FAILED]
                 if failed and not child.state.finished:
                     self._tell(child, failed, now)
             elif told.deadline is not None and now >= told.deadline:
@@ -65,15 +94,15 @@ class DependencyWatch:
     def decide_exit(self, name: str, exit_code: int, decision: ExitDecision) -> ExitDecision:
         """The restart policy's decision, made final for a process that was told."""
         told = self.told.get(name)
-        if told is None or decision.state in (ChildState.SUCCEEDED, ChildState.STOPPED):
+        if told is None or decision.state in (ProcessState.SUCCEEDED, ProcessState.STOPPED):
             return decision
         upstream = ", ".join(told.failed)
         if told.stop_sent_at is not None:
-            return ExitDecision(ChildState.STOPPED, None, f"stopped: still running after {upstream} failed")
-        return ExitDecision(ChildState.FAILED, None, f"{describe_exit(exit_code)} after {upstream}, which it "
+            return ExitDecision(ProcessState.STOPPED, None, f"stopped: still running after {upstream} failed")
+        return ExitDecision(ProcessState.FAILED, None, f"{describe_exit(exit_code)} after {upstream}, which it "
                                                      "requires, failed (not restarted)")
 
-    def _tell(self, child: ManagedChild, failed: list[str], now: float) -> None:
+    def _tell(self, child: WatchedChild, failed: list[str], now: float) -> None:
         grace = child.plan.requires_grace_s
         reasons = {name: self._reasons.get(name, "failed") for name in failed}
         if child.plan.upstream_path is not None:
@@ -81,17 +110,19 @@ class DependencyWatch:
         self.told[child.plan.name] = _Told(failed, None if grace is None else now + grace)
         self.events.put(DependentTold(child.plan.name, reasons, grace))
 
-    def _enforce(self, child: ManagedChild, told: _Told, now: float) -> None:
+    def _enforce(self, child: WatchedChild, told: _Told, now: float) -> None:
         name = child.plan.name
-        if child.state is ChildState.BACKOFF:
-            child.state = ChildState.STOPPED
+        if child.state is ProcessState.BACKOFF:
+            child.state = ProcessState.STOPPED
             self.events.put(StoppedBeforeStart(name))
-        elif child.state is ChildState.RUNNING and child.handle is not None:
+        elif child.state is ProcessState.RUNNING and child.handle is not None:
             if told.stop_sent_at is None:
                 told.stop_sent_at = now
                 assert child.plan.requires_grace_s is not None  # a deadline means a grace period
                 self.events.put(DependentStopping(name, told.failed, child.plan.requires_grace_s))
-                child.handle.terminate()
+                if not child.stopping:  # a stop asked for it (invoke stop NAME) may have sent one already
+                    child.stopping = True
+                    child.handle.terminate()
             elif now >= told.stop_sent_at + self.kill_after_s:
                 told.deadline = None  # once is enough
                 self.events.put(ProcessesKilled([name], f"{name} ignored SIGTERM for {self.kill_after_s:g}s"))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.contracts.run_record import now_iso
+from tandem.contracts.run_record import ProcessState, now_iso
 from tandem.contracts.upstream import ENV_UPSTREAM_FILE
 from tandem.fileio.disk_errors import naming
 from tandem.fileio.log_tail import BANNER_PREFIX, error_line
@@ -34,7 +34,8 @@ from tandem.supervisor.events import (
     SupervisorFailed,
 )
 
-EXIT_WORDS = {"succeeded": "succeeded", "failed": "failed", "stopped": "stopped", "backoff": "crashed"}
+EXIT_WORDS: dict[str, str] = {ProcessState.SUCCEEDED: "succeeded", ProcessState.FAILED: "failed",
+                              ProcessState.STOPPED: "stopped", ProcessState.BACKOFF: "crashed"}
 # What the loop made of a control request ({pid}, {state}, {grace} filled in from the answer).
 CONTROL_OUTCOMES = {
     "restarting": "pid {pid} asked to stop (killed after {grace}s), then started again, told to resume",
@@ -76,7 +77,8 @@ def describe_event(event: Event) -> str | None:
     if isinstance(event, ProcessStartFailed):
         return f"{event.name}: could not start: {event.error}"
     if isinstance(event, ProcessExited):
-        return (f"{event.name}: {EXIT_WORDS[event.state]}: {event.reason} (pid {event.pid}, "
+        raised = f"; it raised {event.exception.headline}" if event.exception else ""
+        return (f"{event.name}: {EXIT_WORDS[event.state]}: {event.reason}{raised} (pid {event.pid}, "
                 f"uptime {event.uptime_s:.1f}s)")
     if isinstance(event, StopRequested):
         if event.requested_by is not None:

@@ -12,6 +12,7 @@ import queue
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tandem.contracts.child_protocol import ChildError
 from tandem.contracts.run_record import Progress, now_iso
 
 
@@ -60,6 +61,7 @@ class ProcessExited(Event):
     state: str  # what the restart policy made of it: succeeded, failed, stopped or backoff
     reason: str
     log_tail: list[str] | None  # the log's last lines, for exits that count as failures
+    exception: ChildError | None = None  # what the child wrote to its error file, for those exits too
     # "restart" or "stop": the exit a request asked for (invoke restart/stop, the dashboard), not a failure.
     requested: str | None = None
 

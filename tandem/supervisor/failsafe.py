@@ -17,13 +17,12 @@ from types import FrameType
 import psutil
 
 from tandem.contracts.child_protocol import ENV_STATUS_FILE, shorten
-from tandem.contracts.run_record import find_process
+from tandem.contracts.run_record import ProcessState, find_process
 from tandem.fileio.disk_errors import describe_os_error
 from tandem.supervisor.events import EventQueue, SupervisorFailed
 from tandem.supervisor.manager import Supervisor
 from tandem.supervisor.process_tree import related_processes
 from tandem.supervisor.recovery import stop_processes
-from tandem.supervisor.state import ChildState
 from tandem.supervisor.stop_signals import stop_signals_call
 
 CRASH_FILE = "supervisor-error.txt"
@@ -75,14 +74,17 @@ def stop_children(supervisor: Supervisor) -> list[str]:
         marker = child.plan.env.get(ENV_STATUS_FILE)
         marked = related_processes(marker) if marker else []
         root = None
-        if child.state is ChildState.RUNNING and child.handle is not None:
+        if child.state is ProcessState.RUNNING and child.handle is not None:
             root = find_process(child.handle.pid, child.handle.create_time)
         if not child.state.finished:
-            child.state = ChildState.STOPPED
+            child.state = ProcessState.STOPPED
         if root is not None or marked:
             names.append(child.plan.name)
             roots += [root] if root is not None else []
             extra += [p for p in marked if p != root]
+    if supervisor.orphans is not None:  # re-parented to the supervisor: no other net finds them
+        supervisor.orphans.scan(supervisor.started_pids(), ())
+        extra += supervisor.orphans.left_by("", ())
     supervisor.leftovers.kill_all()
     hurry = False
 
@@ -93,4 +95,6 @@ def stop_children(supervisor: Supervisor) -> list[str]:
     if roots or extra:
         with stop_signals_call(on_signal):
             stop_processes(roots, extra, supervisor.options.grace_s, should_hurry=lambda: hurry)
+    if supervisor.orphans is not None:
+        supervisor.orphans.close(supervisor.started_pids())
     return names

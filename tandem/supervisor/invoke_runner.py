@@ -1,29 +1,32 @@
 """Invoke's `Local` runner, made fit for children that run for days.
 
-Registered through Invoke's config (`runners.local`), so `Context.run(..., asynchronous=True)`
-still returns Invoke's `Promise`. What changes, and why (measured with invoke 3.0.3):
+One runner per child, made with the child's `LaunchSpec` and run through Invoke's own
+`Runner.run(..., asynchronous=True)`, which returns Invoke's `Promise`; every runner shares one
+Invoke `Context`. What changes from the stock runner, and why (measured with invoke 3.0.3):
+- no shell: the argv list from the config runs as given. Invoke's `run()` takes a command
+  string; it gets the argv quoted for a shell (`shlex.join`), which is what its `Result`
+  shows, and `start()` refuses any other string rather than run something else;
 - the child writes straight into its log file's descriptor, stdout and stderr alike: no Python
   thread copies, decodes (splitting Japanese characters at chunk edges) or keeps the output;
   the stock path is quadratic and holds everything in memory;
 - stdin is /dev/null: an asynchronous child that reads stdin would hang forever;
-- the child leads its own session / process group, so it can be stopped as a whole tree;
-  the stock `kill()` signals the shell's pid only and leaves grandchildren running;
-- no shell: the argv list from the config runs as given.
+- the child leads its own process group (common/process_groups.py), so it is stopped as a whole
+  tree; the stock `kill()` signals the leader's pid only and leaves grandchildren running.
 """
 
 from __future__ import annotations
 
-import os
-import signal
+import shlex
 import subprocess
-import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from invoke import Config, Context
 from invoke.runners import Local, Promise
 
+from tandem.common.process_groups import kill_group, own_group, terminate_group
 from tandem.supervisor.resources import apply_resources
 
 
@@ -38,77 +41,50 @@ class LaunchSpec:
     cpus: tuple[int, ...] | None = None  # pin to these CPUs (None: wherever the supervisor may run)
     nice: int = 0
 
+    @property
+    def command_line(self) -> str:
+        """The argv as one shell-quoted line: Invoke's name for the command."""
+        return shlex.join(self.argv)
+
 
 class SupervisedLocal(Local):
+    def __init__(self, context: Context, spec: LaunchSpec) -> None:
+        super().__init__(context)
+        self.spec = spec
+
     def start(self, command: str, shell: str, env: dict[str, Any]) -> None:
-        spec: LaunchSpec = self.context.config.tandem.launch
-        platform_kwargs: dict[str, Any] = {"start_new_session": True}
-        if sys.platform == "win32":
-            platform_kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        """Start `self.spec.argv` (never through `shell`) with Invoke's `env`."""
+        if command != self.spec.command_line:
+            raise ValueError(f"this runner starts {self.spec.command_line!r}, not {command!r}")
         # Opened in append mode: a restart adds to the same file, and O_APPEND keeps each of the
         # child's writes whole even though stdout and stderr share the descriptor.
-        with open(spec.log_path, "ab", buffering=0) as log:
+        with open(self.spec.log_path, "ab", buffering=0) as log:
             self.process = subprocess.Popen(
-                spec.argv,
-                env=env,
-                cwd=spec.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                **platform_kwargs,
-            )
+                self.spec.argv, env=env, cwd=self.spec.cwd, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, **own_group())
             # Popen returns once the program is exec'd: pinned before it starts its own threads.
-            for problem in apply_resources(self.process.pid, spec.cpus, spec.nice):
+            for problem in apply_resources(self.process.pid, self.spec.cpus, self.spec.nice):
                 log.write(f"===== tandem: {problem} =====\n".encode())
-
-    def send_signal_to_tree(self, signum: int) -> None:
-        """Signal the child's whole process group; a group already gone is not an error."""
-        pid = self.get_pid()
-        try:
-            if sys.platform == "win32":
-                os.kill(pid, signum)
-            else:
-                os.killpg(pid, signum)
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
 
     def terminate(self) -> None:
         """Ask the tree to stop: SIGTERM to the group (Windows: CTRL_BREAK_EVENT)."""
-        if sys.platform == "win32":
-            self.send_signal_to_tree(signal.CTRL_BREAK_EVENT)
-        else:
-            self.send_signal_to_tree(signal.SIGTERM)
+        terminate_group(self.get_pid())
 
     def kill(self) -> None:
         """Stop the tree at once: SIGKILL to the group (Windows: taskkill /T /F)."""
-        if sys.platform == "win32":
-            subprocess.run(
-                ["taskkill", "/T", "/F", "/PID", str(self.get_pid())],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
-        else:
-            self.send_signal_to_tree(signal.SIGKILL)
+        kill_group(self.get_pid())
 
 
-def supervised_context(spec: LaunchSpec) -> Context:
-    """A Context whose `run()` uses `SupervisedLocal` for this one launch."""
-    return Context(
-        Config(
-            overrides={
-                "runners": {"local": SupervisedLocal},
-                "tandem": {"launch": spec},
-                "run": {"warn": True, "hide": True, "in_stream": False},
-            }
-        )
-    )
+@cache
+def supervisor_context() -> Context:
+    """The one Invoke Context every child's runner shares: output hidden, a non-zero exit is a
+    result (never an exception), no stdin."""
+    return Context(Config(overrides={"run": {"warn": True, "hide": True, "in_stream": False}}))
 
 
 def launch(spec: LaunchSpec) -> Promise:
     """Start the child through Invoke's asynchronous API; returns at once with a Promise."""
-    context = supervised_context(spec)
-    env = dict(spec.env)
-    promise = context.run(" ".join(spec.argv), asynchronous=True, env=env, replace_env=True)
+    runner = SupervisedLocal(supervisor_context(), spec)
+    promise = runner.run(spec.command_line, asynchronous=True, env=dict(spec.env), replace_env=True)
     assert isinstance(promise, Promise)
     return promise

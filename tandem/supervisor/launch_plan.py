@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_PROCESS, ENV_RUN_ID, ENV_STATUS_FILE
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_ERROR_FILE, ENV_PROCESS, ENV_RUN_ID, ENV_STATUS_FILE
 from tandem.contracts.run_record import ProcessResources
 from tandem.contracts.upstream import ENV_UPSTREAM_FILE
 from tandem.supervisor.argv_template import TemplateError, expand
@@ -130,6 +130,7 @@ def child_environment(spec: ProcessSpec, name: str, run_id: str, run_dir: Path,
         ENV_RUN_ID: run_id,
         ENV_STATUS_FILE: str((run_dir / f"{name}.status.json").resolve()),
         ENV_UPSTREAM_FILE: str(upstream_path(run_dir, name).resolve()),
+        ENV_ERROR_FILE: str((run_dir / f"{name}.error.json").resolve()),
     })
     return env
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_STATUS_FILE, Progress
-from tandem.contracts.run_record import ProcessResources, now_iso
+from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_ERROR_FILE, ENV_STATUS_FILE, Progress, read_error_file
+from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_SIGTERM, STOPPED_EXIT_CODES, exit_code_for_signal
+from tandem.contracts.run_record import ProcessResources, ProcessState, RunState, now_iso
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.log_tail import tail_lines
 from tandem.supervisor.control import decide, exit_reason
@@ -42,17 +43,15 @@ from tandem.supervisor.events import (
     StopRequested,
 )
 from tandem.supervisor.invoke_runner import LaunchSpec
-from tandem.supervisor.printer import ProcessView, ProgressDisplay
 from tandem.supervisor.process import ChildHandle, ProcessFactory
-from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process
+from tandem.supervisor.process_tree import LEFTOVER_GRACE_S, LeftoverStopper, ProcessTrees, describe_process, unique
 from tandem.supervisor.progress import ProgressReader
-from tandem.supervisor.state import ChildState, ExitDecision, RestartTracker
+from tandem.supervisor.progress_display import ProcessView, ProgressDisplay
+from tandem.supervisor.state import ExitDecision, RestartTracker
+from tandem.supervisor.subreaper import Orphans
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOG_TAIL_LINES = 20
-EXIT_FOR_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}  # others: 128 + N
-# Exit codes of a child that a stop asked to end: its way of saying "stopped", not a failure.
-STOP_EXIT_CODES = (0, -signal.SIGTERM, 128 + signal.SIGTERM)
 
 
 class Monitor(Protocol):
@@ -100,7 +99,7 @@ class ManagedChild:
     plan: ChildPlan
     tracker: RestartTracker
     reader: ProgressReader
-    state: ChildState = ChildState.PENDING
+    state: ProcessState = ProcessState.PENDING
     handle: ChildHandle | None = None
     started_at: float = 0.0
     restart_at: float | None = None
@@ -108,6 +107,9 @@ class ManagedChild:
     log_start: int = 0  # where the current attempt's output begins in its log
     request: ControlRequested | None = None  # the restart or stop asked for since its last start
     kill_at: float | None = None  # when a requested stop runs out of grace
+    # Its group has had its SIGTERM since its last start: never a second one (the trainer takes
+    # a second signal as "stop at once", mid-save); what follows, if anything, is SIGKILL.
+    stopping: bool = False
 
 
 class Supervisor:
@@ -124,6 +126,7 @@ class Supervisor:
         sleep: Callable[[float], None] = time.sleep,
         trees: ProcessTrees | None = None,  # None: fake children, whose trees are not looked at
         requests: RequestSource | None = None,
+        orphans: Orphans | None = None,  # None: no subreaper (fake children, other systems)
     ) -> None:
         self.run_id = run_id
         self.options = options
@@ -140,6 +143,7 @@ class Supervisor:
             for p in plans
         ]
         self.trees = trees
+        self.orphans = orphans
         self.leftovers = LeftoverStopper()
         events.subscribe(self._on_event)
         self.dependencies = DependencyWatch(self.children, events, options.grace_s)
@@ -175,19 +179,23 @@ class Supervisor:
             if self.stop_signal is None:
                 self.dependencies.tick(now)
                 self.events.drain()
-            if all(c.state.finished for c in self.children) and not self.leftovers.busy:
-                break
+            if all(c.state.finished for c in self.children):
+                self._stop_late_orphans(now)
+                if not self.leftovers.busy:
+                    break
             self._refresh_progress(now)
             if self.monitor is not None:
-                self.monitor.poll({c.plan.name: c.handle.pid if c.handle and c.state is ChildState.RUNNING
+                self.monitor.poll({c.plan.name: c.handle.pid if c.handle and c.state is ProcessState.RUNNING
                                    else None for c in self.children})
             self.sleep(self.options.tick_s)
         self._refresh_progress(self.clock(), force=True)
+        if self.orphans is not None:
+            self.orphans.close(self.started_pids())
         self.display.close(self.views())
         return self._finish()
 
     def _step(self, child: ManagedChild, now: float) -> None:
-        if child.state is ChildState.RUNNING and child.handle is not None:
+        if child.state is ProcessState.RUNNING and child.handle is not None:
             exit_code = child.handle.poll()
             if exit_code is not None:
                 self._on_exit(child, exit_code, now)
@@ -196,7 +204,7 @@ class Supervisor:
                 grace = f"grace period of {self.options.grace_s:g}s is over"
                 self.events.put(ProcessesKilled([child.plan.name], grace))
                 child.handle.kill()
-        elif child.state is ChildState.BACKOFF and child.restart_at is not None and now >= child.restart_at:
+        elif child.state is ProcessState.BACKOFF and child.restart_at is not None and now >= child.restart_at:
             self._start(child, restart=True)
 
     def _start(self, child: ManagedChild, restart: bool) -> None:
@@ -211,20 +219,21 @@ class Supervisor:
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
         try:
+            self._clear_error_file(plan)  # an earlier attempt's exception is not this one's
             log_start = self._mark_log(plan.log_path, banner)
             handle = self.factory.start(LaunchSpec(argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
-            child.state = ChildState.FAILED
+            child.state = ProcessState.FAILED
             self.events.put(ProcessStartFailed(plan.name, describe_os_error(exc)))
             return
         child.handle = handle
-        child.state = ChildState.RUNNING
+        child.state = ProcessState.RUNNING
         child.started_at = self.clock()
         child.restart_at = None
         child.log_start = log_start
         child.tracker.on_start()
-        child.request, child.kill_at = None, None
+        child.request, child.kill_at, child.stopping = None, None, False
         self.events.put(ProcessStarted(plan.name, handle.pid, handle.create_time, number, str(plan.log_path)))
 
     def _on_exit(self, child: ManagedChild, exit_code: int, now: float) -> None:
@@ -232,23 +241,25 @@ class Supervisor:
         uptime = now - child.started_at
         self._refresh_child_progress(child)  # its last words count for whether it made progress
         requested = child.request if self.stop_signal is None else None
-        decision = (ExitDecision(ChildState.STOPPED, None, exit_reason(requested)) if requested is not None
+        decision = (ExitDecision(ProcessState.STOPPED, None, exit_reason(requested)) if requested is not None
                     else child.tracker.on_exit(exit_code, uptime, stop_requested=self.stop_signal is not None,
                                                now=now))
         if requested is None:
             decision = self.dependencies.decide_exit(child.plan.name, exit_code, decision)
-        failure = decision.state is not ChildState.SUCCEEDED and not (
-            decision.state is ChildState.STOPPED and exit_code in STOP_EXIT_CODES)
+        failure = decision.state is not ProcessState.SUCCEEDED and not (
+            decision.state is ProcessState.STOPPED and exit_code in STOPPED_EXIT_CODES)
         # Only what this attempt wrote: an earlier attempt's error is not this one's.
         tail = tail_lines(child.plan.log_path, LOG_TAIL_LINES, since=child.log_start) if failure else None
+        error_file = child.plan.env.get(ENV_ERROR_FILE)
+        exception = read_error_file(Path(error_file)) if failure and error_file else None
         child.state = decision.state
-        if decision.state is ChildState.BACKOFF:
+        if decision.state is ProcessState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
         asked = None if requested is None or failure else (
             "restart" if isinstance(requested, RestartRequested) else "stop")
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
-                                      decision.reason, tail, asked))
+                                      decision.reason, tail, exception, asked))
         self._stop_leftovers(child, now)
         if isinstance(requested, RestartRequested):
             self._start(child, restart=True)
@@ -258,12 +269,35 @@ class Supervisor:
         if self.trees is None or child.handle is None:
             return
         left = self.trees.left_behind(child.plan.name, child.handle.pid, child.plan.env.get(ENV_STATUS_FILE))
+        if self.orphans is not None:  # what hid from the trees was re-parented to the supervisor
+            running = self._running_names()
+            self.orphans.scan(self.started_pids(), [*running, child.plan.name])
+            left = unique([*left, *self.orphans.left_by(child.plan.name, running, found=left)])
         if left:
             self.events.put(LeftoversStopped(child.plan.name, [describe_process(p) for p in left]))
             if self.stop_deadline is not None:  # its group had the stop's SIGTERM: the same deadline
                 self.leftovers.stop(left, now, max(self.stop_deadline - now, 0.0), group=child.handle.pid)
             else:
                 self.leftovers.stop(left, now, min(self.options.grace_s, LEFTOVER_GRACE_S))
+
+    def _stop_late_orphans(self, now: float) -> None:
+        """Orphans that appeared after every process of the run had ended (a leftover's own
+        child, re-parented when the leftover died): stopped as the last process's leftovers."""
+        if self.orphans is None:
+            return
+        self.orphans.scan(self.started_pids(), ())
+        last = max(self.children, key=lambda c: c.started_at).plan.name
+        late = self.orphans.left_by(last, ())
+        if late:
+            self.events.put(LeftoversStopped(last, [describe_process(p) for p in late]))
+            self.leftovers.stop(late, now, min(self.options.grace_s, LEFTOVER_GRACE_S))
+
+    def _running_names(self) -> list[str]:
+        return [c.plan.name for c in self.children if c.state is ProcessState.RUNNING]
+
+    def started_pids(self) -> list[int]:
+        """The children this supervisor started and waits for through their handles."""
+        return [c.handle.pid for c in self.children if c.handle is not None]
 
     # -- stopping -------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
@@ -278,10 +312,10 @@ class Supervisor:
             self.stop_deadline = now + self.options.grace_s
             self.events.put(StopRequested(signal.Signals(signum).name, self.options.grace_s, requested_by))
             for child in self.children:
-                if child.state is ChildState.RUNNING and child.handle is not None:
-                    child.handle.terminate()
-                elif child.state in (ChildState.BACKOFF, ChildState.PENDING):
-                    child.state = ChildState.STOPPED
+                if child.state is ProcessState.RUNNING and child.handle is not None:
+                    self._terminate(child)
+                elif child.state in (ProcessState.BACKOFF, ProcessState.PENDING):
+                    child.state = ProcessState.STOPPED
                     self.events.put(StoppedBeforeStart(child.plan.name))
         elif not self.killed:
             self._kill_all(f"second stop ({requested_by})" if requested_by
@@ -293,7 +327,7 @@ class Supervisor:
         child = next((c for c in self.children if c.plan.name == name), None)
         decision = decide(request, child.state if child else None, child.request if child else None,
                           self.stop_signal is not None, self.killed)
-        pid = child.handle.pid if child and child.handle and child.state is ChildState.RUNNING else None
+        pid = child.handle.pid if child and child.handle and child.state is ProcessState.RUNNING else None
         self.events.put(ControlAnswered(
             request.request_id, request.sender, "restart" if isinstance(request, RestartRequested) else "stop",
             name, decision.outcome, decision.accepted, pid, child.state.value if child else None,
@@ -306,19 +340,26 @@ class Supervisor:
         child.request = request
         if decision.act == "terminate" and child.handle is not None:
             child.kill_at = now + self.options.grace_s
-            child.handle.terminate()
+            self._terminate(child)
         elif decision.act == "kill" and child.handle is not None:
             self.events.put(ProcessesKilled([child.plan.name], f"second stop ({request.sender})"))
             child.handle.kill()
         elif decision.act == "start":
             self._start(child, restart=True)
         elif decision.act == "cancel":
-            child.state = ChildState.STOPPED
+            child.state = ProcessState.STOPPED
             self.events.put(StoppedBeforeStart(child.plan.name))
+
+    @staticmethod
+    def _terminate(child: ManagedChild) -> None:
+        """SIGTERM to the child's group, once per start."""
+        if child.handle is not None and not child.stopping:
+            child.stopping = True
+            child.handle.terminate()
 
     def _kill_all(self, why: str) -> None:
         self.killed = True
-        running = [c for c in self.children if c.state is ChildState.RUNNING and c.handle is not None]
+        running = [c for c in self.children if c.state is ProcessState.RUNNING and c.handle is not None]
         if running:
             self.events.put(ProcessesKilled([c.plan.name for c in running], why))
         for child in running:
@@ -333,8 +374,10 @@ class Supervisor:
         self._last_progress = now
         for child in self.children:
             self._refresh_child_progress(child)
-            if self.trees is not None and child.state is ChildState.RUNNING and child.handle is not None:
+            if self.trees is not None and child.state is ProcessState.RUNNING and child.handle is not None:
                 self.trees.remember(child.plan.name, child.handle.pid)
+        if self.orphans is not None:  # new orphans get their names; ended ones are reaped
+            self.orphans.scan(self.started_pids(), self._running_names())
         self.events.drain()
         self.display.update(self.views())
 
@@ -355,19 +398,25 @@ class Supervisor:
     def _finish(self) -> int:
         reason = None
         if self.stop_signal is not None:
-            status, code = "interrupted", EXIT_FOR_SIGNAL.get(self.stop_signal, 128 + self.stop_signal)
-        elif all(c.state is ChildState.SUCCEEDED for c in self.children):
-            status, code = "succeeded", 0
-        elif all(c.state is ChildState.SUCCEEDED or (c.state is ChildState.STOPPED and c.request is not None)
+            status, code = RunState.INTERRUPTED, exit_code_for_signal(self.stop_signal)
+        elif all(c.state is ProcessState.SUCCEEDED for c in self.children):
+            status, code = RunState.SUCCEEDED, EXIT_OK
+        elif all(c.state is ProcessState.SUCCEEDED or (c.state is ProcessState.STOPPED and c.request is not None)
                  for c in self.children):
-            status, code = "interrupted", EXIT_FOR_SIGNAL[signal.SIGTERM]  # stopped on request, as SIGTERM would
+            status, code = RunState.INTERRUPTED, EXIT_SIGTERM  # stopped on request, as SIGTERM would
             asked = sorted({c.request.sender for c in self.children if c.request is not None})
             reason = f"every unfinished process stopped on request ({', '.join(asked)})"
         else:
-            status, code = "failed", 1
+            status, code = RunState.FAILED, EXIT_FAILED
         self.events.put(RunEnded(self.run_id, status, code, reason))
         self.events.drain()
         return code
+
+    @staticmethod
+    def _clear_error_file(plan: ChildPlan) -> None:
+        error_file = plan.env.get(ENV_ERROR_FILE)
+        if error_file:
+            Path(error_file).unlink(missing_ok=True)
 
     def _mark_log(self, log_path: Path, banner: str) -> int:
         """Append the banner; returns the log's size after it, where the child's output begins."""

@@ -8,15 +8,12 @@ exit 2 (docs/exit-codes.md). The kit's own scripts check with `--check`.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
+from tandem.common.process_groups import kill_group, own_group
 from tandem.contracts.run_record import ProcessResources
 from tandem.supervisor.launch_plan import SupervisorRequest, process_environment
 from tandem.supervisor.supervisor_config import SupervisorSettings
@@ -47,7 +44,7 @@ def run_preflights(checks: Mapping[str, list[str]], envs: Mapping[str, dict[str,
     for name, argv in checks.items():
         try:
             started[name] = subprocess.Popen(argv, env=envs.get(name), stdin=subprocess.DEVNULL,
-                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **_own_group())
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **own_group())
         except OSError as exc:
             failures[name] = CheckFailure(name, f"error: {name}: its preflight could not start ({exc})")
     deadline = time.monotonic() + timeout_s
@@ -55,7 +52,7 @@ def run_preflights(checks: Mapping[str, list[str]], envs: Mapping[str, dict[str,
         try:
             out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 0.0))
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            kill_group(proc.pid)
             proc.communicate()
             failures[name] = CheckFailure(name, f"error: {name}: its preflight did not finish within "
                                                 f"{timeout_s:g}s ({' '.join(checks[name])})")
@@ -79,17 +76,3 @@ def _last_line(data: bytes) -> str:
     return lines[-1] if lines else ""
 
 
-def _own_group() -> dict[str, Any]:
-    if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        if sys.platform == "win32":
-            proc.kill()
-        else:
-            os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

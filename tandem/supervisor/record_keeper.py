@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from tandem.contracts.run_record import Attempt, ProcessError, RunRecord
+from tandem.contracts.run_record import ACTIVE_PROCESS_STATES, Attempt, ProcessError, ProcessState, RunRecord, RunState
 from tandem.supervisor.events import (
     Event,
     LeftoversStopped,
@@ -53,7 +53,7 @@ class RecordKeeper:
         """Change the record for `event`; False when the event changes nothing in it."""
         if isinstance(event, ProcessStarted):
             entry = self.record.processes[event.name]
-            entry.pid, entry.create_time, entry.status = event.pid, event.create_time, "running"
+            entry.pid, entry.create_time, entry.status = event.pid, event.create_time, ProcessState.RUNNING
             entry.restarts = event.restart
             entry.started_at = entry.started_at or event.at
             entry.ended_at = None  # started again after it had ended (a requested restart)
@@ -63,7 +63,7 @@ class RecordKeeper:
                 entry.attempts_omitted += 1
         elif isinstance(event, ProcessStartFailed):
             entry = self.record.processes[event.name]
-            entry.status, entry.ended_at = "failed", event.at
+            entry.status, entry.ended_at = ProcessState.FAILED, event.at
             entry.error = ProcessError(f"could not start: {event.error}")
         elif isinstance(event, ProcessExited):
             entry = self.record.processes[event.name]
@@ -73,20 +73,20 @@ class RecordKeeper:
             attempt.requested = event.requested
             entry.exit_code, entry.status = event.exit_code, event.state
             if event.log_tail is not None:
-                attempt.log_tail = event.log_tail
-                entry.error = ProcessError(event.reason, event.log_tail)
-            if event.state != "backoff":
+                attempt.log_tail, attempt.exception = event.log_tail, event.exception
+                entry.error = ProcessError(event.reason, event.log_tail, event.exception)
+            if event.state != ProcessState.BACKOFF:
                 entry.ended_at = event.at
         elif isinstance(event, StoppedBeforeStart):
             entry = self.record.processes[event.name]
-            entry.status, entry.ended_at = "stopped", event.at
+            entry.status, entry.ended_at = ProcessState.STOPPED, event.at
         elif isinstance(event, LeftoversStopped):
             self.record.processes[event.name].leftovers.extend(event.processes)
         elif isinstance(event, SupervisorFailed):
             for entry in self.record.processes.values():
-                if entry.status in ("pending", "running", "backoff"):
-                    entry.status, entry.ended_at = "stopped", event.at
-            self.record.status, self.record.exit_code, self.record.ended_at = "failed", 1, event.at
+                if entry.status in ACTIVE_PROCESS_STATES:
+                    entry.status, entry.ended_at = ProcessState.STOPPED, event.at
+            self.record.status, self.record.exit_code, self.record.ended_at = RunState.FAILED, 1, event.at
             self.record.supervisor_error = event.error
         elif isinstance(event, StopRequested):
             self.record.interrupted_reason = (f"stop requested by {event.requested_by}" if event.requested_by

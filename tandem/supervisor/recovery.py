@@ -16,11 +16,15 @@ from pathlib import Path
 
 import psutil
 
+from tandem.common.process_groups import signal_group
 from tandem.contracts.run_record import (
+    ACTIVE_PROCESS_STATES,
     ProcessEntry,
     ProcessError,
+    ProcessState,
     RecordError,
     RunRecord,
+    RunState,
     find_process,
     now_iso,
     supervisor_alive,
@@ -72,10 +76,7 @@ def _leads_group(proc: psutil.Process) -> bool:
 
 def _signal(groups: set[int], members: Sequence[psutil.Process], signum: int) -> None:
     for group in groups:
-        try:
-            os.killpg(group, signum)  # the child leads its own group: this reaches the whole tree
-        except (ProcessLookupError, PermissionError):
-            pass
+        signal_group(group, signum)  # the child leads its own group: this reaches the whole tree
     outside = []
     for member in members:
         try:
@@ -107,7 +108,7 @@ def recover_run(record_path: Path, grace_s: float, note: str, log: Callable[[str
         record = RunRecord.load(record_path)
     except RecordError:
         return []
-    if record.status != "running" or supervisor_alive(record):
+    if record.status != RunState.RUNNING or supervisor_alive(record):
         return []
     roots: list[psutil.Process] = []
     extra: list[psutil.Process] = []
@@ -123,13 +124,13 @@ def recover_run(record_path: Path, grace_s: float, note: str, log: Callable[[str
             roots += [proc] if proc is not None else []
             extra += marked
             stopped.append(name)
-        if entry.status in ("pending", "running", "backoff"):
-            entry.status = "stopped"
+        if entry.status in ACTIVE_PROCESS_STATES:
+            entry.status = ProcessState.STOPPED
             entry.ended_at = entry.ended_at or now_iso()
             entry.error = entry.error or ProcessError(f"supervisor died; {note}")
     if roots or extra:
         stop_processes(roots, extra, grace_s)
-    record.status = "interrupted"
+    record.status = RunState.INTERRUPTED
     record.ended_at = now_iso()
     record.interrupted_reason = f"the supervisor (pid {record.supervisor_pid}) died; {note}"
     record.save()
@@ -140,7 +141,7 @@ def unfinished_runs(runs_dir: Path) -> list[Path]:
     found = []
     for path in sorted(runs_dir.glob("*.json")):
         try:
-            if RunRecord.load(path).status == "running":
+            if RunRecord.load(path).status == RunState.RUNNING:
                 found.append(path)
         except RecordError:
             continue

@@ -8,17 +8,19 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from tandem.contracts.exit_codes import EXIT_SIGINT
 from tandem.contracts.run_record import (
     RecordError,
     RunRecord,
+    RunState,
     find_process,
     latest_record,
     record_path,
     supervisor_alive,
 )
 from tandem.fileio.log_tail import tail_lines
-from tandem.supervisor.printer import ProcessView, describe
 from tandem.supervisor.progress import ProgressReader
+from tandem.supervisor.progress_display import ProcessView, describe
 
 COLOURS = ["\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m"]
 RESET = "\033[0m"
@@ -57,7 +59,7 @@ def show_status(logs_dir: Path, out: TextIO = sys.stdout, run: str | None = None
         return found
     _, record = found
     state = record.status
-    if state == "running" and not supervisor_alive(record):
+    if state == RunState.RUNNING and not supervisor_alive(record):
         state = "running? (its supervisor is gone: the next run will stop what is left)"
     print(f"run {record.run_id} ({record.kind}): {state}, started {record.started_at}"
           + (f", ended {record.ended_at}" if record.ended_at else ""), file=out)
@@ -111,7 +113,7 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
             if not follow:
                 return 0
             try:
-                running = RunRecord.load(path).status == "running"
+                running = RunRecord.load(path).status == RunState.RUNNING
             except RecordError:
                 running = False
             if not running:
@@ -121,7 +123,7 @@ def show_logs(logs_dir: Path, follow: bool, process: str | None, out: TextIO = s
                 return 0
             time.sleep(poll_s)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_SIGINT
 
 
 class _Tail:

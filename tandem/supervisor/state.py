@@ -22,32 +22,19 @@ Each failed start in a streak doubles the wait, up to `backoff_max_s`.
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress
+from tandem.contracts.run_record import ProcessState
 from tandem.supervisor.supervisor_config import RestartPolicy
-
-
-class ChildState(str, enum.Enum):
-    PENDING = "pending"
-    RUNNING = "running"
-    BACKOFF = "backoff"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    STOPPED = "stopped"
-
-    @property
-    def finished(self) -> bool:
-        return self in (ChildState.SUCCEEDED, ChildState.FAILED, ChildState.STOPPED)
 
 
 @dataclass(frozen=True)
 class ExitDecision:
-    state: ChildState
+    state: ProcessState
     restart_in_s: float | None  # set only with BACKOFF
     reason: str
 
@@ -107,31 +94,31 @@ class RestartTracker:
 
     def on_exit(self, exit_code: int, uptime_s: float, stop_requested: bool, now: float = 0.0) -> ExitDecision:
         if stop_requested:
-            return ExitDecision(ChildState.STOPPED, None, "stopped on request")
+            return ExitDecision(ProcessState.STOPPED, None, "stopped on request")
         if exit_code == 0:
-            return ExitDecision(ChildState.SUCCEEDED, None, "exited 0")
+            return ExitDecision(ProcessState.SUCCEEDED, None, "exited 0")
         how = describe_exit(exit_code)
         if exit_code in self.no_restart_exit_codes:
-            return ExitDecision(ChildState.FAILED, None,
+            return ExitDecision(ProcessState.FAILED, None,
                                 f"{how}, listed in no_restart_exit_codes: not restarted (a bad flag or config "
                                 f"does not mend itself)")
         if not self.auto_restart:
-            return ExitDecision(ChildState.FAILED, None, f"{how}; auto-resume is off")
+            return ExitDecision(ProcessState.FAILED, None, f"{how}; auto-resume is off")
         healthy, health = self._judge(uptime_s)
         if healthy:
             self.streak = 0
         self.streak += 1
         limit = self._limit_reached(now)
         if limit is not None:
-            return ExitDecision(ChildState.FAILED, None, f"{how} after a {health}; gave up: {limit}")
+            return ExitDecision(ProcessState.FAILED, None, f"{how} after a {health}; gave up: {limit}")
         if self.streak > self.policy.max_restarts:
             quick = "" if healthy else f", none of them healthy ({health})"
-            return ExitDecision(ChildState.FAILED, None,
+            return ExitDecision(ProcessState.FAILED, None,
                                 f"{how}; gave up after {self.policy.max_restarts} restart(s) in a row{quick}")
         self._decided += 1
         self._recent.append(now)
         delay = min(self.policy.backoff_s * 2 ** (self.streak - 1), self.policy.backoff_max_s)
-        return ExitDecision(ChildState.BACKOFF, delay, f"{how} after a {health}; restart in {delay:g}s")
+        return ExitDecision(ProcessState.BACKOFF, delay, f"{how} after a {health}; restart in {delay:g}s")
 
     def on_restart(self) -> int:
         self.restarts += 1

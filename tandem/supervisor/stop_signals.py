@@ -16,16 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from tandem.contracts.exit_codes import EXIT_SIGHUP, EXIT_SIGINT, EXIT_SIGTERM
-
-STOP_SIGNALS = [s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"))
-                if s is not None]
-_EXIT_CODES: dict[int, int] = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM,
-               **({signal.SIGHUP: EXIT_SIGHUP} if hasattr(signal, "SIGHUP") else {})}
-
-
-def exit_code_for(signum: int) -> int:
-    return _EXIT_CODES.get(signum, 128 + signum)
+from tandem.contracts.exit_codes import STOP_SIGNALS, exit_code_for_signal
 
 
 def signal_name(signum: int) -> str:
@@ -41,7 +32,7 @@ class RunInterrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(f"{signal_name(signum)} received")
         self.signum = signum
-        self.exit_code = exit_code_for(signum)
+        self.exit_code = exit_code_for_signal(signum)
 
 
 def raise_interrupted(signum: int, _frame: FrameType | None) -> None:

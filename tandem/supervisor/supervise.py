@@ -13,10 +13,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from tandem.common.kit_command import kit_command
+from tandem.common.process_groups import own_group
 from tandem.common.typed_config import ConfigError
-from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, format_cpu_list, new_run_id
+from tandem.contracts.run_record import ProcessEntry, ProcessResources, RunRecord, RunState, format_cpu_list, new_run_id
 from tandem.fileio.disk_errors import describe_os_error, naming
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.supervisor.control import ControlChannel
@@ -35,14 +37,15 @@ from tandem.supervisor.launch_plan import (
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Monitor, Supervisor
 from tandem.supervisor.preflight import preflight_errors
-from tandem.supervisor.printer import ProgressDisplay
 from tandem.supervisor.process import InvokeProcessFactory, ProcessFactory
 from tandem.supervisor.process_tree import ProcessTrees
 from tandem.supervisor.progress import ProgressHistory
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.recovery import recover_run, unfinished_runs
 from tandem.supervisor.resources import available_cpus, can_pin
 from tandem.supervisor.stop_signals import RunInterrupted, raise_interrupted, signal_name, stop_signals_call
+from tandem.supervisor.subreaper import Orphans
 from tandem.supervisor.supervisor_config import SupervisorSettings
 
 SUPERVISOR_LOG = "parallel_train_crawl.log"
@@ -94,8 +97,7 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         with naming(lock.path):
             lock.acquire(f"{request.kind} started {os.getcwd()}")
     except AlreadyLocked as exc:
-        print(f"error: another tandem supervisor is running in this folder ({exc.holder}); "
-              f"wait for it, or stop it (invoke status shows it)", file=sys.stderr)
+        print(_already_running(exc), file=sys.stderr)
         return 2
     except OSError as exc:  # a full disk before anything started
         print(f"error: {describe_os_error(exc)}", file=sys.stderr)
@@ -109,6 +111,27 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         except Exception as exc:  # before any child started: nothing to stop, one line
             print(f"error: {describe_failure(exc)}", file=sys.stderr)
             return 1
+
+
+def running_elsewhere(logs_dir: Path) -> str | None:
+    """The error line when another supervisor runs in this logs folder, else None: for a task that
+    would start something of its own first (the demo's site) only to be refused by the lock."""
+    lock = FileLock(logs_dir / LOCK_FILE)
+    if not lock.path.exists():
+        return None
+    try:
+        lock.acquire("a check before starting")
+    except AlreadyLocked as exc:
+        return _already_running(exc)
+    except OSError:
+        return None  # the supervisor itself will say what is wrong with the folder
+    lock.release()
+    return None
+
+
+def _already_running(exc: AlreadyLocked) -> str:
+    return (f"error: another tandem supervisor is running in this folder ({exc.holder}); "
+            f"wait for it, or stop it ({kit_command()} status shows it)")
 
 
 def _run_locked(settings: SupervisorSettings, request: SupervisorRequest,
@@ -148,7 +171,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest,
     supervisor = Supervisor(
         run_id, plans,
         LoopOptions(settings.restart, settings.shutdown.grace_s, request.auto_resume, settings.progress_interval_s),
-        queue, display, factory, trees=ProcessTrees(), requests=control,
+        queue, display, factory, trees=ProcessTrees(), requests=control, orphans=Orphans(),
     )
     try:
         queue.put(RunStarted(run_id, request.kind, list(commands), request.auto_resume, str(record.path)))
@@ -162,7 +185,7 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest,
         with stop_signals_call(lambda signum, _frame: supervisor.request_stop(signum)):
             exit_code = supervisor.run()
     except RunInterrupted as stop:  # before the loop started: no child runs yet
-        queue.put(RunEnded(run_id, "interrupted", stop.exit_code))
+        queue.put(RunEnded(run_id, RunState.INTERRUPTED, stop.exit_code))
         queue.drain_best_effort()
         _release(watchdog)
         return stop.exit_code
@@ -225,11 +248,8 @@ def _release(watchdog: subprocess.Popen[bytes]) -> None:
 
 def start_watchdog(record_path: Path, supervisor_log: Path, grace_s: float,
                    finish_argv: list[str]) -> subprocess.Popen[bytes]:
-    kwargs: dict[str, Any] = {"start_new_session": True}
-    if sys.platform == "win32":
-        kwargs = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return subprocess.Popen(
         [sys.executable, "-m", "tandem.supervisor.watchdog", "--record", str(record_path),
          "--supervisor-log", str(supervisor_log), "--grace-s", str(grace_s), "--then", *finish_argv],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **own_group(),
     )

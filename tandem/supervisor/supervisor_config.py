@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tandem.common.typed_config import check_range
+from tandem.common.typed_config import bounded, check_range
 from tandem.monitor.monitor_config import MonitorSettings
 
 DAY_S = 86400.0
@@ -45,7 +45,8 @@ class ResourceSettings:
     threads: int | Literal["auto"] | None = field(default="auto", metadata={"help": (
         "Threads for its math libraries (OMP_NUM_THREADS, MKL_NUM_THREADS, OPENBLAS_NUM_THREADS, "
         "RAYON_NUM_THREADS; torch reads OMP_NUM_THREADS): `auto` is as many as the CPUs it may "
-        "use, a number sets it, null leaves the environment alone. `env` wins over this.")})
+        "use, a number sets it, null leaves the environment alone. `env` wins over this."),
+        **bounded(high=4096, why="threads of one process's math libraries; no machine has that many cores")})
     nice: int = field(default=0, metadata={"help": (
         "Scheduling priority from -20 (first) to 19 (last); a higher value yields the CPU to the "
         "other process when both want it. 0 keeps the supervisor's own level; below 0 needs root "

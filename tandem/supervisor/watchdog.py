@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tandem.contracts.run_record import RecordError, RunRecord, supervisor_alive
+from tandem.contracts.run_record import RecordError, RunRecord, RunState, supervisor_alive
 from tandem.fileio.disk_errors import describe_os_error
 from tandem.supervisor.event_log import append_supervisor_log
 from tandem.supervisor.recovery import recover_run
@@ -54,7 +54,7 @@ def watch(args: argparse.Namespace) -> int:
             record = RunRecord.load(args.record)
         except RecordError:
             return 0
-        if record.status != "running":
+        if record.status != RunState.RUNNING:
             return 0
         if not supervisor_alive(record):
             break

@@ -54,13 +54,14 @@ def list_checkpoints(output_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: checkpoint_step(p) or 0)
 
 
-def is_complete(folder: Path) -> bool:
+def can_resume_from(folder: Path) -> bool:
+    """A whole checkpoint, training can resume from it (`checkpoint_problem` finds nothing wrong)."""
     return checkpoint_problem(folder) is None
 
 
 def newest_complete(output_dir: Path) -> Path | None:
     for folder in reversed(list_checkpoints(output_dir)):
-        if is_complete(folder):
+        if can_resume_from(folder):
             return folder
     return None
 

@@ -23,7 +23,7 @@ DTYPES = ("fp32", "bf16", "fp16")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="merge_adapter.py", description="Merge a trained adapter into its base "
+    parser = OneLineArgumentParser(description="Merge a trained adapter into its base "
                                    "model and save the result in full precision.")
     parser.add_argument("adapter", type=Path, help="a folder with adapter_config.json: output_dir/final or a "
                         "checkpoint-N")

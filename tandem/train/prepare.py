@@ -16,7 +16,7 @@ from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.fileio.atomic_files import atomic_write_json, read_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
-from tandem.fileio.folders import move_contents_aside
+from tandem.fileio.folders import describe_set_aside, move_contents_aside
 from tandem.train.checkpoint_check import is_stock
 from tandem.train.checkpoints import checkpoint_step, newest_complete, read_data_state, set_aside_incomplete
 from tandem.train.final_model import FINAL_DIR, final_from_checkpoint, final_step
@@ -80,7 +80,7 @@ def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
     elif not auto_resume:
         moved = move_contents_aside(output_dir)
         if moved:
-            log.info("--no-auto-resume: moved the earlier run's files to %s", moved)
+            log.info("--no-auto-resume: moved the earlier run's files to %s", describe_set_aside(moved))
         atomic_write_json(output_dir / FRESH_START_MARKER, {"run_id": run_id})
     try:
         output_dir.mkdir(parents=True, exist_ok=True)

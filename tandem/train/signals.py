@@ -10,7 +10,7 @@ import signal
 from dataclasses import dataclass
 from types import FrameType
 
-from tandem.contracts.exit_codes import EXIT_SIGINT, EXIT_SIGTERM
+from tandem.contracts.exit_codes import exit_code_for_signal
 
 log = logging.getLogger(__name__)
 
@@ -37,4 +37,4 @@ class StopFlag:
         return self.signum is not None
 
     def exit_code(self) -> int:
-        return EXIT_SIGINT if self.signum == signal.SIGINT else EXIT_SIGTERM
+        return exit_code_for_signal(self.signum)

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 from tandem.common.overrides import Override, blame, flag_overrides, parse_sets
-from tandem.common.script_main import OneLineArgumentParser, one_line_failure, run_main
+from tandem.common.script_main import OneLineArgumentParser, one_line_failure, record_uncaught, run_main
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment, StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
@@ -27,7 +27,7 @@ DEFAULT_CONFIG = "configs/training_config.yaml"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = OneLineArgumentParser(
-        prog="train.py", description="Train or fine-tune a causal LM on the crawl's JSONL shards; resumes "
+        description="Train or fine-tune a causal LM on the crawl's JSONL shards; resumes "
         "from the newest complete checkpoint in output_dir unless told otherwise.")
     parser.add_argument("--config", default=DEFAULT_CONFIG,
                         help=f"training config YAML (default: {DEFAULT_CONFIG})")
@@ -75,8 +75,12 @@ def setup_logging() -> None:
 
 
 def worker_argv(argv: list[str]) -> list[str]:
-    """This script's own flags for the workers, minus the one the preparation has dealt with."""
-    return [os.path.abspath(sys.argv[0]), *(a for a in argv if a != "--no-auto-resume")]
+    """This program for the launcher to start as each worker, with its own flags minus the one the
+    preparation has dealt with: `-m tandem.train` when started as a module (as the shipped configs
+    do; torchrun and accelerate launch both take `-m`), else the script's path."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    program = ["-m", spec.name.removesuffix(".__main__")] if spec is not None else [os.path.abspath(sys.argv[0])]
+    return [*program, *(a for a in argv if a != "--no-auto-resume")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         if full is not None:
             return one_line_failure(f"no space left on {full}")
         log.exception("training failed")
+        record_uncaught(exc)
         return EXIT_FAILED
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from tandem.common.overrides import Override, apply_overrides
-from tandem.common.typed_config import read_yaml_mapping
+from tandem.common.typed_config import bounded, read_yaml_mapping
 from tandem.train.so8t_compat import from_so8t, is_so8t_shape
 
 Adapter = Literal["none", "lora", "so8"]
@@ -266,7 +266,8 @@ class DistributedSettings:
     (docs/training.md shows the command on each node, and under Slurm)."""
 
     nproc_per_node: int = field(default=1, metadata={"help": (
-        "Worker processes on this machine, usually one per GPU.")})
+        "Worker processes on this machine, usually one per GPU."),
+        **bounded(high=1024, why="one process per GPU; no machine has more")})
     nnodes: int | str = field(default=1, metadata={"help": (
         "Machines taking part: a number, or a range \"MIN:MAX\" (quoted: YAML reads 1:2 unquoted as "
         "the base-60 number 62) for an elastic job that goes on with MIN machines when others are "
@@ -343,7 +344,7 @@ class TrainConfig:
     distributed: DistributedSettings = field(default_factory=DistributedSettings, metadata={"help": (
         "Processes and nodes for `launcher: torchrun | accelerate`.")})
     output_dir: Path = field(default=Path("outputs/run"), metadata={"help": (
-        "Where checkpoint-STEP/, metrics.jsonl, final/ and resolved_config.yaml go; "
+        "Where checkpoint-STEP/, metrics.jsonl, final/ and train_config.resolved.yaml go; "
         "`--output-dir` overrides. A resumed run continues here.")})
     eval: EvalSettings = field(default_factory=EvalSettings, metadata={"help": (
         "Held-out shards, evaluation loss and perplexity, and the prompts the model answers.")})

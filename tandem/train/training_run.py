@@ -22,7 +22,7 @@ from transformers import (
     set_seed,
 )
 
-from tandem.common.typed_config import ConfigError, save_resolved
+from tandem.common.typed_config import ConfigError, resolved_config_path, save_resolved
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_OK
 from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
@@ -60,7 +60,6 @@ from tandem.train.train_config import TrainConfig
 log = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.jsonl"
-RESOLVED_CONFIG = "resolved_config.yaml"
 BASE_MODEL_DIR = "base_model"
 TENSORBOARD_DIR = "tensorboard"
 WANDB_DIR = "wandb"
@@ -114,7 +113,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     dataset.on_wait = progress.waiting  # "waiting for data" goes to the status file
     if rank == 0:
         trim_metrics(metrics_file, base_step)
-        save_resolved(config, output_dir / RESOLVED_CONFIG)
+        save_resolved(config, resolved_config_path(output_dir, "train_config"))
 
     for name, value in reporting_environment(training.report_to, output_dir).items():
         os.environ.setdefault(name, value)  # what the user exported wins

@@ -38,6 +38,42 @@ def test_what_a_process_leaves_running_is_stopped_when_it_ends_and_reported(faul
     fault.wait_nothing_left(timeout=5)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the child subreaper is Linux's")
+def test_a_daemon_that_clears_its_environment_is_found_stopped_and_named(fault):
+    """Double fork, setsid, an empty environment: no tree, group or marker finds it; it is
+    re-parented to the supervisor (its subreaper), which stops it and names it."""
+    pid_file = fault.root / "pids"
+    fault.config({"train": fault.child("--hidden-daemon", "--pid-file", str(pid_file), "--sleep", "1")})
+    result = fault.run()
+    assert result.returncode == 0, result.stderr
+    daemon = _pids(pid_file, 2)[1]
+    wait_for(lambda: not alive(daemon), timeout=10, what=f"the hidden daemon (pid {daemon}) to be stopped")
+    entry = fault.record()["processes"]["train"]
+    assert entry["status"] == "succeeded"
+    assert [f"pid {daemon}" in item for item in entry["leftovers"]] == [True]
+    assert f"stopping pid {daemon}" in result.stdout
+    fault.wait_nothing_left(timeout=5)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the child subreaper is Linux's")
+def test_orphans_that_end_by_themselves_are_reaped_during_the_run(fault):
+    """A daemon that exits on its own while the run goes on is re-parented to the supervisor
+    and must not stay a zombie there."""
+    pid_file = fault.root / "pids"
+    fault.config({"train": fault.child("--hidden-daemon", "--pid-file", str(pid_file), "--sleep", "600"),
+                  "crawl": fault.child("--sleep", "600")}, progress_interval_s=0.2)
+    supervisor = fault.start()
+    daemon = _pids(pid_file, 2)[1]
+    wait_for(lambda: psutil.Process(daemon).ppid() == supervisor.pid, timeout=10,
+             what="the daemon to be re-parented to the supervisor")
+    psutil.Process(daemon).kill()
+    wait_for(lambda: not psutil.pid_exists(daemon), timeout=10, what="the supervisor to reap the daemon")
+    supervisor.send_signal(signal.SIGTERM)
+    supervisor.communicate(timeout=30)
+    assert supervisor.returncode == 143
+    fault.wait_nothing_left(timeout=5)
+
+
 def test_the_watchdog_sends_one_sigterm_then_waits(fault):
     """A child whose final commit takes a second must not get a second SIGTERM in between."""
     counts = fault.root / "terms"

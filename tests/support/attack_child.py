@@ -26,6 +26,8 @@ def main() -> int:
     parser.add_argument("--sleep", type=float, default=0.0, help="seconds to run before exiting")
     parser.add_argument("--exit", type=int, default=0)
     parser.add_argument("--daemon", action="store_true", help="double-fork a daemon in its own session")
+    parser.add_argument("--hidden-daemon", action="store_true",
+                        help="double-fork a daemon in its own session that clears its environment")
     parser.add_argument("--session-grandchild", action="store_true", help="start a grandchild in its own session")
     parser.add_argument("--status-folder", action="store_true", help="turn the status path into a folder")
     parser.add_argument("--status-fifo", action="store_true", help="turn the status path into a FIFO")
@@ -45,6 +47,8 @@ def main() -> int:
     pids = [os.getpid()]
     if args.daemon:
         pids.append(daemonise(args.sleep * 10 + 60))
+    if args.hidden_daemon:
+        pids.append(daemonise(args.sleep * 10 + 60, exec_bare=args.tag))
     if args.session_grandchild:
         pids.append(subprocess.Popen([sys.executable, "-c", SLEEPER, str(args.sleep * 10 + 60), args.tag],
                                      start_new_session=True).pid)
@@ -74,14 +78,17 @@ def main() -> int:
     return args.exit
 
 
-def daemonise(seconds: float) -> int:
+def daemonise(seconds: float, exec_bare: str | None = None) -> int:
     """The classic double fork: the daemon leaves the child's session and group, and its parent
-    exits at once, so it is re-parented to init. Returns the daemon's PID."""
+    exits at once, so it is re-parented to init. Returns the daemon's PID. `exec_bare`: the
+    daemon then runs a sleeper with an empty environment (no marker), this tag in its argv."""
     read_end, write_end = os.pipe()
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
             os.write(write_end, str(os.getpid()).encode())
+            if exec_bare is not None:
+                os.execve(sys.executable, [sys.executable, "-c", SLEEPER, str(seconds), exec_bare], {})
             time.sleep(seconds)
             os._exit(0)
         os._exit(0)

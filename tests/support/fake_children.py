@@ -14,11 +14,14 @@ class FakeClock:
 
 
 class FakeChild:
-    """Exits with `exit_code` after `runs_for` seconds of the fake clock; obeys SIGTERM unless stubborn."""
+    """Exits with `exit_code` after `runs_for` seconds of the fake clock; obeys SIGTERM (ending
+    with `term_exit_code`: -15 killed by it, 143 a clean stop of its own) unless stubborn."""
 
-    def __init__(self, pid: int, clock: FakeClock, exit_code: int, runs_for: float, stubborn: bool) -> None:
+    def __init__(self, pid: int, clock: FakeClock, exit_code: int, runs_for: float, stubborn: bool,
+                 term_exit_code: int = -15) -> None:
         self.pid, self.create_time = pid, 1.0
         self.clock, self.exit_code, self.stubborn = clock, exit_code, stubborn
+        self.term_exit_code = term_exit_code
         self.exit_at: float | None = clock.now + runs_for
         self.signals: list[str] = []
 
@@ -30,7 +33,7 @@ class FakeChild:
     def terminate(self) -> None:
         self.signals.append("TERM")
         if not self.stubborn:
-            self.exit_code, self.exit_at = -15, self.clock.now
+            self.exit_code, self.exit_at = self.term_exit_code, self.clock.now
 
     def kill(self) -> None:
         self.signals.append("KILL")
@@ -40,8 +43,10 @@ class FakeChild:
 class FakeFactory:
     """Starts the next (exit code, seconds) of each name's list; remembers every start and its env."""
 
-    def __init__(self, clock: FakeClock, behaviours: dict[str, list[tuple[int, float]]], stubborn: bool = False):
+    def __init__(self, clock: FakeClock, behaviours: dict[str, list[tuple[int, float]]], stubborn: bool = False,
+                 term_exit_code: int = -15):
         self.clock, self.behaviours, self.stubborn = clock, behaviours, stubborn
+        self.term_exit_code = term_exit_code
         self.started: list[tuple[str, float, FakeChild]] = []
         self.envs: list[dict[str, str]] = []
         self.argvs: list[list[str]] = []
@@ -49,7 +54,7 @@ class FakeFactory:
     def start(self, spec: Any) -> FakeChild:
         name = spec.log_path.stem
         exit_code, runs_for = self.behaviours[name].pop(0)
-        child = FakeChild(100 + len(self.started), self.clock, exit_code, runs_for, self.stubborn)
+        child = FakeChild(100 + len(self.started), self.clock, exit_code, runs_for, self.stubborn, self.term_exit_code)
         self.started.append((name, self.clock.now, child))
         self.envs.append(dict(spec.env))
         self.argvs.append(list(spec.argv))

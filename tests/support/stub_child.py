@@ -45,6 +45,9 @@ def main() -> int:
                         help="wait up to this many seconds for $TANDEM_UPSTREAM_FILE; once it appears, print "
                              "it and exit with --exit (9 if it never comes)")
     parser.add_argument("--message", help="a status message written with the status file's progress")
+    parser.add_argument("--metrics-file", type=Path, help="a trainer stub's metrics.jsonl (default: beside the "
+                                                            "status file), appended to as a real output folder's")
+    parser.add_argument("--loss-scale", type=float, default=4.0, help="a trainer stub's loss at step 0")
     args = parser.parse_args()
 
     if args.ignore_term:
@@ -88,7 +91,8 @@ def main() -> int:
             tmp = status_file + ".tmp"
             with open(tmp, "w") as handle:
                 json.dump({"done": step, "total": args.status_steps, "unit": "steps",
-                           "metrics": contract_metrics(args.report_as, step, args.status_steps, status_file),
+                           "metrics": contract_metrics(args.report_as, step, args.status_steps, status_file,
+                                                       args.metrics_file, args.loss_scale),
                            "message": args.message or f"at step {step}"}, handle)
             os.replace(tmp, status_file)
         if args.print_progress:
@@ -112,7 +116,8 @@ def main() -> int:
 EVAL_EVERY = 3  # a trainer stub's steps between evaluations
 
 
-def contract_metrics(kind: str | None, step: int, total: int, status_file: str) -> dict[str, object]:
+def contract_metrics(kind: str | None, step: int, total: int, status_file: str, metrics_path: Path | None = None,
+                     loss_scale: float = 4.0) -> dict[str, object]:
     """Figures shaped like the crawl's or the trainer's (the keys of docs/child-protocol.md)."""
     if kind == "crawl":
         return {"kept": step * 3, "target": total * 3, "pages_fetched": step * 5, "pages_per_s": 4.5,
@@ -120,8 +125,8 @@ def contract_metrics(kind: str | None, step: int, total: int, status_file: str) 
                 "duplicates_exact": step // 4, "duplicates_near": step // 8, "bytes_fetched": step * 20_000,
                 "elapsed_s": float(step)}
     if kind == "train":
-        metrics_file = Path(status_file).with_name("stub_metrics.jsonl")
-        loss = 4.0 / (1 + 0.1 * step)
+        metrics_file = metrics_path or Path(status_file).with_name("stub_metrics.jsonl")
+        loss = loss_scale / (1 + 0.1 * step)
         evaluated = step - step % EVAL_EVERY  # the held-out loss of the latest evaluation, a bit above
         evaluation = {"eval_loss": 4.2 / (1 + 0.1 * evaluated)} if step % EVAL_EVERY == 0 else {}
         with open(metrics_file, "a") as handle:

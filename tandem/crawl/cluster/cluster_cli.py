@@ -23,13 +23,13 @@ from tandem.common.script_main import OneLineArgumentParser
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
 from tandem.crawl.crawl_config import CrawlConfig
-from tandem.fileio.folders import move_contents_aside
+from tandem.fileio.folders import describe_set_aside, move_contents_aside
 
 EXECUTORS = ("local", "slurm", "ray")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = OneLineArgumentParser(prog="crawl_cluster.py", description=__doc__,
+    parser = OneLineArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=Path("configs/crawl_config.yaml"),
                         help="crawl config YAML: sources, prefilter, extract, quality, dedup, target, output_dir")
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_auto_resume:
         moved = move_contents_aside(Path(config.output_dir))
         if moved is not None:
-            print(f"[crawl-cluster] --no-auto-resume: moved the previous output to {moved}", flush=True)
+            print(f"[crawl-cluster] --no-auto-resume: moved the previous output to {describe_set_aside(moved)}",
+                  flush=True)
     tasks = args.tasks or len(inputs)
     _, merge = build_executors(config, args.executor, tasks, args.workers, _executor_options(args))
     print(f"[crawl-cluster] {len(inputs)} inputs in {tasks} tasks on {args.executor}; shards in "

@@ -122,7 +122,13 @@ class TandemQualityFilter(BaseFilter):
         self.quality = QualityFilter(self.settings, ng_words)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        keep, reason = self.quality.check(doc.text)
+        # The line rules first, as the crawl's page analysis runs them (page_analysis.py); their
+        # removed lines are counted as lines_removed_REASON.
+        cleaned = self.quality.clean(doc.text)
+        for reason, count in cleaned.removed.items():
+            self.stat_update(f"lines_removed_{reason}", value=count)
+        doc.text = normalize_text(cleaned.text)
+        keep, reason = self.quality.check(doc.text, cleaned.letter_spaced_share)
         return True if keep else (False, reason)
 
 

@@ -3,8 +3,9 @@
 `--workers` coroutines share one scheduler. It pulls queued URLs from the frontier into per-host
 buffers and hands a worker a URL only when its host is below its concurrency limit and past its
 delay (the larger of `min_delay_s` and robots' Crawl-delay, or a 429/503 Retry-After). Page
-analysis (decode, extract, filters) runs inline (see pageproc.py for why); links, dedup and the
-keep decision happen in one place, on the loop, which is what keeps `--target` exact.
+analysis (text/page_analysis.py: decode, extract, filters) runs inline (`InlineAnalyzer` says
+why); links, dedup and the keep decision happen in one place, on the loop, which is what keeps
+`--target` exact.
 
 The first time a host comes up, its sitemaps are read in the background (sitemaps.py): those
 requests take the host's turn like page fetches (`_host_turn`), and the crawl is not over while

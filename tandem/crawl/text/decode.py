@@ -2,7 +2,8 @@
 
 Order (as browsers and the Swallow corpus' warc2raw do it, roughly): a UTF-8 BOM, the HTTP
 header's charset, `<meta charset>` / `<meta http-equiv="Content-Type">` in the first bytes, then
-detection. A declaration that does not decode cleanly is skipped rather than trusted, because
+detection (declarations and labels: charset.py, shared with the pre-filter). A declaration that
+does not decode cleanly is skipped rather than trusted, because
 mislabelled pages are common; a Western single-byte label (often a server default) is only
 believed when the bytes are neither UTF-8 nor Japanese. Shift_JIS is read as cp932 (Windows-31J), which is what sites
 labelled Shift_JIS actually use (NEC/IBM extensions, ①, ㈱, …).
@@ -15,47 +16,21 @@ import re
 
 import charset_normalizer
 
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
-_META_SCAN_BYTES = 4096
-# Names sites use for the same few encodings, mapped to the Python codec that reads them best.
-_ALIASES = {
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "ms_kanji": "cp932",
-    "windows-31j": "cp932",
-    "csshiftjis": "cp932",
-    "cp932": "cp932",
-    "euc-jp": "euc_jp",
-    "euc_jp": "euc_jp",
-    "x-euc-jp": "euc_jp",
-    "eucjp": "euc_jp",
-    "iso-2022-jp": "iso2022_jp",
-    "csiso2022jp": "iso2022_jp",
-    "utf-8": "utf-8",
-    "utf8": "utf-8",
-    # WHATWG: pages labelled Latin-1/ASCII are decoded as windows-1252.
-    "iso-8859-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "windows-1252": "cp1252",
-}
+from tandem.crawl.text.charset import codec_name, has_iso2022_escape, header_charset, meta_charset
+
+__all__ = ["codec_name", "decode_body"]
+
 _WEAK_LABELS = frozenset({"cp1252"})
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 MIN_HIRAGANA_SHARE = 0.2
 MAX_REPLACED_SHARE = 0.01
-_ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b$(D")
 
 
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     """(text, encoding used). Never raises; the last resort is UTF-8 with replacement marks."""
     if body.startswith(codecs.BOM_UTF8):
         return body[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "utf-8"
-    declared = [c for c in dict.fromkeys((_header_charset(content_type), _meta_charset(body))) if c]
+    declared = [c for c in dict.fromkeys((header_charset(content_type), meta_charset(body))) if c]
     # Servers often send a default "ISO-8859-1" for pages that are really Japanese (Apache's
     # AddDefaultCharset); a single-byte Western label decodes anything, so it is tried last.
     strong = [c for c in declared if c not in _WEAK_LABELS]
@@ -83,29 +58,6 @@ def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 
-def codec_name(label: str) -> str | None:
-    """The Python codec for a charset label, or None when Python has no such codec."""
-    label = label.strip().lower()
-    name = _ALIASES.get(label, label)
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return None
-    return name
-
-
-def _header_charset(content_type: str | None) -> str | None:
-    if not content_type:
-        return None
-    match = _HEADER_CHARSET.search(content_type)
-    return codec_name(match.group(1)) if match else None
-
-
-def _meta_charset(body: bytes) -> str | None:
-    match = _META_CHARSET.search(body[:_META_SCAN_BYTES])
-    return codec_name(match.group(1).decode("ascii", errors="replace")) if match else None
-
-
 def _try_decode(body: bytes, encoding: str) -> str | None:
     try:
         return body.decode(encoding)
@@ -123,7 +75,7 @@ def _detect_exactly(body: bytes) -> tuple[str, str] | None:
     often decode as (nonsense) cp932 half-width katakana; a Japanese reading is accepted only
     when hiragana make up a fair share of the non-ASCII characters, as in any Japanese prose.
     """
-    if any(escape in body for escape in _ISO2022_ESCAPES):
+    if has_iso2022_escape(body):
         text = _try_decode(body, "iso2022_jp")
         if text is not None:
             return text, "iso2022_jp"

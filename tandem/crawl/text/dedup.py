@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 
 from rensa import RMinHash, RMinHashLSH
 
+from tandem.common.typed_config import bounded
 from tandem.crawl.text.filter_stats import FilterStats
+
+_PERMUTATIONS_WHY = "bands × rows hashes are computed and kept for every document; FineWeb uses 14 × 8"
 
 
 @dataclass
@@ -36,9 +39,11 @@ class DedupSettings:
         "pipelines use (there are no spaces to split words on).")})
     bands: int = field(default=14, metadata={"help": (
         "LSH bands; bands × rows is the number of hash permutations (14 × 8 as FineWeb/datatrove). "
-        "More bands find more pairs at lower similarity.")})
+        "More bands find more pairs at lower similarity."),
+        **bounded(high=512, why=_PERMUTATIONS_WHY)})
     rows: int = field(default=8, metadata={"help": (
-        "Rows per LSH band; more rows make a band match only at higher similarity.")})
+        "Rows per LSH band; more rows make a band match only at higher similarity."),
+        **bounded(high=512, why=_PERMUTATIONS_WHY)})
     threshold: float = field(default=0.7, metadata={"help": (
         "A candidate is a near duplicate when its estimated Jaccard similarity (0-1] with a kept "
         "document is at least this.")})

@@ -5,12 +5,14 @@
 1. Walk the DOM once (html_blocks.BlockWalker), skipping scripts, styles and site chrome (`nav`,
    `header`, `footer`, `aside`, ARIA landmarks, navigation-like elements whose class/id says
    menu, sidebar, share, …), cutting the text into blocks at block-level tags and `<br>` with
-   each block's link share; `<pre>` blocks line by line with their indentation.
+   each block's link share; `<pre>` blocks line by line with their indentation. Of hidden
+   alternatives (OS variants of a shortcut), one is read (html_blocks.hidden_alternatives).
 2. Pick the main container without trusting names (div soup, table layouts) and widen it to the
    sections around it (main_container). Its usable blocks form the text, the page title at most
    once (the model reads only the record's text, not its title).
 3. Drop lines this host has shown on `repeat_min_pages` pages in the same place
-   (boilerplate.RepeatedLines); code lines, headings and labels (`<dt>`, `<th>`) never are.
+   (boilerplate.RepeatedLines), at the start or the end of the text only, never between lines
+   of the page's own text; code lines, headings and labels (`<dt>`, `<th>`) never are.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes, hidden_alternatives
 from tandem.crawl.text.main_container import select_main_blocks
 
 _SPACES = re.compile(r"\s+")
@@ -33,6 +35,8 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
 # Headings and labels (definition terms, header cells, captions) recur wherever a generator's
 # template structures a text ("Parameters:", "説明"), and code recurs as idioms: never template lines.
 NEVER_REPEATED_TAGS = frozenset({*HEADING_TAGS, "dt", "th", "caption", "pre"})
+# A relative link with no scheme, no dot segment at its start and no query or fragment only.
+_PLAIN_RELATIVE = re.compile(r"[^/.?#:\\][^:\\]*$")
 _TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—:：]\s+|\s*[|｜]\s*")
 
 
@@ -96,13 +100,15 @@ class Extractor:
 
     def extract(self, html: str, url: str) -> ExtractedPage:
         tree = LexborHTMLParser(close_self_closing_tags(html))
-        title = _title(tree)
-        links = _links(tree, url)
-        lang = _lang(tree)
+        head = read_head(tree)
+        title = _title(tree, head)
+        links = _links(tree, url, head)
+        lang = _lang(tree, head)
         root = tree.body or tree.root
         if root is None:
             return ExtractedPage(title, "", links, lang)
         chrome = chrome_nodes(root, len(root.text(deep=True, separator=""))) if self.settings.remove_chrome else set()
+        chrome |= hidden_alternatives(root)
         walker = BlockWalker(chrome)
         walker.walk_root(root)
         blocks = walker.blocks
@@ -123,10 +129,18 @@ class Extractor:
         self._repeated.load_state(state)
 
     def _drop_repeated(self, host: str, blocks: list[Block], chosen: list[int]) -> list[int]:
-        """Template lines go; lines of code and headings never do (see boilerplate.RepeatedLines)."""
+        """Template lines go; lines of code and headings never do (see boilerplate.RepeatedLines).
+        Only the runs of repeated lines at the start and the end of the text go: a template puts
+        its notices and blurbs around the text; a repeated line between lines of this page's own
+        text is part of it (similar pages of a manual share sentences at the same place)."""
         candidates = [i for i in chosen if blocks[i].tag not in NEVER_REPEATED_TAGS]
         flags = self._repeated.repeated(host, [(blocks[i].text, i) for i in candidates], len(blocks))
-        repeated = {i for i, flag in zip(candidates, flags, strict=True) if flag}
+        repeated: set[int] = set()
+        for order in (candidates, candidates[::-1]):
+            for i, flag in zip(order, flags if order is candidates else flags[::-1], strict=True):
+                if not flag:
+                    break
+                repeated.add(i)
         return [i for i in chosen if i not in repeated]
 
 
@@ -151,23 +165,52 @@ def close_self_closing_tags(html: str) -> str:
     return "".join(pieces)
 
 
-def _title(tree: LexborHTMLParser) -> str:
-    node = tree.css_first('meta[property="og:title"]')
-    if node is not None and node.attributes.get("content"):
-        return _SPACES.sub(" ", node.attributes["content"] or "").strip()
-    node = tree.css_first("title")
-    if node is not None:
-        full = _SPACES.sub(" ", node.text()).strip()
+@dataclass
+class HeadFacts:
+    """What the extractor reads from the page's head, in one pass over its children (a CSS
+    query costs its selector's compilation each time, more than the whole pass)."""
+
+    og_title: str = ""
+    title: LexborNode | None = None
+    base_href: str | None = None
+    content_language: str | None = None
+
+
+def read_head(tree: LexborHTMLParser) -> HeadFacts:
+    facts = HeadFacts()
+    head = tree.head
+    for node in head.iter() if head is not None else ():
+        tag = node.tag
+        if tag == "meta":
+            attributes = node.attributes
+            if attributes.get("property") == "og:title" and not facts.og_title:
+                facts.og_title = attributes.get("content") or ""
+            elif (attributes.get("http-equiv") or "").lower() == "content-language" and not facts.content_language:
+                facts.content_language = attributes.get("content")
+        elif tag == "title" and facts.title is None:
+            facts.title = node
+        elif tag == "base" and facts.base_href is None:
+            facts.base_href = node.attributes.get("href")
+    if facts.title is None:  # a broken page's title may sit in its body
+        facts.title = tree.css_first("title")
+    return facts
+
+
+def _title(tree: LexborHTMLParser, head: HeadFacts) -> str:
+    if head.og_title:
+        return _SPACES.sub(" ", head.og_title).strip()
+    if head.title is not None:
+        full = _SPACES.sub(" ", head.title.text()).strip()
         return _TITLE_SEPARATORS.split(full)[0].strip() or full
     node = tree.css_first("h1")
     return _SPACES.sub(" ", node.text()).strip() if node is not None else ""
 
 
-def _links(tree: LexborHTMLParser, url: str) -> list[str]:
-    base_node = tree.css_first("base[href]")
-    base = urljoin(url, base_node.attributes.get("href") or "") if base_node is not None else url
+def _links(tree: LexborHTMLParser, url: str, head: HeadFacts) -> list[str]:
+    base = urljoin(url, head.base_href) if head.base_href is not None else url
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
+    folder = origin + (parts.path[:parts.path.rfind("/") + 1] or "/")
     hrefs: dict[str, None] = {}
     for node in tree.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()
@@ -180,16 +223,17 @@ def _links(tree: LexborHTMLParser, url: str) -> list[str]:
             absolute = href
         elif href.startswith("/") and not href.startswith("//") and "/." not in href:
             absolute = origin + href
+        elif _PLAIN_RELATIVE.match(href) and "/." not in href:  # "page.html", "sub/page.html#x"
+            absolute = folder + href
         else:
             absolute = urljoin(base, href)
         links.setdefault(absolute, None)
     return list(links)
 
 
-def _lang(tree: LexborHTMLParser) -> str | None:
-    html_node = tree.css_first("html")
-    value = html_node.attributes.get("lang") if html_node is not None else None
+def _lang(tree: LexborHTMLParser, head: HeadFacts) -> str | None:
+    html_node = tree.root
+    value = html_node.attributes.get("lang") if html_node is not None and html_node.tag == "html" else None
     if not value:
-        meta = tree.css_first('meta[http-equiv="content-language" i]')
-        value = meta.attributes.get("content") if meta is not None else None
+        value = head.content_language
     return value.strip().split("-")[0].split("_")[0].lower() or None if value else None

@@ -3,11 +3,14 @@
 Each named step (a quality filter, a dedup check) records how many pages reached it, how many
 it dropped and the seconds it spent. The crawl keeps one `FilterStats` for the whole run, saves
 it with its other counters and writes it to `stats.json` (`contracts.metrics.CrawlMetrics`).
+Lines removed inside kept or dropped pages by the line rules (line_rules.py) are counted apart,
+by reason (`stats.json` → `lines_removed`).
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +23,10 @@ class StepCount:
     seconds: float = 0.0
 
 
-StepRecord = tuple[str, bool, float]  # (step, dropped, seconds) of one page at one step
+# (step, dropped, seconds) of one page at one step; for removed lines ("lines_removed:REASON",
+# how many, 0.0).
+StepRecord = tuple[str, int, float]
+LINES_REMOVED = "lines_removed:"
 
 
 class FilterStats:
@@ -30,6 +36,7 @@ class FilterStats:
     def __init__(self, clock: Callable[[], float] = time.perf_counter, journaled: bool = False) -> None:
         self.clock = clock
         self.steps: dict[str, StepCount] = {}
+        self.lines_removed: Counter[str] = Counter()
         self.journal: list[StepRecord] | None = [] if journaled else None
 
     def record(self, step: str, dropped: bool, seconds: float) -> None:
@@ -42,6 +49,11 @@ class FilterStats:
         count.dropped += dropped
         count.seconds += seconds
 
+    def remove_lines(self, reason: str, count: int) -> None:
+        if self.journal is not None:
+            self.journal.append((LINES_REMOVED + reason, count, 0.0))
+        self.lines_removed[reason] += count
+
     def drain(self) -> list[StepRecord]:
         """The records since the last drain (none unless journaled)."""
         if not self.journal:
@@ -51,14 +63,21 @@ class FilterStats:
 
     def add(self, records: list[StepRecord]) -> None:
         for step, dropped, seconds in records:
-            self.record(step, dropped, seconds)
+            if step.startswith(LINES_REMOVED):
+                self.remove_lines(step[len(LINES_REMOVED):], dropped)
+            else:
+                self.record(step, bool(dropped), seconds)
 
     def to_json(self) -> dict[str, dict[str, Any]]:
         """{step: {"checked", "dropped", "seconds"}} in the order the steps first ran."""
         return {step: {"checked": c.checked, "dropped": c.dropped, "seconds": round(c.seconds, 3)}
                 for step, c in self.steps.items()}
 
-    def restore(self, saved: dict[str, dict[str, Any]] | None) -> None:
+    def lines_removed_json(self) -> dict[str, int]:
+        return dict(sorted(self.lines_removed.items()))
+
+    def restore(self, saved: dict[str, dict[str, Any]] | None, lines_removed: dict[str, int] | None = None) -> None:
+        self.lines_removed.update({reason: int(count) for reason, count in (lines_removed or {}).items()})
         for step, values in (saved or {}).items():
             self.steps[step] = StepCount(int(values.get("checked", 0)), int(values.get("dropped", 0)),
                                          float(values.get("seconds", 0.0)))

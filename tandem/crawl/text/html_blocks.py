@@ -23,8 +23,8 @@ wrap everything in `<div class="header-wrap">`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from selectolax.lexbor import LexborNode
 
@@ -97,6 +97,32 @@ def chrome_nodes(root: LexborNode, page_chars: int) -> set[int]:
     return chrome
 
 
+def hidden_alternatives(root: LexborNode) -> set[int]:
+    """`mem_id`s of the hidden variants to skip: where an element holds two hidden children or
+    more (LibreOffice's help: `<span class="switchinline"><span hidden class="MAC">⌘+F9</span>
+    <span hidden id="default…">Ctrl+F9</span>`), they are alternatives of which a script shows
+    one; the text keeps one, the one marked default or else the first, never their glued text.
+    A lone hidden element (a collapsed answer), and hidden elements beside a visible one (the
+    other panels of tabs), are left as they are."""
+    groups: dict[int, tuple[LexborNode, list[LexborNode]]] = {}
+    for node in root.css("[hidden]"):
+        parent = node.parent
+        if parent is not None:
+            groups.setdefault(parent.mem_id, (parent, []))[1].append(node)
+    skipped: set[int] = set()
+    for parent, variants in groups.values():
+        if len(variants) < 2 or sum(1 for _ in parent.iter()) != len(variants):
+            continue  # a visible sibling: tab panels, each its own text, not variants of one
+        shown = next((v for v in variants if _is_default_variant(v)), variants[0])
+        skipped.update(v.mem_id for v in variants if v is not shown)
+    return skipped
+
+
+def _is_default_variant(node: LexborNode) -> bool:
+    attributes = node.attributes
+    return "default" in f"{attributes.get('id') or ''} {attributes.get('class') or ''}".lower()
+
+
 def _looks_like_chrome(node: LexborNode, tag: str) -> bool:
     """For a navigation-like (not inline) element."""
     attributes = node.attributes
@@ -148,24 +174,28 @@ class BlockWalker:
         """Depth-first over the DOM with an explicit stack: broken pages nest thousands deep."""
         self._open(root, root.tag or "body")
         chrome, parts, stack = self.chrome, self._parts, self._stack
-        # (remaining children, inside which kind of link, this level opened a block)
-        frames: list[tuple[Iterator[LexborNode], int, bool]] = [(root.iter(include_text=True), NOT_LINK, False)]
+        # [next child to visit, inside which kind of link, this level opened a block]; sibling
+        # pointers rather than iterators: faster on real pages.
+        frames: list[list[Any]] = [[root.first_child, NOT_LINK, False]]
         while frames:
-            children, in_link, opened_block = frames[-1]
-            child = next(children, None)
+            frame = frames[-1]
+            child = frame[0]
             if child is None:
                 frames.pop()
-                if opened_block:
+                if frame[2]:
                     if parts:
                         self._flush()
                     stack.pop()
                     self._tags.pop()
                 continue
+            frame[0] = child.next
             tag = child.tag or ""
             if tag == "-text":
                 text = child.text_content or ""
+                if not parts and text.isspace():
+                    continue  # indentation between blocks: nothing to flush later
                 parts.append(text)
-                if in_link == LINK:
+                if frame[1] == LINK:
                     self._link_chars += display_width(text.strip())
             elif tag in SKIP_TAGS or child.mem_id in chrome:
                 continue
@@ -183,10 +213,11 @@ class BlockWalker:
                 opens = len(stack) < MAX_BLOCK_DEPTH
                 if opens:
                     self._open(child, tag)
-                frames.append((child.iter(include_text=True), in_link, opens))
+                frames.append([child.first_child, frame[1], opens])
             else:
+                in_link = frame[1]
                 link = in_link or (self._link_kind(child.attributes.get("href")) if tag == "a" else NOT_LINK)
-                frames.append((child.iter(include_text=True), link, False))
+                frames.append([child.first_child, link, False])
         if parts:
             self._flush()
         stack.pop()

@@ -17,9 +17,14 @@
    stops the widening, and so does prose found only in small siblings of another kind (a
    share box or the post's date line beside the article body).
 4. The heading right before the container, with no usable block between, is its title.
+5. Link-only blocks inside the container that belong to its text come back: table cells in a
+   row with a cell of text, index terms before their description, short flat labelled lists
+   ("see also"). Link density still drops navigation everywhere else.
 """
 
 from __future__ import annotations
+
+import re
 
 from selectolax.lexbor import LexborNode
 
@@ -38,6 +43,11 @@ TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "caption"})
 # not a box beside it (share buttons, the post's date, a keyboard-shortcut help popup).
 MIN_SIBLING_PARAGRAPHS = 2
 MIN_SIBLING_SHARE = 0.2
+# A labelled list of links this short inside the main text is a "see also" list, not a menu.
+MAX_SEE_ALSO_ITEMS = 12
+# Labels of lists of the site's other posts (a blog template's, even inside the post's body).
+ARTICLE_LIST_LABEL = re.compile(
+    r"記事|投稿|エントリー|ランキング|人気|おすすめ|新着|posts|articles|popular|recent|trending", re.IGNORECASE)
 
 
 def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_block_chars: int,
@@ -53,12 +63,59 @@ def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_bloc
         return usable
     container = _densest(blocks, prose, container_share)
     container = _widen(blocks, prose, elements, container)
-    chosen = [i for i in usable if container in blocks[i].ancestors]
+    chosen = sorted({*(i for i in usable if container in blocks[i].ancestors),
+                     *_linked_content(blocks, dense, container, content_block_chars)})
     # The heading right before the container names its text (a title above the article body).
     before = [i for i in usable if i < chosen[0]]
     if before and blocks[before[-1]].tag in HEADING_TAGS:
         chosen.insert(0, before[-1])
     return chosen
+
+
+def _linked_content(blocks: list[Block], dense: list[bool], container: int, content_block_chars: int) -> list[int]:
+    """Link-dense blocks inside the container that are part of its text, not navigation: a
+    table cell whose row has a cell of text (a package name beside its description), a term
+    whose description follows (an index entry), and the items of a short flat list introduced
+    by a label (a "see also" list), with that label. Tables of contents are nested, long, or
+    unlabelled, and navigation sits outside the container: those still go."""
+    inside = [i for i, block in enumerate(blocks) if dense[i] and container in block.ancestors
+              and len(block.ancestors) >= 2]
+    if not inside:
+        return []
+    text_rows = {blocks[i].ancestors[-2] for i, block in enumerate(blocks)
+                 if not dense[i] and block.tag in ("td", "th") and len(block.ancestors) >= 2}
+    kept: list[int] = []
+    lists: dict[int, list[int]] = {}
+    for i in inside:
+        block = blocks[i]
+        parent = block.ancestors[-2]
+        cell_of_text_row = block.tag in ("td", "th") and parent in text_rows
+        described_term = block.tag == "dt" and i + 1 < len(blocks) and blocks[i + 1].tag == "dd" and not dense[i + 1]
+        if cell_of_text_row or described_term:
+            kept.append(i)
+        elif block.tag == "li":
+            lists.setdefault(parent, []).append(i)
+    for items in lists.values():
+        kept += _see_also_list(blocks, dense, items, container, content_block_chars)
+    return kept
+
+
+def _see_also_list(blocks: list[Block], dense: list[bool], items: list[int], container: int,
+                   content_block_chars: int) -> list[int]:
+    """The items (and their label) of a short, flat, labelled list of links."""
+    first, last = items[0], items[-1]
+    parent = blocks[first].ancestors[-2]
+    members = [i for i in range(first, last + 1) if parent in blocks[i].ancestors]
+    if len(items) > MAX_SEE_ALSO_ITEMS or any(blocks[i].ancestors[-2] != parent for i in members):
+        return []  # long or nested: a table of contents
+    label = first - 1
+    if label < 0 or dense[label] or container not in blocks[label].ancestors:
+        return []
+    if not (blocks[label].tag in HEADING_TAGS or blocks[label].width < content_block_chars):
+        return []
+    if ARTICLE_LIST_LABEL.search(blocks[label].text):
+        return []  # "関連記事", "人気の記事": other posts of the site, not this text's references
+    return [label, *members]
 
 
 def _labels_dropped_links(blocks: list[Block], dense: list[bool], index: int, content_block_chars: int) -> bool:

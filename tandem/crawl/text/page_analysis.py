@@ -2,12 +2,14 @@
 
 This is the CPU-heavy half of the pipeline (decode, extract, filters: 1-1.5 ms a page here).
 The web crawl runs it on the event loop's thread (see `fetching.engine.InlineAnalyzer`).
-Extraction (decode, extract, normalise) is timed as the step "extract" of the filter stats,
-next to each quality filter's step.
+Extraction (decode, extract, line rules, normalise) is timed as the step "extract" of the filter
+stats, next to each quality filter's step; the line rules are also timed on their own
+("line_rules").
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,18 +41,25 @@ class PageAnalyzer:
         start = self.stats.clock()
         html, _ = decode_body(body, content_type)
         page = self.extractor.extract(html, url)
-        text = normalize_text(page.text)
+        text, letter_spaced_share = self._normalize(page.text)
         self.stats.record("extract", False, self.stats.clock() - start)
-        return self._judge(text, page.title or title, page.links)
+        return self._judge(text, letter_spaced_share, page.title or title, page.links)
 
     def analyse_text(self, raw_text: str, title: str = "", links: list[str] | None = None) -> PageAnalysis:
         start = self.stats.clock()
-        text = normalize_text(raw_text)
+        text, letter_spaced_share = self._normalize(raw_text)
         self.stats.record("extract", False, self.stats.clock() - start)
-        return self._judge(text, title, links)
+        return self._judge(text, letter_spaced_share, title, links)
 
-    def _judge(self, text: str, title: str, links: list[str] | None) -> PageAnalysis:
-        keep, reason = self.quality.check(text)
+    def _normalize(self, raw_text: str) -> tuple[str, float]:
+        """The normalised text after the line rules, and its share of letter-spaced Japanese.
+        The line rules read NFKC text before normalize_text collapses its spaces (and, with
+        neologdn, removes those between Japanese words, which delimit a keyword run)."""
+        cleaned = self.quality.clean(unicodedata.normalize("NFKC", raw_text))
+        return normalize_text(cleaned.text), cleaned.letter_spaced_share
+
+    def _judge(self, text: str, letter_spaced_share: float, title: str, links: list[str] | None) -> PageAnalysis:
+        keep, reason = self.quality.check(text, letter_spaced_share)
         return PageAnalysis(title, text, links or [], None if keep else reason)
 
     def state_dict(self) -> dict[str, Any]:

@@ -8,9 +8,12 @@ Two ways of measuring, one per preset (quality.QualitySettings.preset):
   path) is left out: it is neither Japanese nor not-Japanese prose, and its repetitions
   (`}`, `fi`, indentation) are not the repetition of spam. Spaces do not count as characters and
   ASCII ones count half (an English term in a Japanese sentence is one word, not seven
-  letters), an ASCII ". " ends a sentence as "。" does, only runs that end so are sentences
-  (headings, cells and list items are not), and the kana check starts at the first line with
-  Japanese in it (an English heading or a command may come first).
+  letters), an ASCII ". " ends a sentence as "。" does, only runs that end so (or in a teaser's ellipsis)
+  are sentences (headings, cells and list items are not), and the kana check starts at the first line with
+  Japanese in it (an English heading or a command may come first), counting Japanese letters
+  only (a kanji heading before an English term is not a page without kana), and lines and
+  sentences shorter than 20 characters do not count as duplicates (a procedure repeats its
+  steps).
 """
 
 from __future__ import annotations
@@ -25,6 +28,13 @@ SENTENCE = re.compile(r"[^。．！？!?]+[。．！？!?]?")
 # The technical preset also ends a sentence at an ASCII "." followed by a space or the line's end.
 SENTENCE_WITH_ASCII_STOP = re.compile(r"(?:[^。．！？!?.]|\.(?!\s|$))+(?:[。．！？!?]|\.(?=\s|$))?")
 _STOPS = ("。", "．", "！", "？", "!", "?", ".")
+# A teaser's end: an ellipsis ("…" is "..." after NFKC, "‥" is ".."; Swallow also counts "・"),
+# maybe followed by a "read more" link, or such a link alone. In the technical preset such a run counts as a sentence
+# even without a stop (a snippet cut short is not a heading).
+_READ_MORE = r"続きを読む|続きを見る|続きはこちら|もっと見る|もっと読む|全文を読む|全文表示|read more|continue reading"
+_LINK = rf"[(\[【]?(?:{_READ_MORE})[)\]】]?"
+_ELLIPSIS = r"[(\[【]?(?:\.\.|…|‥|・)[)\]】]?"  # WordPress cuts an excerpt with "[…]"
+TEASER_END = re.compile(rf"(?:{_ELLIPSIS}\s*(?:{_LINK}|[(\[【]?more[)\]】]?)?|{_LINK})\s*[>»›]*\s*$", re.IGNORECASE)
 HIRAGANA = re.compile(r"[\u3041-\u3096]")
 KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 KANJI = re.compile(r"[々〇〻\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
@@ -35,6 +45,9 @@ _ASCII_LETTERS = re.compile(r"[A-Za-z]")
 # An English sentence: four words or more, mostly letters (code and tables are mostly symbols).
 MIN_ENGLISH_WORDS = 4
 MIN_ENGLISH_LETTER_SHARE = 0.7
+# Technical: shorter lines and sentences are left out of the duplicate counts (steps, labels).
+MIN_REPEATED_CHARS = 20
+KANA_SEARCH_CHARS = 20_000  # technical kana_at_start reads the Japanese letters of this many first
 
 
 def is_prose_line(line: str) -> bool:
@@ -62,9 +75,10 @@ class LetterStats:
 
 
 class PageMeasures:
-    def __init__(self, text: str, technical: bool) -> None:
+    def __init__(self, text: str, technical: bool, letter_spaced_share: float = 0.0) -> None:
         self.text = text
         self.technical = technical
+        self.letter_spaced_share = letter_spaced_share  # measured by the line rules (line_rules.py)
 
     @cached_property
     def letters(self) -> LetterStats:
@@ -101,7 +115,23 @@ class PageMeasures:
         if not self.technical:
             return [sentence for line in self.lines for sentence in SENTENCE.findall(line)]
         return [sentence for line in self.lines for sentence in SENTENCE_WITH_ASCII_STOP.findall(line)
-                if sentence.rstrip().endswith(_STOPS)]
+                if sentence.rstrip().endswith(_STOPS) or TEASER_END.search(sentence)]
+
+    @cached_property
+    def repetition_lines(self) -> list[str]:
+        """What duplicate_lines counts: the lines, or (technical) those of MIN_REPEATED_CHARS or
+        more: a procedure repeats its short steps (「OK」をクリックします。) in every section."""
+        if not self.technical:
+            return self.lines
+        return [line for line in self.lines if _weighted_length(line) >= MIN_REPEATED_CHARS]
+
+    @cached_property
+    def repetition_sentences(self) -> list[str]:
+        """What duplicate_sentences counts, as repetition_lines."""
+        if not self.technical:
+            return self.sentences
+        return [s for s, length in zip(self.sentences, self.sentence_lengths, strict=True)
+                if length >= MIN_REPEATED_CHARS]
 
     @cached_property
     def sentence_lengths(self) -> list[float]:
@@ -112,11 +142,11 @@ class PageMeasures:
 
     @cached_property
     def kana_search_start(self) -> str:
-        """Where kana_at_start looks: the text, or (technical) from its first Japanese line on."""
+        """Where kana_at_start looks: the text, or (technical) its Japanese letters only, so that
+        a kanji heading before an English paragraph does not hide the kana after it."""
         if not self.technical:
             return self.text
-        match = JAPANESE_LETTER.search(self.text)
-        return self.text[self.text.rfind("\n", 0, match.start()) + 1:] if match else ""
+        return "".join(JAPANESE_LETTER.findall(self.text, 0, KANA_SEARCH_CHARS))
 
     @cached_property
     def ngrams(self) -> NgramHashes:

@@ -9,7 +9,8 @@ each one costs milliseconds, while a look at its bytes costs microseconds. The c
    (`<html lang>`, Content-Language) is not used: templates declare `en` on Japanese pages and
    `ja` on untranslated ones.
 2. A declared Japanese-only charset (Shift_JIS, EUC-JP, ISO-2022-JP, in the header or a
-   `<meta>` of the first bytes), an ISO-2022-JP escape, or a UTF-16 BOM: kept (`charset`).
+   `<meta>` of the first bytes, read as decode.py reads it: charset.py), an ISO-2022-JP escape,
+   or a UTF-16 BOM: kept (`charset`).
 3. A sample of the bytes (`sample_bytes`): kana are what tells Japanese from Chinese, and every
    Japanese sentence has some. UTF-8 kana (E3 81-83 xx) and numeric references to them are
    counted, stopping at `min_kana`; if the sample is not UTF-8, EUC-JP and Shift_JIS hiragana
@@ -29,6 +30,8 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from tandem.crawl.text.charset import declares_japanese, has_iso2022_escape
+
 # One literal lead byte each, so that `re` searches with memchr: about 4x faster than one
 # alternation on pages without kana, which are the ones scanned to the end.
 _UTF8_KANA = re.compile(rb"\xe3[\x81-\x83]")
@@ -38,16 +41,7 @@ _REFERENCE_KANA = re.compile(rb"&#(?:12[345]\d\d|[xX]30[4-9a-fA-F][0-9a-fA-F]);"
 _EUC_HIRAGANA = re.compile(rb"\xa4[\xa1-\xf3]")
 _SJIS_HIRAGANA = re.compile(rb"\x82[\x9f-\xf1]")
 MAX_UNDECODABLE_SHARE = 0.01
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.IGNORECASE)
-_META_SCAN_BYTES = 4096
 _TEXT_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\uff66-\uff9d]")
-# Labels of encodings used for nothing but Japanese.
-JAPANESE_CHARSETS = frozenset({
-    "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "windows-31j", "csshiftjis", "cp932",
-    "euc-jp", "euc_jp", "x-euc-jp", "eucjp", "iso-2022-jp", "csiso2022jp", "iso2022_jp",
-})
-_ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 JAPANESE_LANGUAGE_CODES = frozenset({"ja", "jpn", "jp"})
 
@@ -94,7 +88,7 @@ def prefilter_bytes(
         return True, KEEP
     if not _languages_allow(identified_languages, settings):
         return False, REASON_LANGUAGE
-    if body.startswith(_UTF16_BOMS) or _declares_japanese_charset(body, content_type):
+    if body.startswith(_UTF16_BOMS) or declares_japanese(body, content_type):
         return True, KEEP
     sample = body[: settings.sample_bytes]
     kana = _count_up_to(_UTF8_KANA, sample, settings.min_kana)
@@ -102,7 +96,7 @@ def prefilter_bytes(
         kana += _count_up_to(_REFERENCE_KANA, sample, settings.min_kana - kana)
     if kana >= settings.min_kana:
         return True, KEEP
-    if b"\x1b" in sample and any(escape in sample for escape in _ISO2022_ESCAPES):
+    if has_iso2022_escape(sample):
         return True, KEEP  # ISO-2022-JP: 7-bit, so it also passes for UTF-8
     if not _is_utf8(sample):
         if _count_up_to(_SJIS_HIRAGANA, sample, settings.min_kana) >= settings.min_kana:
@@ -142,15 +136,6 @@ def _languages_allow(identified: str | None, settings: PrefilterSettings) -> boo
     codes = {part.strip().lower().split("-")[0].split("_")[0] for part in re.split(r"[,;\s]+", identified)}
     codes.discard("")
     return not codes or bool(codes & JAPANESE_LANGUAGE_CODES)
-
-
-def _declares_japanese_charset(body: bytes, content_type: str | None) -> bool:
-    if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        if match and match.group(1).lower() in JAPANESE_CHARSETS:
-            return True
-    meta = _META_CHARSET.search(body[:_META_SCAN_BYTES])
-    return meta is not None and meta.group(1).decode("ascii", "replace").lower() in JAPANESE_CHARSETS
 
 
 def _count_up_to(pattern: re.Pattern[bytes] | re.Pattern[str], sample: bytes | str, limit: int) -> int:

@@ -24,7 +24,8 @@ import zlib
 from collections.abc import Callable
 
 from tandem.crawl.text.filter_stats import FilterStats
-from tandem.crawl.text.page_measures import KANA, PageMeasures, duplicates_ok
+from tandem.crawl.text.line_rules import CleanedLines, clean_lines
+from tandem.crawl.text.page_measures import KANA, TEASER_END, PageMeasures, duplicates_ok
 from tandem.crawl.text.quality_settings import PRESETS, QualitySettings
 
 __all__ = ["PRESETS", "QualityFilter", "QualitySettings"]
@@ -44,6 +45,7 @@ class QualityFilter:
         self._ng_pattern = _ng_pattern(ng_words or []) if settings.check_ng_words else None
         s = settings
         candidates: list[tuple[bool, str, Callable[[PageMeasures], bool]]] = [
+            (s.line_rules and s.check_letter_spaced, "letter_spaced", self._not_letter_spaced),
             (s.check_too_short, "too_short", self._long_enough),
             (s.check_japanese_fraction, "japanese_fraction", self._japanese_enough),
             (s.check_hiragana_fraction, "hiragana_fraction", self._hiragana_enough),
@@ -60,8 +62,20 @@ class QualityFilter:
         ]
         self.steps = [(name, step) for enabled, name, step in candidates if enabled and s.enabled]
 
-    def check(self, text: str) -> tuple[bool, str]:
-        page = PageMeasures(text, self.settings.preset == "technical")
+    def clean(self, text: str) -> CleanedLines:
+        """The line rules (line_rules.py) on NFKC text, before `check`; removed lines counted."""
+        if not (self.settings.line_rules and self.settings.enabled):
+            return CleanedLines(text)
+        start = self.stats.clock()
+        cleaned = clean_lines(text, english_appendix=self.settings.preset == "technical")
+        self.stats.record("line_rules", False, self.stats.clock() - start)
+        for reason, count in cleaned.removed.items():
+            self.stats.remove_lines(reason, count)
+        return cleaned
+
+    def check(self, text: str, letter_spaced_share: float = 0.0) -> tuple[bool, str]:
+        """`letter_spaced_share`: what `clean` measured on the text before it rejoined it."""
+        page = PageMeasures(text, self.settings.preset == "technical", letter_spaced_share)
         clock, record = self.stats.clock, self.stats.record
         for name, step in self.steps:
             start = clock()
@@ -70,6 +84,9 @@ class QualityFilter:
             if not keep:
                 return False, name
         return True, "ok"
+
+    def _not_letter_spaced(self, page: PageMeasures) -> bool:
+        return page.letter_spaced_share <= self.settings.max_letter_spaced_share
 
     def _long_enough(self, page: PageMeasures) -> bool:
         s = self.settings
@@ -104,16 +121,18 @@ class QualityFilter:
     def _few_ellipses(self, page: PageMeasures) -> bool:
         if not page.sentences:
             return True
-        ellipses = sum(1 for sentence in page.sentences if sentence.strip().endswith(("・", "…")))
+        # After NFKC "…" is "...": both count, and so does an ellipsis before a "read more" link.
+        ellipses = sum(1 for sentence in page.sentences if TEASER_END.search(sentence))
         return ellipses / len(page.sentences) <= self.settings.max_ellipsis_fraction
 
     def _few_duplicate_lines(self, page: PageMeasures) -> bool:
         s = self.settings
-        return duplicates_ok(page.lines, s.max_duplicate_line_fraction, s.max_duplicate_line_char_fraction)
+        return duplicates_ok(page.repetition_lines, s.max_duplicate_line_fraction, s.max_duplicate_line_char_fraction)
 
     def _few_duplicate_sentences(self, page: PageMeasures) -> bool:
         s = self.settings
-        return duplicates_ok(page.sentences, s.max_duplicate_sentence_fraction, s.max_duplicate_sentence_char_fraction)
+        return duplicates_ok(page.repetition_sentences, s.max_duplicate_sentence_fraction,
+                             s.max_duplicate_sentence_char_fraction)
 
     def _few_ng_words(self, page: PageMeasures) -> bool:
         japanese = page.letters.japanese

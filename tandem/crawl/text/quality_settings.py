@@ -39,6 +39,17 @@ class QualitySettings:
         "Japanese line), with looser limits on repetition and long sentences "
         "(min_compression_ratio, max_duplicate_ngram_fractions, max_long_sentence_share). "
         "See docs/crawl-text.md.")})
+    line_rules: bool = field(default=True, metadata={"help": (
+        "Before the page filters, remove junk lines (keyword runs: space-separated Japanese "
+        "keywords without particles or punctuation, as in tag lists and keyword stuffing) and "
+        "mend spacing artefacts (letter-spaced text rejoined, spaces a line wrap left between "
+        "hiragana removed); removed lines are counted by reason (stats.json lines_removed).")})
+    check_letter_spaced: bool = field(default=True, metadata={"help": (
+        "Drop pages where letter-spaced lines (パ ス ワ ー ド) hold more than "
+        "`max_letter_spaced_share` of the Japanese letters (letter_spaced): renderings of typeset "
+        "documents. Needs line_rules.")})
+    max_letter_spaced_share: float = field(default=0.2, metadata={"help": (
+        "Largest share (0-1) of a page's Japanese letters in letter-spaced lines.")})
     check_too_short: bool = field(default=True, metadata={"help": (
         "Drop pages under `min_chars` characters or `min_japanese_chars` Japanese letters "
         "(drop reason too_short).")})
@@ -138,6 +149,7 @@ class QualitySettings:
             "min_hiragana_fraction": self.min_hiragana_fraction,
             "max_katakana_fraction": self.max_katakana_fraction,
             "max_ellipsis_fraction": self.max_ellipsis_fraction,
+            "max_letter_spaced_share": self.max_letter_spaced_share,
             "max_duplicate_line_fraction": self.max_duplicate_line_fraction,
             "max_duplicate_line_char_fraction": self.max_duplicate_line_char_fraction,
             "max_duplicate_sentence_fraction": self.max_duplicate_sentence_fraction,

@@ -240,7 +240,7 @@ function renderTrain(train) {
   draw("speed", "speed-chart", "tokens/s by step", [{label: "tokens/s", color: "#27ae60"}], [s.step, s.tokens_per_s]);
   const points = train.checkpoints;
   $("checkpoints").textContent = points.length
-    ? `${points.join(", ")} — newest complete: ${m.checkpoint || "–"}` : (train.message || "none yet");
+    ? `${points.join(", ")} — newest complete: ${m.checkpoint || "–"}` : "none yet";
 }
 
 function renderResources(resources) {

@@ -13,7 +13,7 @@ import yaml
 from support.paths import REPO
 from support.small_disk import resize_tmpfs, small_tmpfs
 
-from tandem.train.checkpoints import is_complete
+from tandem.train.checkpoints import can_resume_from
 
 SCRIPT = REPO / "scripts" / "train.py"
 TEXT = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。The cat sat on the mat."
@@ -45,11 +45,11 @@ def test_a_full_disk_is_one_line_and_the_previous_checkpoint_survives(tmp_path):
         assert failed.stderr.strip().splitlines() == [
             f"error: no space left on {out} (saving checkpoint-6; the newest complete checkpoint is checkpoint-3)"]
         assert "Traceback" not in failed.stdout + failed.stderr
-        assert is_complete(out / "checkpoint-3")
+        assert can_resume_from(out / "checkpoint-3")
         assert not (out / ".staging").exists()  # this run's half-written checkpoint-6 gave its space back
 
         resize_tmpfs(disk, 4096)
         resumed = train(config)
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         assert f"resuming from {out / 'checkpoint-3'}" in resumed.stdout
-        assert is_complete(out / "checkpoint-9") and (out / "final" / "model.safetensors").is_file()
+        assert can_resume_from(out / "checkpoint-9") and (out / "final" / "model.safetensors").is_file()

@@ -46,6 +46,9 @@ def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     (["crawl", "--target", "0"], ["--target: must be at least 1, got 0"]),
     (["crawl", "--no-web-crawl"], ["configs/crawl_config.yaml: sources: --no-web-crawl needs"]),
     (["train", "--config", "nope.yaml"], ["nope.yaml: config file not found"]),
+    (["restart"], ["invoke restart: NAME is needed (see invoke --help restart)"]),
+    (["dashboard", "--port", "abc"], ["--port: expected a whole number, got 'abc'"]),
+    (["dashboard", "--port", "70000"], ["--port: must be at most 65535, got 70000"]),
 ])
 def test_a_mistake_is_one_line_and_exit_2_with_nothing_started(project, fake_bin, args, needles):
     result = invoke(project, *args)

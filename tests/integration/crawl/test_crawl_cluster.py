@@ -16,7 +16,7 @@ import yaml
 from support.paths import REPO, SCRIPTS
 from support.warc_files import demo_articles, write_warc
 
-from tandem.contracts.shards import RECORD_FIELDS, is_complete, read_records
+from tandem.contracts.shards import RECORD_FIELDS, has_complete_marker, read_records
 from tandem.crawl.text.quality import QualityFilter, QualitySettings
 
 pytest.importorskip("datatrove", reason="the cluster extra is not installed (pip install 'tandem[cluster]')")
@@ -57,7 +57,7 @@ def _check_shards(out: Path, expected: int) -> list[dict]:
     assert len(paths) == len(set(paths)), "an article reached two tasks and was kept twice"
     quality = QualityFilter(QualitySettings(), [])
     assert all(quality.check(r["text"])[0] for r in records)
-    assert is_complete(out / "shards")
+    assert has_complete_marker(out / "shards")
     return records
 
 

@@ -47,6 +47,8 @@ def test_live_page_moves_restarts_a_process_and_goes_away_with_the_run(live_run,
     assert token not in browser.current_url  # the fragment is gone from the address bar
     first_step = _text(browser, "#train-step")
     wait_for(lambda: _text(browser, "#train-step") != first_step, timeout=20, what="the step to move by itself")
+    # The trainer says "at step N" and has written no checkpoint: the box says so, not the status line.
+    assert _text(browser, "#checkpoints") == "none yet"
     wait_for(lambda: _text(browser, "#crawl-kept") not in ("", "– / –"), timeout=20, what="the crawl's figures")
     wait_for(lambda: browser.find_elements("css selector", "#loss-chart canvas"), timeout=20, what="the loss curve")
     wait_for(lambda: _text(browser, "#train-eval-loss").startswith(tuple("0123456789")), timeout=30,

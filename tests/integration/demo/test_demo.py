@@ -9,6 +9,7 @@ supervisor and the policies are the real ones.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -30,7 +31,11 @@ def shrunk_demo(work: Path) -> None:
     crawl = yaml.safe_load((REPO / "configs/demo/crawl.yaml").read_text())
     crawl["output"]["flush_interval_s"] = 1
     crawl["output"]["shard_size"] = 10
-    crawl["politeness"]["min_delay_s"] = 0.15  # slower than the demo: the trainer must follow
+    # Slower than the demo: the trainer must follow. About 30 s for 60 pages, so that even on a busy
+    # machine (a CPU-bound process beside the suite) the trainer's start-up, which imports torch
+    # and transformers, ends long before the crawl does; at 0.15 s a loaded run once saw the first
+    # step 0.6 s after the crawl had ended.
+    crawl["politeness"]["min_delay_s"] = 0.5
     (demo / "crawl.yaml").write_text(yaml.safe_dump(crawl, allow_unicode=True))
     training = yaml.safe_load((REPO / "configs/demo/training.yaml").read_text())
     training["model"]["init"] = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4,
@@ -44,11 +49,12 @@ def shrunk_demo(work: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(480)  # ~60 s idle; a busy CI machine may take several times that
 def test_demo_crawls_trains_on_what_arrives_reports_and_leaves_nothing_running(tmp_path):
     shrunk_demo(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "invoke", "-r", str(REPO), "demo", "--pages", "120", "--crawl-target", "60"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=170, stdin=subprocess.DEVNULL)
+        cwd=tmp_path, capture_output=True, text=True, timeout=420, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Fatal Python error" not in result.stdout + result.stderr  # the demo site's server ends cleanly
 
@@ -94,3 +100,22 @@ def test_demo_crawls_trains_on_what_arrives_reports_and_leaves_nothing_running(t
     leftovers = [p.pid for p in psutil.process_iter(["cmdline"])
                  if any(str(tmp_path) in part for part in (p.info["cmdline"] or []))]
     assert leftovers == []
+
+
+def test_a_second_demo_is_refused_before_its_site_is_served(tmp_path):
+    """A demo already runs here (it holds the logs folder's lock): the second one says so in one
+    line, exit 2, and never prints the URL of a site it would serve for nothing."""
+    from tandem.fileio.file_lock import FileLock
+    from tandem.supervisor.supervise import LOCK_FILE
+
+    shrunk_demo(tmp_path)
+    with FileLock(tmp_path / "logs" / LOCK_FILE) as lock:
+        lock.acquire("parallel started by the first demo")
+        result = subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "demo", "--crawl-target", "5"],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "demo site:" not in result.stdout
+    assert result.stderr.strip().splitlines() == [
+        f"error: another tandem supervisor is running in this folder (pid {os.getpid()}, parallel started by "
+        "the first demo); wait for it, or stop it (python -m invoke status shows it)"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
+
+from support.paths import REPO
 
 HOSTILE = ("import sys; print('```'); print('| a | b |'); print('<script>x</script>'); "
            "print('\\x1b[31mred\\x1b[0m'); sys.exit(3)")
@@ -102,3 +106,32 @@ def test_interrupted_run_still_gets_its_report(run, stub, tables) -> None:
     assert {row["Status"] for row in tables(text, "Process")} == {"stopped"}
     assert run.hook.received[0]["text"].splitlines()[1].startswith(
         f"tandem run {record['run_id']}: interrupted in ")
+
+
+def test_a_rebuilt_report_is_about_its_own_run_after_a_later_run_wrote_to_the_same_outputs(run, stub,
+                                                                                          tables) -> None:
+    """Two trainings share an output folder (as `invoke train` twice does): the second appends
+    its own steps to the same metrics.jsonl. `invoke report --run FIRST` still shows the first
+    run's figures, and rewrites its report with exactly the facts it had."""
+    shared = run.root / "outputs" / "metrics.jsonl"
+    shared.parent.mkdir()
+    run.config({"train": stub("--report-as", "train", "--status-steps", "6", "--metrics-file", str(shared),
+                              "--loss-scale", "4.0")})
+    assert run.run().returncode == 0
+    first = run.record()
+    report_path = run.root / first["report"]
+    original = report_path.read_text()
+    figures = {row["Figure"]: row["Value"] for row in tables(original, "Figure")}
+    assert (figures["Final loss"], figures["Best loss"]) == ("2.5", "2.5 (step 6)")  # 4.0 / 1.6
+
+    run.config({"train": stub("--report-as", "train", "--status-steps", "6", "--metrics-file", str(shared),
+                              "--loss-scale", "9.0")})
+    assert run.run().returncode == 0
+    assert run.record()["run_id"] != first["run_id"]
+
+    rebuilt = subprocess.run([sys.executable, "-m", "invoke", "-r", str(REPO), "report", "--run", first["run_id"]],
+                             cwd=run.root, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert rebuilt.stdout.strip() == first["report"]
+    assert report_path.read_text() == original
+

@@ -244,3 +244,18 @@ def test_status_and_logs_take_a_run_and_a_number_of_lines(workdir):
     assert logs.stdout.splitlines() == ["[train] out line 4", "[train] err line 4"]
     missing = workdir.run("--run", "19990101_000000", task="logs")
     assert missing.returncode == 2 and "--run 19990101_000000: no such run" in missing.stderr
+
+
+@pytest.mark.parametrize("task", ["status", "logs"])
+def test_status_and_logs_piped_into_a_reader_that_stops_early_end_quietly(workdir, task):
+    """`invoke status | head -1`: the reader closes the pipe after one line; no BrokenPipeError."""
+    workdir.config(["--lines", "400"], ["--lines", "400", "--status-steps", "4"])
+    assert workdir.run().returncode == 0
+    reader = subprocess.Popen(["head", "-1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert reader.stdin is not None
+    shown = subprocess.run(workdir.invoke_argv(task, "--lines", "400"), cwd=workdir.root, stdout=reader.stdin,
+                           stderr=subprocess.PIPE, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    reader.stdin.close()
+    assert reader.stdout is not None and reader.stdout.read().strip()
+    reader.wait(timeout=30)
+    assert "Error" not in shown.stderr and "Traceback" not in shown.stderr, shown.stderr

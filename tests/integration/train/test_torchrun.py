@@ -69,3 +69,19 @@ def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_pa
     [checkpoint] = list(out.glob("checkpoint-*"))
     assert (checkpoint / "tandem_complete.json").is_file(), output
     assert output.count("received SIGTERM: saving a checkpoint") == 2
+
+
+@pytest.mark.slow
+def test_a_trainer_started_as_a_module_starts_its_workers_as_the_module(tmp_path, write_shard, make_config):
+    """`python -m tandem.train` (how the shipped configs start it): torchrun gets `-m tandem.train`,
+    which works from an installed package as from a checkout."""
+    for index in range(2):
+        write_shard(tmp_path / "shards", index)
+    config = make_config(launcher="torchrun", distributed={"nproc_per_node": 2},
+                         training={"max_steps": 2, "save_steps": 2})
+    result = subprocess.run([sys.executable, "-m", "tandem.train", "--config", str(config)], capture_output=True,
+                            text=True, timeout=240, env=child_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "torch.distributed.run --nproc_per_node=2" in result.stdout and "-m tandem.train --config" in result.stdout
+    assert "2 process(es)" in result.stdout
+    assert (tmp_path / "out" / "final" / "config.json").is_file()

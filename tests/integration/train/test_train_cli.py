@@ -25,7 +25,7 @@ def test_loss_falls_and_the_run_leaves_its_files(tmp_path, write_shard, make_con
     assert report["metrics"]["skipped_lines"] >= 6  # 3 bad lines a shard, two shards read at least
     assert {"loss", "learning_rate", "tokens_per_s", "samples_seen", "metrics_file"} <= set(report["metrics"])
     assert (out / "final" / "model.safetensors").is_file() and (out / "final" / "tokenizer.json").is_file()
-    assert yaml.safe_load((out / "resolved_config.yaml").read_text())["training"]["max_steps"] == 30
+    assert yaml.safe_load((out / "train_config.resolved.yaml").read_text())["training"]["max_steps"] == 30
     assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-20", "checkpoint-30"]
     assert "step 30/30 | loss" in result.stdout
 

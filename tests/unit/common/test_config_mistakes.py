@@ -71,3 +71,30 @@ def test_check_range_bounds():
         check_range("k", 0, 0, 1, low_open=True)
     with pytest.raises(ValueError, match="got nan"):
         check_range("k", float("nan"), 0, 1)
+
+
+@dataclass
+class Checked:
+    url: str = field(default="", metadata={"help": "checked in __post_init__"})
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith("http"):
+            raise ValueError(f"url: expected an http URL, got {self.url!r}")
+
+
+def test_a_dataclass_own_error_is_one_line_of_bounded_length(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, f"url: \"ftp://{'x' * 5000}\\n{'y' * 5000}\"\n", Checked)
+    message = str(caught.value)
+    assert "\n" not in message and "url: expected an http URL, got 'ftp://xxx" in message
+    assert len(message) < len(str(tmp_path / "c.yaml")) + 320
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name: " + "[" * 800 + "]" * 800 + "\n", "invalid YAML: nested too deeply"),
+    ("name: &a [x, *a]\n", "invalid YAML at line 1, column 7: an alias refers to a value that contains it"),
+])
+def test_yaml_that_would_recurse_for_ever_is_one_line(tmp_path, text, message):
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, text)
+    assert str(caught.value) == f"{tmp_path / 'c.yaml'}: {message}"

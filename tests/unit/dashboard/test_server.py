@@ -68,3 +68,14 @@ def test_the_page_and_its_scripts_come_from_the_package_under_a_strict_policy(tm
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert statuses == [200] * 5 and missing == 404
     assert TOKEN not in html
+
+
+def test_only_its_own_loopback_names_and_port_are_its_host():
+    from tandem.dashboard.server import is_own_host
+
+    own = ["127.0.0.1:8765", "localhost:8765", "LocalHost:8765", "[::1]:8765"]
+    foreign = ["evil.example:8765", "127.0.0.1:8766", "127.0.0.1", "localhost", "[::1]", "[::1]x:8765",
+               "localhost.evil.example:8765", "127.0.0.1.evil:8765", "", ":8765"]
+    assert [is_own_host(h, 8765) for h in own] == [True] * len(own)
+    assert [is_own_host(h, 8765) for h in foreign] == [False] * len(foreign)
+    assert is_own_host("localhost", 80) and is_own_host("[::1]", 80) and not is_own_host("[::1]x", 80)

@@ -135,6 +135,7 @@ def test_training_figures_come_from_the_metrics_file(run, md, metrics) -> None:
             for s, loss, tps in [(10, 4.0, 1000.0), (20, 2.5, 1100.0), (30, 1.9, 1200.0), (40, 2.2, 1300.0)]]
     rows.insert(2, {"step": 20, "loss": 2.4, "tokens_per_s": 1100.0})  # a resumed run repeats step 20
     run.write("outputs/demo/metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows) + '{"torn": \n')
+    run.write("outputs/demo/checkpoint-60/trainer_state.json", "{}")
     run.process("learner", progress={"done": 40, "total": 60, "unit": "steps",
                                      "metrics": metrics["train"](step=40, loss=2.2, tokens_per_s=1300.0)})
     _, text = build(run)
@@ -148,6 +149,14 @@ def test_training_figures_come_from_the_metrics_file(run, md, metrics) -> None:
     assert figures["Samples seen"] == "480"
     assert figures["Newest checkpoint"] == "outputs/demo/checkpoint-60"
     assert "../outputs/demo/checkpoint-60" in md.links(text)
+
+
+def test_a_linked_file_moved_since_the_run_is_said_to_be_gone(run, md, metrics) -> None:
+    run.process("train", progress={"done": 3, "total": 3, "unit": "steps",
+                                   "metrics": metrics["train"](step=3, loss=1.5, metrics_file=None)})
+    _, text = build(run)
+    figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert figures["Newest checkpoint"] == "outputs/demo/checkpoint-60 (not found)"
 
 
 def test_training_loss_falls_back_to_the_progress_history(run, md, metrics) -> None:

@@ -8,10 +8,12 @@ import io
 from tandem.contracts.child_protocol import Progress
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import ProcessExited
-from tandem.supervisor.printer import ProcessView, ProgressDisplay
+from tandem.supervisor.progress_display import ProcessView, ProgressDisplay, fit_message
 
 
 class Terminal(io.StringIO):
+    columns = 200
+
     def isatty(self) -> bool:
         return True
 
@@ -67,3 +69,11 @@ def test_a_crash_shows_the_childs_own_last_lines_once(tmp_path):
     assert shown[0].startswith("crawl: crashed: exit code 1")
     # The child's lines are in its own log already: the supervisor log keeps its one line per event.
     assert "no page could be fetched" not in (tmp_path / "supervisor.log").read_text()
+
+
+def test_a_message_too_long_for_its_room_loses_whole_fields_from_its_end():
+    message = "kept 120/10000 | fetched 180 (9.7 pages/s) | queue 1234 | dropped 56"
+    assert fit_message(message, 100) == message
+    assert fit_message(message, 50) == "kept 120/10000 | fetched 180 (9.7 pages/s) …"
+    assert fit_message(message, 20) == "kept 120/10000 …"
+    assert fit_message("waiting for data before the first step", 10) == "waiting f…"

@@ -96,3 +96,48 @@ def test_no_answer_is_an_error_and_the_request_is_withdrawn(tmp_path):
 def test_a_run_without_a_control_folder_says_so(tmp_path):
     with pytest.raises(ControlError, match="the run has no control folder"):
         send_request(tmp_path, "stop", None, "invoke stop", timeout_s=1)
+
+
+def test_entries_that_are_not_regular_files_are_said_once_and_left_alone(tmp_path):
+    channel, events, seen = _channel(tmp_path)
+    target = tmp_path / "elsewhere.json"
+    target.write_text(json.dumps({"id": "l1", "action": "stop", "process": None}))
+    (channel.folder / "a.request.json").mkdir()
+    (channel.folder / "b.request.json").symlink_to(target)
+    os.mkfifo(channel.folder / "c.request.json")
+    for _ in range(3):
+        channel.poll()
+    events.drain()
+    folder = channel.folder
+    assert [e.text for e in seen] == [f"control: {folder / 'a.request.json'}: a folder, not a file; ignored",
+                                      f"control: {folder / 'b.request.json'}: a symbolic link; ignored",
+                                      f"control: {folder / 'c.request.json'}: not a regular file (a FIFO, socket "
+                                      f"or device); ignored"]
+    assert sorted(p.name for p in channel.folder.iterdir()) == ["a.request.json", "b.request.json", "c.request.json"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="no owner ids on this system")
+def test_a_request_file_of_another_user_is_never_acted_on(tmp_path, monkeypatch):
+    """The folder is the owner's alone, but a file in it may still be another user's (root, a
+    shared account that wrote it before a chmod): it is removed with a notice, never obeyed."""
+    channel, events, seen = _channel(tmp_path)
+    (channel.folder / "a.request.json").write_text(json.dumps({"id": "a1", "action": "stop", "process": None}))
+    me = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: me + 1)  # as a supervisor of another user sees the file
+    channel.poll()
+    monkeypatch.undo()
+    events.drain()
+    assert [type(event) for event in seen] == [Notice] and "ignored" in seen[0].text
+    assert list(channel.folder.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_a_request_file_really_owned_by_another_user_is_never_acted_on(tmp_path):
+    channel, events, seen = _channel(tmp_path)
+    request = channel.folder / "a.request.json"
+    request.write_text(json.dumps({"id": "a1", "action": "stop", "process": None}))
+    os.chown(request, 65534, 65534)  # nobody
+    channel.poll()
+    events.drain()
+    assert [type(event) for event in seen] == [Notice]
+    assert list(channel.folder.iterdir()) == []

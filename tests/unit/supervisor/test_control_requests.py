@@ -10,7 +10,7 @@ import pytest
 from support.fake_children import FakeClock, FakeFactory
 
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME
-from tandem.contracts.run_record import ProcessEntry, RunRecord
+from tandem.contracts.run_record import ProcessEntry, ProcessState, RunRecord
 from tandem.report.record_facts import failures
 from tandem.supervisor.control import decide
 from tandem.supervisor.event_log import EventLog
@@ -24,9 +24,8 @@ from tandem.supervisor.events import (
     StopRunRequested,
 )
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
-from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
-from tandem.supervisor.state import ChildState
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 RUN_ID = "20260101_000000"
@@ -175,13 +174,13 @@ def test_unknown_names_and_ended_processes_are_refused(tmp_path):
 
 
 @pytest.mark.parametrize(("request_", "state", "pending", "outcome"), [
-    (RestartRequested("r", "x", "a"), ChildState.RUNNING, None, "restarting"),
-    (RestartRequested("r", "x", "a"), ChildState.RUNNING, RestartRequested("q", "x", "a"), "busy"),
-    (RestartRequested("r", "x", "a"), ChildState.BACKOFF, None, "starting"),
-    (RestartRequested("r", "x", "a"), ChildState.STOPPED, None, "starting"),
-    (StopProcessRequested("s", "x", "a"), ChildState.RUNNING, RestartRequested("q", "x", "a"), "stopping"),
-    (StopProcessRequested("s", "x", "a"), ChildState.RUNNING, StopProcessRequested("q", "x", "a"), "forcing"),
-    (StopProcessRequested("s", "x", "a"), ChildState.FAILED, None, "ended"),
+    (RestartRequested("r", "x", "a"), ProcessState.RUNNING, None, "restarting"),
+    (RestartRequested("r", "x", "a"), ProcessState.RUNNING, RestartRequested("q", "x", "a"), "busy"),
+    (RestartRequested("r", "x", "a"), ProcessState.BACKOFF, None, "starting"),
+    (RestartRequested("r", "x", "a"), ProcessState.STOPPED, None, "starting"),
+    (StopProcessRequested("s", "x", "a"), ProcessState.RUNNING, RestartRequested("q", "x", "a"), "stopping"),
+    (StopProcessRequested("s", "x", "a"), ProcessState.RUNNING, StopProcessRequested("q", "x", "a"), "forcing"),
+    (StopProcessRequested("s", "x", "a"), ProcessState.FAILED, None, "ended"),
     (StopProcessRequested("s", "x", "a"), None, None, "unknown"),
 ])
 def test_decisions(request_, state, pending, outcome):

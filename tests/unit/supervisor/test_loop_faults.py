@@ -9,12 +9,12 @@ import os
 
 import pytest
 
+from tandem.contracts.exit_codes import exit_code_for_signal
 from tandem.contracts.run_record import ProcessEntry, RunRecord
 from tandem.supervisor.events import EventQueue, ProcessExited, ProcessStarted, SupervisorFailed
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
-from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
-from tandem.supervisor.stop_signals import exit_code_for
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 RUN = "20260101_000000"
@@ -193,4 +193,4 @@ def test_a_supervisor_failure_stops_the_unfinished_processes_in_the_record(tmp_p
 
 @pytest.mark.parametrize(("signum", "code"), [(2, 130), (15, 143), (1, 129), (10, 138)])
 def test_exit_codes_for_stop_signals(signum, code):
-    assert exit_code_for(signum) == code
+    assert exit_code_for_signal(signum) == code

@@ -15,7 +15,7 @@ from tandem.contracts.run_record import ProcessEntry, RunRecord
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import EventQueue
 from tandem.supervisor.manager import ChildPlan, LoopOptions, Supervisor
-from tandem.supervisor.printer import ProgressDisplay
+from tandem.supervisor.progress_display import ProgressDisplay
 from tandem.supervisor.record_keeper import RecordKeeper
 from tandem.supervisor.supervisor_config import RestartPolicy
 

@@ -13,29 +13,30 @@ from support.paths import REPO
 from tandem.app.parallel_config import load_parallel_config
 from tandem.common.typed_config import ConfigError, load_config, save_resolved
 from tandem.contracts.child_protocol import Progress
+from tandem.contracts.run_record import ProcessState
 from tandem.fileio.log_tail import tail_lines
-from tandem.supervisor.printer import ProcessView, ProgressDisplay, describe
 from tandem.supervisor.progress import TAIL_BYTES, ProgressReader
-from tandem.supervisor.state import ChildState, RestartTracker
+from tandem.supervisor.progress_display import ProcessView, ProgressDisplay, describe
+from tandem.supervisor.state import RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 
 def test_restart_tracker_decisions():
     tracker = RestartTracker(RestartPolicy(max_restarts=2, backoff_s=2, backoff_max_s=5, min_uptime_s=10), True)
-    assert tracker.on_exit(0, 1, False).state is ChildState.SUCCEEDED
+    assert tracker.on_exit(0, 1, False).state is ProcessState.SUCCEEDED
     first = tracker.on_exit(1, 1, False)
-    assert first.state is ChildState.BACKOFF and first.restart_in_s == 2
+    assert first.state is ProcessState.BACKOFF and first.restart_in_s == 2
     second = tracker.on_exit(-9, 1, False)
     assert second.restart_in_s == 4 and "killed by signal 9" in second.reason
     third = tracker.on_exit(1, 1, False)
-    assert third.state is ChildState.FAILED and "gave up after 2" in third.reason
-    assert tracker.on_exit(1, 1, True).state is ChildState.STOPPED
+    assert third.state is ProcessState.FAILED and "gave up after 2" in third.reason
+    assert tracker.on_exit(1, 1, True).state is ProcessState.STOPPED
 
 
 def test_restart_tracker_without_auto_restart_fails_at_once():
     tracker = RestartTracker(RestartPolicy(), auto_restart=False)
     decision = tracker.on_exit(3, 100, False)
-    assert decision.state is ChildState.FAILED and "auto-resume is off" in decision.reason
+    assert decision.state is ProcessState.FAILED and "auto-resume is off" in decision.reason
 
 
 def test_progress_reader_prefers_status_file_and_survives_garbage(tmp_path):
@@ -135,6 +136,6 @@ def test_parallel_config_validates_regex_and_names(tmp_path):
 def test_default_parallel_config_matches_the_contract():
     config = load_parallel_config(REPO / "configs" / "parallel.yaml")
     assert set(config.processes) == {"train", "crawl"}
-    assert config.processes["crawl"].command[:3] == ["{python}", "scripts/crawl.py", "--config"]
+    assert config.processes["crawl"].command[:4] == ["{python}", "-m", "tandem.crawl", "--config"]
     assert (config.restart.max_restarts, config.restart.backoff_s, config.restart.backoff_max_s,
             config.restart.min_uptime_s, config.shutdown.grace_s) == (3, 5, 300, 10, 30)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tandem.contracts.child_protocol import Progress
-from tandem.supervisor.state import ChildState, RestartTracker
+from tandem.contracts.run_record import ProcessState
+from tandem.supervisor.state import RestartTracker
 from tandem.supervisor.supervisor_config import RestartPolicy
 
 LOOSE = {"backoff_s": 1, "backoff_max_s": 1, "min_uptime_s": 10, "max_restarts_total": None,
@@ -34,19 +35,19 @@ def checkpoint(name: str) -> Progress:
 
 def test_exit_2_is_a_bad_flag_or_config_and_is_not_retried_by_default():
     decision = run(tracker(), exit_code=2)
-    assert decision.state is ChildState.FAILED and "no_restart_exit_codes" in decision.reason
+    assert decision.state is ProcessState.FAILED and "no_restart_exit_codes" in decision.reason
 
 
 def test_the_codes_that_mean_do_not_retry_are_the_process_own():
-    assert run(tracker(no_restart=()), exit_code=2).state is ChildState.BACKOFF
-    assert run(tracker(no_restart=(7, 9)), exit_code=9).state is ChildState.FAILED
-    assert run(tracker(no_restart=(7,)), exit_code=-9).state is ChildState.BACKOFF  # a signal is no code
+    assert run(tracker(no_restart=()), exit_code=2).state is ProcessState.BACKOFF
+    assert run(tracker(no_restart=(7, 9)), exit_code=9).state is ProcessState.FAILED
+    assert run(tracker(no_restart=(7,)), exit_code=-9).state is ProcessState.BACKOFF  # a signal is no code
 
 
 def test_a_long_run_that_made_no_progress_does_not_end_the_streak():
     t = tracker(max_restarts=2)
     decisions = [run(t, done(40)) for _ in range(3)]  # each run resumes at 40 and crashes there
-    assert [d.state for d in decisions] == [ChildState.BACKOFF, ChildState.BACKOFF, ChildState.FAILED]
+    assert [d.state for d in decisions] == [ProcessState.BACKOFF, ProcessState.BACKOFF, ProcessState.FAILED]
     assert "without progress" in decisions[0].reason and "gave up after 2" in decisions[2].reason
 
 
@@ -86,16 +87,16 @@ def test_a_short_run_is_a_failed_start_whatever_it_reported():
 def test_max_restarts_total_ends_even_a_healthy_loop():
     t = tracker(max_restarts_total=4)
     decisions = [run(t, done(step * 10), done(step * 10 + 5), now=step * 1000.0) for step in range(6)]
-    assert [d.state for d in decisions[:4]] == [ChildState.BACKOFF] * 4
-    assert decisions[4].state is ChildState.FAILED and "max_restarts_total" in decisions[4].reason
+    assert [d.state for d in decisions[:4]] == [ProcessState.BACKOFF] * 4
+    assert decisions[4].state is ProcessState.FAILED and "max_restarts_total" in decisions[4].reason
 
 
 def test_too_many_restarts_within_the_window_end_it_and_old_ones_fall_out():
     t = tracker(max_restarts_per_window=3, window_s=100)
     spread = [run(t, done(i), done(i + 0.5), now=i * 60.0) for i in range(6)]  # one a minute: 2 per window
-    assert all(d.state is ChildState.BACKOFF for d in spread)
+    assert all(d.state is ProcessState.BACKOFF for d in spread)
     burst = [run(t, done(10 + i), done(10.5 + i), now=400 + i) for i in range(4)]
-    assert [d.state for d in burst] == [ChildState.BACKOFF] * 3 + [ChildState.FAILED]
+    assert [d.state for d in burst] == [ProcessState.BACKOFF] * 3 + [ProcessState.FAILED]
     assert "3 restart(s) within 100s" in burst[-1].reason
 
 

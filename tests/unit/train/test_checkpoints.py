@@ -10,7 +10,7 @@ from safetensors.torch import save_file
 from tandem.train.checkpoint_check import MARKER, checkpoint_problem
 from tandem.train.checkpoints import (
     STAGING,
-    is_complete,
+    can_resume_from,
     newest_complete,
     publish,
     publish_folder,
@@ -50,7 +50,7 @@ def complete_checkpoint(root: Path, step: int) -> Path:
 
 def test_a_published_checkpoint_is_complete_and_carries_the_data_position(tmp_path):
     target = complete_checkpoint(tmp_path, 20)
-    assert is_complete(target)
+    assert can_resume_from(target)
     assert read_data_state(target) == {"step": 20, "position": {"line": 20}}
     marker = json.loads((target / MARKER).read_text())
     assert marker["step"] == 20 and "model.safetensors" in marker["files"]
@@ -92,14 +92,14 @@ def test_a_damaged_file_makes_a_checkpoint_incomplete(tmp_path):
     truncated = complete_checkpoint(tmp_path, 10)
     with open(truncated / "optimizer.pt", "ab") as handle:
         handle.write(b"x")
-    assert not is_complete(truncated)
+    assert not can_resume_from(truncated)
     broken_header = complete_checkpoint(tmp_path, 20)
     size = (broken_header / "model.safetensors").stat().st_size
     (broken_header / "model.safetensors").write_bytes(b"\xff" * size)
-    assert not is_complete(broken_header)
+    assert not can_resume_from(broken_header)
     no_state = complete_checkpoint(tmp_path, 30)
     (no_state / "trainer_state.json").unlink()
-    assert not is_complete(no_state)
+    assert not can_resume_from(no_state)
 
 
 def test_newest_complete_skips_higher_incomplete_ones_which_are_set_aside_not_deleted(tmp_path):
@@ -147,7 +147,7 @@ def test_publishing_over_a_stale_checkpoint_of_the_same_step_sets_the_old_one_as
     stale.mkdir()
     (stale / "leftover").write_text("old run")
     target = complete_checkpoint(tmp_path, 10)
-    assert is_complete(target) and not (target / "leftover").exists()
+    assert can_resume_from(target) and not (target / "leftover").exists()
     [replaced] = tmp_path.glob("checkpoint-10.replaced-*")
     assert (replaced / "leftover").read_text() == "old run"
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from tandem.common.typed_config import ConfigError
 from tandem.train.callbacks import trim_metrics
 from tandem.train.launch import is_worker, launcher_command, wait_for_node_0
 from tandem.train.signals import StopFlag
+from tandem.train.train_cli import worker_argv
 from tandem.train.train_config import DistributedSettings, load_train_config
 
 
@@ -138,3 +142,16 @@ def test_stop_flag_records_the_first_signal_and_a_second_interrupts():
     interrupted = StopFlag()
     interrupted._handle(signal.SIGINT, None)
     assert interrupted.exit_code() == 130
+
+
+def test_workers_start_as_this_trainer_was_started(monkeypatch):
+    """`python -m tandem.train` (the shipped configs) gives the launcher `-m tandem.train`: the
+    module's file run as a script would put tandem/train/ first on sys.path."""
+    main = types.ModuleType("__main__")
+    main.__spec__ = types.SimpleNamespace(name="tandem.train.__main__")  # type: ignore[assignment]
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(sys, "argv", ["/site-packages/tandem/train/__main__.py"])
+    assert worker_argv(["--config", "c.yaml", "--no-auto-resume"]) == ["-m", "tandem.train", "--config", "c.yaml"]
+    main.__spec__ = None  # type: ignore[assignment]
+    monkeypatch.setattr(sys, "argv", ["scripts/train.py"])
+    assert worker_argv(["--config", "c.yaml"]) == [os.path.abspath("scripts/train.py"), "--config", "c.yaml"]

@@ -152,3 +152,39 @@ def test_mediawiki_chrome_is_removed() -> None:
     # Footnote markers are inline in the sentence: class words never remove inline elements
     # (Sphinx puts class="reference" on every cross-reference). Edit links are inline chrome.
     assert page.text.split("\n") == ["散歩", "散歩の歴史と文化", *(f"{p}[{i}]" for i, p in enumerate(SHORT, start=1))]
+
+
+def test_a_shared_sentence_inside_the_text_of_similar_pages_stays() -> None:
+    """Similar pages of a manual share sentences at the same place; only template lines around
+    the text are repeated lines, never one between lines of the page's own text."""
+    shared = "設定を変更したあとは、サービスを再起動してから動作を確認してください。"
+    extractor = Extractor(ExtractSettings(repeat_min_pages=2))
+    for number in range(4):
+        own = [f"{line}その{number}。" for line in SHORT]
+        body = "".join(f"<p>{line}</p>" for line in [own[0], shared, own[1], own[2], NOTICE])
+        text = extractor.extract(f"<html><body><div class='main'><h1>手順 {number}</h1>{body}</div></body></html>",
+                                 f"http://manual.test/{number}.html").text
+        assert shared in text
+    assert NOTICE not in text
+
+
+def test_one_variant_of_hidden_os_alternatives_is_read_never_their_glued_text() -> None:
+    switch = ('<span class="switchinline"><span hidden="true" class="MAC">Command+F9</span>'
+              '<span hidden="true" id="default_1">Ctrl+F9</span></span>')
+    answer = '<div hidden>折りたたまれた回答も本文の一部として読まれます。</div>'
+    tabs = ('<div class="tabs"><div>一つ目のタブには、インストールの手順が書かれています。</div>'
+            '<div hidden>二つ目のタブには、設定の手順が書かれています。</div>'
+            '<div hidden>三つ目のタブには、削除の手順が書かれています。</div></div>')
+    html = (f"<html><body><main><p>{SHORT[0]}</p><p>フィールドを表示するには {switch} を押します。</p>"
+            f"{answer}{tabs}<p>{SHORT[1]}</p></main></body></html>")
+    lines = Extractor(ExtractSettings()).extract(html, "http://help.test/a.html").text.split("\n")
+    assert "フィールドを表示するには Ctrl+F9 を押します。" in lines
+    assert "折りたたまれた回答も本文の一部として読まれます。" in lines
+    assert "三つ目のタブには、削除の手順が書かれています。" in lines
+
+
+def test_plain_relative_links_are_resolved_like_urljoin() -> None:
+    hrefs = ["page.html", "sub/page.html#part", "page.html?x=1", "a:b.html", "..", "x/../y.html", "é.html"]
+    html = "<html><body>" + "".join(f'<a href="{h}">l</a>' for h in hrefs) + "</body></html>"
+    for base in ("https://site.test/dir/page.html?q=1", "https://site.test", "https://site.test/dir/"):
+        assert Extractor(ExtractSettings()).extract(html, base).links == [urljoin(base, h) for h in hrefs]

@@ -112,3 +112,13 @@ def test_disabled_keeps_everything() -> None:
 def test_bad_settings_are_refused(key: str, value: int) -> None:
     with pytest.raises(ValueError, match=key):
         PrefilterSettings(**{key: value})
+
+
+def test_iso_2022_jp_with_only_jis_x_0212_letters_is_kept_as_decode_reads_it() -> None:
+    """The pre-filter and decode share one reading of charsets (charset.py): a 7-bit page whose
+    only escape is JIS X 0212's (ESC $ ( D) is ISO-2022-JP to both."""
+    from tandem.crawl.text.decode import decode_body
+
+    body = _page("").encode("ascii").replace(b"<p>", b"<p>\x1b$(D0!0\"0#\x1b(B")  # 丂丄丅 in JIS X 0212
+    assert prefilter_bytes(body, SETTINGS, "text/html") == (True, "ok")
+    assert decode_body(body, "text/html")[1] == "iso2022_jp"

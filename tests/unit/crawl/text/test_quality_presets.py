@@ -114,7 +114,48 @@ def test_each_filter_is_a_named_step_with_its_own_count_and_time() -> None:
     steps = stats.to_json()
     assert steps["too_short"] == {"checked": 2, "dropped": 1, "seconds": 2.0}
     assert steps["japanese_fraction"] == {"checked": 1, "dropped": 1, "seconds": 1.0}
-    assert list(steps) == ["too_short", "japanese_fraction"]
+    assert list(steps) == ["letter_spaced", "too_short", "japanese_fraction"]
     restored = FilterStats()
     restored.restore(steps)
     assert restored.to_json() == steps
+
+
+PROCEDURE_STEPS = ["「ファイル」メニューを開きます。", "「設定」を選びます。", "「OK」をクリックします。",
+                   "「閉じる」をクリックします。"]
+
+
+def test_a_procedure_that_repeats_its_steps_in_every_section_is_kept_by_the_technical_preset() -> None:
+    sections = []
+    for number, intro in enumerate(MANUAL[:8]):
+        sections += [f"手順 {number + 1}: 項目の設定", intro, *PROCEDURE_STEPS[:2],
+                     f"一覧から項目 {number + 1} を選び、値を入力します。", *PROCEDURE_STEPS[2:]]
+    text = "\n".join(sections)
+    assert check(text, "web") == (False, "duplicate_lines")
+    assert check(text, "technical") == (True, "ok")
+
+
+def test_a_kanji_heading_before_an_english_term_does_not_fail_the_kana_check() -> None:
+    text = "\n".join(["概要", "Debian Free Software Guidelines (DFSG) and the Social Contract of the project",
+                      *MANUAL])
+    assert check(text, "technical") == (True, "ok")
+
+
+def test_the_technical_preset_keeps_the_japanese_part_of_a_manual_with_an_english_appendix() -> None:
+    from tandem.crawl.text.extract import ExtractSettings
+    from tandem.crawl.text.page_analysis import PageAnalyzer
+
+    licence = ["GNU GENERAL PUBLIC LICENSE", "Version 2, June 1991",
+               "Everyone is permitted to copy and distribute verbatim copies of this license document, "
+               "but changing it is not allowed."] + [
+        f"Section {n}. This License applies to any program or other work which contains a notice placed by "
+        "the copyright holder saying it may be distributed under the terms of this General Public License. "
+        "The act of running the Program is not restricted, and the output from the Program is covered only "
+        "if its contents constitute a work based on the Program." for n in range(12)]
+    stats = FilterStats()
+    analyzer = PageAnalyzer(ExtractSettings(), QualitySettings(preset="technical"), NG_WORDS, filter_stats=stats)
+    analysis = analyzer.analyse_text("\n".join([*MANUAL, *licence]))
+    assert analysis.drop_reason is None
+    assert analysis.text.split("\n") == MANUAL
+    assert stats.lines_removed["english_appendix"] == len(licence)
+    web = PageAnalyzer(ExtractSettings(), QualitySettings(preset="web"), NG_WORDS)
+    assert web.analyse_text("\n".join([*MANUAL, *licence])).drop_reason == "japanese_fraction"

@@ -3,12 +3,16 @@ periodic lines elsewhere (CI, a redirect), and events in between. Formatting onl
 loop decides what happened, this decides how it looks.
 
 Each bar carries the child's own status message (the crawl's pages/s, queue and drops; the
-trainer's loss and tokens/s, or "waiting for data …"), cut at the terminal's width. In plain
-mode a process that has finished is printed once, not with every refresh.
+trainer's loss and tokens/s, or "waiting for data …"). The message is what matters, so on a
+terminal narrower than WIDE_COLUMNS the bar shrinks, the times go (the message has the
+rates) and so does a plain "running", and a message still too long loses whole ` | ` fields
+from its end, never its start.
+In plain mode a process that has finished is printed once, not with every refresh.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -18,12 +22,15 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from tandem.contracts.child_protocol import Progress, shorten
+from tandem.contracts.run_record import FINISHED_PROCESS_STATES
 
 MESSAGE_CHARS_SHOWN = 120  # a child's message on one console line
 
-FINISHED = ("succeeded", "failed", "stopped")
 BAR_FORMAT = ("{desc} {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} {unit} "
               "[{elapsed}<{remaining}, {rate_fmt}]{postfix}")
+NARROW_BAR_FORMAT = "{desc} {percentage:3.0f}%|{bar:8}| {n_fmt}/{total_fmt} {unit}{postfix}"
+WIDE_COLUMNS = 150  # below this the full bar and its times leave too little room for the message
+NARROW_FIXED_CHARS = 19  # " 100%|" + 8 + "| " + ", " (tqdm's postfix separator) + a margin
 
 
 @dataclass
@@ -57,6 +64,19 @@ def bar_postfix(view: ProcessView) -> str:
         text += f", {view.restarts} restart{'s' if view.restarts != 1 else ''}"
     message = view.progress.message if view.progress else ""
     return f"{text} — {message}" if message else text
+
+
+def fit_message(text: str, room: int) -> str:
+    """`text` in `room` characters: whole ` | ` fields dropped from the end (`…` marks it)."""
+    if len(text) <= room:
+        return text
+    fields = text.split(" | ")
+    while len(fields) > 1:
+        fields.pop()
+        shown = " | ".join(fields) + " …"
+        if len(shown) <= room:
+            return shown
+    return text[: max(room - 1, 0)] + "…"
 
 
 def _fmt(value: Any) -> str:
@@ -104,7 +124,7 @@ class ProgressDisplay:
         for view in views:
             if view.name in self._printed_final:
                 continue
-            if view.status in FINISHED:
+            if view.status in FINISHED_PROCESS_STATES:
                 self._printed_final.add(view.name)
             print(f"[progress] {describe(view)}", file=self.stream, flush=True)
 
@@ -123,7 +143,25 @@ class ProgressDisplay:
             if done < bar.n:  # a restarted child may report from an earlier point
                 bar.reset(total=total or None)
             bar.update(done - bar.n)
-        bar.set_postfix_str(bar_postfix(view), refresh=True)
+        postfix = bar_postfix(view)
+        columns = self._columns()
+        if columns < WIDE_COLUMNS:
+            bar.bar_format = NARROW_BAR_FORMAT
+            if view.status == "running" and not view.restarts and view.progress and view.progress.message:
+                postfix = view.progress.message  # a moving bar says "running"; the room is the message's
+            counts = f"{bar.n}/{bar.total or '?'} {bar.unit}"
+            postfix = fit_message(postfix, columns - len(bar.desc) - len(counts) - NARROW_FIXED_CHARS)
+        else:
+            bar.bar_format = BAR_FORMAT
+        bar.set_postfix_str(postfix, refresh=True)
+
+    def _columns(self) -> int:
+        if hasattr(self.stream, "columns"):  # a test's terminal says how wide it is
+            return int(self.stream.columns)
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            return 80
 
     def close(self, views: list[ProcessView]) -> None:
         """Replace the bars (or the last plain lines) with one final line per process."""
