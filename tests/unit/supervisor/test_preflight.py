@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from tandem.contracts.child_protocol import ENV_RUN_ID, ENV_STATUS_FILE
+from tandem.contracts.child_protocol import ENV_ERROR_FILE, ENV_RUN_ID, ENV_STATUS_FILE
 from tandem.contracts.run_record import ProcessResources
 from tandem.contracts.upstream import ENV_UPSTREAM_FILE
 from tandem.supervisor.launch_plan import SupervisorRequest, child_environment
@@ -49,7 +49,7 @@ def test_a_check_sees_the_environment_its_process_will_have_less_the_runs_own(tm
     resources = ProcessResources(cpus=None, threads=3, nice=0)
     assert preflight_errors(settings, request, {"crawl": dump}, {"crawl": resources}) == []
     child = child_environment(settings.processes["crawl"], "crawl", "20260101_000000", tmp_path, request, resources)
-    run_only = {ENV_RUN_ID, ENV_STATUS_FILE, ENV_UPSTREAM_FILE}
+    run_only = {ENV_RUN_ID, ENV_STATUS_FILE, ENV_UPSTREAM_FILE, ENV_ERROR_FILE}
     checked = json.loads(seen.read_text())
     expected = {k: v for k, v in child.items() if k not in run_only}
     assert {k: checked.get(k) for k in expected} == expected  # (Python may add LC_CTYPE of its own)
