@@ -10,7 +10,7 @@ KIT_STAMP := $(VENV)/.tandem-kit
 ALL_STAMP := $(VENV)/.tandem-installed
 ARGS   ?=
 
-.PHONY: setup demo test browser-deps bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs stop restart dashboard clean-venv
+.PHONY: setup demo test browser-deps bench bench-deps bench-extract lint wheel-check config-reference parallel train crawl report notify status logs stop restart dashboard init clean-venv
 
 setup: $(ALL_STAMP)
 
@@ -71,7 +71,7 @@ config-reference: setup
 
 # The Invoke tasks, for people who live in make: `make parallel ARGS="--crawl-target 500"`,
 # `make restart ARGS=crawl` (tests/unit/docs checks that every task has its target).
-parallel train crawl report notify status logs stop restart dashboard: $(KIT_STAMP)
+parallel train crawl report notify status logs stop restart dashboard init: $(KIT_STAMP)
 	$(INVOKE) $@ $(ARGS)
 
 clean-venv:

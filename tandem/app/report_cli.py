@@ -18,9 +18,8 @@ import sys
 from pathlib import Path
 
 from tandem.app.parallel_config import ParallelConfig, load_parallel_config
-from tandem.app.run_end import RESOLVED_CONFIG
 from tandem.common.script_main import OneLineArgumentParser, run_main
-from tandem.common.typed_config import ConfigError, load_config
+from tandem.common.typed_config import ConfigError, load_config, resolved_config_path
 from tandem.contracts.exit_codes import EXIT_OK, EXIT_USAGE
 from tandem.contracts.run_record import RecordError, RunRecord, RunState, latest_record, name_report
 from tandem.report import is_live, write_report
@@ -81,7 +80,7 @@ def _settings_of_run(record_path: Path) -> ReportSettings | None:
     """The report settings the run ran under, saved in its run folder (None for a run without)."""
     try:
         run_dir = RunRecord.load(record_path).run_dir
-        return load_config(ParallelConfig, Path(run_dir or "") / RESOLVED_CONFIG).report if run_dir else None
+        return load_config(ParallelConfig, resolved_config_path(Path(run_dir), "parallel")).report if run_dir else None
     except (RecordError, ConfigError):
         return None
 

@@ -31,6 +31,11 @@ class CrawlMetrics:
     filters: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Junk lines the line rules removed from pages before the filters judged them, by reason.
     lines_removed: dict[str, int] = field(default_factory=dict)
+    # Inputs this run could not read whole (file sources): URI -> reason, e.g. `truncated at byte N`.
+    inputs_failed: dict[str, str] = field(default_factory=dict)
+    # Inputs found changed under their saved resume position (another file under the same name):
+    # read again from their start this run.
+    inputs_changed: list[str] = field(default_factory=list)
     finish_reason: str | None = None  # set once the crawl has ended
     # Set when it ended below its target: one line saying why, with the top drop reasons.
     end_note: str | None = None

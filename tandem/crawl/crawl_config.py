@@ -31,7 +31,9 @@ class FetchSettings:
     connect_timeout_s: float = field(default=10.0, metadata={"help": (
         "Seconds to wait for a TCP connection to open.")})
     read_timeout_s: float = field(default=20.0, metadata={"help": (
-        "Seconds to wait for the next bytes of a response before giving up on it.")})
+        "Seconds to wait for the next bytes of a response before giving up on it; also each read "
+        "of an http(s) source (a server that stops sending fails that input, and a resume tries "
+        "it again).")})
     total_timeout_s: float = field(default=30.0, metadata={"help": (
         "Seconds one request may take in all, redirects and body included.")})
     max_bytes: int = field(default=2_000_000, metadata={"help": (
@@ -170,6 +172,10 @@ class CrawlConfig:
             "own memory: more exhausts memory and file descriptors long before it speeds anything up"))})
     progress_interval_s: float = field(default=5.0, metadata={"help": (
         "Seconds between progress lines on stdout (the crawl log).")})
+    max_record_bytes: int = field(default=4_000_000, metadata={"help": (
+        "With `--no-web-crawl`: the largest record read from a source, in bytes (a JSONL line, a "
+        "WARC record's body, a .txt or .html file). A longer one is read past in pieces, never "
+        "held whole (a 200 MB line, a gzip bomb), and dropped as `record_too_long`. At least 1024.")})
     fetch: FetchSettings = field(default_factory=FetchSettings, metadata={"help": (
         "How pages are fetched: User-Agent, timeouts, size and redirect limits, retries.")})
     politeness: PolitenessSettings = field(default_factory=PolitenessSettings, metadata={"help": (
@@ -198,6 +204,8 @@ class CrawlConfig:
             raise ValueError("workers: must be at least 1")
         if self.progress_interval_s <= 0:
             raise ValueError("progress_interval_s: must be more than 0")
+        if self.max_record_bytes < 1024:
+            raise ValueError("max_record_bytes: must be at least 1024")
         for index, network in enumerate(self.private_address_allowlist):
             try:
                 ipaddress.ip_network(str(network), strict=False)

@@ -25,7 +25,7 @@ from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, exit_code_for_sign
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
 from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.crawl_plan import CrawlPlan, plan_crawl
-from tandem.crawl.crawl_stats import CrawlStats
+from tandem.crawl.crawl_stats import INPUTS_FAILED, CrawlStats
 from tandem.crawl.fetching.connections import make_session
 from tandem.crawl.fetching.engine import InlineAnalyzer, WebCrawl
 from tandem.crawl.fetching.fetcher import ROBOTS_BODY, Fetcher, FetchResult
@@ -34,7 +34,8 @@ from tandem.crawl.sources.analysis import DocumentAnalyzer
 from tandem.crawl.sources.cursor import SourceProgress
 from tandem.crawl.sources.feed import inline_feed, pending_inputs
 from tandem.crawl.sources.inputs import SourceError
-from tandem.crawl.sources.source_run import SourceFiles, load_cursor, run_sources
+from tandem.crawl.sources.read_guard import READS
+from tandem.crawl.sources.source_run import SourceFiles, load_cursor, read_limits, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
 from tandem.crawl.storage.frontier import FrontierDamaged, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import EXTRACTOR_KEY, STATS_KEY, SampleKeeper
@@ -144,7 +145,8 @@ def run_crawl(
                     finish_reason = asyncio.run(_run_web(config, plan, frontier, keeper, analyzer, stop, tick, say))
                 else:
                     assert cursor is not None and local_analyzer is not None
-                    files = SourceFiles(plan.inputs, plan.sources, cursor)
+                    files = SourceFiles(plan.inputs, plan.sources, cursor, read_limits(config))
+                    stop.callbacks.append(READS.interrupt)  # a read that waits ends at a signal
                     # A worker counts its filters apart and sends the counts with each verdict.
                     make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor,
                                             FilterStats(journaled=True))
@@ -152,6 +154,8 @@ def run_crawl(
             finally:
                 for sig, handler in previous.items():
                     signal.signal(sig, handler)
+            if finish_reason == "exhausted" and stats.inputs_failed:
+                finish_reason = INPUTS_FAILED  # not whole: a failed crawl (exit 1), resumed by a rerun
             if finish_reason == "exhausted" and stats.pages_fetched == 0:
                 finish_reason = "nothing_fetched"  # not a finished crawl: a failed one (exit 1)
     finally:
@@ -166,6 +170,9 @@ def run_crawl(
                         message=stats.progress_line(), force=True)
         frontier.close()
         lock.release()
+    if finish_reason == INPUTS_FAILED:
+        say(f"failed: {stats.end_note(finish_reason)} ({stats.kept} samples in {shards_dir})", "ERROR")
+        return EXIT_FAILED
     if finish_reason == "nothing_fetched":
         say(f"failed: no page could be fetched (dropped: {dict(stats.dropped)}); no network, or sources empty?",
             "ERROR")
@@ -220,9 +227,9 @@ def _run_local(
     workers = usable_workers(config.workers, len(pending_inputs(files.inputs, files.cursor)))
     if workers > 1:
         say(f"reading {len(files.inputs)} inputs with {workers} worker processes")
-        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers)
+        feed = process_feed(files.inputs, files.sources, files.cursor, make_analyzer, workers, files.limits)
     else:
-        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer)
+        feed = inline_feed(files.inputs, files.sources, files.cursor, analyzer, files.limits)
     return run_sources(feed, files.inputs, keeper, files.cursor, lambda: stop.signum is not None, local_tick, say)
 
 

@@ -15,6 +15,7 @@ from tandem.contracts.metrics import CrawlMetrics
 from tandem.crawl.text.filter_stats import FilterStats
 
 TOP_DROP_REASONS = 3
+INPUTS_FAILED = "inputs_failed"  # finish reason: the sources ran out, but some could not be read whole
 
 
 @dataclass
@@ -30,6 +31,11 @@ class CrawlStats:
     session_elapsed_s: float = 0.0
     session_pages: int = 0
     queue_size: int = 0
+    # Inputs this session could not read whole (URI: reason): the crawl fails (exit 1) and a resume
+    # tries them again from their last record. Not carried across resumes: each run says its own.
+    inputs_failed: dict[str, str] = field(default_factory=dict)
+    # Inputs this session found changed under their saved position, and read again from the start.
+    inputs_changed: list[str] = field(default_factory=list)
 
     def count_fetch(self, nbytes: int) -> None:
         self.pages_fetched += 1
@@ -64,12 +70,20 @@ class CrawlStats:
             elapsed_s=round(self.elapsed_s, 1),
             filters=self.filters.to_json(),
             lines_removed=self.filters.lines_removed_json(),
+            inputs_failed=dict(self.inputs_failed),
+            inputs_changed=list(self.inputs_changed),
             finish_reason=finish_reason,
             end_note=self.end_note(finish_reason),
         ).to_json()
 
     def end_note(self, finish_reason: str | None) -> str | None:
-        """One line for a crawl that ran out of pages below its target; None otherwise."""
+        """One line for a crawl that ran out of pages below its target, or could not read some
+        inputs whole; None otherwise."""
+        if finish_reason == INPUTS_FAILED:
+            uri, why = next(iter(self.inputs_failed.items()))
+            more = f" (and {len(self.inputs_failed) - 1} more)" if len(self.inputs_failed) > 1 else ""
+            return (f"{len(self.inputs_failed)} input(s) could not be read whole: {uri}: {why}{more}; "
+                    "run again to resume them from their last record")
         if finish_reason != "exhausted" or self.kept >= self.target:
             return None
         top = ", ".join(f"{reason} {count}" for reason, count in self.dropped.most_common(TOP_DROP_REASONS))

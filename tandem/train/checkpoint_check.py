@@ -6,13 +6,18 @@ Two kinds are resumable:
 - a stock Hugging Face Trainer checkpoint (no marker): with no sizes to compare, each torch
   archive (`optimizer.pt`, `scheduler.pt`, `*.bin`, `*.pth`) must have the zip directory that
   torch writes at its very end, so a file cut short is caught; `scheduler.pt` must be there.
+tandem's marker also carries each file's SHA-256, taken at the save after the fsync: bit rot that
+keeps a file's size is caught by `checkpoint_damage`, which reads every byte (so it is asked of the
+checkpoint about to be resumed from, not of every one at start-up).
 For both, `trainer_state.json` parses, the optimizer state and the weights are there, and every
 safetensors header opens and covers its file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from safetensors import safe_open
@@ -26,6 +31,44 @@ SCHEDULER = "scheduler.pt"
 WEIGHT_NAMES = ("model.safetensors", "adapter_model.safetensors", "pytorch_model.bin", "adapter_model.bin",
                 "model.safetensors.index.json", "pytorch_model.bin.index.json")
 TORCH_ARCHIVES = ("*.pt", "*.pth", "*.bin")
+HASH_CHUNK = 1 << 24
+HASH_THREADS = 8
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def checkpoint_damage(folder: Path) -> str | None:
+    """The first file of a tandem checkpoint whose bytes no longer match the SHA-256 taken at its
+    save, in a few words; None when all match (or the checkpoint has no checksums: stock, or saved
+    before tandem took them)."""
+    marker = read_json(folder / MARKER)
+    sums = marker.get("sha256") if isinstance(marker, dict) else None
+    if not isinstance(sums, dict):
+        return None
+    names = sorted(sums)
+    # Files side by side (hashlib and reads let go of the GIL): a sharded checkpoint takes about as
+    # long as its largest file.
+    with ThreadPoolExecutor(max_workers=max(1, min(HASH_THREADS, len(names)))) as pool:
+        actual = list(pool.map(_sha256_or_error, (folder / name for name in names)))
+    for name, found in zip(names, actual, strict=True):
+        if isinstance(found, OSError):
+            return f"{name} cannot be read ({found.strerror or found})"
+        if found != sums[name]:
+            return f"{name} does not match the SHA-256 taken when it was saved (same size, other bytes: bit rot?)"
+    return None
+
+
+def _sha256_or_error(path: Path) -> str | OSError:
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        return exc
 
 
 def checkpoint_problem(folder: Path) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 from transformers import Trainer
 
 from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
-from tandem.train.checkpoints import STAGING, discard_staged, newest_complete, publish, rotate
+from tandem.train.checkpoints import STAGING, ChecksumsBeside, discard_staged, newest_complete, publish, rotate
 
 
 class CheckpointingTrainer(Trainer):
@@ -19,7 +19,8 @@ class CheckpointingTrainer(Trainer):
     `save_total_limit` is applied here, after the rename, never by `Trainer` itself; the best
     checkpoint by eval loss is never rotated away. A save that fails removes its own half-written
     folder (this run wrote it: on a full disk that gives the space back) and a full disk is raised
-    as `NoSpaceLeft`. A resumed run restores the checkpoint's random-number state just before its
+    as `NoSpaceLeft`. Each published checkpoint's files are hashed into its marker beside the
+    training (`ChecksumsBeside`). A resumed run restores the checkpoint's random-number state just before its
     first step."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
@@ -32,6 +33,7 @@ class CheckpointingTrainer(Trainer):
         self._keep_also = keep_also  # the best checkpoint by eval loss, never rotated away
         self._staging = False
         self._rng_checkpoint: str | None = None  # RNG state still to restore before the first step
+        self._checksums = ChecksumsBeside()
 
     def _load_rng_state(self, checkpoint: str | None) -> None:
         """`Trainer` restores the RNG state and only then creates the data iterator, and creating
@@ -63,6 +65,7 @@ class CheckpointingTrainer(Trainer):
             self.accelerator.wait_for_everyone()  # every rank's RNG state is in the folder
             if self.args.should_save:
                 publish(staged, output_dir / name, self._data_state(step))
+                self._checksums.start(output_dir / name)
                 best = self._keep_also()
                 rotate(output_dir, self._keep, protected=(best,) if best else ())
         except Exception as exc:

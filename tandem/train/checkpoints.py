@@ -4,10 +4,14 @@
 `get_last_checkpoint` takes the highest number without looking inside, so a kill during a save
 makes every later resume crash. Here a checkpoint is written under `.staging/`, fsynced, given
 the data position and a marker listing every file's size, and only then renamed to
-`checkpoint-N/`. Resume takes the newest checkpoint that `checkpoint_check` finds complete (a
-stock Hugging Face checkpoint counts too). Anything else found at start-up was not written by
-this run: it is moved aside with a timestamp, never deleted. Rotation (`save_total_limit`) runs
-after the rename, so a failed save (a full disk) never costs the previous complete checkpoint.
+`checkpoint-N/`; each file's SHA-256 is then added to the marker beside the training
+(`ChecksumsBeside`: bench/bench_checksums.py measures why not on the save's path). Resume takes
+the newest checkpoint that `checkpoint_check` finds complete (a stock Hugging Face checkpoint
+counts too). Anything else found at start-up was not written by
+this run: it is moved aside with a timestamp, never deleted; so is the newest complete checkpoint
+when a file no longer matches its checksum (`newest_verified`), and the next one is resumed.
+Rotation (`save_total_limit`) runs after the rename, so a failed save (a full disk) never costs
+the previous complete checkpoint.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +28,7 @@ from typing import Any
 
 from tandem.fileio.atomic_files import atomic_write_json, fsync_dir, read_json
 from tandem.fileio.folders import move_aside, tree_size
-from tandem.train.checkpoint_check import MARKER, checkpoint_problem
+from tandem.train.checkpoint_check import MARKER, checkpoint_damage, checkpoint_problem, file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +68,19 @@ def newest_complete(output_dir: Path) -> Path | None:
     for folder in reversed(list_checkpoints(output_dir)):
         if can_resume_from(folder):
             return folder
+    return None
+
+
+def newest_verified(output_dir: Path, now: datetime | None = None) -> Path | None:
+    """The newest complete checkpoint whose files still match their checksums. One that does not
+    is moved aside to `NAME.damaged-STAMP` (never deleted), said, and the next one is tried."""
+    while (checkpoint := newest_complete(output_dir)) is not None:
+        damage = checkpoint_damage(checkpoint)
+        if damage is None:
+            return checkpoint
+        target = move_aside(checkpoint, "damaged", into=output_dir, now=now)
+        log.warning("%s cannot be resumed from (%s): moved aside to %s; resuming from the next complete "
+                    "checkpoint", checkpoint.name, damage, target)
     return None
 
 
@@ -106,6 +124,43 @@ def publish(staged: Path, target: Path, data_state: dict[str, Any]) -> None:
     os.replace(staged, target)
     fsync_dir(target.parent)
     _drop_if_empty(staged.parent)
+
+
+def add_checksums(checkpoint: Path) -> bool:
+    """Add each file's SHA-256 to a published checkpoint's marker (the bytes read back after the
+    fsync). Run beside the training, off the save's path (see `ChecksumsBeside`): until it is
+    done the checkpoint is checked by sizes only. False when the checkpoint went meanwhile
+    (rotated away) or its marker is not tandem's."""
+    marker = read_json(checkpoint / MARKER)
+    if not isinstance(marker, dict) or not isinstance(marker.get("files"), dict):
+        return False
+    try:
+        sums = {name: file_sha256(checkpoint / name) for name in sorted(marker["files"])}
+        if not (checkpoint / MARKER).is_file():
+            return False
+        atomic_write_json(checkpoint / MARKER, {**marker, "sha256": sums})
+    except OSError:
+        return False
+    return True
+
+
+class ChecksumsBeside:
+    """Hashes each new checkpoint in a thread while the training goes on (hashlib and file reads
+    let go of the GIL), one checkpoint at a time. The thread is not a daemon: the process waits
+    for it before it exits, and a kill meanwhile only leaves that checkpoint without checksums."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self, checkpoint: Path) -> None:
+        self.wait()
+        self._thread = threading.Thread(target=add_checksums, args=(checkpoint,), name="checkpoint-sha256")
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def rotate(output_dir: Path, keep: int | None, protected: tuple[Path, ...] = ()) -> list[Path]:

@@ -18,7 +18,13 @@ from tandem.fileio.atomic_files import atomic_write_json, read_json
 from tandem.fileio.file_lock import AlreadyLocked, FileLock
 from tandem.fileio.folders import describe_set_aside, move_contents_aside
 from tandem.train.checkpoint_check import is_stock
-from tandem.train.checkpoints import checkpoint_step, newest_complete, read_data_state, set_aside_incomplete
+from tandem.train.checkpoints import (
+    checkpoint_step,
+    newest_complete,
+    newest_verified,
+    read_data_state,
+    set_aside_incomplete,
+)
 from tandem.train.final_model import FINAL_DIR, final_from_checkpoint, final_step
 from tandem.train.model import locate_model, save_tokenizer_atomically, train_tokenizer
 from tandem.train.shard_source import ShardSource, wait_for_samples
@@ -87,7 +93,7 @@ def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
     except OSError as exc:
         raise ConfigError(f"output_dir: cannot create {exc.filename or output_dir}: {exc.strerror}") from None
     set_aside_incomplete(output_dir)
-    checkpoint = newest_complete(output_dir)
+    checkpoint = newest_verified(output_dir)
     step = checkpoint_step(checkpoint) if checkpoint is not None else None
     if checkpoint is not None and step is not None and step >= config.training.max_steps:
         if (final_step(output_dir) or -1) < step:  # stopped between the last checkpoint and final/

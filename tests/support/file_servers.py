@@ -1,5 +1,7 @@
 """Servers on 127.0.0.1 that remote sources are read from in tests.
 
+- `StallingServer`: a folder over HTTP whose answers stop a third of the way into the body and
+  then send nothing more (a server that hangs mid-answer).
 - `FolderServer`: a folder over HTTPS (a self-signed certificate made with openssl) or plain
   HTTP, with byte ranges (as S3, CDNs and Common Crawl's servers answer) or without them.
 - `FakeHub`: the few endpoints of the Hugging Face Hub's API that `huggingface_hub`'s fsspec
@@ -120,6 +122,49 @@ class FolderServer(_Server):
         handler = type("Handler", (_FileHandler,), {"root": root.resolve(), "ranges": ranges,
                                                     "requests": self.requests})
         super().__init__(handler, tls_dir)
+
+
+class _StallingHandler(_FileHandler):
+    """Honours ranges, sends the headers and the start of each answer's body, then nothing more
+    (the connection stays open) until the server is closed."""
+
+    stalled: threading.Event
+    release: threading.Event
+    first_bytes: int | None  # how much of each body is sent; None: a third
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str], head: bool = False) -> None:
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if head:
+                return
+            self.wfile.write(body[: self.first_bytes or max(1, len(body) // 3)])
+            self.wfile.flush()
+            self.stalled.set()
+            self.release.wait()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class StallingServer(_Server):
+    """A folder over HTTP whose answers stop mid-body (after `first_bytes`, or a third of the
+    body): `stalled` is set once one has."""
+
+    def __init__(self, root: Path, first_bytes: int | None = None) -> None:
+        self.requests: list[tuple[str, str, str | None]] = []
+        self.stalled = threading.Event()
+        self._release = threading.Event()
+        handler = type("Handler", (_StallingHandler,), {"root": root.resolve(), "ranges": True,
+                                                        "requests": self.requests, "stalled": self.stalled,
+                                                        "release": self._release, "first_bytes": first_bytes})
+        super().__init__(handler)
+
+    def close(self) -> None:
+        self._release.set()
+        super().close()
 
 
 class _HubHandler(_FileHandler):

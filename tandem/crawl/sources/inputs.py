@@ -124,8 +124,12 @@ def _remote_inputs(source: SourceSettings, index: int) -> list[InputFile]:
             names = [path]  # a single file (HTTP servers cannot be listed)
         else:
             names = sorted(fs.find(path))
-    except (OSError, ValueError, NotImplementedError) as exc:
-        raise SourceError(f"sources: cannot list {source.path}: {type(exc).__name__}: {exc}", usage=False) from None
+    except SourceError:
+        raise
+    except Exception as exc:  # each file system has its own errors (httpx's ConnectError
+        # for hf://, not an OSError): any of them is this moment's failure, one line, and a resume tries again
+        said = (str(exc).splitlines() or [""])[0][:300]
+        raise SourceError(f"sources: cannot list {source.path}: {type(exc).__name__}: {said}", usage=False) from None
     items = []
     for name in names:
         kind = _kind_for(source, name)

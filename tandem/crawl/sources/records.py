@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from tandem.crawl.sources.document import LocalDocument
+from tandem.crawl.sources.inputs import SourceError
+from tandem.crawl.sources.read_limits import RECORD_TOO_LONG
 from tandem.crawl.sources.source_config import SourceSettings
 
 BAD_LINE = "bad_jsonl_line"
@@ -25,23 +27,39 @@ def jsonl_offset(start: list[int] | None) -> int:
 
 
 def jsonl_documents(
-    stream: IO[bytes], uri: str, source: SourceSettings, start: list[int] | None
+    stream: IO[bytes], uri: str, source: SourceSettings, start: list[int] | None,
+    max_record_bytes: int = 4_000_000,
 ) -> Iterator[tuple[LocalDocument, list[int]]]:
     """(document, [lines read, bytes read]) for each non-blank line, from a stream opened at the
-    saved byte offset (`jsonl_offset`)."""
+    saved byte offset (`jsonl_offset`). A line longer than `max_record_bytes` is read past in
+    pieces of that size, never held whole, and comes as a `record_too_long` document."""
     line_number, offset = (start or [0, 0])[:2]
-    for raw in stream:
+    while raw := stream.readline(max_record_bytes + 1):
         line_number += 1
         offset += len(raw)
+        key = f"{uri}#line={line_number}"
+        if len(raw) > max_record_bytes and not raw.endswith(b"\n"):
+            offset += _read_past_line(stream, max_record_bytes)
+            yield LocalDocument(key, key, "", error=RECORD_TOO_LONG), [line_number, offset]
+            continue
         if not raw.strip():
             continue
-        key = f"{uri}#line={line_number}"
         try:
             obj = json.loads(raw)
         except ValueError:
             yield LocalDocument(key, key, "", error=BAD_LINE), [line_number, offset]
             continue
         yield _document(obj, key, source, BAD_LINE), [line_number, offset]
+
+
+def _read_past_line(stream: IO[bytes], piece: int) -> int:
+    """Read to the end of the current line, a piece at a time; the bytes read."""
+    skipped = 0
+    while chunk := stream.readline(piece):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 def parquet_documents(
@@ -53,7 +71,8 @@ def parquet_documents(
     parquet = pq.ParquetFile(stream)
     names = set(parquet.schema_arrow.names)
     if source.text_field not in names:
-        raise ValueError(f"no column {source.text_field!r} (text_field); columns: {', '.join(sorted(names))}")
+        raise SourceError(f"text_field: {uri} has no column {source.text_field!r}; columns found: "
+                          f"{', '.join(sorted(names)) or 'none'}", usage=True)
     columns = [c for c in (source.text_field, source.url_field, source.title_field, source.language_field)
                if c and c in names]
     row = 0

@@ -8,12 +8,16 @@ from `feed.inline_feed` (one process) or `worker_pool.process_feed` (`workers: N
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from tandem.crawl.sources.cursor import CURSOR_KEY, SourceCursor
-from tandem.crawl.sources.feed import Handled, InputEnd, Message
+from tandem.common.typed_config import ConfigError
+from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.sources.cursor import CURSOR_KEY, IDENTITY_KEY, SourceCursor
+from tandem.crawl.sources.feed import Handled, InputEnd, InputOpened, Message
 from tandem.crawl.sources.inputs import InputFile
+from tandem.crawl.sources.read_guard import ReadInterrupted
+from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.source_config import SourceSettings
 from tandem.crawl.storage.frontier import Frontier
 from tandem.crawl.storage.sample_keeper import SampleKeeper
@@ -26,6 +30,7 @@ class SourceFiles:
     inputs: list[InputFile]
     sources: list[SourceSettings]
     cursor: SourceCursor
+    limits: ReadLimits = field(default_factory=ReadLimits)
 
 
 SOURCE_NAME = "local"  # the records' `source` field: web or local (docs/shards.md)
@@ -33,7 +38,7 @@ INPUT_FAILED = "input_failed"
 
 
 def load_cursor(frontier: Frontier) -> SourceCursor:
-    return SourceCursor(frontier.load_meta(CURSOR_KEY))
+    return SourceCursor(frontier.load_meta(CURSOR_KEY), frontier.load_meta(IDENTITY_KEY))
 
 
 def run_sources(
@@ -43,7 +48,7 @@ def run_sources(
     cursor: SourceCursor,
     should_stop: Callable[[], bool],
     tick: Callable[[], None],
-    say: Callable[[str], None],
+    say: Callable[..., None],
 ) -> str:
     """Offer every document to the keeper; "target_reached", "exhausted" or "interrupted"."""
     stats = keeper.stats
@@ -57,10 +62,15 @@ def run_sources(
             if should_stop():
                 return "interrupted"
             tick()
-            message = next(feed, None)
+            try:
+                message = next(feed, None)
+            except ReadInterrupted:  # a stop signal ended a read (read_guard)
+                return "interrupted"
             if message is None:
                 break
-            if isinstance(message, InputEnd):
+            if isinstance(message, InputOpened):
+                _input_opened(message, inputs, cursor, keeper, say)
+            elif isinstance(message, InputEnd):
                 _input_ended(message, inputs, cursor, keeper, say)
             elif isinstance(message, Handled):
                 _offer(message, inputs[message.input_index], keeper, cursor)
@@ -84,12 +94,31 @@ def _offer(message: Handled, item: InputFile, keeper: SampleKeeper, cursor: Sour
     keeper.offer(page, verdict.url, SOURCE_NAME, None)
 
 
+def _input_opened(message: InputOpened, inputs: list[InputFile], cursor: SourceCursor, keeper: SampleKeeper,
+                  say: Callable[..., None]) -> None:
+    item = inputs[message.input_index]
+    cursor.opened(item.uri, message.identity, message.read_again)
+    if message.read_again:
+        keeper.stats.inputs_changed.append(item.uri)
+    if message.note:
+        say(f"{item.uri}: {message.note}", "WARNING" if message.read_again else "INFO")
+
+
 def _input_ended(message: InputEnd, inputs: list[InputFile], cursor: SourceCursor, keeper: SampleKeeper,
-                 say: Callable[[str], None]) -> None:
+                 say: Callable[..., None]) -> None:
     item: Any = inputs[message.input_index]
     if message.error is None:
         cursor.finished(item.uri)
         return
+    if message.usage:  # e.g. a Parquet file without the text_field's column
+        raise ConfigError(f"sources[{item.source}].{message.error}")
     keeper.stats.drop(INPUT_FAILED)
+    keeper.stats.inputs_failed[item.uri] = message.error
     say(f"{item.uri}: cannot read on ({message.error}); skipped for this run, a resume tries again from "
-        "the last record handled")
+        "the last record handled", "ERROR")
+
+
+def read_limits(config: CrawlConfig) -> ReadLimits:
+    """The bounds of every read, from the crawl config (`fetch` timeouts, `max_record_bytes`)."""
+    return ReadLimits(read_timeout_s=config.fetch.read_timeout_s, connect_timeout_s=config.fetch.connect_timeout_s,
+                      max_record_bytes=config.max_record_bytes)

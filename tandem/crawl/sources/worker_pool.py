@@ -27,8 +27,10 @@ from tandem.common.script_main import timestamped
 from tandem.crawl.sources.analysis import Verdict
 from tandem.crawl.sources.cursor import SourceCursor
 from tandem.crawl.sources.document import LocalDocument
-from tandem.crawl.sources.feed import Idle, InputEnd, Message, pending_inputs, read_one_input
+from tandem.crawl.sources.feed import Idle, InputEnd, Message, Pending, pending_inputs, read_one_input
 from tandem.crawl.sources.inputs import InputFile
+from tandem.crawl.sources.opening import DEFAULT_LIMITS
+from tandem.crawl.sources.read_limits import ReadLimits
 from tandem.crawl.sources.source_config import SourceSettings
 
 BATCH_DOCUMENTS = 64
@@ -52,6 +54,7 @@ def usable_workers(requested: int, inputs: int) -> int:
 def process_feed(
     inputs: list[InputFile], sources: list[SourceSettings], cursor: SourceCursor,
     make_analyzer: Callable[[], Callable[[LocalDocument], Verdict]], workers: int,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Message]:
     context = multiprocessing.get_context("fork")
     todo = pending_inputs(inputs, cursor)
@@ -60,7 +63,7 @@ def process_feed(
     parent = os.getpid()
     processes = [
         context.Process(target=_work, name=f"crawl-worker-{n}", daemon=True,
-                        args=(n, parent, todo, next_task, results, inputs, sources, make_analyzer))
+                        args=(n, parent, todo, next_task, results, inputs, sources, make_analyzer, limits))
         for n in range(workers)
     ]
     for process in processes:
@@ -103,9 +106,9 @@ def _stop(processes: list[Any]) -> None:
 
 
 def _work(
-    worker: int, parent: int, todo: list[tuple[int, Any]], next_task: Any, results: Any,
+    worker: int, parent: int, todo: list[Pending], next_task: Any, results: Any,
     inputs: list[InputFile], sources: list[SourceSettings],
-    make_analyzer: Callable[[], Callable[[LocalDocument], Verdict]],
+    make_analyzer: Callable[[], Callable[[LocalDocument], Verdict]], limits: ReadLimits,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -119,8 +122,7 @@ def _work(
             next_task.value += 1
         if task >= len(todo):
             break
-        index, start = todo[task]
-        for message in read_one_input(index, start, inputs, sources, analyse):
+        for message in read_one_input(todo[task], inputs, sources, analyse, limits):
             batch.append(message)
             if isinstance(message, InputEnd) or len(batch) >= BATCH_DOCUMENTS \
                     or time.monotonic() - last_send >= BATCH_SECONDS:

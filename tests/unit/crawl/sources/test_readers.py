@@ -114,8 +114,10 @@ def test_parquet_without_the_text_column_is_named(tmp_path: Path) -> None:
     path = tmp_path / "p.parquet"
     pq.write_table(pa.table({"content": ["x"]}), path)
     (item,) = resolve_inputs([SourceSettings(path=str(path))])
-    with pytest.raises(ValueError, match="no column 'text'"):
+    wanted = "^text_field: .*p.parquet has no column 'text'; columns found: content$"
+    with pytest.raises(SourceError, match=wanted) as caught:
         _read_all(item, SourceSettings(path=str(path)))
+    assert caught.value.usage  # the config's mistake: exit 2
 
 
 def test_txt_and_html_are_one_document_each(tmp_path: Path) -> None:
