@@ -42,7 +42,8 @@ CRAWL_CONFIG = "configs/crawl_config.yaml"
 PARALLEL_HELP = "supervisor config: processes, restart, shutdown, monitor, notify (default configs/parallel.yaml)"
 NO_AUTO_RESUME_HELP = ("start afresh: no restarts after a crash, and children move their old output "
                        "aside (renamed with a timestamp, never deleted) instead of resuming")
-NO_WEB_CRAWL_HELP = "crawl the local_sources of the crawl config (txt/html/jsonl/WARC) instead of the web"
+NO_WEB_CRAWL_HELP = ("read the crawl config's sources: (folders, globs, txt/html/JSONL/Parquet/WARC/WET files, "
+                     "https:// and hf:// URLs) instead of crawling the web")
 TARGET_HELP = ("samples the crawl keeps before it stops, a whole number (default: the crawl config's target, "
                "10000 as shipped)")
 WORKERS_HELP = ("concurrent fetches of the crawl, or with --no-web-crawl its reading processes; a whole number "
@@ -61,9 +62,7 @@ def _supervise(kind: str, only: list[str] | None, config: str, placeholders: dic
         only=only,
         placeholders=placeholders,
         auto_resume=not no_auto_resume,
-        web_crawl=not no_web_crawl,
-        switches={"no_web_crawl": ["--no-web-crawl"] if no_web_crawl else [],
-                  "no_auto_resume": ["--no-auto-resume"] if no_auto_resume else [], **switches},
+        switches={"no_web_crawl": ["--no-web-crawl"] if no_web_crawl else [], **switches},
     )
     code = run_supervised(request)
     if code != 0:

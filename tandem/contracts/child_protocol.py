@@ -24,7 +24,6 @@ ENV_RUN_ID = "TANDEM_RUN_ID"
 ENV_PROCESS = "TANDEM_PROCESS"
 ENV_STATUS_FILE = "TANDEM_STATUS_FILE"
 ENV_AUTO_RESUME = "TANDEM_AUTO_RESUME"
-ENV_WEB_CRAWL = "TANDEM_WEB_CRAWL"
 ENV_ERROR_FILE = "TANDEM_ERROR_FILE"
 
 # A status file is a few hundred bytes; anything larger is not ours and is not read (a 100 MB
@@ -178,7 +177,6 @@ class ChildEnvironment:
     process: str | None
     status_file: Path | None
     auto_resume: bool
-    web_crawl: bool
     error_file: Path | None = None
 
     @classmethod
@@ -190,7 +188,6 @@ class ChildEnvironment:
             process=env.get(ENV_PROCESS) or None,
             status_file=Path(status) if status else None,
             auto_resume=_flag(env, ENV_AUTO_RESUME, True),
-            web_crawl=_flag(env, ENV_WEB_CRAWL, True),
             error_file=Path(env[ENV_ERROR_FILE]) if env.get(ENV_ERROR_FILE) else None,
         )
 

@@ -228,10 +228,12 @@ class Attempt:
     log_tail: list[str] | None = None  # kept for attempts that failed
     number: int | None = None  # 1 for the first start; counts the attempts left out too
     exception: ChildError | None = None  # what it wrote to its error file as it failed
+    # "restart" or "stop" when a request ended it (invoke restart/stop, the dashboard): not a failure.
+    requested: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for optional in ("log_tail", "exception"):
+        for optional in ("log_tail", "exception", "requested"):
             if data[optional] is None:
                 del data[optional]
         return data
@@ -244,7 +246,7 @@ class Attempt:
         return cls(_int(data.get("pid")), _str(data.get("started_at")), _str(data.get("ended_at")),
                    _int(data.get("exit_code")), _float(data.get("uptime_s")), _str(data.get("reason")),
                    _str_list(tail) if isinstance(tail, list) else None, _int(data.get("number")),
-                   ChildError.from_json(data.get("exception")))
+                   ChildError.from_json(data.get("exception")), _str(data.get("requested")))
 
 
 @dataclass
@@ -315,7 +317,6 @@ class RunRecord:
     cwd: str | None = None
     config_file: str | None = None
     auto_resume: bool | None = None
-    web_crawl: bool | None = None
     supervisor_log: str | None = None
     run_dir: str | None = None
     processes: dict[str, ProcessEntry] = field(default_factory=dict)
@@ -354,8 +355,8 @@ class RunRecord:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
         processes = data.get("processes")
-        flags = {key: data.get(key) if isinstance(data.get(key), bool) else None
-                 for key in ("auto_resume", "web_crawl")}
+        # Older records also have `web_crawl` (a crawl's choice, now a flag in its command): ignored.
+        auto_resume = data.get("auto_resume") if isinstance(data.get("auto_resume"), bool) else None
         return cls(
             run_id=_str(data.get("run_id")) or "unknown", kind=_str(data.get("kind")),
             started_at=_str(data.get("started_at")), ended_at=_str(data.get("ended_at")),
@@ -368,7 +369,7 @@ class RunRecord:
                        if isinstance(entry, Mapping)} if isinstance(processes, Mapping) else {},
             resources=data["resources"] if isinstance(data.get("resources"), dict) else None,
             report=_str(data.get("report")), interrupted_reason=_str(data.get("interrupted_reason")),
-            supervisor_error=_str(data.get("supervisor_error")), **flags,
+            supervisor_error=_str(data.get("supervisor_error")), auto_resume=auto_resume,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -377,7 +378,7 @@ class RunRecord:
             "ended_at": self.ended_at, "status": self.status, "exit_code": self.exit_code,
             "supervisor_pid": self.supervisor_pid, "supervisor_create_time": self.supervisor_create_time,
             "cwd": self.cwd, "config_file": self.config_file, "auto_resume": self.auto_resume,
-            "web_crawl": self.web_crawl, "supervisor_log": self.supervisor_log, "run_dir": self.run_dir,
+            "supervisor_log": self.supervisor_log, "run_dir": self.run_dir,
             "processes": {name: entry.to_json() for name, entry in self.processes.items()},
             "resources": self.resources, "report": self.report,
             **({"interrupted_reason": self.interrupted_reason} if self.interrupted_reason else {}),

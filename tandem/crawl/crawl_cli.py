@@ -22,8 +22,9 @@ from tandem.common.script_main import OneLineArgumentParser, one_line_failure, r
 from tandem.common.typed_config import ConfigError
 from tandem.contracts.child_protocol import ChildEnvironment
 from tandem.contracts.exit_codes import EXIT_OK
-from tandem.crawl.crawl_check import check_crawl
 from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.crawl_plan import plan_crawl
+from tandem.crawl.sources.inputs import SourceError
 from tandem.fileio.disk_errors import describe_os_error, full_disk_path, is_disk_full
 
 
@@ -36,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="concurrent fetches (overrides workers:)")
     parser.add_argument("--seeds", nargs="+", metavar="URL", help="start URLs; replace the config's seeds:")
     parser.add_argument("--no-web-crawl", action="store_true",
-                        help="read local_sources instead of the web (also env TANDEM_WEB_CRAWL=0)")
+                        help="read the config's sources: (files, folders, globs, URLs) instead of the web")
     parser.add_argument("--no-auto-resume", action="store_true",
                         help="start afresh: move the output folder's contents aside (also env TANDEM_AUTO_RESUME=0)")
     parser.add_argument("--output-dir", type=Path, help="output folder (overrides output_dir:)")
@@ -64,17 +65,19 @@ def main(argv: list[str] | None = None) -> int:
     env = ChildEnvironment.from_environ()
     overrides = command_line_overrides(args)
     config = load_with_overrides(CrawlConfig, args.config, overrides)
-    web = env.web_crawl and not args.no_web_crawl
-    if args.check:
-        print(check_crawl(config, web=web, source=str(args.config), overrides=overrides))
-        return EXIT_OK
-    from tandem.crawl.crawl_run import run_crawl  # the fetching stack, only for a real crawl
-
+    web = not args.no_web_crawl
     try:
+        if args.check:  # the run's own first step (run_crawl calls plan_crawl too), and no more
+            print(plan_crawl(config, web=web).describe(config))
+            return EXIT_OK
+        from tandem.crawl.crawl_run import run_crawl  # the fetching stack, only for a real crawl
+
         return run_crawl(config, web=web, resume=env.auto_resume and not args.no_auto_resume,
                          status_file=args.status_file or env.status_file)
     except ConfigError as exc:  # found while starting: name the flag, or the file and key
         raise ConfigError(blame(str(exc), str(args.config), overrides)) from None
+    except SourceError as exc:  # a remote source that cannot be listed now (in a check; the run says it itself)
+        return one_line_failure(str(exc))
     except OSError as exc:  # a full disk, a folder taken away: one line, no traceback
         return _failed(describe_os_error(exc), is_disk_full(exc))
     except sqlite3.Error as exc:  # SQLite names no file: its file is the frontier

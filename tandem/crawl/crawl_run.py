@@ -24,18 +24,16 @@ from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK, exit_code_for_signal
 from tandem.contracts.shards import clear_complete_marker, write_complete_marker
 from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.crawl_plan import CrawlPlan, plan_crawl
 from tandem.crawl.crawl_stats import INPUTS_FAILED, CrawlStats
-from tandem.crawl.fetching.addresses import AddressPolicy
 from tandem.crawl.fetching.connections import make_session
 from tandem.crawl.fetching.engine import InlineAnalyzer, WebCrawl
 from tandem.crawl.fetching.fetcher import ROBOTS_BODY, Fetcher, FetchResult
 from tandem.crawl.fetching.robots import RobotsCache
-from tandem.crawl.fetching.urls import Scope, seed_hosts
-from tandem.crawl.ngword_list import load_ng_words
 from tandem.crawl.sources.analysis import DocumentAnalyzer
 from tandem.crawl.sources.cursor import SourceProgress
 from tandem.crawl.sources.feed import inline_feed, pending_inputs
-from tandem.crawl.sources.inputs import SourceError, resolve_inputs
+from tandem.crawl.sources.inputs import SourceError
 from tandem.crawl.sources.read_guard import READS
 from tandem.crawl.sources.source_run import SourceFiles, load_cursor, read_limits, run_sources
 from tandem.crawl.sources.worker_pool import process_feed, usable_workers
@@ -78,17 +76,12 @@ def run_crawl(
     def say(line: str, level: str = "INFO") -> None:
         print(timestamped(line, level), file=out, flush=True)
 
-    sources = config.source_list()
-    if not web and not sources:
-        raise ConfigError("sources: --no-web-crawl needs at least one folder, file or URL in sources "
-                          "(or local_sources)")
     try:
-        inputs = [] if web else resolve_inputs(sources)
-    except SourceError as exc:
-        if exc.usage:
-            raise ConfigError(str(exc)) from None
+        plan = plan_crawl(config, web=web, base_dir=base_dir)  # the same rules as `--check`
+    except SourceError as exc:  # a remote source that cannot be listed now: not the config's fault
         print(timestamped(f"failed: {exc}", "ERROR"), file=sys.stderr, flush=True)
         return EXIT_FAILED
+    ng_words = plan.ng_words
     output_dir = config.output_dir
     lock = _lock_output(output_dir)
     if not resume:
@@ -109,7 +102,6 @@ def run_crawl(
     stats = CrawlStats(target=config.target)
     stats.restore(frontier.load_meta(STATS_KEY))
     saved_extractor = frontier.load_meta(EXTRACTOR_KEY)
-    ng_words = load_ng_words(config.quality.ngwords_file, base_dir) if config.quality.check_ng_words else []
     analyzer = InlineAnalyzer(PageAnalyzer(config.extract, config.quality, ng_words, saved_extractor, stats.filters,
                                            score_pages=web and config.scheduler == "quality"))
     writer = ShardWriter(shards_dir, config.output.shard_size)
@@ -151,10 +143,10 @@ def run_crawl(
             previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
             try:
                 if web:
-                    finish_reason = asyncio.run(_run_web(config, frontier, keeper, analyzer, stop, tick, say))
+                    finish_reason = asyncio.run(_run_web(config, plan, frontier, keeper, analyzer, stop, tick, say))
                 else:
                     assert cursor is not None and local_analyzer is not None
-                    files = SourceFiles(inputs, sources, cursor, read_limits(config))
+                    files = SourceFiles(plan.inputs, plan.sources, cursor, read_limits(config))
                     stop.callbacks.append(READS.interrupt)  # a read that waits ends at a signal
                     # A worker counts its filters apart and sends the counts with each verdict.
                     make_analyzer = partial(_document_analyzer, config, ng_words, saved_extractor,
@@ -243,11 +235,11 @@ def _run_local(
 
 
 async def _run_web(
-    config: CrawlConfig, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: InlineAnalyzer,
+    config: CrawlConfig, plan: CrawlPlan, frontier: SQLiteFrontier, keeper: SampleKeeper, analyzer: InlineAnalyzer,
     stop: StopRequest, tick: Callable[[int, bool], None], say: Callable[[str], None],
 ) -> str:
-    addresses = AddressPolicy.from_config(config.allow_private_networks, config.private_address_allowlist)
-    scope = Scope(config.allowed_domains or seed_hosts(config.seeds), addresses)
+    scope, addresses = plan.scope, plan.addresses
+    assert scope is not None and addresses is not None  # a web plan has both
     async with make_session(config.fetch, config.workers, config.politeness.per_host_concurrency, addresses) as session:
         fetcher = Fetcher(session, config.fetch)
 
@@ -259,13 +251,7 @@ async def _run_web(
 
         robots = RobotsCache(fetch_robots, config.fetch.user_agent)
         crawl = WebCrawl(config, frontier, keeper, analyzer, fetcher, robots, scope, log=say)
-        crawl.add_seeds(config.seeds)
-        if not frontier.state_counts():
-            if keeper.stats.refused:
-                why = ", ".join(sorted(keeper.stats.refused))
-                raise ConfigError(f"seeds: every seed is out of scope ({why}; see allowed_domains, "
-                                  "allow_private_networks)")
-            raise ConfigError("seeds: nothing to crawl (give seeds in the config or --seeds URL ...)")
+        crawl.add_seeds(config.seeds)  # plan_crawl made sure that one at least is in scope
         loop = asyncio.get_running_loop()
         crawl_task = asyncio.ensure_future(crawl.run())
 

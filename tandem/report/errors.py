@@ -56,6 +56,9 @@ def _process_errors(name: str, proc: ProcessEntry, root: Path, base: Path, tail_
     heading = f"### {code(name)} — {inline(proc.status)}, exit {inline(format_exit(proc.exit_code))}"
     if count:
         heading += f", {count} restart{'s' if count != 1 else ''}"
+        asked = sum(attempt.requested == "restart" for attempt in proc.attempts)
+        if asked:
+            heading += f" ({'all' if asked == count else asked} asked for)"
     out = [heading, ""]
     if proc.error:
         out += [f"**Reason:** {inline(proc.error.reason)}", ""]

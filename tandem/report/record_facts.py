@@ -113,14 +113,15 @@ class Failure:
 def failures(record: RunRecord) -> list[Failure]:
     """Every failed exit of every process, oldest first; the first is the run's root cause.
 
-    An attempt counts when it exited non-zero, except the last attempt of a process the supervisor
-    itself stopped (its SIGTERM exit is the consequence of a stop, not a failure).
+    An attempt counts when it exited non-zero, except one that a request ended (a restart or stop
+    asked for) and the last attempt of a process the supervisor itself stopped (its SIGTERM exit
+    is the consequence of a stop, not a failure).
     """
     found: list[Failure] = []
     for name, proc in record.processes.items():
         for index, attempt in enumerate(proc.attempts):
             last = index == len(proc.attempts) - 1
-            if attempt.exit_code in (0, None) or (last and proc.status == ProcessState.STOPPED):
+            if attempt.exit_code in (0, None) or attempt.requested or (last and proc.status == ProcessState.STOPPED):
                 continue
             found.append(Failure(name, attempt.exit_code, attempt.ended_at, last, attempt.reason,
                                  _said(attempt.exception, attempt.log_tail)))

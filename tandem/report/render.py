@@ -82,9 +82,8 @@ def _settings_rows(record: RunRecord) -> list[list[str]]:
     rows = []
     if record.config_file:
         rows.append(["Config", code(record.config_file)])
-    for value, label in ((record.auto_resume, "Auto-resume"), (record.web_crawl, "Web crawl")):
-        if value is not None:
-            rows.append([label, "on" if value else "off"])
+    if record.auto_resume is not None:
+        rows.append(["Auto-resume", "on" if record.auto_resume else "off"])
     return rows
 
 

@@ -62,6 +62,8 @@ class ProcessExited(Event):
     reason: str
     log_tail: list[str] | None  # the log's last lines, for exits that count as failures
     exception: ChildError | None = None  # what the child wrote to its error file, for those exits too
+    # "restart" or "stop": the exit a request asked for (invoke restart/stop, the dashboard), not a failure.
+    requested: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class RunEnded(Event):
     run_id: str
     status: str  # succeeded, failed or interrupted
     exit_code: int
+    reason: str | None = None  # why it was interrupted, when no signal or stop of the run says it
 
 
 Subscriber = Callable[[Event], None]

@@ -70,7 +70,7 @@ class ChildPlan:
     """One process, fully resolved: argv, environment and files."""
 
     name: str
-    argv: list[str]
+    argv: list[str]  # at the run's start
     env: dict[str, str]
     log_path: Path
     status_path: Path
@@ -80,6 +80,9 @@ class ChildPlan:
     requires: list[str] = field(default_factory=list)  # processes of this run it needs
     requires_grace_s: float | None = None
     upstream_path: Path | None = None  # where it is told that a required process failed
+    # At every restart (after a crash, or asked for): without the run's fresh-start flag, since
+    # a restart always resumes. None: the same as `argv`.
+    restart_argv: list[str] | None = None
 
 
 @dataclass
@@ -206,17 +209,19 @@ class Supervisor:
 
     def _start(self, child: ManagedChild, restart: bool) -> None:
         plan = child.plan
-        env = dict(plan.env)
+        env, argv = dict(plan.env), plan.argv
         number = child.tracker.on_restart() if restart else 0
         if restart:
-            env[ENV_AUTO_RESUME] = "1"  # a restarted child continues from its own state
+            # A restarted child continues from its own state: a fresh start applies only once.
+            env[ENV_AUTO_RESUME] = "1"
+            argv = plan.restart_argv if plan.restart_argv is not None else plan.argv
             banner = f"restart {number} of {plan.name} (run {self.run_id}, {ENV_AUTO_RESUME}=1)"
         else:
             banner = f"{plan.name} started by run {self.run_id}: {json.dumps(plan.argv)}"
         try:
             self._clear_error_file(plan)  # an earlier attempt's exception is not this one's
             log_start = self._mark_log(plan.log_path, banner)
-            handle = self.factory.start(LaunchSpec(plan.argv, plan.log_path, None, env, plan.resources.cpus,
+            handle = self.factory.start(LaunchSpec(argv, plan.log_path, None, env, plan.resources.cpus,
                                                    plan.resources.nice))
         except OSError as exc:
             child.state = ProcessState.FAILED
@@ -251,8 +256,10 @@ class Supervisor:
         if decision.state is ProcessState.BACKOFF:
             assert decision.restart_in_s is not None
             child.restart_at = now + decision.restart_in_s
+        asked = None if requested is None or failure else (
+            "restart" if isinstance(requested, RestartRequested) else "stop")
         self.events.put(ProcessExited(child.plan.name, child.handle.pid, exit_code, uptime, decision.state.value,
-                                      decision.reason, tail, exception))
+                                      decision.reason, tail, exception, asked))
         self._stop_leftovers(child, now)
         if isinstance(requested, RestartRequested):
             self._start(child, restart=True)
@@ -389,6 +396,7 @@ class Supervisor:
 
     # -- the end ----------------------------------------------------------------------------------
     def _finish(self) -> int:
+        reason = None
         if self.stop_signal is not None:
             status, code = RunState.INTERRUPTED, exit_code_for_signal(self.stop_signal)
         elif all(c.state is ProcessState.SUCCEEDED for c in self.children):
@@ -396,9 +404,11 @@ class Supervisor:
         elif all(c.state is ProcessState.SUCCEEDED or (c.state is ProcessState.STOPPED and c.request is not None)
                  for c in self.children):
             status, code = RunState.INTERRUPTED, EXIT_SIGTERM  # stopped on request, as SIGTERM would
+            asked = sorted({c.request.sender for c in self.children if c.request is not None})
+            reason = f"every unfinished process stopped on request ({', '.join(asked)})"
         else:
             status, code = RunState.FAILED, EXIT_FAILED
-        self.events.put(RunEnded(self.run_id, status, code))
+        self.events.put(RunEnded(self.run_id, status, code, reason))
         self.events.drain()
         return code
 

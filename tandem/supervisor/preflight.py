@@ -8,15 +8,14 @@ exit 2 (docs/exit-codes.md). The kit's own scripts check with `--check`.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tandem.common.process_groups import kill_group, own_group
-from tandem.contracts.child_protocol import ENV_AUTO_RESUME, ENV_PROCESS, ENV_WEB_CRAWL
-from tandem.supervisor.launch_plan import SupervisorRequest
+from tandem.contracts.run_record import ProcessResources
+from tandem.supervisor.launch_plan import SupervisorRequest, process_environment
 from tandem.supervisor.supervisor_config import SupervisorSettings
 
 PREFLIGHT_TIMEOUT_S = 120.0
@@ -29,20 +28,11 @@ class CheckFailure:
     line: str  # one line for the console, `error: …`
 
 
-def preflight_environment(settings: SupervisorSettings, name: str, request: SupervisorRequest) -> dict[str, str]:
-    """What the process itself would be told that may change what is checked (web or local
-    sources, a fresh start), without the run's own variables: there is no run yet."""
-    env = dict(os.environ)
-    env.update(settings.processes[name].env)
-    env.update({ENV_PROCESS: name, ENV_AUTO_RESUME: "1" if request.auto_resume else "0",
-                ENV_WEB_CRAWL: "1" if request.web_crawl else "0"})
-    return env
-
-
-def preflight_errors(settings: SupervisorSettings, request: SupervisorRequest,
-                     checks: Mapping[str, list[str]]) -> list[str]:
-    """Run the processes' checks; one `error: …` line per check that failed."""
-    envs = {name: preflight_environment(settings, name, request) for name in checks}
+def preflight_errors(settings: SupervisorSettings, request: SupervisorRequest, checks: Mapping[str, list[str]],
+                     resources: Mapping[str, ProcessResources]) -> list[str]:
+    """Run the processes' checks, each with the environment its process will have, less the
+    run's own variables (there is no run yet); one `error: …` line per check that failed."""
+    envs = {name: process_environment(settings.processes[name], name, request, resources[name]) for name in checks}
     return [failure.line for failure in run_preflights(checks, envs)]
 
 

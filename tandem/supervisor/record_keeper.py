@@ -70,6 +70,7 @@ class RecordKeeper:
             attempt = entry.attempts[-1]
             attempt.ended_at, attempt.exit_code = event.at, event.exit_code
             attempt.uptime_s, attempt.reason = round(event.uptime_s, 3), event.reason
+            attempt.requested = event.requested
             entry.exit_code, entry.status = event.exit_code, event.state
             if event.log_tail is not None:
                 attempt.log_tail, attempt.exception = event.log_tail, event.exception
@@ -92,6 +93,8 @@ class RecordKeeper:
                                               else f"{event.signal_name} received")
         elif isinstance(event, RunEnded):
             self.record.status, self.record.exit_code, self.record.ended_at = event.status, event.exit_code, event.at
+            if event.reason and not self.record.interrupted_reason:
+                self.record.interrupted_reason = event.reason
         else:
             return False
         return True

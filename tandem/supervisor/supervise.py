@@ -77,12 +77,13 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
     try:
         logs_dir = Path(settings.logs_dir)
         commands = resolve_commands(settings, request)
+        restart_commands = resolve_commands(settings, request, restart=True)
         checks = resolve_preflights(settings, request, list(commands))
         resources = plan_child_resources(settings, request, list(commands))
     except (ConfigError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    errors = preflight_errors(settings, request, checks)
+    errors = preflight_errors(settings, request, checks, resources)
     if not errors:
         try:
             check_writable(logs_dir)
@@ -103,7 +104,7 @@ def supervise(settings: SupervisorSettings, request: SupervisorRequest, hooks: R
         return 1
     with lock, stop_signals_call(raise_interrupted):
         try:
-            return _run_locked(settings, request, commands, resources, logs_dir, hooks,
+            return _run_locked(settings, request, (commands, restart_commands), resources, logs_dir, hooks,
                                factory or InvokeProcessFactory())
         except RunInterrupted as stop:
             return stop.exit_code
@@ -133,9 +134,11 @@ def _already_running(exc: AlreadyLocked) -> str:
             f"wait for it, or stop it ({kit_command()} status shows it)")
 
 
-def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
-                resources: dict[str, ProcessResources], logs_dir: Path, hooks: RunHooks,
-                factory: ProcessFactory) -> int:
+def _run_locked(settings: SupervisorSettings, request: SupervisorRequest,
+                argvs: tuple[dict[str, list[str]], dict[str, list[str]]], resources: dict[str, ProcessResources],
+                logs_dir: Path, hooks: RunHooks, factory: ProcessFactory) -> int:
+    """`argvs`: each process's argv at the run's start, and at a restart."""
+    commands = argvs[0]
     runs_dir = logs_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     supervisor_log = logs_dir / SUPERVISOR_LOG
@@ -148,13 +151,13 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     run_dir = runs_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     hooks.run_created(run_dir)
-    plans = _child_plans(settings, request, commands, resources, logs_dir, run_id, run_dir)
+    plans = _child_plans(settings, request, argvs, resources, logs_dir, run_id, run_dir)
     record = RunRecord.create(
         runs_dir, run_id, request.kind,
         {p.name: ProcessEntry(command=p.argv, log_file=str(p.log_path), status_file=str(p.status_path),
                               resources=p.resources)
          for p in plans},
-        config_file=str(request.config_path), auto_resume=request.auto_resume, web_crawl=request.web_crawl,
+        config_file=str(request.config_path), auto_resume=request.auto_resume,
         supervisor_log=str(supervisor_log), run_dir=str(run_dir),
     )
     assert record.path is not None
@@ -210,13 +213,16 @@ def _run_locked(settings: SupervisorSettings, request: SupervisorRequest, comman
     return exit_code
 
 
-def _child_plans(settings: SupervisorSettings, request: SupervisorRequest, commands: dict[str, list[str]],
-                 resources: dict[str, ProcessResources], logs_dir: Path, run_id: str, run_dir: Path) -> list[ChildPlan]:
+def _child_plans(settings: SupervisorSettings, request: SupervisorRequest,
+                 argvs: tuple[dict[str, list[str]], dict[str, list[str]]], resources: dict[str, ProcessResources],
+                 logs_dir: Path, run_id: str, run_dir: Path) -> list[ChildPlan]:
+    commands, restart_commands = argvs
     status_dir = run_dir.resolve()  # status paths are absolute: each marks its process (process_tree.py)
     return [
         ChildPlan(
             name=name,
             argv=argv,
+            restart_argv=restart_commands[name],
             env=child_environment(settings.processes[name], name, run_id, status_dir, request, resources[name]),
             log_path=logs_dir / f"{name}_{run_id}.log",
             status_path=status_dir / f"{name}.status.json",

@@ -73,7 +73,8 @@ class ProcessSpec:
         "{crawl_workers}; a value flag that was not given leaves out the item that uses it (and "
         "the option right before it, so `--target {crawl_target}` vanishes and the child's config "
         "decides). An item that is exactly {no_web_crawl}, {no_auto_resume}, {train_set} or "
-        "{crawl_set} becomes those flags when they were given and disappears otherwise.")})
+        "{crawl_set} becomes those flags when they were given and disappears otherwise; "
+        "{no_auto_resume} only at the run's first start, since a restart always resumes.")})
     preflight: list[str] | None = field(default=None, metadata={"help": (
         "A check run before anything starts, as an argv list with the same placeholders as "
         "`command` (the kit's scripts: the same command with `--check`). Every process's check "

@@ -49,6 +49,7 @@ class FakeFactory:
         self.term_exit_code = term_exit_code
         self.started: list[tuple[str, float, FakeChild]] = []
         self.envs: list[dict[str, str]] = []
+        self.argvs: list[list[str]] = []
 
     def start(self, spec: Any) -> FakeChild:
         name = spec.log_path.stem
@@ -56,4 +57,5 @@ class FakeFactory:
         child = FakeChild(100 + len(self.started), self.clock, exit_code, runs_for, self.stubborn, self.term_exit_code)
         self.started.append((name, self.clock.now, child))
         self.envs.append(dict(spec.env))
+        self.argvs.append(list(spec.argv))
         return child

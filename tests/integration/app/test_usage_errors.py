@@ -44,7 +44,7 @@ def invoke(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
                                                            "did you mean 'training.max_steps'?"]),
     (["parallel", "--set", "eval.x=1"], ["--set eval.x=1: no process 'eval'"]),
     (["crawl", "--target", "0"], ["--target: must be at least 1, got 0"]),
-    (["crawl", "--no-web-crawl"], ["configs/crawl_config.yaml: local_sources: --no-web-crawl needs"]),
+    (["crawl", "--no-web-crawl"], ["configs/crawl_config.yaml: sources: --no-web-crawl needs"]),
     (["crawl", "--set", "scheduler=lifo"], ["--set scheduler: must be one of quality, fifo, got 'lifo'"]),
     (["train", "--config", "nope.yaml"], ["nope.yaml: config file not found"]),
     (["restart"], ["invoke restart: NAME is needed (see invoke --help restart)"]),

@@ -33,7 +33,7 @@ def test_check_names_the_flag_or_the_file_and_key(tmp_path, write_config, run_cr
         (["--set", "scope.max_dept=3"], "error: --set scope.max_dept: unknown key 'scope.max_dept' (did you mean "
                                         "'scope.max_depth'?"),
         (["--seeds", "http://127.0.0.1:8000/"], "error: --seeds: every seed is out of scope (private_address;"),
-        (["--no-web-crawl"], f"error: {config}: local_sources: --no-web-crawl needs at least one folder"),
+        (["--no-web-crawl"], f"error: {config}: sources: --no-web-crawl needs at least one folder"),
     ]
     for args, expected in cases:
         result = run_crawl(config, "--check", *args)

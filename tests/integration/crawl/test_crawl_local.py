@@ -59,14 +59,14 @@ def test_local_sources_all_formats(demo_site, write_config, run_crawl, shards, t
     assert len({r["id"] for r in records}) == len(records) == stats["kept"]
 
 
-def test_local_target_is_exact_and_env_switch_works(demo_site, write_config, run_crawl, shards, tmp_path) -> None:
+def test_local_target_is_exact_and_a_larger_one_resumes(demo_site, write_config, run_crawl, shards, tmp_path) -> None:
     site_root, manifest = demo_site
     folder = _write_sources(tmp_path, site_root, manifest)
     config = write_config(target=11, local_sources=[str(folder)])
-    assert run_crawl(config, TANDEM_WEB_CRAWL="0").returncode == 0
+    assert run_crawl(config, "--no-web-crawl").returncode == 0
     first = shards(tmp_path / "out")
     assert len(first) == 11
-    assert run_crawl(config, "--target", "20", TANDEM_WEB_CRAWL="0").returncode == 0
+    assert run_crawl(config, "--target", "20", "--no-web-crawl").returncode == 0
     records = shards(tmp_path / "out")
     assert len(records) == len({r["id"] for r in records}) == 20
     assert [r["id"] for r in records[:11]] == [r["id"] for r in first]

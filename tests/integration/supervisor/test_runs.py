@@ -103,7 +103,7 @@ def test_placeholder_switch_vanishes_when_flag_not_given(workdir):
     assert workdir.run().returncode == 0
     seen = json.loads(env_file.read_text())
     assert seen["argv"] == ["--env-file", str(env_file)]
-    assert seen["TANDEM_WEB_CRAWL"] == "1" and seen["TANDEM_PROCESS"] == "crawl"
+    assert seen["TANDEM_PROCESS"] == "crawl" and "TANDEM_WEB_CRAWL" not in seen
     assert seen["TANDEM_RUN_ID"] == workdir.record()["run_id"]
 
 

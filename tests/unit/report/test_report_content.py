@@ -48,11 +48,12 @@ def test_success_table_row_by_row(run, md, metrics) -> None:
 
 def test_the_run_table_shows_how_the_run_was_started(run, md) -> None:
     run.process("train")
+    # An older record's `web_crawl` is read without complaint (the choice is now in the command).
     run.record.update(config_file="configs/parallel.yaml", auto_resume=False, web_crawl=True)
     _, text = build(run)
     run_rows = {row["Run"]: row[""] for row in md.table_after(text, "Run")}
-    assert (run_rows["Config"], run_rows["Auto-resume"], run_rows["Web crawl"]) == \
-        ("configs/parallel.yaml", "off", "on")
+    assert (run_rows["Config"], run_rows["Auto-resume"]) == ("configs/parallel.yaml", "off")
+    assert "Web crawl" not in run_rows
 
 
 def test_failure_exit_3_names_root_cause_and_fences_the_log(run, md, at_time) -> None:
@@ -315,3 +316,16 @@ def test_a_crawl_that_ended_below_its_target_says_why_in_its_own_line(run, md, m
     figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
     assert figures["Duplicates"] == "20 exact / 7 near / 4 contained"
     assert f"**Ended below its target:** {inline(note)}" in text
+
+
+def test_a_restart_asked_for_is_shown_as_asked_for_not_as_a_crash(run, md, at_time) -> None:
+    run.process("crawl")
+    run.process("train", ended=95, attempts=[
+        {"pid": 7, "started_at": at_time(0), "ended_at": at_time(40), "exit_code": 143, "uptime_s": 40.0,
+         "reason": "stopped for a restart (invoke restart train)", "requested": "restart"},
+        {"pid": 8, "started_at": at_time(40), "ended_at": at_time(95), "exit_code": 0, "uptime_s": 55.0,
+         "reason": "exit code 0"}])
+    _, text = build(run)
+    assert "Root cause" not in text and "crashed" not in text
+    assert "### `train` — succeeded, exit 0, 1 restart (all asked for)" in text
+    assert "stopped for a restart (invoke restart train)" in text

@@ -11,6 +11,7 @@ from support.fake_children import FakeClock, FakeFactory
 
 from tandem.contracts.child_protocol import ENV_AUTO_RESUME
 from tandem.contracts.run_record import ProcessEntry, ProcessState, RunRecord
+from tandem.report.record_facts import failures
 from tandem.supervisor.control import decide
 from tandem.supervisor.event_log import EventLog
 from tandem.supervisor.events import (
@@ -48,7 +49,9 @@ class Run:
                  script: list[tuple[float, ControlRequested]], stubborn: bool = False, grace_s: float = 5.0) -> None:
         self.clock = FakeClock()
         self.factory = FakeFactory(self.clock, behaviours, stubborn)
-        plans = [ChildPlan(name, ["prog"], {}, tmp_path / f"{name}.log", tmp_path / f"{name}.status.json")
+        # Started afresh (the run's `--no-auto-resume`); a restart resumes (its argv drops the flag).
+        plans = [ChildPlan(name, ["prog", "--no-auto-resume"], {}, tmp_path / f"{name}.log",
+                           tmp_path / f"{name}.status.json", restart_argv=["prog"])
                  for name in behaviours]
         self.record = RunRecord.create(tmp_path, RUN_ID, "parallel",
                                        {p.name: ProcessEntry(p.argv, str(p.log_path), str(p.status_path))
@@ -84,10 +87,14 @@ def test_restart_stops_the_process_and_starts_it_again_told_to_resume(tmp_path):
     first = run.factory.started[0][2]
     assert first.signals == ["TERM"]
     assert run.factory.envs[-1][ENV_AUTO_RESUME] == "1"
+    assert run.factory.argvs == [["prog", "--no-auto-resume"]] * 2 + [["prog"]]  # train, crawl, train again
     train = run.record.processes["train"]
     assert train.restarts == 1 and train.status == "succeeded"
     assert train.attempts[0].reason == "stopped for a restart (invoke restart)"
     assert train.attempts[0].exit_code == -15
+    # Asked for, not a crash: the record says so, and the report finds no failure in it.
+    assert [a.requested for a in train.attempts] == ["restart", None]
+    assert failures(run.record) == []
     assert run.answers[0].accepted and run.answers[0].outcome == "restarting"
     assert any(line.startswith("restart train (asked by invoke restart): pid 100 asked to stop")
                for line in run.lines)
@@ -112,6 +119,9 @@ def test_stopping_one_process_leaves_the_others_running_and_the_run_interrupted(
     assert crawl.attempts[-1].reason == "stopped on request (invoke stop)"
     assert train.status == "succeeded" and train.attempts[0].uptime_s == pytest.approx(10.0, abs=0.11)
     assert run.record.status == "interrupted"
+    # Said as it was: asked for, neither a signal nor a supervisor that died.
+    assert crawl.attempts[-1].requested == "stop"
+    assert run.record.interrupted_reason == "every unfinished process stopped on request (invoke stop)"
 
 
 def test_a_second_stop_of_a_process_kills_it_at_once(tmp_path):
