@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,13 @@ TINY_MODEL = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 
 
 
 class Project:
-    def __init__(self, root: Path) -> None:
+    """A project folder with the shipped configs; its tasks run through `invoke` (a clone's front
+    door) or, with `program="tandem"`, through the installed command (`python -m tandem`, which
+    finds the project by its configs/ folder)."""
+
+    def __init__(self, root: Path, program: str = "invoke") -> None:
         self.root = root
+        self.program = program
         root.mkdir(parents=True, exist_ok=True)
         (root / "scripts").symlink_to(REPO / "scripts")
         shutil.copytree(REPO / "configs", root / "configs")
@@ -61,15 +67,18 @@ class Project:
             "output_dir": "outputs/tiny", **sections}))
 
     # -- tasks --------------------------------------------------------------------------------------
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "tandem", *args] if self.program == "tandem" else invoke_argv(*args)
+
     def invoke(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(invoke_argv(*args), cwd=self.root, capture_output=True, text=True,
+        return subprocess.run(self.argv(*args), cwd=self.root, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
         """The task in the foreground of another terminal: its console goes to `console.txt` (a pipe
         nobody reads would fill up and block it)."""
         with open(self.root / "console.txt", "ab") as console:
-            return subprocess.Popen(invoke_argv(*args), cwd=self.root, stdout=console, stderr=subprocess.STDOUT,
+            return subprocess.Popen(self.argv(*args), cwd=self.root, stdout=console, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL)
 
     # -- what a run leaves ----------------------------------------------------------------------------

@@ -117,9 +117,11 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sources]:
         made.close()
 
 
+@pytest.mark.parametrize("program", ["invoke", "tandem"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_invoke_crawl_no_web_crawl_reads_each_kind(sources: Sources, tmp_path: Path, kind: str) -> None:
-    project = Project(tmp_path / "project")
+def test_invoke_crawl_no_web_crawl_reads_each_kind(sources: Sources, tmp_path: Path, kind: str, program: str) -> None:
+    """`invoke crawl --no-web-crawl` in a clone, `tandem crawl --no-web-crawl` installed."""
+    project = Project(tmp_path / "project", program)
     config = project.crawl_config("crawl.yaml", sources=[sources.entries[kind]], output_dir=f"data/{kind}",
                                   workers=1)
     done = project.invoke("crawl", "--no-web-crawl", "--config", str(config), "--target", "3")
