@@ -13,7 +13,7 @@ def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, wri
                                                                     start_train, wait_until):
     shards = tmp_path / "shards"
     write_shard(shards, 0)
-    config = make_config(data={"follow": True, "min_samples": 20, "follow_idle_timeout_s": 60},
+    config = make_config(data={"follow": True, "min_samples": 20, "follow_idle_timeout_s": 60, "shuffle_window": 1},
                          training={"max_steps": 40, "save_steps": 5, "save_total_limit": None})
     status = tmp_path / "status.json"
     process = start_train("--config", str(config), TANDEM_STATUS_FILE=str(status))
@@ -36,14 +36,14 @@ def test_shards_that_appear_during_training_are_taken_and_recorded(tmp_path, wri
     assert process.returncode == 0, output
 
     out = tmp_path / "out"
-    states = {int(p.name.split("-")[1]): json.loads((p / "data_state.json").read_text())["position"]
+    states = {int(p.name.split("-")[1]): json.loads((p / "data_state.json").read_text())["position"]["sources"]["crawl"]
               for p in out.glob("checkpoint-*")}
     names = [f"{shards}/shard-{i:06d}.jsonl" for i in range(3)]
     first_after_wait = min(step for step in states if step > waiting_at)
     assert states[first_after_wait]["shard"] == names[1] and states[first_after_wait]["done_shards"] == names[:1]
     passes = [states[step]["epoch"] for step in sorted(states)]
     assert passes == sorted(passes) and passes[-1] >= 1  # after _COMPLETE: more passes until max_steps
-    done_in_pass_0 = max((s for s in states.values() if s["epoch"] == 0), key=lambda s: s["blocks"])
+    done_in_pass_0 = max((s for s in states.values() if s["epoch"] == 0), key=lambda s: len(s["done_shards"]))
     assert done_in_pass_0["done_shards"][:2] == names[:2]
     assert json.loads(status.read_text())["metrics"]["data_pass"] >= 1
 
