@@ -158,6 +158,8 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     except DataExhausted as exc:
         log.warning("data: %s: training ends at step %d of %d (data.max_passes %s)", exc,
                     trainer.state.global_step, training.max_steps, config.data.max_passes)
+        # What `Trainer` does when it ends, so that TensorBoard and W&B write out what they hold.
+        trainer.callback_handler.on_train_end(trainer.args, trainer.state, trainer.control)
     if stop.signum is not None:
         return stop.exit_code()
     save_final(trainer, output_dir, rank)

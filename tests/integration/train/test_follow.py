@@ -60,3 +60,30 @@ def test_sigterm_while_waiting_for_the_crawl_stops_at_once_with_143(tmp_path, wr
     output, _ = process.communicate(timeout=30)
     assert process.returncode == 143, output
     assert "stopped while waiting for data" in output
+
+
+@pytest.mark.timeout(600)
+def test_with_the_pass_budget_used_it_waits_for_new_data_and_ends_early_once_none_will_come(
+        tmp_path, write_shard, make_config, start_train, wait_until, metrics):
+    shards = tmp_path / "shards"
+    write_shard(shards, 0)
+    config = make_config(data={"follow": True, "follow_idle_timeout_s": 0.5, "max_passes": 2, "shuffle_window": 5},
+                         training={"max_steps": 1000, "save_steps": 1000})
+    status = tmp_path / "status.json"
+    process = start_train("--config", str(config), TANDEM_STATUS_FILE=str(status))
+
+    def message() -> str:
+        try:
+            return json.loads(status.read_text())["message"]
+        except (FileNotFoundError, json.JSONDecodeError):
+            return ""
+
+    wait_until(lambda: message().startswith("waiting for data — pass budget used"), what="the budget to be used",
+               process=process)
+    (shards / "_COMPLETE").write_text(json.dumps({"finish_reason": "target", "kept": 20}))
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output
+    assert "every source is complete and has used data.max_passes passes: training ends at step" in output
+    last = metrics(tmp_path / "out")[-1]
+    assert last["step"] < 1000 and last["times_read"] == {"2": 20}
+    assert (tmp_path / "out" / "final").is_dir()
