@@ -98,6 +98,9 @@ class SourceCursor:
 
 @dataclass
 class WindowSettings:
+    """How a source is read (data.shuffle_window, max_per_host_per_window, max_passes, and the
+    follow timings); the defaults read every shard in order, pass after pass."""
+
     shuffle_window: int = 1  # 1: no shuffling, samples in reading order
     max_per_host: int | None = None
     max_passes: int | None = None  # None: no limit
