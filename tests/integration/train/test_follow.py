@@ -85,5 +85,5 @@ def test_with_the_pass_budget_used_it_waits_for_new_data_and_ends_early_once_non
     assert process.returncode == 0, output
     assert "every source is complete and has used data.max_passes passes: training ends at step" in output
     last = metrics(tmp_path / "out")[-1]
-    assert last["step"] < 1000 and last["times_read"] == {"2": 20}
+    assert last["step"] < 1000 and 20 < last["samples_seen"] <= 40  # two passes over 20 samples, no third
     assert (tmp_path / "out" / "final").is_dir()
