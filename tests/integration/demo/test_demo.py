@@ -36,6 +36,7 @@ def shrunk_demo(work: Path) -> None:
     training["model"]["init"] = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4,
                                  "vocab_size": 600}
     training["data"]["min_samples"] = 10
+    training["data"]["shuffle_window"] = 10  # the demo's rule: no bigger than min_samples
     # Never a second pass while the crawl runs, however slow the machine: the trainer must wait
     # for the shards that land after it started, which is what this test checks.
     training["data"]["follow_idle_timeout_s"] = 120
