@@ -73,7 +73,8 @@ class ProgressCallback(TrainerCallback):
         if state.is_world_process_zero:  # with several processes, rank 0 reads for all of them
             position = self.tracker.position_at(state.global_step)
             self.tracker.dataset.forget_before(position.blocks)
-        if stop_everywhere(self.should_stop(), args.device):
+        # Data exhausted (every source has used data.max_passes): rank 0, which reads, knows it.
+        if stop_everywhere(self.should_stop() or self.tracker.dataset.exhausted is not None, args.device):
             control.should_save = True
             control.should_training_stop = True
         self._report(state, self.training_message())

@@ -38,7 +38,7 @@ MIX_STREAM = "mix"  # the random-number stream that picks a source
 
 
 class DataExhausted(Exception):
-    """Every source is complete and has used its pass budget: training ends early."""
+    """Every source is complete and has used its pass budget."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,7 @@ class PackedBlocks(IterableDataset):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         document_mask: bool = False,
+        raise_when_exhausted: bool = True,
     ) -> None:
         weighted = {"crawl": (sources, 1.0)} if isinstance(sources, ShardSource) else dict(sources)
         self.settings = settings or WindowSettings()
@@ -142,6 +143,11 @@ class PackedBlocks(IterableDataset):
         start = start or DataPosition()
         self.start = replace(start, sources={name: start.sources.get(name, SourceCursor()) for name in weighted})
         self.on_wait = on_wait
+        # False (training): when every source has used its pass budget, say so in `exhausted` and
+        # read on past the budget, so that every process reaches the same step boundary and stops
+        # there together (the reader runs at most a batch ahead); True: raise DataExhausted.
+        self.raise_when_exhausted = raise_when_exhausted
+        self.exhausted: str | None = None
         self.history: dict[int, DataPosition] = {self.start.blocks: self.start}
         self.newest = self.start
 
@@ -208,7 +214,15 @@ class PackedBlocks(IterableDataset):
                     yield pos, self.encode(sample.text)
                 break
         while True:
-            name = self._pick(pos)
+            try:
+                name = self._pick(pos)
+            except DataExhausted as exc:
+                if self.raise_when_exhausted:
+                    raise
+                self.exhausted = str(exc)
+                self.settings.max_passes = None  # the step under way still gets its blocks
+                pos = replace(pos, sources={n: replace(c, exhausted=False) for n, c in pos.sources.items()})
+                continue
             reader = self.readers[name]
             try:
                 cursor, entry = reader.next(pos.sources[name])

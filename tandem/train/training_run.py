@@ -51,7 +51,7 @@ from tandem.train.model import (
     locate_model,
     resolve_precision,
 )
-from tandem.train.packing import DataExhausted, DataPosition, Encode, PackedBlocks
+from tandem.train.packing import DataPosition, Encode, PackedBlocks
 from tandem.train.prepare import TOKENIZER_DIR
 from tandem.train.shard_source import ShardSource, TrainingStopped
 from tandem.train.shuffled_source import WindowSettings
@@ -108,7 +108,7 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         settings=WindowSettings(shuffle_window=data.shuffle_window, max_per_host=data.max_per_host_per_window,
                                 max_passes=data.max_passes, poll_interval_s=data.poll_interval_s,
                                 idle_timeout_s=data.follow_idle_timeout_s),
-        should_stop=stop, document_mask=training.document_mask)
+        should_stop=stop, document_mask=training.document_mask, raise_when_exhausted=False)
     evaluator = make_evaluator(config, split, encode, tokenizer)
     evaluator.restore(saved.get("eval") if saved else None)
     blocks_per_step = training.batch_size * training.gradient_accumulation_steps * world_size
@@ -155,11 +155,9 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except TrainingStopped:
         log.warning("stopped while waiting for data; the newest checkpoint is %s", newest_complete(output_dir))
-    except DataExhausted as exc:
-        log.warning("data: %s: training ends at step %d of %d (data.max_passes %s)", exc,
+    if dataset.exhausted is not None and stop.signum is None:
+        log.warning("data: %s: training ends at step %d of %d (data.max_passes %s)", dataset.exhausted,
                     trainer.state.global_step, training.max_steps, config.data.max_passes)
-        # What `Trainer` does when it ends, so that TensorBoard and W&B write out what they hold.
-        trainer.callback_handler.on_train_end(trainer.args, trainer.state, trainer.control)
     if stop.signum is not None:
         return stop.exit_code()
     save_final(trainer, output_dir, rank)

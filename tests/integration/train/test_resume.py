@@ -129,7 +129,8 @@ def test_a_stock_hugging_face_checkpoint_is_resumed_with_the_data_from_the_start
 def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_config, start_train, metrics,
                                                   wait_until):
     write_shard(tmp_path / "shards", 0)
-    config = make_config(training={"max_steps": 100000, "save_steps": 100000})
+    config = make_config(training={"max_steps": 100000, "save_steps": 100000},
+                         data={"max_passes": None})  # trains until the signal, however many passes
     out = tmp_path / "out"
     process = start_train("--config", str(config))
     wait_until(lambda: len(metrics(out)) >= 3, what="step 3", process=process)
