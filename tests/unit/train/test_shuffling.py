@@ -32,7 +32,7 @@ def write_pages(folder: Path, index: int, pages: list[tuple[str, str]]) -> None:
 def texts_of(dataset: PackedBlocks, count: int) -> list[str]:
     """The first `count` samples' texts (each sample is one block with seq_len 1 + its length)."""
     samples = []
-    for position, ids in itertools.islice(dataset._samples(dataset.start), count):
+    for _, ids in itertools.islice(dataset._samples(dataset.start), count):
         samples.append("".join(chr(i) for i in ids[:-1]))
     return samples
 

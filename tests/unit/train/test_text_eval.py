@@ -65,5 +65,5 @@ def test_answers_end_at_the_last_whole_character():
     whole = list("東京です".encode())
     assert whole_characters(tokenizer, whole) == "東京です"
     assert whole_characters(tokenizer, whole[:-1]) == "東京で"  # the last character cut after 2 of 3 bytes
-    assert whole_characters(tokenizer, whole[:3] + [0xFF] + whole[3:]) == "東"  # an invalid byte inside
+    assert whole_characters(tokenizer, [*whole[:3], 0xFF, *whole[3:]]) == "東"  # an invalid byte inside
     assert whole_characters(tokenizer, whole[1:]) == ""  # starts inside a character
