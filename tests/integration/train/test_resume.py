@@ -80,7 +80,8 @@ def test_a_resumed_adapter_run_draws_the_same_dropout_masks(tmp_path, write_shar
 def test_checkpoints_that_cannot_be_resumed_from_are_set_aside_never_deleted(tmp_path, write_shard, make_config,
                                                                               run_train):
     write_shard(tmp_path / "shards", 0)
-    config = make_config(training={"max_steps": 10, "save_steps": 5})
+    config = make_config(training={"max_steps": 10, "save_steps": 5},
+                         data={"max_passes": None})  # 20 steps take more than 4 passes over 20 samples
     assert run_train("--config", str(config)).returncode == 0
     out = tmp_path / "out"
     # What a kill during Trainer's own save leaves: the files but no trainer_state.json.
