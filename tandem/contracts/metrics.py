@@ -72,6 +72,13 @@ class TrainMetrics:
     best_eval_step: int | None = None
     best_checkpoint: str | None = None  # the saved checkpoint with the lowest eval loss
     generations: list[dict[str, str]] | None = None  # the latest [{prompt, text}]
+    # On the user's held-out texts (eval.paths): loss per token, and bits per UTF-8 byte.
+    eval_text_loss: float | None = None
+    eval_bits_per_byte: float | None = None
+    # Usable samples by the times they have been read ({"1": 480, "2": 120}), and tokens drawn
+    # from each data source ({"crawl": 123456, "base": 41000}).
+    times_read: dict[str, int] | None = None
+    source_tokens: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -95,13 +102,18 @@ class TrainLogLine:
     eval_perplexity: float | None = None
     eval_tokens: int | None = None
     generations: list[dict[str, str]] | None = None  # [{prompt, text}], greedy
+    eval_text_loss: float | None = None  # on eval.paths
+    eval_bits_per_byte: float | None = None
+    times_read: dict[str, int] | None = None  # as in TrainMetrics
+    source_tokens: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {key: value for key, value in dataclasses.asdict(self).items()
                 if value is not None or key not in EVAL_LINE_KEYS}
 
 
-EVAL_LINE_KEYS = frozenset(("eval_loss", "eval_perplexity", "eval_tokens", "generations"))
+EVAL_LINE_KEYS = frozenset(("eval_loss", "eval_perplexity", "eval_tokens", "generations", "eval_text_loss",
+                            "eval_bits_per_byte", "times_read", "source_tokens"))
 
 
 CRAWL_KEYS = frozenset(f.name for f in dataclasses.fields(CrawlMetrics))

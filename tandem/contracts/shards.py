@@ -20,6 +20,8 @@ SHARD_NAME = re.compile(r"^shard-(\d{6})\.jsonl$")
 COMPLETE_MARKER = "_COMPLETE"
 # The fields of one line of a shard, in the order they are written.
 RECORD_FIELDS = ("id", "url", "title", "text", "source", "fetched_at", "chars", "ja_ratio")
+# Characters that make a path a glob pattern (for `glob.glob`), for readers that take patterns.
+GLOB_MAGIC = frozenset("*?[")
 
 
 def shard_path(folder: Path, number: int) -> Path:
@@ -38,13 +40,30 @@ def committed_shards(folder: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def parse_record(raw: bytes | str) -> dict[str, Any] | None:
+    """One line of a shard as its record; None for an empty line or one that is not a JSON object
+    in UTF-8 (a reader skips and counts those). Every reader parses a line here."""
+    try:
+        record = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def read_shard(path: Path | str, start_line: int = 0) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """(line index, record or None) for every line of one shard from `start_line` on."""
+    with open(path, "rb") as handle:
+        for index, raw in enumerate(handle):
+            if index >= start_line:
+                yield index, parse_record(raw)
+
+
 def read_records(folder: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(shard number, record) for every line of every committed shard."""
+    """(shard number, record) for every usable line of every committed shard."""
     for number, path in committed_shards(folder):
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield number, json.loads(line)
+        for _, record in read_shard(path):
+            if record is not None:
+                yield number, record
 
 
 def write_complete_marker(folder: Path, finish_reason: str, kept: int, target: int) -> None:

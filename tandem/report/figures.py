@@ -44,6 +44,7 @@ class ProcessFigures:
     loss_series: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
     tokens_per_s_mean: float | None = None
     eval_series: list[tuple[float, float]] = field(default_factory=list)  # (step, held-out loss)
+    bits_per_byte_series: list[tuple[float, float]] = field(default_factory=list)  # (step, on eval.paths)
     generations: dict[int, list[dict[str, str]]] = field(default_factory=dict)  # step → [{prompt, text}]
 
 
@@ -133,17 +134,26 @@ def _training_history(item: ProcessFigures, from_progress: list[dict[str, Any]],
 def _evaluations(item: ProcessFigures, rows: list[dict[str, Any]]) -> None:
     """Held-out loss per step, and the model's answers at each evaluation (latest per step)."""
     losses: dict[float, float] = {}
+    bits_per_byte: dict[float, float] = {}
+    latest_counts: dict[str, Any] = {}  # the latest line's, unless the status has them
     for row in rows:
         step, loss = number(row.get("step")), number(row.get("eval_loss"))
         if step is None:
             continue
         if loss is not None:
             losses[step] = loss
+        bpb = number(row.get("eval_bits_per_byte"))
+        if bpb is not None:
+            bits_per_byte[step] = bpb
+        latest_counts.update({key: row[key] for key in ("times_read", "source_tokens")
+                              if isinstance(row.get(key), dict)})
         answers = row.get("generations")
         if isinstance(answers, list) and all(isinstance(a, dict) for a in answers):
             item.generations[int(step)] = [{"prompt": str(a.get("prompt", "")), "text": str(a.get("text", ""))}
                                            for a in answers]
     item.eval_series = thin(sorted(losses.items()))
+    item.bits_per_byte_series = thin(sorted(bits_per_byte.items()))
+    item.metrics = {**latest_counts, **{k: v for k, v in item.metrics.items() if v is not None}}
     if not item.generations and isinstance(item.metrics.get("generations"), list):  # no file: the status
         item.generations[int(number(item.metrics.get("eval_step")) or 0)] = item.metrics["generations"]
 

@@ -206,7 +206,37 @@ def _eval_rows(proc: ProcessFigures, m: dict[str, Any], root: Path, base: Path) 
         ["Eval perplexity (last)", format_number(perplexity) if perplexity is not None else "–"],
         ["Best eval loss", f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"],
         ["Best checkpoint", _path_link(m.get("best_checkpoint"), root, base)],
+        *_held_out_text_rows(proc),
+        ["Times samples were read", _times_read(m.get("times_read"))],
+        ["Tokens drawn, by source", _source_tokens(m.get("source_tokens"))],
     ]
+
+
+def _held_out_text_rows(proc: ProcessFigures) -> list[list[str]]:
+    """Bits per UTF-8 byte on the user's held-out texts (eval.paths), first and last."""
+    series = proc.bits_per_byte_series
+    if not series:
+        return []
+    (first_step, first), (last_step, last) = series[0], series[-1]
+    return [["Held-out texts, bits/byte (last)", f"{format_number(last, 4)} (step {format_number(int(last_step))})"],
+            ["Held-out texts, bits/byte (first)", f"{format_number(first, 4)} (step {format_number(int(first_step))})"]]
+
+
+def _times_read(counts: Any) -> str:
+    """`1×: 480 · 2×: 120`: usable samples by the times they were read (a pass under way not counted)."""
+    if not isinstance(counts, dict) or not counts:
+        return "–"
+    parts = [(int(times), number(count)) for times, count in counts.items() if str(times).isdigit()]
+    return " · ".join(f"{times}×: {format_number(count)}" for times, count in sorted(parts) if count is not None)
+
+
+def _source_tokens(tokens: Any) -> str:
+    if not isinstance(tokens, dict) or len(tokens) < 1:
+        return "–"
+    values = {str(name): number(count) or 0.0 for name, count in tokens.items()}
+    total = sum(values.values()) or 1.0
+    return " · ".join(f"{inline(name)} {format_number(int(count))} ({100 * count / total:.0f} %)"
+                      for name, count in values.items())
 
 
 def _generations(proc: ProcessFigures) -> list[str]:
@@ -216,9 +246,16 @@ def _generations(proc: ProcessFigures) -> list[str]:
     steps = sorted(proc.generations)
     shown = [steps[0], steps[-1]] if len(steps) > 1 else steps
     out = ["What the model says (greedy, at the first and the latest evaluation):", ""]
-    rows = [[format_number(step), inline(answer["prompt"]), inline(answer["text"].strip() or "(nothing)")]
+    rows = [[format_number(step), inline(answer["prompt"]),
+             inline(whole_characters(answer["text"]).strip() or "(nothing)")]
             for step in shown for answer in proc.generations[step]]
     return [*out, table(["Step", "Prompt", "Continuation"], rows, ["r", "l", "l"]), ""]
+
+
+def whole_characters(text: str) -> str:
+    """The text up to its first U+FFFD: what a decoder shows for a cut or invalid UTF-8 sequence
+    (answers recorded before the trainer cut them to whole characters)."""
+    return text.split("\ufffd", 1)[0]
 
 
 def _path_link(value: Any, root: Path, base: Path) -> str:

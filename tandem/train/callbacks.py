@@ -19,7 +19,7 @@ from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.metrics import TrainLogLine, TrainMetrics
 from tandem.fileio.atomic_files import atomic_write_text
 from tandem.fileio.jsonl import append_jsonl, json_line, read_jsonl
-from tandem.train.evaluation import Evaluator
+from tandem.train.evaluation import EvalResult, Evaluator
 from tandem.train.packing import DataPosition, PackedBlocks
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,8 @@ class ProgressCallback(TrainerCallback):
         if state.is_world_process_zero:  # with several processes, rank 0 reads for all of them
             position = self.tracker.position_at(state.global_step)
             self.tracker.dataset.forget_before(position.blocks)
-        if stop_everywhere(self.should_stop(), args.device):
+        # Data exhausted (every source has used data.max_passes): rank 0, which reads, knows it.
+        if stop_everywhere(self.should_stop() or self.tracker.dataset.exhausted is not None, args.device):
             control.should_save = True
             control.should_training_stop = True
         self._report(state, self.training_message())
@@ -94,7 +95,8 @@ class ProgressCallback(TrainerCallback):
             step=state.global_step, loss=logs["loss"], learning_rate=logs.get("learning_rate"),
             grad_norm=logs.get("grad_norm"), tokens_per_s=round(self._tokens_per_s, 1),
             samples_seen=position.samples, data_pass=position.epoch, waited_for_data_s=round(waited, 1),
-            time=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **self._eval_fields(state.global_step)).to_json()
+            time=time.strftime("%Y-%m-%dT%H:%M:%S%z"), **self._eval_fields(state.global_step),
+            **data_fields(position)).to_json()
         self._latest = record
         append_jsonl(self.metrics_file, record)
         lr = record["learning_rate"] or 0.0
@@ -111,7 +113,8 @@ class ProgressCallback(TrainerCallback):
         measured = result.blocks > 0
         return {"eval_loss": round(result.loss, 6) if measured else None,
                 "eval_perplexity": round(result.perplexity, 4) if measured else None,
-                "eval_tokens": result.tokens if measured else None, "generations": result.generations}
+                "eval_tokens": result.tokens if measured else None, "generations": result.generations,
+                **fixed_fields(result)}
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                 **kwargs: Any) -> None:
@@ -140,7 +143,8 @@ class ProgressCallback(TrainerCallback):
             learning_rate=self._latest.get("learning_rate"), tokens_per_s=round(self._tokens_per_s, 1),
             samples_seen=self._latest.get("samples_seen", position.samples), data_pass=position.epoch,
             skipped_lines=position.skipped, checkpoint=str(self.checkpoint) if self.checkpoint else None,
-            metrics_file=str(self.metrics_file), output_dir=str(self.output_dir), **self._eval_status()).to_json()
+            metrics_file=str(self.metrics_file), output_dir=str(self.output_dir), **self._eval_status(),
+            **data_fields(position)).to_json()
 
     def _eval_status(self) -> dict[str, Any]:
         evaluator = self.evaluator
@@ -153,7 +157,21 @@ class ProgressCallback(TrainerCallback):
                 "eval_step": latest.step if latest and measured else None,
                 "best_eval_loss": round(best[0], 6) if best else None, "best_eval_step": best[1] if best else None,
                 "best_checkpoint": str(self.output_dir / f"checkpoint-{saved[1]}") if saved else None,
-                "generations": latest.generations if latest else None}
+                "generations": latest.generations if latest else None, **(fixed_fields(latest) if latest else {})}
+
+
+def fixed_fields(result: EvalResult) -> dict[str, Any]:
+    """The scores on eval.paths, when there are any."""
+    fixed = result.fixed
+    if fixed is None or not fixed.tokens:
+        return {}
+    return {"eval_text_loss": round(fixed.loss, 6), "eval_bits_per_byte": round(fixed.bits_per_byte, 6)}
+
+
+def data_fields(position: DataPosition) -> dict[str, Any]:
+    """How often the samples read have been read, and the tokens drawn from each source."""
+    return {"times_read": {str(times): count for times, count in position.times_read().items()},
+            "source_tokens": position.tokens_by_source()}
 
 
 @dataclass

@@ -24,7 +24,8 @@ class CheckpointingTrainer(Trainer):
     first step."""
 
     def __init__(self, *args: Any, data_state: Callable[[int], dict[str, Any]], keep: int | None,
-                 keep_also: Callable[[], Path | None] = lambda: None, **kwargs: Any) -> None:
+                 keep_also: Callable[[], Path | None] = lambda: None,
+                 extra_logs: Callable[[int], dict[str, float]] = lambda step: {}, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.args.save_total_limit is not None:
             raise ValueError("CheckpointingTrainer rotates checkpoints itself; leave save_total_limit None")
@@ -34,6 +35,12 @@ class CheckpointingTrainer(Trainer):
         self._staging = False
         self._rng_checkpoint: str | None = None  # RNG state still to restore before the first step
         self._checksums = ChecksumsBeside()
+        self._extra_logs = extra_logs  # this step's evaluation, for TensorBoard / W&B beside the loss
+
+    def log(self, logs: dict[str, float], *args: Any, **kwargs: Any) -> None:
+        if "loss" in logs:
+            logs.update(self._extra_logs(self.state.global_step))
+        super().log(logs, *args, **kwargs)
 
     def _load_rng_state(self, checkpoint: str | None) -> None:
         """`Trainer` restores the RNG state and only then creates the data iterator, and creating

@@ -1,5 +1,6 @@
-"""Evaluation on the held-out shards: loss and perplexity over a fixed set of packed blocks, the
-model's greedy answers to the configured prompts, and the best evaluated checkpoint.
+"""Evaluation on the held-out shards: loss and perplexity over a fixed set of packed blocks;
+on the user's own held-out texts (`eval.paths`, see `text_eval`): loss and bits per UTF-8 byte;
+the model's greedy answers to the configured prompts; and the best evaluated checkpoint.
 
 Nothing here draws random numbers (no dropout in eval mode, greedy decoding), so evaluating
 between steps leaves training, and an exact resume, as it would be without it.
@@ -16,8 +17,10 @@ from typing import Any
 
 import torch
 
-from tandem.train.packing import Encode, PackedBlocks
+from tandem.train.packing import DataExhausted, Encode, PackedBlocks
 from tandem.train.shard_source import ShardSource
+from tandem.train.shuffled_source import WindowSettings
+from tandem.train.text_eval import TextScore
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,7 @@ class EvalResult:
     tokens: int
     blocks: int
     generations: list[dict[str, str]]
+    fixed: TextScore | None = None  # on eval.paths
 
 
 def held_out_blocks(source: ShardSource, encode: Encode, seq_len: int, max_blocks: int,
@@ -37,15 +41,16 @@ def held_out_blocks(source: ShardSource, encode: Encode, seq_len: int, max_block
     """The first `max_blocks` blocks of one pass over the held-out shards (fewer if they are short)."""
     if not source.list_shards():
         return []
-    dataset = PackedBlocks(source, encode, seq_len, document_mask=document_mask)
+    dataset = PackedBlocks(source, encode, seq_len, settings=WindowSettings(max_passes=1),  # no block twice
+                           document_mask=document_mask)
     blocks: list[dict[str, torch.Tensor]] = []
     try:
         for block in dataset:
-            if dataset.newest.epoch > 0 or len(blocks) >= max_blocks:  # no block twice
+            if len(blocks) >= max_blocks:
                 break
             blocks.append(block)
-    except RuntimeError:  # every held-out line is empty or malformed
-        return []
+    except DataExhausted:  # one pass read (or every held-out line is empty or malformed)
+        pass
     return blocks
 
 
@@ -69,9 +74,25 @@ def generate(model: Any, tokenizer: Any, prompts: list[str], max_new_tokens: int
         output = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new_tokens,
                                 do_sample=False, num_beams=1, use_cache=True, pad_token_id=tokenizer.pad_token_id,
                                 eos_token_id=tokenizer.eos_token_id)
-        text = tokenizer.decode(output[0, ids.shape[1]:], skip_special_tokens=True)
-        answers.append({"prompt": prompt, "text": text})
+        answers.append({"prompt": prompt, "text": whole_characters(tokenizer, output[0, ids.shape[1]:].tolist())})
     return answers
+
+
+REPLACEMENT = "\ufffd"
+
+
+def whole_characters(tokenizer: Any, ids: list[int]) -> str:
+    """The decoded text up to its first incomplete or invalid character: a byte-level tokenizer's
+    tokens can end (or, from a weak model, hold) part of a UTF-8 character, which `decode` shows
+    as U+FFFD. Trailing tokens are dropped while the text ends in one (a character is at most 4
+    bytes, so at most 3 tokens), then the text is cut at any left."""
+    text = tokenizer.decode(ids, skip_special_tokens=True)
+    for end in range(len(ids) - 1, max(len(ids) - 4, -1), -1):
+        if not text.endswith(REPLACEMENT):
+            break
+        text = tokenizer.decode(ids[:end], skip_special_tokens=True)
+    cut = text.find(REPLACEMENT)
+    return text if cut < 0 else text[:cut]
 
 
 @dataclass
@@ -84,6 +105,7 @@ class Evaluator:
     tokenizer: Any
     prompts: list[str]
     max_new_tokens: int
+    score_fixed: Callable[[Any], TextScore] | None = None  # the eval.paths texts under a model
     latest: EvalResult | None = None
     best: tuple[float, int] | None = None  # (eval loss, step)
     best_checkpoint: tuple[float, int] | None = None  # (eval loss, step) of the best saved step
@@ -98,7 +120,7 @@ class Evaluator:
 
     def run(self, model: Any, step: int) -> EvalResult | None:
         blocks = self.blocks()
-        if not blocks and not self.prompts:
+        if not blocks and not self.prompts and self.score_fixed is None:
             return None
         was_training, started = model.training, time.monotonic()
         model.eval()
@@ -106,18 +128,22 @@ class Evaluator:
             with torch.no_grad():
                 loss = mean_loss(model, blocks, self.batch_size) if blocks else math.nan
                 answers = generate(model, self.tokenizer, self.prompts, self.max_new_tokens)
+                fixed = self.score_fixed(model) if self.score_fixed is not None else None
         finally:
             model.train(was_training)
             self.spent_s += time.monotonic() - started
         tokens = sum(int(b["input_ids"].numel()) for b in blocks)
         result = EvalResult(step=step, loss=loss, perplexity=math.exp(min(loss, 50.0)), tokens=tokens,
-                            blocks=len(blocks), generations=answers)
+                            blocks=len(blocks), generations=answers, fixed=fixed)
         self.latest = result
         if blocks and (self.best is None or loss < self.best[0]):
             self.best = (loss, step)
         if blocks:
             log.info("eval at step %d | loss %.4f | perplexity %.2f | %d blocks", step, loss, result.perplexity,
                      len(blocks))
+        if fixed is not None:
+            log.info("eval at step %d on eval.paths | loss %.4f | %.4f bits/byte | %d tokens, %d bytes", step,
+                     fixed.loss, fixed.bits_per_byte, fixed.tokens, fixed.utf8_bytes)
         for answer in answers:
             log.info("sample %r -> %r", answer["prompt"], answer["text"])
         return result

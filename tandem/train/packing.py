@@ -1,93 +1,168 @@
-"""Texts from the shards packed into fixed-length token blocks, with the exact position after
-every block, so that a checkpoint can say where the next block starts.
+"""Samples from one or more sources (see `shuffled_source`) packed into fixed-length token
+blocks, with the exact position after every block, so that a checkpoint can say where the next
+block starts.
 
 The Trainer's dataloader reads ahead of the optimizer (accelerate fetches one batch early, and
 in multi-process runs rank 0 reads for every rank), so the position stored in a checkpoint is
 not "where the reader is" but "where it was after the block the last optimizer step used":
 `position_after(blocks)` looks that up in a short history kept per block.
 
-Order: shards in name order within a pass; a pass (epoch) ends when every listed shard is read
-and no more will come (`_COMPLETE`, or no `follow`), or, following, when no new shard arrived
-for `follow_idle_timeout_s`; the next pass reads all shards again, picking up new ones.
+With several sources (`data.mix`) each sample comes from a source drawn by weight, with random
+numbers from a seeded counter kept in the position, so a resume draws as the first run did.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 from torch.utils.data import IterableDataset
 
-from tandem.train.shard_source import ShardSource, TrainingStopped
+from tandem.train.shard_source import ShardSource
+from tandem.train.shuffled_source import (
+    ShuffledSource,
+    SourceCursor,
+    SourceExhausted,
+    WindowSettings,
+    uniform,
+)
 
 log = logging.getLogger(__name__)
 
 Encode = Callable[[str], list[int]]
+MIX_STREAM = "mix"  # the random-number stream that picks a source
+
+
+class DataExhausted(Exception):
+    """Every source is complete and has used its pass budget."""
+
+
+@dataclass(frozen=True)
+class Current:
+    """The sample being packed: `offset` of its tokens are in blocks already."""
+
+    source: str
+    shard: str
+    line: int
+    offset: int = 0
 
 
 @dataclass(frozen=True)
 class DataPosition:
-    """Where the next block starts. `offset` tokens of the sample on `line` of `shard` are used."""
+    """Where the next block starts: each source's cursor, the sample being packed, the counts."""
 
-    epoch: int = 0
-    done_shards: tuple[str, ...] = ()  # finished in this pass, in reading order
-    shard: str | None = None
-    line: int = 0
-    offset: int = 0
+    sources: Mapping[str, SourceCursor] = field(default_factory=dict)
+    current: Current | None = None
     blocks: int = 0  # blocks produced before this point
     samples: int = 0  # samples started before this point
-    skipped: int = 0  # empty or malformed lines passed over
+    draws: int = 0  # random numbers used to pick sources
+
+    @property
+    def epoch(self) -> int:
+        """Passes finished by the source furthest behind (data_pass in metrics)."""
+        return min((c.epoch for c in self.sources.values()), default=0)
+
+    @property
+    def skipped(self) -> int:
+        return sum(c.skipped for c in self.sources.values())
+
+    def times_read(self) -> dict[int, int]:
+        """Usable samples by the times they were read, over every source."""
+        counts: dict[int, int] = {}
+        for cursor in self.sources.values():
+            for times, usable in cursor.times_read().items():
+                counts[times] = counts.get(times, 0) + usable
+        return dict(sorted(counts.items()))
+
+    def tokens_by_source(self) -> dict[str, int]:
+        return {name: cursor.tokens for name, cursor in self.sources.items()}
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "done_shards": list(self.done_shards)}
+        current = self.current
+        return {"blocks": self.blocks, "samples": self.samples, "draws": self.draws,
+                "current": None if current is None else
+                [current.source, current.shard, current.line, current.offset],
+                "sources": {name: cursor.to_json() for name, cursor in self.sources.items()}}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DataPosition:
-        return cls(**{**data, "done_shards": tuple(data.get("done_shards", ()))})
-
-
-@dataclass
-class FollowTiming:
-    poll_interval_s: float = 2.0
-    idle_timeout_s: float = 120.0
+    def from_json(cls, data: dict[str, Any], first_source: str = "crawl") -> DataPosition:
+        if "sources" not in data:  # before shuffling: one source read in order, window of 1
+            shard, line = data.get("shard"), int(data.get("line", 0))
+            offset = int(data.get("offset", 0))  # of the sample on `line`; 0: `line` is the next to read
+            cursor = SourceCursor(epoch=int(data.get("epoch", 0)), done_shards=tuple(data.get("done_shards", ())),
+                                  shard=shard, line=line + 1 if shard and offset else line,
+                                  skipped=int(data.get("skipped", 0)))
+            return cls(sources={first_source: cursor}, blocks=int(data.get("blocks", 0)),
+                       samples=int(data.get("samples", 0)),
+                       current=Current(first_source, shard, line, offset) if shard and offset else None)
+        current = data.get("current")
+        return cls(sources={str(name): SourceCursor.from_json(c) for name, c in data["sources"].items()},
+                   current=Current(str(current[0]), str(current[1]), int(current[2]), int(current[3]))
+                   if current else None,
+                   blocks=int(data.get("blocks", 0)), samples=int(data.get("samples", 0)),
+                   draws=int(data.get("draws", 0)))
 
 
 class PackedBlocks(IterableDataset):
     """An endless stream of {"input_ids", "labels"} blocks of `seq_len` tokens (EOS between texts);
-    with `document_mask`, also "position_ids" that restart at each text."""
+    with `document_mask`, also "position_ids" that restart at each text. `sources`: one source
+    (named "crawl"), or {name: (source, weight)}."""
 
     def __init__(
         self,
-        source: ShardSource,
+        sources: ShardSource | Mapping[str, tuple[ShardSource, float]],
         encode: Encode,
         seq_len: int,
         start: DataPosition | None = None,
-        timing: FollowTiming | None = None,
+        settings: WindowSettings | None = None,
+        seed: int = 0,
         on_wait: Callable[[str], None] = lambda message: None,
         should_stop: Callable[[], bool] = lambda: False,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         document_mask: bool = False,
+        raise_when_exhausted: bool = True,
     ) -> None:
-        self.source = source
+        weighted = {"crawl": (sources, 1.0)} if isinstance(sources, ShardSource) else dict(sources)
+        self.settings = settings or WindowSettings()
+        self.seed = seed
+        self.clock = clock
+        self._sleep = sleep
+        # Seconds spent waiting for the crawl, so that training speed can leave them out.
+        self.waited_s = 0.0
+        self.readers = {name: ShuffledSource(name, source, self.settings, seed, self._on_wait, should_stop,
+                                             clock, self._wait) for name, (source, _) in weighted.items()}
+        self.weights = {name: weight for name, (_, weight) in weighted.items()}
         self.document_mask = document_mask
         self.encode = encode
         self.seq_len = seq_len
-        self.start = start or DataPosition()
-        self.timing = timing or FollowTiming()
+        start = start or DataPosition()
+        self.start = replace(start, sources={name: start.sources.get(name, SourceCursor()) for name in weighted})
         self.on_wait = on_wait
-        self.should_stop = should_stop
-        self.clock = clock
-        self.sleep = sleep
+        # False (training): when every source has used its pass budget, say so in `exhausted` and
+        # read on past the budget, so that every process reaches the same step boundary and stops
+        # there together (the reader runs at most a batch ahead); True: raise DataExhausted.
+        self.raise_when_exhausted = raise_when_exhausted
+        self.exhausted: str | None = None
         self.history: dict[int, DataPosition] = {self.start.blocks: self.start}
         self.newest = self.start
-        # Seconds spent waiting for the crawl, so that training speed can leave them out.
-        self.waited_s = 0.0
+
+    @property
+    def source(self) -> ShardSource:
+        """The first source's shards (the crawl's, without a mix)."""
+        return next(iter(self.readers.values())).source
+
+    def _on_wait(self, message: str) -> None:
+        self.on_wait(message)
+
+    def _wait(self, seconds: float) -> None:
+        asleep_since = self.clock()
+        self._sleep(seconds)
+        self.waited_s += self.clock() - asleep_since
 
     def position_after(self, blocks: int) -> DataPosition:
         """The position after the first `blocks` blocks of the stream (already produced)."""
@@ -103,7 +178,8 @@ class PackedBlocks(IterableDataset):
         positions: list[int] = []  # restart at 0 for each text's piece of the block
         blocks = self.start.blocks
         for position, ids in self._samples(self.start):
-            used = position.offset
+            assert position.current is not None
+            used = position.current.offset
             while used < len(ids):
                 take = min(self.seq_len - len(block), len(ids) - used)
                 block.extend(ids[used:used + take])
@@ -111,8 +187,8 @@ class PackedBlocks(IterableDataset):
                 used += take
                 if len(block) == self.seq_len:
                     blocks += 1
-                    after = (replace(position, offset=used, blocks=blocks) if used < len(ids)
-                             else replace(position, line=position.line + 1, offset=0, blocks=blocks))
+                    after = replace(position, blocks=blocks,
+                                    current=replace(position.current, offset=used) if used < len(ids) else None)
                     self.history[blocks] = after
                     self.newest = after
                     tensor = torch.tensor(block, dtype=torch.long)
@@ -127,54 +203,49 @@ class PackedBlocks(IterableDataset):
 
     def _samples(self, start: DataPosition) -> Iterator[tuple[DataPosition, list[int]]]:
         """(position of a sample, its token ids + EOS). The position counts the sample in
-        `samples`; its `offset` is where to begin (non-zero only for a sample resumed midway)."""
-        pos = start
-        idle_since: float | None = None
+        `samples`; its current `offset` is where to begin (non-zero only for a sample resumed
+        midway)."""
+        pos = replace(start, sources={name: self.readers[name].hydrate(cursor)
+                                      for name, cursor in start.sources.items()})
+        current = pos.current
+        if current is not None and current.offset > 0 and current.source in self.readers:
+            for line, sample in self.readers[current.source].source.read(current.shard, current.line):
+                if line == current.line and sample is not None:
+                    yield pos, self.encode(sample.text)
+                break
         while True:
-            if pos.shard is None:
-                shards = self.source.list_shards()
-                done = set(pos.done_shards)
-                pending = [s for s in shards if s not in done]
-                if pending:
-                    pos = replace(pos, shard=pending[0], line=0, offset=0)
-                    idle_since = None
-                    continue
-                idle_since = self.clock() if idle_since is None else idle_since
-                if self._pass_over(bool(shards), self.clock() - idle_since, pos):
-                    pos = replace(pos, epoch=pos.epoch + 1, done_shards=())
-                    idle_since = None
+            try:
+                name = self._pick(pos)
+            except DataExhausted as exc:
+                if self.raise_when_exhausted:
+                    raise
+                self.exhausted = str(exc)
+                self.settings.max_passes = None  # the step under way still gets its blocks
+                pos = replace(pos, sources={n: replace(c, exhausted=False) for n, c in pos.sources.items()})
                 continue
-            shard = pos.shard
-            if not Path(shard).is_file():
-                log.warning("data: shard %s has gone; treating it as read", shard)
-            else:
-                for line, text in self.source.read(shard, pos.line):
-                    if text is None:
-                        pos = replace(pos, line=line + 1, offset=0, skipped=pos.skipped + 1)
-                        continue
-                    fresh = pos.offset == 0
-                    pos = replace(pos, line=line, samples=pos.samples + (1 if fresh else 0))
-                    yield pos, self.encode(text)
-                    pos = replace(pos, line=line + 1, offset=0)
-            pos = replace(pos, done_shards=(*pos.done_shards, shard), shard=None, line=0, offset=0)
+            reader = self.readers[name]
+            try:
+                cursor, entry = reader.next(pos.sources[name])
+            except SourceExhausted:
+                pos = replace(pos, sources={**pos.sources, name: replace(pos.sources[name], exhausted=True)})
+                continue
+            ids = self.encode(entry.text)
+            cursor = replace(cursor, tokens=cursor.tokens + len(ids))
+            pos = replace(pos, sources={**pos.sources, name: cursor}, samples=pos.samples + 1,
+                          current=Current(name, entry.shard, entry.line), draws=pos.draws + 1)
+            yield pos, ids
 
-    def _pass_over(self, have_shards: bool, idle_s: float, pos: DataPosition) -> bool:
-        """All listed shards are read: start the next pass now (True), or wait for more (False)."""
-        if self.source.complete() and have_shards:
-            if pos.samples == 0:
-                raise RuntimeError("data: every line of every shard is empty or malformed")
-            log.info("data: pass %d done (%d shards), starting pass %d", pos.epoch, len(pos.done_shards),
-                     pos.epoch + 1)
-            return True
-        if self.should_stop():
-            raise TrainingStopped
-        if have_shards and idle_s >= self.timing.idle_timeout_s:
-            log.info("data: no new shard for %.0f s (data.follow_idle_timeout_s) and the crawl is not "
-                     "complete; starting pass %d over the %d shards there are", idle_s, pos.epoch + 1,
-                     len(pos.done_shards))
-            return True
-        self.on_wait(f"waiting for data: caught up with {len(pos.done_shards)} shards, crawl still running")
-        asleep_since = self.clock()
-        self.sleep(self.timing.poll_interval_s)
-        self.waited_s += self.clock() - asleep_since
-        return False
+    def _pick(self, pos: DataPosition) -> str:
+        """A source drawn by weight among those not exhausted."""
+        live = [(name, weight) for name, weight in self.weights.items()
+                if not (pos.sources[name].exhausted and not pos.sources[name].window)]
+        if not live:
+            raise DataExhausted("every source is complete and has used data.max_passes passes")
+        if len(live) == 1:
+            return live[0][0]
+        point = uniform(self.seed, MIX_STREAM, pos.draws) * sum(weight for _, weight in live)
+        for name, weight in live:
+            point -= weight
+            if point < 0:
+                return name
+        return live[-1][0]

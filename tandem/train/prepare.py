@@ -109,7 +109,7 @@ def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
             log.warning("%s is a plain Hugging Face checkpoint without tandem's data position: its weights, "
                         "optimizer, scheduler and step are resumed, and the data is read from the beginning",
                         checkpoint.name)
-    source = ShardSource(config.data.paths, config.data.follow, config.data.text_field)
+    source = ShardSource(config.data.all_paths(), config.data.follow, config.data.text_field)
     data = config.data
 
     def waiting(message: str) -> None:
@@ -119,7 +119,7 @@ def prepare(config: TrainConfig, auto_resume: bool, reporter: StatusReporter,
         wanted = data.min_samples if data.follow else 1
         found = wait_for_samples(source, wanted, data.poll_interval_s, waiting, should_stop,
                                  timeout_s=data.start_timeout_s)
-        log.info("data: %d usable samples in %s", found, ", ".join(data.paths))
+        log.info("data: %d usable samples in %s", found, ", ".join(data.all_paths()))
     tokenizer_dir = output_dir / TOKENIZER_DIR
     if config.model.init is not None and not tokenizer_dir.is_dir():
         count = data.tokenizer_samples or data.min_samples

@@ -10,20 +10,27 @@ The trainer never imports the crawl: these files are the whole interface.
 from __future__ import annotations
 
 import glob
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from tandem.common.typed_config import ConfigError
-from tandem.contracts.shards import COMPLETE_MARKER
+from tandem.contracts.shards import COMPLETE_MARKER, GLOB_MAGIC, read_shard
 from tandem.contracts.upstream import UpstreamFailure, read_upstream_failure, upstream_file_from_env
 
 log = logging.getLogger(__name__)
 
-GLOB_MAGIC = set("*?[")
+
+class Sample(NamedTuple):
+    """One usable line: its text, and the host of its `url` ("" when it has none), which the
+    shuffle window uses to keep one site from filling a batch."""
+
+    text: str
+    host: str
 
 
 class TrainingStopped(Exception):
@@ -80,20 +87,15 @@ class ShardSource:
         dirs = self.marker_dirs()
         return bool(dirs) and all((d / COMPLETE_MARKER).is_file() for d in dirs)
 
-    def read(self, shard: str, start_line: int = 0) -> Iterator[tuple[int, str | None]]:
-        """(line index, text) from `start_line` on; text is None for an empty or malformed line."""
-        with open(shard, "rb") as handle:
-            for index, raw in enumerate(handle):
-                if index >= start_line:
-                    yield index, self.parse(raw)
-
-    def parse(self, raw: bytes) -> str | None:
-        try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return None
-        text = record.get(self.text_field) if isinstance(record, dict) else None
-        return text if isinstance(text, str) and text.strip() else None
+    def read(self, shard: str, start_line: int = 0) -> Iterator[tuple[int, Sample | None]]:
+        """(line index, sample) from `start_line` on; None for an empty or malformed line."""
+        for index, record in read_shard(shard, start_line):
+            text = record.get(self.text_field) if record is not None else None
+            if isinstance(text, str) and text.strip():
+                url = record.get("url") if record is not None else None
+                yield index, Sample(text, (urlsplit(url).hostname or "") if isinstance(url, str) else "")
+            else:
+                yield index, None
 
     def counts(self, shard: str) -> tuple[int, int]:
         """(usable, skipped) lines of a listed shard; cached, since listed shards never change."""
@@ -110,9 +112,9 @@ class ShardSource:
     def first_texts(self, limit: int) -> list[str]:
         texts: list[str] = []
         for shard in self.list_shards():
-            for _, text in self.read(shard):
-                if text is not None:
-                    texts.append(text)
+            for _, sample in self.read(shard):
+                if sample is not None:
+                    texts.append(sample.text)
                     if len(texts) >= limit:
                         return texts
         return texts

@@ -39,9 +39,14 @@ def check_training(config: TrainConfig, *, source: str, overrides: Sequence[Over
         if not path.exists() and looks_like_path:
             raise problem(f"model.name_or_path: folder '{name}' does not exist")
     data = config.data
-    if not data.follow and not ShardSource(data.paths, follow=False).list_shards():
-        raise problem(f"data.paths: no file matches {', '.join(data.paths)} (and data.follow is false, "
-                      "so none will be waited for)")
+    for source_name, (paths, _) in data.sources().items():
+        key = f"data.mix.{source_name}.paths" if data.mix else "data.paths"
+        if not data.follow and not ShardSource(paths, follow=False).list_shards():
+            raise problem(f"{key}: no file matches {', '.join(paths)} (and data.follow is false, "
+                          "so none will be waited for)")
+    for pattern in config.eval.paths:
+        if not ShardSource([pattern], follow=False).list_shards():
+            raise problem(f"eval.paths: no file matches {pattern}")
     module = LAUNCHER_MODULES.get(config.launcher)
     if module is not None and find_spec(module) is None:
         raise problem(f"launcher: {config.launcher} needs the {module} package, which is not installed")
@@ -52,5 +57,5 @@ def check_training(config: TrainConfig, *, source: str, overrides: Sequence[Over
     if reason is not None:
         raise problem(f"output_dir: {config.output_dir}: {reason}")
     model = name or "a new Qwen2 from model.init"
-    waits = f", following {', '.join(data.paths)}" if data.follow else f" on {', '.join(data.paths)}"
+    waits = f", following {', '.join(data.all_paths())}" if data.follow else f" on {', '.join(data.all_paths())}"
     return f"train check passed: {model}, adapter {config.adapter}, {config.training.max_steps} steps{waits}"

@@ -130,6 +130,23 @@ class So8Settings:
 
 
 @dataclass
+class MixSource:
+    """One named source of `data.mix`: a folder of shards (the live crawl's, or a base corpus
+    prepared as shards by `invoke crawl --no-web-crawl`, see docs/training.md)."""
+
+    paths: list[str] = field(default_factory=list, metadata={"help": (
+        "Globs of the source's JSONL shards, e.g. [data/base/shards/*.jsonl].")})
+    weight: float = field(default=1.0, metadata={"help": (
+        "Share of the samples drawn from this source, relative to the other sources' weights.")})
+
+    def __post_init__(self) -> None:
+        if not self.paths:
+            raise ValueError("paths: name at least one JSONL file or glob")
+        if self.weight <= 0:
+            raise ValueError("weight: must be more than 0")
+
+
+@dataclass
 class DataSettings:
     paths: list[str] = field(default_factory=lambda: ["data/crawl/shards/*.jsonl"], metadata={"help": (
         "Globs of JSONL files; each line's `text_field` is one sample. Samples are packed into "
@@ -151,12 +168,49 @@ class DataSettings:
         "over the shards there are (new ones are still taken as they come) instead of idling.")})
     start_timeout_s: float | None = field(default=None, metadata={"help": (
         "Seconds to wait for `min_samples` before training starts, then give up; null: wait on.")})
+    shuffle_window: int = field(default=100, metadata={"help": (
+        "Samples held in a seeded shuffle window (per source): samples are read in the crawl's "
+        "order into it, and each one trained on is drawn from it at random, so that a batch is "
+        "not one site's pages. Drawing starts once the window is full (or no more data will "
+        "come). The window is part of the checkpoint, so a resume draws exactly as the "
+        "uninterrupted run would. 1: no shuffling.")})
+    max_per_host_per_window: int | None = field(default=None, metadata={"help": (
+        "At most this many of every `shuffle_window` samples drawn in a row from one host (the "
+        "host of each line's `url`), where the window holds samples of other hosts; null: no cap.")})
+    max_passes: int | None = field(default=4, metadata={"help": (
+        "Times a sample may be read (passes over the shards). Caught up with a running crawl and "
+        "with the budget used, the trainer waits for new shards (status \"waiting for data — pass "
+        "budget used\") instead of starting another pass; once no more will come, training ends "
+        "when the last pass is used up, before max_steps. Up to ~4 passes are nearly as good as "
+        "fresh data (Muennighoff et al. 2023, \"Scaling Data-Constrained Language Models\"). "
+        "null: no limit.")})
+    mix: dict[str, MixSource] = field(default_factory=dict, metadata={"help": (
+        "Named sources drawn by weight, e.g. {crawl: {paths: [data/crawl/shards/*.jsonl], weight: "
+        "3}, base: {paths: [data/base/shards/*.jsonl], weight: 1}}: a fine-tune that replays a "
+        "base corpus. Each source is read, shuffled and budgeted on its own; the draws are seeded "
+        "and resume exactly; tokens drawn per source are in the metrics. When set, `paths` is "
+        "not read. {}: one source, `paths`, named crawl.")})
 
     def __post_init__(self) -> None:
         if not self.paths:
             raise ValueError("paths: name at least one JSONL file or glob")
         if self.min_samples < 1:
             raise ValueError("min_samples: must be at least 1")
+        if self.shuffle_window < 1:
+            raise ValueError("shuffle_window: must be at least 1")
+        if self.max_per_host_per_window is not None and self.max_per_host_per_window < 1:
+            raise ValueError("max_per_host_per_window: must be at least 1 (or null)")
+        if self.max_passes is not None and self.max_passes < 1:
+            raise ValueError("max_passes: must be at least 1 (or null)")
+
+    def sources(self) -> dict[str, tuple[list[str], float]]:
+        """{name: (globs, weight)}: the mix, or `paths` as the one source named crawl."""
+        if not self.mix:
+            return {"crawl": (list(self.paths), 1.0)}
+        return {name: (list(source.paths), source.weight) for name, source in self.mix.items()}
+
+    def all_paths(self) -> list[str]:
+        return [pattern for paths, _ in self.sources().values() for pattern in paths]
         if self.poll_interval_s <= 0 or self.follow_idle_timeout_s <= 0:
             raise ValueError("poll_interval_s: poll and idle times must be more than 0")
 
@@ -250,12 +304,20 @@ class EvalSettings:
         "metrics.jsonl and shown in the report; [] for none.")})
     max_new_tokens: int = field(default=32, metadata={"help": (
         "Tokens generated per prompt.")})
+    paths: list[str] = field(default_factory=list, metadata={"help": (
+        "JSONL files (globs) of texts never trained on (their `data.text_field`), scored at every "
+        "evaluation as loss per token and bits per UTF-8 byte (NLL in bits / the texts' UTF-8 "
+        "bytes: comparable across tokenizers and runs); [] for none. Keep them out of data.paths.")})
+    max_texts: int = field(default=500, metadata={"help": (
+        "Texts of `paths` scored (the first ones, in file order).")})
 
     def __post_init__(self) -> None:
         if not 0 <= self.holdout_share <= 0.5:
             raise ValueError("holdout_share: must be between 0 and 0.5")
         if self.max_blocks < 1 or self.max_new_tokens < 1:
             raise ValueError("max_blocks: max_blocks and max_new_tokens must be at least 1")
+        if self.max_texts < 1:
+            raise ValueError("max_texts: must be at least 1")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError("batch_size: must be at least 1 (or null)")
 

@@ -26,7 +26,7 @@ from tandem.common.typed_config import ConfigError, resolved_config_path, save_r
 from tandem.contracts.child_protocol import StatusReporter
 from tandem.contracts.exit_codes import EXIT_OK
 from tandem.fileio.disk_errors import NoSpaceLeft, full_disk_path
-from tandem.train.callbacks import DataTracker, EvalCallback, ProgressCallback, trim_metrics
+from tandem.train.callbacks import DataTracker, EvalCallback, ProgressCallback, fixed_fields, trim_metrics
 from tandem.train.checkpointing_trainer import CheckpointingTrainer
 from tandem.train.checkpoints import (
     STAGING,
@@ -51,10 +51,12 @@ from tandem.train.model import (
     locate_model,
     resolve_precision,
 )
-from tandem.train.packing import DataPosition, Encode, FollowTiming, PackedBlocks
+from tandem.train.packing import DataPosition, Encode, PackedBlocks
 from tandem.train.prepare import TOKENIZER_DIR
 from tandem.train.shard_source import ShardSource, TrainingStopped
+from tandem.train.shuffled_source import WindowSettings
 from tandem.train.signals import StopFlag
+from tandem.train.text_eval import TextScore, read_texts, score_texts
 from tandem.train.train_config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -88,7 +90,8 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
     model = apply_adapter(load_base(config, tokenizer, precision, use_cpu, attention, rank), config)
 
     saved = read_data_state(checkpoint) if checkpoint else None
-    start = DataPosition.from_json(saved["position"]) if saved else DataPosition()
+    start = DataPosition.from_json(saved["position"], first_source=next(iter(config.data.sources()))) if saved \
+        else DataPosition()
     base_step = (checkpoint_step(checkpoint) or 0) if checkpoint else 0
     eos = tokenizer.eos_token_id
 
@@ -96,12 +99,15 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         return [*tokenizer(text, add_special_tokens=False)["input_ids"], eos]
 
     split = EvalSplit.load(output_dir, config.eval.holdout_share) if config.eval.holdout_share > 0 else None
+    data = config.data
     dataset = PackedBlocks(
-        ShardSource(config.data.paths, config.data.follow, config.data.text_field,
-                    select=split.training if split else None),
-        encode, training.seq_len, start=start,
-        timing=FollowTiming(config.data.poll_interval_s, config.data.follow_idle_timeout_s), should_stop=stop,
-        document_mask=training.document_mask)
+        {name: (ShardSource(paths, data.follow, data.text_field, select=split.training if split else None), weight)
+         for name, (paths, weight) in data.sources().items()},
+        encode, training.seq_len, start=start, seed=training.seed,
+        settings=WindowSettings(shuffle_window=data.shuffle_window, max_per_host=data.max_per_host_per_window,
+                                max_passes=data.max_passes, poll_interval_s=data.poll_interval_s,
+                                idle_timeout_s=data.follow_idle_timeout_s),
+        should_stop=stop, document_mask=training.document_mask, raise_when_exhausted=False)
     evaluator = make_evaluator(config, split, encode, tokenizer)
     evaluator.restore(saved.get("eval") if saved else None)
     blocks_per_step = training.batch_size * training.gradient_accumulation_steps * world_size
@@ -134,7 +140,8 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         model=model, args=args, train_dataset=dataset, data_collator=default_data_collator,
         processing_class=tokenizer, callbacks=[progress, EvalCallback(evaluator, training.eval_steps or
                                                                       training.save_steps)],
-        data_state=data_state, keep=training.save_total_limit, keep_also=best_checkpoint)
+        data_state=data_state, keep=training.save_total_limit, keep_also=best_checkpoint,
+        extra_logs=lambda step: eval_logs(evaluator, step))
     trainer.remove_callback(PrinterCallback)  # the progress callback prints its own lines
     same_checkpoint_everywhere(checkpoint, world_size)
     log.info("training %s (%s%s, adapter %s, %s attention) for %d steps, %d process(es), %s; output %s",
@@ -147,12 +154,26 @@ def train(config: TrainConfig, reporter: StatusReporter, stop: StopFlag) -> int:
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     except TrainingStopped:
         log.warning("stopped while waiting for data; the newest checkpoint is %s", newest_complete(output_dir))
+    if dataset.exhausted is not None and stop.signum is None:
+        log.warning("data: %s: training ends at step %d of %d (data.max_passes %s)", dataset.exhausted,
+                    trainer.state.global_step, training.max_steps, config.data.max_passes)
     if stop.signum is not None:
         return stop.exit_code()
     save_final(trainer, output_dir, rank)
     reporter.update(trainer.state.global_step, total=training.max_steps, force=True, message="finished",
                     metrics=progress.metrics(trainer.state))
     return EXIT_OK
+
+
+def eval_logs(evaluator: Evaluator, step: int) -> dict[str, float]:
+    """This step's evaluation, logged beside the loss (TensorBoard shows them as eval/…)."""
+    latest = evaluator.latest
+    if latest is None or latest.step != step:
+        return {}
+    logs = {name: float(value) for name, value in fixed_fields(latest).items()}
+    if latest.blocks:
+        logs["eval_loss"] = latest.loss
+    return logs
 
 
 def reporting_environment(report_to: list[str], output_dir: Path) -> dict[str, str]:
@@ -204,14 +225,22 @@ def wait_for_folder(folder: Path, timeout_s: float = 600.0) -> None:
 
 def make_evaluator(config: TrainConfig, split: EvalSplit | None, encode: Encode,
                    tokenizer: PreTrainedTokenizerBase) -> Evaluator:
-    eval_source = ShardSource(config.data.paths, False, config.data.text_field,
+    eval_source = ShardSource(config.data.all_paths(), False, config.data.text_field,
                               select=split.evaluation if split else lambda shards: [])
     settings, training = config.eval, config.training
+    fixed_texts = read_texts(settings.paths, config.data.text_field, settings.max_texts) if settings.paths else []
+    eos = tokenizer.eos_token_id
+
+    def score_fixed(model: Any) -> TextScore:
+        return score_texts(model, lambda text: tokenizer(text, add_special_tokens=False)["input_ids"],
+                           fixed_texts, eos, training.seq_len, settings.batch_size or training.batch_size)
+
     return Evaluator(
         load_blocks=lambda: held_out_blocks(eval_source, encode, training.seq_len, settings.max_blocks,
                                             training.document_mask),
         max_blocks=settings.max_blocks, batch_size=settings.batch_size or training.batch_size,
-        tokenizer=tokenizer, prompts=settings.prompts, max_new_tokens=settings.max_new_tokens)
+        tokenizer=tokenizer, prompts=settings.prompts, max_new_tokens=settings.max_new_tokens,
+        score_fixed=score_fixed if fixed_texts else None)
 
 
 def memory_line(config: TrainConfig, tokenizer: PreTrainedTokenizerBase, precision: str, use_cpu: bool) -> str:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tandem.contracts.shards import GLOB_MAGIC
 from tandem.crawl.sources.source_config import SourceSettings
 
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
-GLOB_MAGIC = frozenset("*?[")
 HF_PARQUET_REVISION = "refs%2Fconvert%2Fparquet"
 
 

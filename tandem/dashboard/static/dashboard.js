@@ -228,8 +228,14 @@ function renderTrain(train) {
     ...(m.eval_loss === null || m.eval_loss === undefined ? [] : [
       figure("eval loss", `${m.eval_loss.toFixed(4)} (step ${fmtNumber(m.eval_step)})`, "train-eval-loss"),
       figure("best eval loss", `${m.best_eval_loss.toFixed(4)} (step ${fmtNumber(m.best_eval_step)})`)]),
+    ...(m.eval_bits_per_byte === null || m.eval_bits_per_byte === undefined ? [] : [
+      figure("held-out texts", `${m.eval_bits_per_byte.toFixed(4)} bits/byte`, "train-bits-per-byte")]),
     figure("samples seen", fmtNumber(m.samples_seen)),
-    figure("data pass", fmtNumber(m.data_pass)));
+    figure("data pass", fmtNumber(m.data_pass)),
+    ...(m.times_read ? [figure("times read", Object.entries(m.times_read)
+      .map(([times, count]) => `${times}×: ${fmtNumber(count)}`).join(" · ") || "–")] : []),
+    ...(m.source_tokens && Object.keys(m.source_tokens).length > 1 ? [figure("tokens by source",
+      Object.entries(m.source_tokens).map(([name, count]) => `${name} ${fmtNumber(count)}`).join(" · "))] : []));
   const s = train.series, e = train.eval_series;
   const withEval = e.step.length > 0;
   // The held-out loss comes every eval_steps: joined onto the training steps, drawn across its gaps.

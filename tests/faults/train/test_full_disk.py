@@ -36,7 +36,8 @@ def test_a_full_disk_is_one_line_and_the_previous_checkpoint_survives(tmp_path):
         config.write_text(yaml.safe_dump({
             "model": {"init": {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
                                "vocab_size": 400}},
-            "data": {"paths": [str(shards / "*.jsonl")], "min_samples": 20},
+            # 20 short samples: more than data.max_passes passes to reach step 9.
+            "data": {"paths": [str(shards / "*.jsonl")], "min_samples": 20, "max_passes": None},
             "training": {"max_steps": 9, "save_steps": 3, "save_total_limit": 1, "seq_len": 32, "batch_size": 4},
             "output_dir": str(out)}))
 

@@ -41,6 +41,7 @@ def shrunk_demo(work: Path) -> None:
     training["model"]["init"] = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4,
                                  "vocab_size": 600}
     training["data"]["min_samples"] = 10
+    training["data"]["shuffle_window"] = 10  # the demo's rule: no bigger than min_samples
     # Never a second pass while the crawl runs, however slow the machine: the trainer must wait
     # for the shards that land after it started, which is what this test checks.
     training["data"]["follow_idle_timeout_s"] = 120
@@ -72,8 +73,8 @@ def test_demo_crawls_trains_on_what_arrives_reports_and_leaves_nothing_running(t
     assert first_step_at < datetime.fromisoformat(crawl["ended_at"]).timestamp()
     consumed = set()
     for checkpoint in (tmp_path / "outputs/demo").glob("checkpoint-*"):
-        position = json.loads((checkpoint / "data_state.json").read_text())["position"]
-        consumed.update(Path(tmp_path, s) for s in (*position["done_shards"], position["shard"]) if s)
+        reader = json.loads((checkpoint / "data_state.json").read_text())["position"]["sources"]["crawl"]
+        consumed.update(Path(tmp_path, s) for s in (*reader["done_shards"], reader["shard"]) if s)
     run_started = datetime.fromisoformat(record["started_at"]).timestamp()
     assert consumed and all(p.is_file() and p.stat().st_mtime >= run_started for p in consumed)
     assert any(p.stat().st_mtime > first_step_at + 1 for p in consumed), (first_step_at, consumed)

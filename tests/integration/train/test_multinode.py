@@ -94,7 +94,8 @@ def test_two_nodes_train_together_and_resume_after_one_is_lost(tmp_path, write_s
     for index in range(8):  # about 18 steps of data; then the trainer waits for the (simulated) crawl
         write_shard(shards, index)
     config = make_config(launcher="torchrun", training={"max_steps": MAX_STEPS, "save_steps": 5},
-                         data={"follow": True, "follow_idle_timeout_s": 600},
+                         # In reading order (no shuffle window to fill), so that it waits only once all is read.
+                         data={"follow": True, "follow_idle_timeout_s": 600, "shuffle_window": 1},
                          distributed={"nproc_per_node": 1, "nnodes": 2,
                                       "rdzv_endpoint": f"127.0.0.1:{free_port()}", "rdzv_id": "two-nodes"})
     node_1, node_0 = start_node(config, 1), start_node(config, 0)  # node 1 first: it waits for node 0

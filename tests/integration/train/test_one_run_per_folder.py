@@ -18,7 +18,8 @@ def test_a_second_trainer_on_the_same_output_dir_is_refused_naming_the_first(tmp
                                                                              start_train, run_train, metrics,
                                                                              wait_until):
     write_shard(tmp_path / "shards", 0)
-    config = make_config(training={"max_steps": 100000, "save_steps": 100000})
+    config = make_config(training={"max_steps": 100000, "save_steps": 100000},
+                         data={"max_passes": None})  # trains until the signal, however many passes
     out = tmp_path / "out"
     first = start_train("--config", str(config))
     wait_until(lambda: len(metrics(out)) >= 2, what="step 2")

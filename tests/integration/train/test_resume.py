@@ -10,18 +10,29 @@ import signal
 import pytest
 
 CHECKPOINTED = {"training": {"max_steps": 40, "save_steps": 10, "save_total_limit": 2}}
+# The crawl's shards mixed 3:1 with a base corpus, each through a small shuffle window with a
+# host cap, under a pass budget the base corpus (5 samples) runs out of midway.
+MIXED = {"data": {"shuffle_window": 16, "max_per_host_per_window": 4, "max_passes": 3,
+                  "mix": {"crawl": {"paths": ["SHARDS/*.jsonl"], "weight": 3}, "base": {"paths": ["BASE/*.jsonl"]}}}}
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # three real runs on a shared 2-core machine
+@pytest.mark.parametrize("data", [{}, MIXED], ids=["shuffled", "mixed"])
 def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_shard, make_config, run_train,
-                                                               start_train, metrics, wait_until):
+                                                               start_train, metrics, wait_until, data):
+    """The data position holds the shuffle windows (default data.shuffle_window), the draws of the
+    mix and the passes: the resumed run trains on exactly the blocks the uninterrupted one did."""
     for index in range(4):
         write_shard(tmp_path / "shards", index, extra_lines=("{bad",))
-    reference = make_config("ref.yaml", output_dir=str(tmp_path / "ref"), **CHECKPOINTED)
+    write_shard(tmp_path / "base", 9, count=5)
+    folders = json.dumps(data).replace("SHARDS", str(tmp_path / "shards")).replace("BASE", str(tmp_path / "base"))
+    data = json.loads(folders)
+    reference = make_config("ref.yaml", output_dir=str(tmp_path / "ref"), **CHECKPOINTED, **data)
     assert run_train("--config", str(reference)).returncode == 0
     expected = metrics(tmp_path / "ref")
 
-    crashed = make_config("crash.yaml", **CHECKPOINTED)
+    crashed = make_config("crash.yaml", **CHECKPOINTED, **data)
     out = tmp_path / "out"
     process = start_train("--config", str(crashed))
     wait_until(lambda: len(metrics(out)) >= 25, what="step 25", process=process)
@@ -40,6 +51,8 @@ def test_kill_9_and_resume_gives_the_uninterrupted_loss_curve(tmp_path, write_sh
     final = json.loads((out / "checkpoint-40" / "data_state.json").read_text())
     reference_final = json.loads((tmp_path / "ref" / "checkpoint-40" / "data_state.json").read_text())
     assert final["position"] == reference_final["position"]
+    assert [m["source_tokens"] for m in resumed] == [m["source_tokens"] for m in expected]
+    assert set(expected[-1]["source_tokens"]) == ({"crawl", "base"} if data else {"crawl"})
 
 
 @pytest.mark.slow
@@ -67,7 +80,8 @@ def test_a_resumed_adapter_run_draws_the_same_dropout_masks(tmp_path, write_shar
 def test_checkpoints_that_cannot_be_resumed_from_are_set_aside_never_deleted(tmp_path, write_shard, make_config,
                                                                               run_train):
     write_shard(tmp_path / "shards", 0)
-    config = make_config(training={"max_steps": 10, "save_steps": 5})
+    config = make_config(training={"max_steps": 10, "save_steps": 5},
+                         data={"max_passes": None})  # 20 steps take more than 4 passes over 20 samples
     assert run_train("--config", str(config)).returncode == 0
     out = tmp_path / "out"
     # What a kill during Trainer's own save leaves: the files but no trainer_state.json.
@@ -116,7 +130,8 @@ def test_a_stock_hugging_face_checkpoint_is_resumed_with_the_data_from_the_start
 def test_sigterm_saves_a_checkpoint_and_exits_143(tmp_path, write_shard, make_config, start_train, metrics,
                                                   wait_until):
     write_shard(tmp_path / "shards", 0)
-    config = make_config(training={"max_steps": 100000, "save_steps": 100000})
+    config = make_config(training={"max_steps": 100000, "save_steps": 100000},
+                         data={"max_passes": None})  # trains until the signal, however many passes
     out = tmp_path / "out"
     process = start_train("--config", str(config))
     wait_until(lambda: len(metrics(out)) >= 3, what="step 3", process=process)

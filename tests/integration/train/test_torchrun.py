@@ -48,7 +48,8 @@ def test_sigterm_to_the_torchrun_group_saves_one_checkpoint_on_every_rank(tmp_pa
     preparing process became, holds the output_dir lock: a second trainer is refused."""
     write_shard(tmp_path / "shards", 0)
     config = make_config(launcher="torchrun", distributed={"nproc_per_node": 2},
-                         training={"max_steps": 100000, "save_steps": 100000})
+                         training={"max_steps": 100000, "save_steps": 100000},
+                         data={"max_passes": None})  # trains until the signal, however many passes
     process = subprocess.Popen([sys.executable, str(SCRIPT), "--config", str(config)], cwd=REPO,
                                env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)

@@ -21,6 +21,11 @@ def test_check_names_the_flag_or_the_file_and_key(tmp_path, make_config, run_tra
          "error: --set model.name_or_path: folder '/no/such/model' does not exist"),
         ([], f"error: {config}: data.paths: no file matches {tmp_path / 'shards' / '*.jsonl'} (and data.follow "
              "is false"),
+        (["--set", "data.follow=true", "--set", f"eval.paths=[{tmp_path / 'held.jsonl'}]"],
+         f"error: --set eval.paths: no file matches {tmp_path / 'held.jsonl'}"),
+        (["--set", "data.mix={base: {paths: [/no/base/*.jsonl]}}"],
+         "error: --set data.mix: data.mix.base.paths: no file matches /no/base/*.jsonl"),
+        (["--set", "data.shuffle_window=0"], "error: --set data.shuffle_window: must be at least 1"),
     ]
     for args, expected in cases:
         result = run_train("--config", config, "--check", *args)

@@ -41,3 +41,25 @@ def test_eval_loss_best_checkpoint_and_answers_are_in_the_report(run, md, metric
         ("4", "日本の首都は", "東京です4"), ("4", "昔々、", "おじいさんが|いました"),
         ("8", "日本の首都は", "東京です8"), ("8", "昔々、", "おじいさんが|いました")]
     assert any(p.name == "training_loss.png" for p in report.parent.rglob("*.png"))
+
+
+def test_bits_per_byte_times_read_and_tokens_by_source_are_in_the_report(run, md, metrics) -> None:
+    folder = run.root / "outputs" / "demo"
+    folder.mkdir(parents=True)
+    lines = [{"step": 5, "loss": 2.0, "tokens_per_s": 10.0, "eval_text_loss": 3.1, "eval_bits_per_byte": 1.8123,
+              "times_read": {"1": 40}, "source_tokens": {"crawl": 300, "base": 100}},
+             {"step": 10, "loss": 1.5, "tokens_per_s": 10.0, "eval_text_loss": 2.5, "eval_bits_per_byte": 1.2147,
+              "times_read": {"1": 30, "2": 90}, "source_tokens": {"crawl": 600, "base": 200},
+              # A byte-level model's answer cut inside a character, as recorded before it was cut.
+              "generations": [{"prompt": "日本の首都は", "text": "東京で\ufffd"}]}]
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    run.process("train", progress={"done": 10, "total": 10, "unit": "steps", "metrics": metrics["train"]()})
+    text = write_report(run.save(), ReportSettings(plots=False), root=run.root).read_text(encoding="utf-8")
+
+    rows = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert rows["Held-out texts, bits/byte (last)"] == "1.2147 (step 10)"
+    assert rows["Held-out texts, bits/byte (first)"] == "1.8123 (step 5)"
+    assert rows["Times samples were read"] == "1×: 30 · 2×: 90"
+    assert rows["Tokens drawn, by source"] == "crawl 600 (75 %) · base 200 (25 %)"
+    assert [a["Continuation"] for a in md.table_after(text, "Step")] == ["東京で"]
+    assert "\ufffd" not in text

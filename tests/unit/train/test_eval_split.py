@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from tandem.train.eval_split import SPLIT_FILE, EvalSplit, held_out_count
-from tandem.train.packing import FollowTiming, PackedBlocks
+from tandem.train.packing import PackedBlocks
 from tandem.train.shard_source import ShardSource
+from tandem.train.shuffled_source import WindowSettings
 
 
 def names(count: int, start: int = 0) -> list[str]:
@@ -66,7 +67,8 @@ def test_the_training_stream_never_reads_a_held_out_shard_while_following(tmp_pa
         else:
             write_shard(folder, index, [f"shard{index} line{i}" for i in range(3)])
 
-    blocks = PackedBlocks(source, encode, seq_len=3, timing=FollowTiming(0.01, 60), sleep=more_shards)
+    blocks = PackedBlocks(source, encode, seq_len=3, settings=WindowSettings(poll_interval_s=0.01, idle_timeout_s=60),
+                          sleep=more_shards)
     for _ in zip(range(40), blocks, strict=False):
         pass
     trained = {text.split()[0] for text in seen}

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tandem.train.packing import DataPosition, FollowTiming, PackedBlocks
+from tandem.train.packing import DataPosition, PackedBlocks
 from tandem.train.shard_source import ShardSource, TrainingStopped
+from tandem.train.shuffled_source import WindowSettings
 
 EOS = 0
 
@@ -32,7 +33,8 @@ def test_texts_are_packed_back_to_back_with_eos_and_passes_repeat(tmp_path, writ
     got = blocks_of(dataset, 6)
     assert list(itertools.chain.from_iterable(got)) == (flat * 3)[:30]
     first = dataset.position_after(2)  # blocks 1-2 used 10 tokens: "ij" not started
-    assert (Path(first.shard).name, first.line, first.offset, first.samples) == ("shard-000001.jsonl", 2, 0, 2)
+    reader = first.sources["crawl"]
+    assert (Path(reader.shard).name, reader.line, first.current, first.samples) == ("shard-000001.jsonl", 2, None, 2)
     assert dataset.newest.epoch == 2 and dataset.newest.blocks == 6
 
 
@@ -74,20 +76,20 @@ def test_following_takes_shards_that_appear_and_says_it_waits(tmp_path, write_sh
             (tmp_path / "_COMPLETE").write_text("{}")
 
     clock.on_sleep.append(crawl_progress)
-    dataset = stream(tmp_path, follow=True, timing=FollowTiming(poll_interval_s=1, idle_timeout_s=100),
+    dataset = stream(tmp_path, follow=True, settings=WindowSettings(poll_interval_s=1, idle_timeout_s=100),
                      on_wait=messages.append, clock=clock, sleep=clock.sleep)
     got = blocks_of(dataset, 4)
     assert list(itertools.chain.from_iterable(got)) == (encode("abcd") + encode("efgh")) * 2
     assert messages[0] == "waiting for data: caught up with 1 shards, crawl still running"
     assert len(messages) == 4  # waited at t=0,1 for shard 2 and at t=2,3 for _COMPLETE
-    assert dataset.position_after(2).done_shards == (str(tmp_path / "shard-000001.jsonl"),)
+    assert dataset.position_after(2).sources["crawl"].done_shards == (str(tmp_path / "shard-000001.jsonl"),)
     assert dataset.newest.epoch == 1
     assert dataset.waited_s == 4.0  # four polls of one second: what training speed leaves out
 
 
 def test_following_starts_another_pass_after_the_idle_timeout(tmp_path, write_shard, clock):
     write_shard(tmp_path, 1, ["abcd"])
-    dataset = stream(tmp_path, follow=True, timing=FollowTiming(poll_interval_s=1, idle_timeout_s=3),
+    dataset = stream(tmp_path, follow=True, settings=WindowSettings(poll_interval_s=1, idle_timeout_s=3),
                      clock=clock, sleep=clock.sleep)
     assert blocks_of(dataset, 2) == [encode("abcd"), encode("abcd")]
     assert clock.now == 3 and dataset.newest.epoch == 1

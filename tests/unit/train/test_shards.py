@@ -22,9 +22,10 @@ def test_empty_and_malformed_lines_are_skipped_and_counted(tmp_path, write_shard
     with open(shard, "a") as handle:
         handle.write("\n[1, 2]\n" + '{"title": "no text"}\n' + '{"text": 5}\n')
     source = ShardSource([str(shard)], follow=False)
-    assert [t for _, t in source.read(str(shard))] == ["good", None, None, "also good", None, None, None, None]
+    assert [s and s.text for _, s in source.read(str(shard))] == ["good", None, None, "also good", None, None, None,
+                                                                 None]
     assert source.counts(str(shard)) == (2, 6)
-    assert next(t for _, t in source.read(str(shard), start_line=3)) == "also good"
+    assert next(s for _, s in source.read(str(shard), start_line=3)) == ("also good", "")
 
 
 def test_complete_needs_the_marker_only_when_following(tmp_path, write_shard):

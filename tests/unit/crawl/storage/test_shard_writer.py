@@ -1,7 +1,13 @@
 import json
 from pathlib import Path
 
-from tandem.contracts.shards import clear_complete_marker, committed_shards, read_records, write_complete_marker
+from tandem.contracts.shards import (
+    clear_complete_marker,
+    committed_shards,
+    parse_record,
+    read_records,
+    write_complete_marker,
+)
 from tandem.crawl.storage.shard_writer import ShardWriter, remove_partial_shards
 
 
@@ -37,3 +43,13 @@ def test_complete_marker(tmp_path: Path) -> None:
     assert marker["finish_reason"] == "target_reached" and marker["kept"] == 5 and marker["target"] == 5
     clear_complete_marker(tmp_path)
     assert not (tmp_path / "_COMPLETE").exists()
+
+
+def test_a_shard_line_is_a_record_or_none_and_readers_skip_the_none(tmp_path):
+    """The one line parser every reader uses (the trainer's shard source among them)."""
+    assert parse_record(b'{"id": "a", "text": "x"}\n') == {"id": "a", "text": "x"}
+    assert [parse_record(raw) for raw in (b"\n", b"{cut", b"[1, 2]", b'"text"', b"\xff\xfe")] == [None] * 5
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    (folder / "shard-000001.jsonl").write_bytes(b'{"id": "a"}\n{cut\n\n{"id": "b"}\n')
+    assert [(n, r["id"]) for n, r in read_records(folder)] == [(1, "a"), (1, "b")]
