@@ -77,10 +77,12 @@ def project(folder: Path, url: str, args: argparse.Namespace) -> Path:
 
 @dataclass
 class MemoryPeaks:
-    """Peak RSS (bytes) of the supervisor and of the crawl, up to EARLY_KEPT kept and overall."""
+    """Peak RSS (bytes) of the supervisor and of the crawl: up to EARLY_KEPT kept, up to the
+    target (while the crawl runs), and after it (the trainer alone, then the report and the end)."""
 
     early: dict[str, int] = field(default_factory=lambda: {"supervisor": 0, "crawl": 0})
-    overall: dict[str, int] = field(default_factory=lambda: {"supervisor": 0, "crawl": 0})
+    crawling: dict[str, int] = field(default_factory=lambda: {"supervisor": 0, "crawl": 0})
+    after: dict[str, int] = field(default_factory=lambda: {"supervisor": 0, "crawl": 0})
     samples: int = 0
 
 
@@ -122,13 +124,15 @@ def sample_memory(supervisor: psutil.Popen, folder: Path, peaks: MemoryPeaks) ->
         record = newest_record(folder)
         crawl = (record or {}).get("processes", {}).get("crawl", {})
         done = ((crawl.get("progress") or {}).get("done")) or 0
+        crawling = crawl.get("status", "pending") in ("pending", "running")
         for name, pid in (("supervisor", supervisor.pid), ("crawl", crawl.get("pid"))):
             try:
                 rss = psutil.Process(pid).memory_info().rss if pid else 0
             except psutil.Error:
                 continue
-            peaks.overall[name] = max(peaks.overall[name], rss)
-            if done <= EARLY_KEPT:
+            phase = peaks.crawling if crawling else peaks.after
+            phase[name] = max(phase[name], rss)
+            if crawling and done <= EARLY_KEPT:
                 peaks.early[name] = max(peaks.early[name], rss)
         peaks.samples += 1
         time.sleep(0.5)
@@ -165,9 +169,11 @@ def report(parallel: dict[str, Any], sequential: dict[str, Any], target: int) ->
           f"(crawl {sequential['walls']['crawl']:.1f} + train {sequential['walls']['train']:.1f}); "
           f"parallel/sequential = {parallel['wall_s'] / sequential['wall_s']:.3f}")
     for name in ("supervisor", "crawl"):
-        early, overall = peaks.early[name] / mib, peaks.overall[name] / mib
-        print(f"{name} peak RSS: {early:.0f} MiB up to {EARLY_KEPT} kept, {overall:.0f} MiB up to {target} "
-              f"({overall / early if early else float('nan'):.2f}x)")
+        early, crawling = peaks.early[name] / mib, peaks.crawling[name] / mib
+        print(f"{name} peak RSS: {early:.0f} MiB up to {EARLY_KEPT} kept, {crawling:.0f} MiB up to {target} "
+              f"({crawling / early if early else float('nan'):.2f}x)")
+    print(f"supervisor peak RSS after the crawl (the trainer alone, the report's plots, the end): "
+          f"{peaks.after['supervisor'] / mib:.0f} MiB")
     print(f"({peaks.samples} memory samples)")
 
 
