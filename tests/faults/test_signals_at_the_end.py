@@ -68,7 +68,7 @@ def test_kill_9_of_invoke_demo_takes_the_demo_site_server_with_it(tmp_path):
         for line in demo.stdout:  # served: the supervisor is about to start in this same process
             if line.startswith("demo site:"):
                 break
-        servers = [p for p in invoke.children() if "demo_site.py" in " ".join(p.cmdline())]
+        servers = [p for p in invoke.children() if "tandem.demosite" in " ".join(p.cmdline())]
         assert servers, "no demo site server found"
         demo.kill()
         demo.wait()

@@ -118,13 +118,18 @@ def texts_of(out: Path) -> list[str]:
 
 
 def peak_rss_crawl(config: Path) -> tuple[subprocess.CompletedProcess[str], int]:
-    """The crawl in a process that reports its own peak RSS (bytes) on its last stderr line."""
-    code = ("import resource, runpy, sys\n"
+    """The crawl in a process that reports its own peak RSS (bytes) on its last stderr line.
+
+    The peak is the process image's own high-water mark (VmHWM), not `ru_maxrss`: Linux folds
+    into that the peak of the image it replaced at exec, here a fork of the pytest worker,
+    hundreds of MB after the torch tests that ran in it."""
+    code = ("import re, runpy, sys\n"
             f"sys.argv = [{str(SCRIPT)!r}, '--config', {str(config)!r}, '--no-web-crawl']\n"
             "try:\n"
             f"    runpy.run_path({str(SCRIPT)!r}, run_name='__main__')\n"
             "finally:\n"
-            "    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, file=sys.stderr)\n")
+            "    peak_kb = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1)\n"
+            "    print('PEAK', int(peak_kb) * 1024, file=sys.stderr)\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
                           cwd=config.parent)  # not the repository: `-c` puts the working folder first on sys.path
