@@ -54,7 +54,7 @@ def main() -> int:
         work = Path(tmp)
         for name in ("scripts", "configs"):
             (work / name).symlink_to(REPO / name)
-        server, url = serve_site(work, args.pages)
+        server, url = serve_site(work / "site", args.pages)
         try:
             crawl_config = write_crawl_config(work, args.crawl_speed)
             target = args.target or yaml.safe_load(crawl_config.read_text())["target"]
@@ -67,8 +67,9 @@ def main() -> int:
     return 0
 
 
-def serve_site(work: Path, pages: int | None) -> tuple[subprocess.Popen[str], str]:
-    argv = [sys.executable, str(REPO / "scripts/demo_site.py"), "serve", "--root", str(work / "site"), "--port", "0"]
+def serve_site(root: Path, pages: int | None) -> tuple[subprocess.Popen[str], str]:
+    """The demo site generated in `root` and served on 127.0.0.1: the server and its URL."""
+    argv = [sys.executable, str(REPO / "scripts/demo_site.py"), "serve", "--root", str(root), "--port", "0"]
     if pages:
         argv += ["--pages", str(pages)]
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)

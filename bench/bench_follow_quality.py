@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bench_demo import serve_site
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -71,18 +72,6 @@ def main() -> int:
                 server.wait(timeout=10)
     report(rows)
     return 0
-
-
-def serve_site(root: Path, pages: int) -> tuple[subprocess.Popen[str], str]:
-    argv = [sys.executable, str(REPO / "scripts/demo_site.py"), "serve", "--root", str(root), "--port", "0",
-            "--pages", str(pages)]
-    server = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    if not line.startswith("serving "):
-        server.kill()
-        raise SystemExit(f"demo site did not start: {line!r}")
-    return server, line.split()[1]
 
 
 def run_case(base: Path, site: Path, url: str, size: str, speed: str, target: int, max_steps: int) -> dict[str, Any]:

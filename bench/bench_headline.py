@@ -45,7 +45,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tandem-bench-headline-") as tmp:
         work = args.keep or Path(tmp)
         started = time.monotonic()
-        server, url = serve_site(work, args.pages)
+        server, url = serve_site(work / "site", args.pages)
         print(f"site of {args.pages} pages served at {url} ({time.monotonic() - started:.0f} s to generate)",
               flush=True)
         try:

@@ -18,32 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 from support.file_servers import FolderServer, StallingServer
 from support.paths import REPO
+from support.source_crawls import SCRIPT, crawl, ids, write_config
 from support.warc_files import demo_articles, write_warc
 
 from tandem.demosite.prose import TOPICS, ProseGenerator
-
-SCRIPT = REPO / "scripts" / "crawl.py"
-
-
-def crawl(config: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
-    return subprocess.run([sys.executable, str(SCRIPT), "--config", str(config), "--no-web-crawl"],
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO)
-
-
-def write_config(path: Path, source: object, out: Path, **extra: object) -> Path:
-    path.write_text(yaml.safe_dump({"output_dir": str(out), "sources": [source], "target": 10_000,
-                                    "workers": 1, "extract": {"repeated_lines": False},
-                                    "output": {"shard_size": 8}, **extra}), encoding="utf-8")
-    return path
-
-
-def ids(out: Path) -> list[str]:
-    return [json.loads(line)["id"] for shard in sorted((out / "shards").glob("shard-*.jsonl"))
-            for line in shard.read_text(encoding="utf-8").splitlines()]
 
 
 def refused_port() -> int:
