@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 
 from tandem.crawl.text.page_measures import JAPANESE_LETTER, is_prose_line
 
-# Japanese letters as the quality filters count them, and the long-vowel mark.
-_JAPANESE = "\u3041-\u3096\u30a1-\u30fa\u30fc々〇〻\u3400-\u9fff\uf900-\ufaff"
+# Japanese letters as the quality filters count them (page_measures.JAPANESE_LETTER, one
+# definition), and the long-vowel mark.
+_JAPANESE = JAPANESE_LETTER.pattern[1:-1] + "\u30fc"
 _JAPANESE_LETTER = re.compile(f"[{_JAPANESE}]")
 _KEYWORD_TOKEN = re.compile(f"[{_JAPANESE}0-9A-Za-z]*[{_JAPANESE}][{_JAPANESE}0-9A-Za-z]*")
 # After NFKC, full-width ｜／ are | /. A middle dot between keywords is a separator too
