@@ -6,22 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from tandem.crawl.cluster.merge import MergeToShards
-from tandem.crawl.cluster.steps import (
-    CandidateWriter,
-    JapanesePrefilter,
-    TandemExtractor,
-    TandemQualityFilter,
-    TandemSourceReader,
-)
+from tandem.crawl.cluster.steps import CandidateWriter, TandemSourceReader, text_steps
 from tandem.crawl.crawl_config import CrawlConfig
 
 LOGS = "datatrove"
 
 
 def extract_pipeline(config: CrawlConfig) -> list[Any]:
-    """read → pre-filter → extract → quality filters → candidates (stage 1, any number of tasks)."""
-    return [TandemSourceReader(config), JapanesePrefilter(config), TandemExtractor(config),
-            TandemQualityFilter(config), CandidateWriter(Path(config.output_dir))]
+    """read → the crawl's text steps → candidates (stage 1, any number of tasks)."""
+    return [TandemSourceReader(config), *text_steps(config), CandidateWriter(Path(config.output_dir))]
 
 
 def merge_pipeline(config: CrawlConfig) -> list[Any]:

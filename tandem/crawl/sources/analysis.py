@@ -1,4 +1,4 @@
-"""One document's way to a verdict: pre-filter on the raw bytes, then decode, extract, filters.
+"""One document's way to a verdict: the text pipeline with its pre-filter (text_steps.py).
 
 Runs in the crawl's process or in a worker process (`workers: N`); what it returns is small and
 picklable, so a worker sends it to the one keeper that decides what is kept.
@@ -13,10 +13,9 @@ from tandem.common.script_main import timestamped
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.text.filter_stats import StepRecord
 from tandem.crawl.text.page_analysis import PageAnalysis, PageAnalyzer
-from tandem.crawl.text.prefilter import PrefilterSettings, prefilter_bytes, prefilter_text
+from tandem.crawl.text.pipeline import Document
 
 ANALYSIS_ERROR = "analysis_error"
-PREFILTER_STEP = "prefilter"  # its drops are counted as prefilter_language / prefilter_no_kana
 
 
 @dataclass
@@ -24,7 +23,7 @@ class Verdict:
     url: str
     nbytes: int
     page: PageAnalysis | None  # the analysed page; None when refused before analysis
-    reason: str | None  # why it was refused before analysis (pre-filter, unreadable record)
+    reason: str | None  # why it was refused before analysis (an unreadable record, an error)
     # A worker's filter counts for this document (`FilterStats.drain`); empty in the crawl's process,
     # whose analyzer counts into the run's `FilterStats` directly.
     steps: list[StepRecord] = field(default_factory=list)
@@ -35,9 +34,10 @@ class Verdict:
 
 
 class DocumentAnalyzer:
-    def __init__(self, analyzer: PageAnalyzer, prefilter: PrefilterSettings) -> None:
+    """`analyzer`: built with the crawl's `prefilter` settings, so its first step is the pre-filter."""
+
+    def __init__(self, analyzer: PageAnalyzer) -> None:
         self.analyzer = analyzer
-        self.prefilter = prefilter
 
     def __call__(self, doc: LocalDocument) -> Verdict:
         verdict = self._analyse(doc)
@@ -48,25 +48,14 @@ class DocumentAnalyzer:
         size = doc.size
         if doc.error is not None:
             return Verdict(doc.url, size, None, doc.error)
-        stats = self.analyzer.stats
-        start = stats.clock()
-        if doc.html is not None:
-            keep, reason = prefilter_bytes(doc.html, self.prefilter, doc.content_type, doc.languages)
-        else:
-            keep, reason = prefilter_text(doc.text or "", self.prefilter, doc.languages)
-        if self.prefilter.enabled:
-            stats.record(PREFILTER_STEP, not keep, stats.clock() - start)
-        if not keep:
-            return Verdict(doc.url, size, None, reason)
+        document = Document(doc.url, body=doc.html, content_type=doc.content_type, languages=doc.languages,
+                            title=doc.title, text="" if doc.html is not None else doc.text or "")
         try:
-            if doc.html is not None:
-                page = self.analyzer.analyse_html(doc.html, doc.content_type, doc.url, doc.title)
-            else:
-                page = self.analyzer.analyse_text(doc.text or "", doc.title)
+            page = self.analyzer.analyse(document)
         except Exception as exc:  # one odd document must not end the run
             print(timestamped(f"analysis failed for {doc.url}: {type(exc).__name__}: {exc}", "ERROR"),
                   file=sys.stderr)
             return Verdict(doc.url, size, None, ANALYSIS_ERROR)
-        if page.drop_reason is not None:  # the text is not needed any more: keep messages small
-            page = PageAnalysis(page.title, "", [], page.drop_reason)
-        return Verdict(doc.url, size, PageAnalysis(page.title, page.text, [], page.drop_reason), None)
+        # Small messages: no links (a file source follows none), no text when it is dropped.
+        return Verdict(doc.url, size, PageAnalysis(page.title, "" if page.drop_reason else page.text, [],
+                                                   page.drop_reason), None)

@@ -16,7 +16,6 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from tandem.common.script_main import timestamped
 from tandem.crawl.crawl_stats import CrawlStats
@@ -28,7 +27,7 @@ from tandem.crawl.text.normalize import japanese_ratio, text_id
 from tandem.crawl.text.page_analysis import PageAnalysis
 
 STATS_KEY = "stats"
-EXTRACTOR_KEY = "extractor_state"
+EXTRACTOR_KEY = "extractor_state"  # the frontier meta the runners save it under
 
 
 def _to_stderr(line: str) -> None:
@@ -43,7 +42,6 @@ class SampleKeeper:
         writer: ShardWriter,
         frontier: Frontier,
         flush_interval_s: float,
-        extractor_state: Callable[[], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         on_save: Callable[[Frontier], None] | None = None,
     ) -> None:
@@ -52,10 +50,11 @@ class SampleKeeper:
         self.writer = writer
         self.frontier = frontier
         self.flush_interval_s = flush_interval_s
-        self._extractor_state = extractor_state
         self._clock = clock
         self._last_flush = clock()
-        self._on_save = on_save  # more progress to commit with the stats (a file source's cursor)
+        # More progress to commit with the stats: the runner's (the extractor's state, a file
+        # source's cursor), crawl_runner.CrawlRunner.save_progress.
+        self._on_save = on_save
 
     @property
     def reached_target(self) -> bool:
@@ -125,8 +124,6 @@ class SampleKeeper:
 
     def save_progress(self) -> None:
         self.frontier.save_meta(STATS_KEY, self.stats.saved())
-        if self._extractor_state is not None:
-            self.frontier.save_meta(EXTRACTOR_KEY, self._extractor_state())
         if self._on_save is not None:
             self._on_save(self.frontier)
         self.frontier.commit()

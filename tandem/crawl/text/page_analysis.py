@@ -1,25 +1,24 @@
 """Page analysis: bytes to title, normalised text, links and the quality verdict.
 
-This is the CPU-heavy half of the pipeline (decode, extract, filters: 1-1.5 ms a page here).
-The web crawl runs it on the event loop's thread (see `fetching.engine.InlineAnalyzer`).
-Extraction (decode, extract, line rules, normalise) is timed as the step "extract" of the filter
-stats, next to each quality filter's step; the line rules are also timed on their own
-("line_rules").
+The text pipeline (text_steps.py: decode, extract, line rules, normalise, quality filters) on
+one page, plus the page's score for the priority frontier. This is the CPU-heavy half of the
+crawl (1-1.5 ms a page here); the web crawl runs it on the event loop's thread (see
+`fetching.engine.InlineAnalyzer`). Each step is timed and counted in the run's `FilterStats`.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from tandem.crawl.text.decode import decode_body
-from tandem.crawl.text.extract import Extractor, ExtractSettings
+from tandem.crawl.text.extract import ExtractSettings
 from tandem.crawl.text.filter_stats import FilterStats
-from tandem.crawl.text.normalize import normalize_text
 from tandem.crawl.text.page_measures import PageMeasures
 from tandem.crawl.text.page_score import japanese_evidence, page_score
-from tandem.crawl.text.quality import QualityFilter, QualitySettings
+from tandem.crawl.text.pipeline import Document, TextPipeline
+from tandem.crawl.text.prefilter import PrefilterSettings
+from tandem.crawl.text.quality import QualitySettings
+from tandem.crawl.text.text_steps import build_text_steps, extractor_of
 
 
 @dataclass
@@ -27,52 +26,34 @@ class PageAnalysis:
     title: str
     text: str  # normalised: what a record stores and what its id hashes
     links: list[str]
-    drop_reason: str | None  # the quality filter's reason, None when the text passes
+    drop_reason: str | None  # the reason of the step that dropped it, None when the text passes
     score: float = 0.0  # page_score.page_score, when the analyzer scores pages (else 0)
 
 
 class PageAnalyzer:
     def __init__(self, extract: ExtractSettings, quality: QualitySettings, ng_words: list[str],
                  extractor_state: dict[str, Any] | None = None, filter_stats: FilterStats | None = None,
-                 score_pages: bool = False) -> None:
+                 score_pages: bool = False, prefilter: PrefilterSettings | None = None) -> None:
         self.score_pages = score_pages  # for the priority frontier: costs ~0.3 ms a page
         self.settings = quality
-        self.stats = filter_stats if filter_stats is not None else FilterStats()
-        self.extractor = Extractor(extract)
-        if extractor_state:
-            self.extractor.load_state(extractor_state)
-        self.quality = QualityFilter(quality, ng_words, self.stats)
+        steps = build_text_steps(extract, quality, ng_words, prefilter, extractor_state)
+        self.pipeline = TextPipeline(steps, filter_stats)
+        self.stats = self.pipeline.stats
+        self.extractor = extractor_of(steps)
 
-    def analyse_html(self, body: bytes, content_type: str | None, url: str, title: str = "") -> PageAnalysis:
-        start = self.stats.clock()
-        html, _ = decode_body(body, content_type)
-        page = self.extractor.extract(html, url)
-        text, letter_spaced_share = self._normalize(page.text)
-        self.stats.record("extract", False, self.stats.clock() - start)
-        return self._judge(text, letter_spaced_share, page.title or title, page.links, html)
-
-    def analyse_text(self, raw_text: str, title: str = "", links: list[str] | None = None) -> PageAnalysis:
-        start = self.stats.clock()
-        text, letter_spaced_share = self._normalize(raw_text)
-        self.stats.record("extract", False, self.stats.clock() - start)
-        return self._judge(text, letter_spaced_share, title, links, raw_text)
-
-    def _normalize(self, raw_text: str) -> tuple[str, float]:
-        """The normalised text after the line rules, and its share of letter-spaced Japanese.
-        The line rules read NFKC text before normalize_text collapses its spaces (and, with
-        neologdn, removes those between Japanese words, which delimit a keyword run)."""
-        cleaned = self.quality.clean(unicodedata.normalize("NFKC", raw_text))
-        return normalize_text(cleaned.text), cleaned.letter_spaced_share
-
-    def _judge(self, text: str, letter_spaced_share: float, title: str, links: list[str] | None,
-               source: str) -> PageAnalysis:
-        keep, reason = self.quality.check(text, letter_spaced_share)
-        drop_reason = None if keep else reason
+    def analyse(self, doc: Document) -> PageAnalysis:
+        self.pipeline.run_one(doc)
         score = 0.0
         if self.score_pages:
-            measures = PageMeasures(text, self.settings.preset == "technical")
-            score = page_score(measures, self.settings, drop_reason, japanese_evidence(source))
-        return PageAnalysis(title, text, links or [], drop_reason, score)
+            measures = doc.measures or PageMeasures(doc.text, self.settings.preset == "technical")
+            score = page_score(measures, self.settings, doc.drop_reason, japanese_evidence(doc.markup or doc.text))
+        return PageAnalysis(doc.title, doc.text, doc.links, doc.drop_reason, score)
+
+    def analyse_html(self, body: bytes, content_type: str | None, url: str, title: str = "") -> PageAnalysis:
+        return self.analyse(Document(url, body=body, content_type=content_type, title=title))
+
+    def analyse_text(self, raw_text: str, title: str = "") -> PageAnalysis:
+        return self.analyse(Document("", text=raw_text, title=title))
 
     def state_dict(self) -> dict[str, Any]:
         return self.extractor.state_dict()

@@ -22,20 +22,35 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from tandem.crawl.text.filter_stats import FilterStats
-from tandem.crawl.text.line_rules import CleanedLines, clean_lines
 from tandem.crawl.text.page_measures import KANA, TEASER_END, PageMeasures, duplicates_ok
+from tandem.crawl.text.pipeline import KEEP, Document, TextPipeline
 from tandem.crawl.text.quality_settings import PRESETS, QualitySettings
 
-__all__ = ["PRESETS", "QualityFilter", "QualitySettings"]
+__all__ = ["PRESETS", "QualityCheck", "QualityFilter", "QualitySettings"]
+
+
+@dataclass
+class QualityCheck:
+    """One filter as a step of the text pipeline (pipeline.py): judges the document's final text."""
+
+    name: str
+    passes: Callable[[PageMeasures], bool]
+    technical: bool  # the preset that says how the statistics are measured
+
+    def __call__(self, doc: Document) -> tuple[bool, str]:
+        if doc.measures is None:  # computed once, lazily, for all the checks of a document
+            doc.measures = PageMeasures(doc.text, self.technical, doc.letter_spaced_share)
+        return KEEP if self.passes(doc.measures) else (False, self.name)
 
 
 class QualityFilter:
-    """`check(text)` → (keep, reason); reason is "ok" when kept, else the failing filter's name.
+    """The enabled filters as named steps (`steps`), in the order they run; `check(text)` runs
+    them alone → (keep, reason): reason is "ok" when kept, else the failing filter's name.
 
-    Each enabled filter is a named step; `stats` counts, per step, the pages it saw and dropped
-    and the time it took."""
+    `stats` counts, per step, the pages it saw and dropped and the time it took."""
 
     def __init__(self, settings: QualitySettings, ng_words: list[str] | None = None,
                  stats: FilterStats | None = None) -> None:
@@ -60,30 +75,15 @@ class QualityFilter:
             (s.check_top_ngrams, "top_ngrams", self._no_dominant_ngram),
             (s.check_duplicate_ngrams, "duplicate_ngrams", self._few_duplicate_ngrams),
         ]
-        self.steps = [(name, step) for enabled, name, step in candidates if enabled and s.enabled]
-
-    def clean(self, text: str) -> CleanedLines:
-        """The line rules (line_rules.py) on NFKC text, before `check`; removed lines counted."""
-        if not (self.settings.line_rules and self.settings.enabled):
-            return CleanedLines(text)
-        start = self.stats.clock()
-        cleaned = clean_lines(text, english_appendix=self.settings.preset == "technical")
-        self.stats.record("line_rules", False, self.stats.clock() - start)
-        for reason, count in cleaned.removed.items():
-            self.stats.remove_lines(reason, count)
-        return cleaned
+        technical = s.preset == "technical"
+        self.steps = [QualityCheck(name, passes, technical) for enabled, name, passes in candidates
+                      if enabled and s.enabled]
+        self._pipeline = TextPipeline(list(self.steps), self.stats)
 
     def check(self, text: str, letter_spaced_share: float = 0.0) -> tuple[bool, str]:
-        """`letter_spaced_share`: what `clean` measured on the text before it rejoined it."""
-        page = PageMeasures(text, self.settings.preset == "technical", letter_spaced_share)
-        clock, record = self.stats.clock, self.stats.record
-        for name, step in self.steps:
-            start = clock()
-            keep = step(page)
-            record(name, not keep, clock() - start)
-            if not keep:
-                return False, name
-        return True, "ok"
+        """`letter_spaced_share`: what the line rules measured on the text before they rejoined it."""
+        doc = self._pipeline.run_one(Document("", text=text, letter_spaced_share=letter_spaced_share))
+        return (True, "ok") if doc.drop_reason is None else (False, doc.drop_reason)
 
     def _not_letter_spaced(self, page: PageMeasures) -> bool:
         return page.letter_spaced_share <= self.settings.max_letter_spaced_share

@@ -17,7 +17,10 @@ from support.paths import REPO, SCRIPTS
 from support.warc_files import demo_articles, write_warc
 
 from tandem.contracts.shards import RECORD_FIELDS, has_complete_marker, read_records
+from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.ngword_list import load_ng_words
 from tandem.crawl.text.quality import QualityFilter, QualitySettings
+from tandem.crawl.text.text_steps import build_text_steps
 
 pytest.importorskip("datatrove", reason="the cluster extra is not installed (pip install 'tandem[cluster]')")
 CLUSTER = SCRIPTS / "crawl_cluster.py"
@@ -69,7 +72,12 @@ def test_local_executor_several_tasks_then_one_exact_merge(cluster_inputs, tmp_p
     records = _check_shards(out, 40)
     assert len(list((out / "candidates").glob("*.jsonl"))) == 4
     stats = json.loads((out / "datatrove" / "extract" / "stats.json").read_text(encoding="utf-8"))
-    prefilter = next(step for step in stats if "pre-filter" in step["name"])
+    # Every step of the crawl's own text pipeline ran as a datatrove step, in its order.
+    crawl = CrawlConfig()
+    crawl_steps = [f"🔻 - FILTER: tandem {step.name}" for step in build_text_steps(crawl.extract, crawl.quality,
+                                                                                   load_ng_words(None), crawl.prefilter)]
+    assert [step["name"] for step in stats][1:-1] == crawl_steps
+    prefilter = next(step for step in stats if step["name"].endswith("tandem prefilter"))
     refused = prefilter["stats"]["dropped_prefilter_no_kana"]
     assert (refused["total"] if isinstance(refused, dict) else refused) >= 10  # the English pages
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tandem.crawl.crawl_run import TRANSIENT_FAILURES
+from tandem.crawl.web_runner import TRANSIENT_FAILURES
 
 
 def _wait_for_shards(out: Path, count: int, process: subprocess.Popen[str], timeout: float = 60) -> None:

@@ -17,8 +17,10 @@ import yaml
 from support.paths import CONFIGS, REPO
 
 from tandem.common.typed_config import ConfigError
-from tandem.crawl import crawl_cli, crawl_run
+from tandem.crawl import crawl_cli
 from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.source_runner import SourceRunner
+from tandem.crawl.web_runner import WebRunner
 
 CRAWL_KEYS = {f.name for f in dataclasses.fields(CrawlConfig)}
 YAML_BLOCK = re.compile(r"```yaml\n(.*?)```", re.S)
@@ -58,12 +60,8 @@ def verdict(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[str, s
 @pytest.fixture
 def started_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The run goes through all of its start, then its crawl ends at once, the target "reached"."""
-    monkeypatch.setattr(crawl_run, "_run_web", _ends_at_once)
-    monkeypatch.setattr(crawl_run, "_run_local", lambda *args: "target_reached")
-
-
-async def _ends_at_once(*args: object) -> str:
-    return "target_reached"
+    for runner in (WebRunner, SourceRunner):
+        monkeypatch.setattr(runner, "run", lambda *args: "target_reached")
 
 
 def compare(config: Path, name: str, out: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, tuple[str, str]]:

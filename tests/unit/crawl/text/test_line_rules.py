@@ -103,16 +103,20 @@ def test_removed_lines_reach_stats_json_from_a_worker_and_survive_a_resume(artic
     assert resumed.metrics()["lines_removed"] == {"keyword_run": 2}
 
 
-def test_the_cluster_quality_step_runs_the_same_line_rules(article_text: str) -> None:
+def test_the_cluster_runs_the_same_line_rules(article_text: str) -> None:
     pytest.importorskip("datatrove", reason="the cluster extra is not installed")
     from datatrove.data import Document
 
-    from tandem.crawl.cluster.steps import TandemQualityFilter
+    from tandem.crawl.cluster.steps import PAGE, text_steps
     from tandem.crawl.crawl_config import CrawlConfig
+    from tandem.crawl.text import pipeline
 
-    step = TandemQualityFilter(CrawlConfig())
-    doc = Document(text="\n".join([SPAM[0], article_text, SPAM[1]]), id="1")
-    assert step.filter(doc) is True
-    assert doc.text == article_text
-    spaced = Document(text="\n".join(" ".join(line) for line in article_text.split("\n")), id="2")
-    assert step.filter(spaced) == (False, "letter_spaced")
+    def through_cluster(text: str) -> list[Document]:
+        docs: list[Document] = [Document(text="", id="1", metadata={PAGE: pipeline.Document("u", text=text)})]
+        for step in text_steps(CrawlConfig()):
+            docs = list(step.run(iter(docs)))
+        return docs
+
+    [kept] = through_cluster("\n".join([SPAM[0], article_text, SPAM[1]]))
+    assert kept.text == article_text
+    assert through_cluster("\n".join(" ".join(line) for line in article_text.split("\n"))) == []
