@@ -37,7 +37,8 @@ class Document:
     text: str = ""  # plain text as read; then extracted, cleaned and finally normalised text
     links: list[str] = field(default_factory=list)
     letter_spaced_share: float = 0.0  # measured by the line rules before they rejoin letters
-    lines_removed: dict[str, int] = field(default_factory=dict)  # by the line rules, by reason
+    # Lines a step removed, by reason (the line rules): the runner counts and clears them after the step.
+    lines_removed: dict[str, int] = field(default_factory=dict)
     measures: PageMeasures | None = None  # the quality checks' statistics, computed once
     drop_reason: str | None = None  # the step that dropped it said why; None while it goes on
 
@@ -58,18 +59,17 @@ class TextPipeline:
     def run_one(self, doc: Document) -> Document:
         """Run the steps until one drops the document (its reason in `drop_reason`)."""
         clock, record = self.stats.clock, self.stats.record
-        try:
-            for step in self.steps:
-                start = clock()
-                keep, reason = step(doc)
-                record(step.name, not keep, clock() - start)
-                if not keep:
-                    doc.drop_reason = reason
-                    break
-        finally:
-            for reason, count in doc.lines_removed.items():
-                self.stats.remove_lines(reason, count)
-            doc.lines_removed = {}
+        for step in self.steps:
+            start = clock()
+            keep, reason = step(doc)
+            record(step.name, not keep, clock() - start)
+            if doc.lines_removed:  # counted as the step left them, then cleared for the next
+                for removed, count in doc.lines_removed.items():
+                    self.stats.remove_lines(removed, count)
+                doc.lines_removed = {}
+            if not keep:
+                doc.drop_reason = reason
+                break
         return doc
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:

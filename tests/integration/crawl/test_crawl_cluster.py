@@ -74,8 +74,8 @@ def test_local_executor_several_tasks_then_one_exact_merge(cluster_inputs, tmp_p
     stats = json.loads((out / "datatrove" / "extract" / "stats.json").read_text(encoding="utf-8"))
     # Every step of the crawl's own text pipeline ran as a datatrove step, in its order.
     crawl = CrawlConfig()
-    crawl_steps = [f"🔻 - FILTER: tandem {step.name}" for step in build_text_steps(crawl.extract, crawl.quality,
-                                                                                   load_ng_words(None), crawl.prefilter)]
+    steps = build_text_steps(crawl.extract, crawl.quality, load_ng_words(None), crawl.prefilter)
+    crawl_steps = [f"🔻 - FILTER: tandem {step.name}" for step in steps]
     assert [step["name"] for step in stats][1:-1] == crawl_steps
     prefilter = next(step for step in stats if step["name"].endswith("tandem prefilter"))
     refused = prefilter["stats"]["dropped_prefilter_no_kana"]
