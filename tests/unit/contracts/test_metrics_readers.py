@@ -62,7 +62,7 @@ def _every_field_set() -> list[tuple[Any, type]]:
     return [(crawl, CrawlMetricsView), (train, TrainMetricsView), (line, TrainLogRow)]
 
 
-@pytest.mark.parametrize(("written", "reader"), _every_field_set(), ids=lambda x: type(x).__name__)
+@pytest.mark.parametrize(("written", "reader"), _every_field_set(), ids=["crawl", "train", "train-log-line"])
 def test_what_a_writer_writes_reads_back_whole(written: Any, reader: Any) -> None:
     assert all(getattr(written, f.name) is not None for f in dataclasses.fields(written))  # a test of every field
     read = reader.read(json.loads(json.dumps(written.to_json())))
