@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress, read_status_file
-from tandem.contracts.metrics import kind_of
+from tandem.contracts.metrics import CrawlMetricsView, TrainLogRow, TrainMetricsView, kind_of
 from tandem.contracts.run_record import (
     ProcessEntry,
     ProcessState,
@@ -117,22 +117,21 @@ class RunReader:
     def _crawl(self, process: dict[str, Any]) -> dict[str, Any]:
         progress = process["progress"]
         metrics = dict(progress["metrics"])
-        dropped = metrics.get("dropped")
-        dropped = dropped if isinstance(dropped, dict) else {}
-        metrics["dropped"] = sorted(dropped.items(), key=lambda item: -item[1] if isinstance(item[1], int) else 0)
+        dropped = CrawlMetricsView.read(metrics).dropped or {}
+        metrics["dropped"] = sorted(dropped.items(), key=lambda item: -item[1])
         return {"name": process["name"], "metrics": metrics, "message": progress["message"],
                 "series": self.kept.to_json()}
 
     def _train(self, process: dict[str, Any]) -> dict[str, Any]:
         progress = process["progress"]
         metrics = progress["metrics"]
-        metrics_file = metrics.get("metrics_file")
-        self._metrics.follow(Path(metrics_file) if isinstance(metrics_file, str) and metrics_file else None)
-        output_dir = metrics.get("output_dir")
+        train = TrainMetricsView.read(metrics)
+        self._metrics.follow(Path(train.metrics_file) if train.metrics_file else None)
+        output_dir = Path(train.output_dir) if train.output_dir is not None else None
         message = progress["message"] or ""
         return {"name": process["name"], "metrics": metrics, "message": message,
                 "waiting_for_data": message.startswith("waiting for data"),
-                "checkpoints": self._checkpoints.get(Path(output_dir) if isinstance(output_dir, str) else None),
+                "checkpoints": self._checkpoints.get(output_dir),
                 "series": self.loss.to_json(), "eval_series": self.evals.to_json()}
 
     def _resources_state(self) -> dict[str, Any] | None:
@@ -142,13 +141,12 @@ class RunReader:
 
     # -- the JSON-lines files -----------------------------------------------------------------------
     def _on_metrics(self, item: dict[str, Any]) -> None:
-        step = number(item.get("step"))
-        if step is not None:
-            self.loss.add((step, number(item.get("loss")), number(item.get("learning_rate")),
-                           number(item.get("tokens_per_s"))))
-            eval_loss = number(item.get("eval_loss"))
-            if eval_loss is not None:
-                self.evals.add((step, eval_loss))
+        row = TrainLogRow.read(item)
+        if row.step is not None:
+            step = float(row.step)
+            self.loss.add((step, row.loss, row.learning_rate, row.tokens_per_s))
+            if row.eval_loss is not None:
+                self.evals.add((step, row.eval_loss))
 
     def _forget_metrics(self) -> None:
         self.loss.clear()
@@ -156,9 +154,9 @@ class RunReader:
 
     def _on_progress(self, item: dict[str, Any]) -> None:
         metrics = item.get("metrics")
-        if isinstance(metrics, dict) and kind_of(metrics) == "crawl":
-            self.kept.add((number(item.get("elapsed_s")), number(metrics.get("kept")),
-                           number(metrics.get("pages_per_s"))))
+        if kind_of(metrics) == "crawl":
+            crawl = CrawlMetricsView.read(metrics)
+            self.kept.add((number(item.get("elapsed_s")), number(crawl.kept), crawl.pages_per_s))
 
     def _on_resources(self, item: dict[str, Any]) -> None:
         system = item.get("system")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress
-from tandem.contracts.metrics import kind_of
+from tandem.contracts.metrics import TrainLogRow, TrainMetricsView, kind_of
 from tandem.contracts.run_record import RunRecord
 from tandem.fileio.jsonl import read_jsonl
 from tandem.report.record_facts import resolve
@@ -95,7 +95,7 @@ class _History:
 
     last: dict[str, Any] | None = None
     points: list[tuple[float, float]] = field(default_factory=list)  # (elapsed_s, done)
-    steps: list[dict[str, Any]] = field(default_factory=list)  # {step, loss, tokens_per_s}
+    steps: list[TrainLogRow] = field(default_factory=list)  # step, loss and tokens_per_s only
 
 
 def _progress_history(path: Path | None) -> dict[str, _History]:
@@ -109,63 +109,62 @@ def _progress_history(path: Path | None) -> dict[str, _History]:
         if elapsed is not None and done is not None:
             past.points.append((elapsed, done))
         metrics = entry.get("metrics")
-        if isinstance(metrics, dict) and "loss" in metrics:  # `done` counts the steps if no `step`
-            past.steps.append({"step": metrics.get("step", entry.get("done")), "loss": metrics.get("loss"),
-                               "tokens_per_s": metrics.get("tokens_per_s")})
+        if isinstance(metrics, dict) and "loss" in metrics:
+            row = TrainLogRow.read({"step": entry.get("done"), **metrics})  # `done` counts the steps if no `step`
+            past.steps.append(TrainLogRow(step=row.step, loss=row.loss, tokens_per_s=row.tokens_per_s))
     return history
 
 
-def _training_history(item: ProcessFigures, from_progress: list[dict[str, Any]], root: Path) -> None:
+def _training_history(item: ProcessFigures, from_progress: list[TrainLogRow], root: Path) -> None:
     """Loss per step and mean tokens/s, from the trainer's metrics file or else the progress log."""
-    source = item.metrics.get("metrics_file")
-    metrics_file = resolve(source, root) if isinstance(source, str) else None
+    metrics_file = resolve(TrainMetricsView.read(item.metrics).metrics_file, root)
+    from_file = [TrainLogRow.read(row) for row in read_jsonl(metrics_file)]
     losses: dict[float, float] = {}
     speeds: dict[float, float] = {}
-    for rows in (read_jsonl(metrics_file), from_progress):  # the progress log only if no file rows
+    for rows in (from_file, from_progress):  # the progress log only if no file rows
         for row in rows:
             _add_step(losses, speeds, row)
         if losses or speeds:
             break
     item.loss_series = thin(sorted(losses.items()))
     item.tokens_per_s_mean = sum(speeds.values()) / len(speeds) if speeds else None
-    _evaluations(item, list(read_jsonl(metrics_file)))
+    _evaluations(item, from_file)
 
 
-def _evaluations(item: ProcessFigures, rows: list[dict[str, Any]]) -> None:
+def _evaluations(item: ProcessFigures, rows: list[TrainLogRow]) -> None:
     """Held-out loss per step, and the model's answers at each evaluation (latest per step)."""
     losses: dict[float, float] = {}
     bits_per_byte: dict[float, float] = {}
     latest_counts: dict[str, Any] = {}  # the latest line's, unless the status has them
     for row in rows:
-        step, loss = number(row.get("step")), number(row.get("eval_loss"))
-        if step is None:
+        if row.step is None:
             continue
-        if loss is not None:
-            losses[step] = loss
-        bpb = number(row.get("eval_bits_per_byte"))
-        if bpb is not None:
-            bits_per_byte[step] = bpb
-        latest_counts.update({key: row[key] for key in ("times_read", "source_tokens")
-                              if isinstance(row.get(key), dict)})
-        answers = row.get("generations")
-        if isinstance(answers, list) and all(isinstance(a, dict) for a in answers):
-            item.generations[int(step)] = [{"prompt": str(a.get("prompt", "")), "text": str(a.get("text", ""))}
-                                           for a in answers]
+        step = float(row.step)
+        if row.eval_loss is not None:
+            losses[step] = row.eval_loss
+        if row.eval_bits_per_byte is not None:
+            bits_per_byte[step] = row.eval_bits_per_byte
+        if row.times_read is not None:
+            latest_counts["times_read"] = row.times_read
+        if row.source_tokens is not None:
+            latest_counts["source_tokens"] = row.source_tokens
+        if row.generations is not None:
+            item.generations[row.step] = row.generations
     item.eval_series = thin(sorted(losses.items()))
     item.bits_per_byte_series = thin(sorted(bits_per_byte.items()))
     item.metrics = {**latest_counts, **{k: v for k, v in item.metrics.items() if v is not None}}
-    if not item.generations and isinstance(item.metrics.get("generations"), list):  # no file: the status
-        item.generations[int(number(item.metrics.get("eval_step")) or 0)] = item.metrics["generations"]
+    status = TrainMetricsView.read(item.metrics)
+    if not item.generations and status.generations is not None:  # no file: the status
+        item.generations[status.eval_step or 0] = status.generations
 
 
-def _add_step(losses: dict[float, float], speeds: dict[float, float], row: dict[str, Any]) -> None:
-    step, loss, speed = number(row.get("step")), number(row.get("loss")), number(row.get("tokens_per_s"))
-    if step is not None:
+def _add_step(losses: dict[float, float], speeds: dict[float, float], row: TrainLogRow) -> None:
+    if row.step is not None:
         # A run resumed from a checkpoint logs some steps again: the latest value of a step wins.
-        if loss is not None:
-            losses[step] = loss
-        if speed is not None and speed > 0:
-            speeds[step] = speed
+        if row.loss is not None:
+            losses[float(row.step)] = row.loss
+        if row.tokens_per_s is not None and row.tokens_per_s > 0:
+            speeds[float(row.step)] = row.tokens_per_s
 
 
 def _resource_series(path: Path | None) -> dict[str, ResourceSeries]:

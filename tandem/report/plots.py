@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tandem.contracts.metrics import CrawlMetricsView
 from tandem.report.figures import RunFigures
 
 PLOT_NAMES = ("training_loss.png", "crawl_progress.png", "resources.png")
@@ -81,8 +82,8 @@ def draw_plots(figures: RunFigures, folder: Path) -> list[Plot]:
         for proc in crawls:
             times, done = zip(*proc.progress_series, strict=True)
             ax.plot([t / divisor for t in times], done, label=f"{proc.name} kept")
-            target = proc.metrics.get("target") or (proc.progress.total if proc.progress else None)
-            if isinstance(target, (int, float)) and not isinstance(target, bool) and target > 0:
+            target = CrawlMetricsView.read(proc.metrics).target or (proc.progress.total if proc.progress else None)
+            if target is not None and target > 0:
                 ax.axhline(target, linestyle="--", color="grey", linewidth=1, label=f"{proc.name} target")
         ax.set(xlabel=time_label, ylabel="samples kept", title="Crawl: samples over time")
         ax.grid(alpha=0.3)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress
+from tandem.contracts.metrics import CrawlMetricsView, TrainMetricsView
 from tandem.contracts.run_record import ProcessState, RunRecord, RunState
 from tandem.report.errors import errors_section
 from tandem.report.figures import ProcessFigures, RunFigures, number
@@ -141,74 +142,74 @@ def _known(rows: list[list[str]]) -> list[list[str]]:
 
 def _crawl_figures(proc: ProcessFigures) -> list[str]:
     progress = proc.progress or Progress()
-    m = {"kept": progress.done, "target": progress.total, **proc.metrics}
-    kept, target = number(m.get("kept")), number(m.get("target"))
+    m = CrawlMetricsView.read(proc.metrics)
+    kept = m.kept if m.kept is not None else progress.done  # a crawl of its own may report only `done`
+    target = m.target if m.target is not None else progress.total
     share = f" ({100 * kept / target:.1f} %)" if kept is not None and target else ""
-    dupes = (f"{format_number(m.get('duplicates_exact'))} exact / "
-             f"{format_number(m.get('duplicates_near'))} near")
-    if m.get("duplicates_contained"):
-        dupes += f" / {format_number(m.get('duplicates_contained'))} contained"
+    dupes = f"{format_number(m.duplicates_exact)} exact / {format_number(m.duplicates_near)} near"
+    if m.duplicates_contained:
+        dupes += f" / {format_number(m.duplicates_contained)} contained"
     rows = [
-        ["Kept / target", f"{format_number(m.get('kept'))} / {format_number(m.get('target'))}{share}"],
-        ["Finish reason", inline(m.get("finish_reason") or "–")],
-        ["Pages fetched", format_number(m.get("pages_fetched"))],
-        ["Pages/s", format_number(m.get("pages_per_s"), 3)],
-        ["Fetched per kept page", format_number(m.get("fetched_per_kept"), 2)],
-        ["Queue size", format_number(m.get("queue_size"))],
+        ["Kept / target", f"{format_number(kept)} / {format_number(target)}{share}"],
+        ["Finish reason", inline(m.finish_reason or "–")],
+        ["Pages fetched", format_number(m.pages_fetched)],
+        ["Pages/s", format_number(m.pages_per_s, 3)],
+        ["Fetched per kept page", format_number(m.fetched_per_kept, 2)],
+        ["Queue size", format_number(m.queue_size)],
         ["Duplicates", dupes],
-        ["Bytes fetched", format_bytes(m.get("bytes_fetched"))],
-        ["Elapsed", format_duration(number(m.get("elapsed_s")))],
+        ["Bytes fetched", format_bytes(m.bytes_fetched)],
+        ["Elapsed", format_duration(m.elapsed_s)],
     ]
     out = [table(["Figure", "Value"], _known(rows), ["l", "r"]), ""]
-    if m.get("end_note"):  # ended below its target (or kept nothing): the crawl's own one line
-        out += [f"**Ended below its target:** {inline(m['end_note'])}", ""]
-    dropped = m.get("dropped")
-    if isinstance(dropped, dict) and dropped:
-        ordered = sorted(dropped.items(), key=lambda kv: -(number(kv[1]) or 0))
+    if m.end_note:  # ended below its target (or kept nothing): the crawl's own one line
+        out += [f"**Ended below its target:** {inline(m.end_note)}", ""]
+    if m.dropped:
+        ordered = sorted(m.dropped.items(), key=lambda kv: -kv[1])
         rows = [[inline(k), format_number(v)] for k, v in ordered]
         out += ["Dropped, by reason:", "", table(["Reason", "Pages"], rows, ["l", "r"]), ""]
-    elif isinstance(dropped, dict):
+    elif m.dropped is not None:
         out += ["Dropped, by reason: none.", ""]
     return out
 
 
 def _train_figures(proc: ProcessFigures, root: Path, base: Path) -> list[str]:
     progress = proc.progress or Progress()
-    m = {"step": progress.done, "max_steps": progress.total, **proc.metrics}
-    final = proc.loss_series[-1][1] if proc.loss_series else number(m.get("loss"))
+    m = TrainMetricsView.read(proc.metrics)
+    step = m.step if m.step is not None else progress.done  # a trainer of its own may report only `done`
+    max_steps = m.max_steps if m.max_steps is not None else progress.total
+    final = proc.loss_series[-1][1] if proc.loss_series else m.loss
     best = min(proc.loss_series, key=lambda point: point[1]) if proc.loss_series else None
     best_text = f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"
-    speed = format_number(m.get("tokens_per_s"), 1)
+    speed = format_number(m.tokens_per_s, 1)
     if proc.tokens_per_s_mean is not None:
         speed += f" (mean {format_number(proc.tokens_per_s_mean, 1)})"
     rows = [
-        ["Steps", f"{format_number(m.get('step'))} / {format_number(m.get('max_steps'))}"],
+        ["Steps", f"{format_number(step)} / {format_number(max_steps)}"],
         ["Final loss", format_number(final)],
         ["Best loss", best_text],
-        ["Learning rate (last)", format_number(m.get("learning_rate"), 3)],
+        ["Learning rate (last)", format_number(m.learning_rate, 3)],
         ["Tokens/s (last)", speed],
-        ["Samples seen", format_number(m.get("samples_seen"))],
+        ["Samples seen", format_number(m.samples_seen)],
         *_eval_rows(proc, m, root, base),
-        ["Newest checkpoint", _path_link(m.get("checkpoint"), root, base)],
-        ["Metrics file", _path_link(m.get("metrics_file"), root, base)],
-        ["Output folder", _path_link(m.get("output_dir"), root, base)],
+        ["Newest checkpoint", _path_link(m.checkpoint, root, base)],
+        ["Metrics file", _path_link(m.metrics_file, root, base)],
+        ["Output folder", _path_link(m.output_dir, root, base)],
     ]
     return [table(["Figure", "Value"], _known(rows), ["l", "r"]), "", *_generations(proc)]
 
 
-def _eval_rows(proc: ProcessFigures, m: dict[str, Any], root: Path, base: Path) -> list[list[str]]:
+def _eval_rows(proc: ProcessFigures, m: TrainMetricsView, root: Path, base: Path) -> list[list[str]]:
     """Held-out loss and perplexity (last and best), and the best checkpoint by it."""
     last = proc.eval_series[-1] if proc.eval_series else None
     best = min(proc.eval_series, key=lambda point: point[1]) if proc.eval_series else None
-    perplexity = number(m.get("eval_perplexity"))
     return [
         ["Eval loss (last)", f"{format_number(last[1])} (step {format_number(int(last[0]))})" if last else "–"],
-        ["Eval perplexity (last)", format_number(perplexity) if perplexity is not None else "–"],
+        ["Eval perplexity (last)", format_number(m.eval_perplexity) if m.eval_perplexity is not None else "–"],
         ["Best eval loss", f"{format_number(best[1])} (step {format_number(int(best[0]))})" if best else "–"],
-        ["Best checkpoint", _path_link(m.get("best_checkpoint"), root, base)],
+        ["Best checkpoint", _path_link(m.best_checkpoint, root, base)],
         *_held_out_text_rows(proc),
-        ["Times samples were read", _times_read(m.get("times_read"))],
-        ["Tokens drawn, by source", _source_tokens(m.get("source_tokens"))],
+        ["Times samples were read", _times_read(m.times_read)],
+        ["Tokens drawn, by source", _source_tokens(m.source_tokens)],
     ]
 
 
@@ -222,18 +223,18 @@ def _held_out_text_rows(proc: ProcessFigures) -> list[list[str]]:
             ["Held-out texts, bits/byte (first)", f"{format_number(first, 4)} (step {format_number(int(first_step))})"]]
 
 
-def _times_read(counts: Any) -> str:
+def _times_read(counts: dict[str, int] | None) -> str:
     """`1×: 480 · 2×: 120`: usable samples by the times they were read (a pass under way not counted)."""
-    if not isinstance(counts, dict) or not counts:
+    if not counts:
         return "–"
-    parts = [(int(times), number(count)) for times, count in counts.items() if str(times).isdigit()]
-    return " · ".join(f"{times}×: {format_number(count)}" for times, count in sorted(parts) if count is not None)
+    parts = [(int(times), count) for times, count in counts.items() if times.isdigit()]
+    return " · ".join(f"{times}×: {format_number(count)}" for times, count in sorted(parts))
 
 
-def _source_tokens(tokens: Any) -> str:
-    if not isinstance(tokens, dict) or len(tokens) < 1:
+def _source_tokens(tokens: dict[str, int] | None) -> str:
+    if not tokens:
         return "–"
-    values = {str(name): number(count) or 0.0 for name, count in tokens.items()}
+    values = {name: float(count) for name, count in tokens.items()}
     total = sum(values.values()) or 1.0
     return " · ".join(f"{inline(name)} {format_number(int(count))} ({100 * count / total:.0f} %)"
                       for name, count in values.items())

@@ -108,3 +108,29 @@ def test_a_long_series_stays_bounded_and_keeps_its_newest_point():
     assert len(data["x"]) <= 101
     assert data["x"][0] == 0 and data["x"][-1] == 9_999 and data["y"][-1] == 19_998
     assert data["x"] == sorted(data["x"])
+
+
+def test_a_drop_reason_without_a_count_is_left_out_of_the_crawl_figures(in_root):
+    run = in_root
+    run.process("crawl")
+    run.save()
+    _status(run, "crawl", crawl_metrics(dropped={"too_short": 5, "odd": "many", "flag": True}))
+
+    state = RunReader(run.root / "logs").state()
+
+    assert state["crawl"]["metrics"]["dropped"] == [("too_short", 5)]
+
+
+def test_a_metrics_line_of_the_wrong_types_adds_no_point(in_root):
+    run = in_root
+    run.process("train")
+    run.save()
+    _status(run, "train", train_metrics())
+    run.write("outputs/demo/metrics.jsonl", "".join(json.dumps(line) + "\n" for line in [
+        {"step": True, "loss": 1.0}, {"step": "2", "loss": 1.0}, {"step": 3, "loss": "low", "eval_loss": 2},
+        {"step": 4.0, "loss": 0.5}]))
+
+    series = RunReader(run.root / "logs").state()["train"]
+
+    assert series["series"]["step"] == [3, 4] and series["series"]["loss"] == [None, 0.5]
+    assert series["eval_series"] == {"step": [3], "eval_loss": [2]}

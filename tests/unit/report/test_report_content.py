@@ -329,3 +329,26 @@ def test_a_restart_asked_for_is_shown_as_asked_for_not_as_a_crash(run, md, at_ti
     assert "Root cause" not in text and "crashed" not in text
     assert "### `train` — succeeded, exit 0, 1 restart (all asked for)" in text
     assert "stopped for a restart (invoke restart train)" in text
+
+
+def test_a_figure_of_the_wrong_type_is_left_out_not_shown_as_its_raw_value(run, md, metrics) -> None:
+    run.process("crawl", progress={"done": 290, "total": 500, "unit": "samples", "metrics": metrics["crawl"](
+        pages_per_s=float("nan"), finish_reason=["exhausted"], end_note=7, dropped={"too_short": 150, "odd": "many"},
+        duplicates_near=True)})
+    _, text = build(run)
+
+    figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert "Pages/s" not in figures and "Finish reason" not in figures
+    assert figures["Duplicates"] == "20 exact / – near"
+    assert "Ended below its target" not in text
+    assert [(r["Reason"], r["Pages"]) for r in md.table_after(text, "Reason")] == [("too_short", "150")]
+
+
+def test_a_count_written_as_a_whole_float_reads_as_the_count(run, md, metrics) -> None:
+    run.process("crawl", progress={"done": 290, "total": 500, "unit": "samples", "metrics": metrics["crawl"](
+        kept=290.0, target=500.0, dropped={"too_short": 150.0})})
+    _, text = build(run)
+
+    figures = {row["Figure"]: row["Value"] for row in md.table_after(text, "Figure")}
+    assert figures["Kept / target"] == "290 / 500 (58.0 %)"
+    assert [(r["Reason"], r["Pages"]) for r in md.table_after(text, "Reason")] == [("too_short", "150")]
