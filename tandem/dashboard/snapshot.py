@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress, read_status_file
-from tandem.contracts.metrics import CrawlMetricsView, TrainLogRow, TrainMetricsView, kind_of
+from tandem.contracts.metrics import kind_of
+from tandem.contracts.metrics_read import CrawlMetricsView, TrainLogRow, TrainMetricsView
 from tandem.contracts.run_record import (
     ProcessEntry,
     ProcessState,

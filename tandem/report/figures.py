@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress
-from tandem.contracts.metrics import TrainLogRow, TrainMetricsView, kind_of
+from tandem.contracts.metrics import kind_of
+from tandem.contracts.metrics_read import TrainLogRow, TrainMetricsView
 from tandem.contracts.run_record import RunRecord
 from tandem.fileio.jsonl import read_jsonl
 from tandem.report.record_facts import resolve

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tandem.contracts.metrics import CrawlMetricsView
+from tandem.contracts.metrics_read import CrawlMetricsView
 from tandem.report.figures import RunFigures
 
 PLOT_NAMES = ("training_loss.png", "crawl_progress.png", "resources.png")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tandem.contracts.child_protocol import Progress
-from tandem.contracts.metrics import CrawlMetricsView, TrainMetricsView
+from tandem.contracts.metrics_read import CrawlMetricsView, TrainMetricsView
 from tandem.contracts.run_record import ProcessState, RunRecord, RunState
 from tandem.report.errors import errors_section
 from tandem.report.figures import ProcessFigures, RunFigures, number

@@ -27,14 +27,14 @@ from tandem.crawl.ngword_list import load_ng_words
 from tandem.crawl.sources.feed import PanicException
 from tandem.crawl.sources.inputs import resolve_inputs
 from tandem.crawl.sources.reading import read_input
-from tandem.crawl.text import pipeline
+from tandem.crawl.text import text_pipeline
 from tandem.crawl.text.normalize import text_id
-from tandem.crawl.text.pipeline import Step
+from tandem.crawl.text.text_pipeline import Step
 from tandem.crawl.text.text_steps import build_text_steps
 from tandem.fileio.atomic_files import atomic_write_text
 
 CANDIDATES = "candidates"
-PAGE = "tandem_page"  # the metadata key of the crawl's own document (text.pipeline.Document)
+PAGE = "tandem_page"  # the metadata key of the crawl's own document (text.text_pipeline.Document)
 
 
 class TandemSourceReader(PipelineStep):
@@ -55,7 +55,7 @@ class TandemSourceReader(PipelineStep):
                     if doc.error is not None:
                         self.stat_update(f"dropped_{doc.error}")
                         continue
-                    page = pipeline.Document(doc.url, body=doc.html, content_type=doc.content_type,
+                    page = text_pipeline.Document(doc.url, body=doc.html, content_type=doc.content_type,
                                              languages=doc.languages, title=doc.title,
                                              text="" if doc.html is not None else doc.text or "")
                     yield Document(text="", id=doc.key, metadata={"url": doc.url, PAGE: page})
@@ -85,7 +85,7 @@ class TextStep(PipelineStep):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         step = copy.deepcopy(self.step)
         for doc in data or ():
-            page: pipeline.Document = doc.metadata[PAGE]
+            page: text_pipeline.Document = doc.metadata[PAGE]
             with self.track_time():
                 keep, reason = step(page)
             for removed, count in page.lines_removed.items():
@@ -111,7 +111,7 @@ class CandidateWriter(PipelineStep):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         lines = []
         for doc in data or ():
-            page: pipeline.Document = doc.metadata[PAGE]
+            page: text_pipeline.Document = doc.metadata[PAGE]
             lines.append(json.dumps({"id": text_id(page.text), "url": page.url, "title": page.title,
                                      "text": page.text}, ensure_ascii=False) + "\n")
             self.stat_update("candidates")

@@ -13,7 +13,7 @@ from tandem.common.script_main import timestamped
 from tandem.crawl.sources.document import LocalDocument
 from tandem.crawl.text.filter_stats import StepRecord
 from tandem.crawl.text.page_analysis import PageAnalysis, PageAnalyzer
-from tandem.crawl.text.pipeline import Document
+from tandem.crawl.text.text_pipeline import Document
 
 ANALYSIS_ERROR = "analysis_error"
 

@@ -15,9 +15,9 @@ from tandem.crawl.text.extract import ExtractSettings
 from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.page_measures import PageMeasures
 from tandem.crawl.text.page_score import japanese_evidence, page_score
-from tandem.crawl.text.pipeline import Document, TextPipeline
 from tandem.crawl.text.prefilter import PrefilterSettings
 from tandem.crawl.text.quality import QualitySettings
+from tandem.crawl.text.text_pipeline import Document, TextPipeline
 from tandem.crawl.text.text_steps import build_text_steps, extractor_of
 
 

@@ -26,15 +26,15 @@ from dataclasses import dataclass
 
 from tandem.crawl.text.filter_stats import FilterStats
 from tandem.crawl.text.page_measures import KANA, TEASER_END, PageMeasures, duplicates_ok
-from tandem.crawl.text.pipeline import KEEP, Document, TextPipeline
 from tandem.crawl.text.quality_settings import PRESETS, QualitySettings
+from tandem.crawl.text.text_pipeline import KEEP, Document, TextPipeline
 
 __all__ = ["PRESETS", "QualityCheck", "QualityFilter", "QualitySettings"]
 
 
 @dataclass
 class QualityCheck:
-    """One filter as a step of the text pipeline (pipeline.py): judges the document's final text."""
+    """One filter as a step of the text pipeline (text_pipeline.py): judges the document's final text."""
 
     name: str
     passes: Callable[[PageMeasures], bool]

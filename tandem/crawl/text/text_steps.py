@@ -23,9 +23,9 @@ from tandem.crawl.text.decode import decode_body
 from tandem.crawl.text.extract import Extractor, ExtractSettings
 from tandem.crawl.text.line_rules import clean_lines
 from tandem.crawl.text.normalize import normalize_text
-from tandem.crawl.text.pipeline import KEEP, Document, Step
 from tandem.crawl.text.prefilter import PrefilterSettings, prefilter_bytes, prefilter_text
 from tandem.crawl.text.quality import QualityFilter, QualitySettings
+from tandem.crawl.text.text_pipeline import KEEP, Document, Step
 
 
 class Prefilter:

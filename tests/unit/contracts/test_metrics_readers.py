@@ -9,15 +9,8 @@ from typing import Any
 
 import pytest
 
-from tandem.contracts.metrics import (
-    FIELD_READERS,
-    CrawlMetrics,
-    CrawlMetricsView,
-    TrainLogLine,
-    TrainLogRow,
-    TrainMetrics,
-    TrainMetricsView,
-)
+from tandem.contracts.metrics import CrawlMetrics, TrainLogLine, TrainMetrics
+from tandem.contracts.metrics_read import FIELD_READERS, CrawlMetricsView, TrainLogRow, TrainMetricsView
 
 PAIRS = [(CrawlMetrics, CrawlMetricsView), (TrainMetrics, TrainMetricsView), (TrainLogLine, TrainLogRow)]
 READERS = [reader for _, reader in PAIRS]

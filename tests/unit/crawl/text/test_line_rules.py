@@ -109,10 +109,10 @@ def test_the_cluster_runs_the_same_line_rules(article_text: str) -> None:
 
     from tandem.crawl.cluster.steps import PAGE, text_steps
     from tandem.crawl.crawl_config import CrawlConfig
-    from tandem.crawl.text import pipeline
+    from tandem.crawl.text import text_pipeline
 
     def through_cluster(text: str) -> list[Document]:
-        docs: list[Document] = [Document(text="", id="1", metadata={PAGE: pipeline.Document("u", text=text)})]
+        docs: list[Document] = [Document(text="", id="1", metadata={PAGE: text_pipeline.Document("u", text=text)})]
         for step in text_steps(CrawlConfig()):
             docs = list(step.run(iter(docs)))
         return docs

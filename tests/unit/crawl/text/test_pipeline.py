@@ -3,9 +3,9 @@
 from tandem.crawl.ngword_list import load_ng_words
 from tandem.crawl.text.extract import ExtractSettings
 from tandem.crawl.text.filter_stats import FilterStats
-from tandem.crawl.text.pipeline import KEEP, Document, TextPipeline
 from tandem.crawl.text.prefilter import PrefilterSettings
 from tandem.crawl.text.quality import QualityFilter, QualitySettings
+from tandem.crawl.text.text_pipeline import KEEP, Document, TextPipeline
 from tandem.crawl.text.text_steps import build_text_steps
 
 
