@@ -23,6 +23,8 @@ from tandem.common.script_main import OneLineArgumentParser
 from tandem.common.typed_config import ConfigError, load_config
 from tandem.contracts.exit_codes import EXIT_FAILED, EXIT_OK
 from tandem.crawl.crawl_config import CrawlConfig
+from tandem.crawl.crawl_plan import plan_crawl
+from tandem.crawl.sources.inputs import SourceError
 from tandem.fileio.folders import describe_set_aside, move_contents_aside
 
 EXECUTORS = ("local", "slurm", "ray")
@@ -57,20 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     overrides = {"target": args.target, "output_dir": str(args.output_dir) if args.output_dir else None}
     config = load_config(CrawlConfig, args.config, overrides)
-    if not config.source_list():
-        raise ConfigError(f"{args.config}: sources: the cluster pipeline reads files: give at least one in sources")
     try:
         from tandem.crawl.cluster.pipeline import build_executors
-        from tandem.crawl.sources.inputs import SourceError, resolve_inputs
     except ImportError as exc:
         raise ConfigError(f"--executor {args.executor}: {exc} (pip install 'tandem[cluster]')") from None
-    try:
-        inputs = resolve_inputs(config.source_list())
-    except SourceError as exc:
-        if exc.usage:
-            raise ConfigError(str(exc)) from None
+    try:  # the crawl's own rules for a file-source crawl (its `--check`), then the same steps
+        plan = plan_crawl(config, web=False)
+    except ConfigError as exc:
+        raise ConfigError(f"{args.config}: {exc}") from None
+    except SourceError as exc:  # a remote source that cannot be listed now
         print(f"[crawl-cluster] failed: {exc}", flush=True)
         return EXIT_FAILED
+    inputs = plan.inputs
     if not args.no_auto_resume and os.environ.get("TANDEM_AUTO_RESUME") == "0":
         args.no_auto_resume = True
     if args.no_auto_resume:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[crawl-cluster] --no-auto-resume: moved the previous output to {describe_set_aside(moved)}",
                   flush=True)
     tasks = args.tasks or len(inputs)
-    _, merge = build_executors(config, args.executor, tasks, args.workers, _executor_options(args))
+    _, merge = build_executors(config, plan.ng_words, args.executor, tasks, args.workers, _executor_options(args))
     print(f"[crawl-cluster] {len(inputs)} inputs in {tasks} tasks on {args.executor}; shards in "
           f"{Path(config.output_dir) / 'shards'}", flush=True)
     try:

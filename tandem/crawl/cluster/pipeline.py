@@ -12,9 +12,9 @@ from tandem.crawl.crawl_config import CrawlConfig
 LOGS = "datatrove"
 
 
-def extract_pipeline(config: CrawlConfig) -> list[Any]:
+def extract_pipeline(config: CrawlConfig, ng_words: list[str]) -> list[Any]:
     """read → the crawl's text steps → candidates (stage 1, any number of tasks)."""
-    return [TandemSourceReader(config), *text_steps(config), CandidateWriter(Path(config.output_dir))]
+    return [TandemSourceReader(config), *text_steps(config, ng_words), CandidateWriter(Path(config.output_dir))]
 
 
 def merge_pipeline(config: CrawlConfig) -> list[Any]:
@@ -22,7 +22,7 @@ def merge_pipeline(config: CrawlConfig) -> list[Any]:
     return [MergeToShards(config)]
 
 
-def build_executors(config: CrawlConfig, executor: str, tasks: int, workers: int,
+def build_executors(config: CrawlConfig, ng_words: list[str], executor: str, tasks: int, workers: int,
                     options: dict[str, Any]) -> tuple[Any, Any]:
     """(stage 1, stage 2); running stage 2 runs stage 1 first (`depends`). Finished stage-1 tasks
     are skipped by the next run; the merge always runs, as a resume (a larger target goes on)."""
@@ -30,7 +30,7 @@ def build_executors(config: CrawlConfig, executor: str, tasks: int, workers: int
     if executor == "local":
         from datatrove.executor.local import LocalPipelineExecutor
 
-        extract = LocalPipelineExecutor(extract_pipeline(config), tasks=tasks, workers=workers,
+        extract = LocalPipelineExecutor(extract_pipeline(config, ng_words), tasks=tasks, workers=workers,
                                         logging_dir=str(logs / "extract"), start_method="fork")
         merge = LocalPipelineExecutor(merge_pipeline(config), tasks=1, workers=1, logging_dir=str(logs / "merge"),
                                       depends=extract, skip_completed=False)
@@ -38,7 +38,7 @@ def build_executors(config: CrawlConfig, executor: str, tasks: int, workers: int
     if executor == "slurm":
         from datatrove.executor.slurm import SlurmPipelineExecutor
 
-        extract = SlurmPipelineExecutor(extract_pipeline(config), tasks=tasks, workers=workers,
+        extract = SlurmPipelineExecutor(extract_pipeline(config, ng_words), tasks=tasks, workers=workers,
                                         job_name="tandem-extract", logging_dir=str(logs / "extract"), **options)
         merge = SlurmPipelineExecutor(merge_pipeline(config), tasks=1, job_name="tandem-merge",
                                       logging_dir=str(logs / "merge"), depends=extract, skip_completed=False,
@@ -50,7 +50,7 @@ def build_executors(config: CrawlConfig, executor: str, tasks: int, workers: int
 
         if not ray.is_initialized():
             ray.init()  # RAY_ADDRESS=auto (or ray://...) joins a running cluster; unset starts a local one
-        extract = RayPipelineExecutor(extract_pipeline(config), tasks=tasks, workers=workers,
+        extract = RayPipelineExecutor(extract_pipeline(config, ng_words), tasks=tasks, workers=workers,
                                       logging_dir=str(logs / "extract"), **options)
         merge = RayPipelineExecutor(merge_pipeline(config), tasks=1, workers=1, logging_dir=str(logs / "merge"),
                                     depends=extract, skip_completed=False, **options)

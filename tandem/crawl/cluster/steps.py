@@ -23,7 +23,6 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 from tandem.crawl.crawl_config import CrawlConfig
-from tandem.crawl.ngword_list import load_ng_words
 from tandem.crawl.sources.feed import PanicException
 from tandem.crawl.sources.inputs import resolve_inputs
 from tandem.crawl.sources.reading import read_input
@@ -64,9 +63,9 @@ class TandemSourceReader(PipelineStep):
                 logger.warning(f"{item.uri}: cannot read on ({type(exc).__name__}: {exc}); skipped")
 
 
-def text_steps(config: CrawlConfig) -> list[PipelineStep]:
-    """The crawl's text steps for file sources (pre-filter first), each a datatrove step."""
-    ng_words = load_ng_words(config.quality.ngwords_file) if config.quality.check_ng_words else []
+def text_steps(config: CrawlConfig, ng_words: list[str]) -> list[PipelineStep]:
+    """The crawl's text steps for file sources (pre-filter first), each a datatrove step.
+    `ng_words`: the crawl plan's (crawl_plan.plan_crawl)."""
     return [TextStep(step) for step in build_text_steps(config.extract, config.quality, ng_words, config.prefilter)]
 
 

@@ -98,6 +98,20 @@ def test_bad_flags_and_config_are_one_line(cluster_inputs, tmp_path) -> None:
     assert no_sources.returncode == 2 and "sources" in no_sources.stderr and no_sources.stderr.count("\n") == 1
 
 
+def test_the_cluster_checks_its_config_by_the_crawls_own_rules(cluster_inputs, tmp_path) -> None:
+    """crawl_plan.plan_crawl, as `crawl.py --check` and the crawl run: an output folder that cannot
+    be made is one line and exit 2 before any task starts (it was a traceback from a task, exit 1)."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    config = tmp_path / "unwritable.yaml"
+    config.write_text(yaml.safe_dump({"output_dir": str(tmp_path / "a-file" / "out"), "sources": [str(cluster_inputs)],
+                                      "target": 5}), encoding="utf-8")
+    done = _run_cluster(config)
+    assert done.returncode == 2, done.stderr[-2000:]
+    folder = tmp_path / "a-file"
+    assert done.stderr == f"error: {config}: output_dir: {folder / 'out'}: {folder} is a file, not a folder\n"
+    assert not (tmp_path / "a-file").is_dir()
+
+
 @pytest.mark.slow
 def test_ray_executor_on_a_local_ray(cluster_inputs, tmp_path) -> None:
     ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'tandem[ray]')")

@@ -113,7 +113,7 @@ def test_the_cluster_runs_the_same_line_rules(article_text: str) -> None:
 
     def through_cluster(text: str) -> list[Document]:
         docs: list[Document] = [Document(text="", id="1", metadata={PAGE: text_pipeline.Document("u", text=text)})]
-        for step in text_steps(CrawlConfig()):
+        for step in text_steps(CrawlConfig(), NG_WORDS):
             docs = list(step.run(iter(docs)))
         return docs
 
