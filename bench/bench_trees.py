@@ -138,7 +138,7 @@ def main() -> int:
             }
             if args.only:
                 chosen = args.only.split(",")
-                workloads = {name: run for name, run in workloads.items() if name.split()[0] in chosen}
+                workloads = {name: run for name, run in workloads.items() if name.split()[0].rstrip(":") in chosen}
             results: dict[str, list[tuple[float, float]]] = {name: [] for name in workloads}
             for round_number in range(args.rounds):
                 print(f"round {round_number + 1}/{args.rounds}", flush=True)
