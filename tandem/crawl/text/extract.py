@@ -2,7 +2,7 @@
 
 0. Self-closing tags of non-void elements (XHTML's `<a id="x"/>`) are closed, so they do not
    swallow the text after them.
-1. Walk the DOM once (html_blocks.BlockWalker), skipping scripts, styles and site chrome (`nav`,
+1. Walk the DOM once (block_walker.BlockWalker), skipping scripts, styles and site chrome (`nav`,
    `header`, `footer`, `aside`, ARIA landmarks, navigation-like elements whose class/id says
    menu, sidebar, share, …), cutting the text into blocks at block-level tags and `<br>` with
    each block's link share; `<pre>` blocks line by line with their indentation. Of hidden
@@ -24,8 +24,9 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from tandem.crawl.text.block_walker import BlockWalker
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes, hidden_alternatives
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, chrome_nodes, hidden_alternatives
 from tandem.crawl.text.main_container import select_main_blocks
 
 _SPACES = re.compile(r"\s+")
@@ -107,10 +108,10 @@ class Extractor:
         root = tree.body or tree.root
         if root is None:
             return ExtractedPage(title, "", links, lang)
-        chrome = chrome_nodes(root, len(root.text(deep=True, separator=""))) if self.settings.remove_chrome else set()
-        chrome |= hidden_alternatives(root)
-        walker = BlockWalker(chrome)
-        walker.walk_root(root)
+        skipped = chrome_nodes(root) if self.settings.remove_chrome else {}
+        skipped.update(hidden_alternatives(root))
+        walker = BlockWalker()
+        walker.walk_root(root, skipped.values())
         blocks = walker.blocks
         s = self.settings
         chosen = select_main_blocks(blocks, walker.elements, s.min_block_chars, s.content_block_chars,
