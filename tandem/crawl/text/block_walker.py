@@ -49,6 +49,7 @@ def _kinds() -> tuple[dict[int, int], dict[int, str]]:
 
 
 KINDS, BLOCK_NAMES = _kinds()
+_TEXT_ID = next(tag_id for tag_id, kind in KINDS.items() if kind == _TEXT)
 _PRE_ID = create_tag("pre").tag_id
 
 
@@ -93,16 +94,18 @@ class BlockWalker:
                 end = tracked[-1][0]
             if skipping:
                 continue
-            kind = kinds.get(node.tag_id, _INLINE)
-            if kind == _TEXT:
+            tag_id = node.tag_id
+            if tag_id == _TEXT_ID:  # half of all nodes
                 text = node.text_content or ""
                 if parts or not text.isspace():  # else indentation between blocks: nothing to flush later
                     parts.append(text)
                     if link == LINK:
                         self._link_chars += display_width(text.strip())
-            elif kind == _COMMENT:
                 continue
-            elif kind == _SKIP:
+            kind = kinds.get(tag_id, _INLINE)
+            if kind < _SKIP:  # an inline element or a comment
+                continue
+            if kind == _SKIP:
                 end = _end_of(node, tracked)
                 tracked.append((end, _END_SKIP, mem_id))
                 skipping = True
@@ -120,10 +123,10 @@ class BlockWalker:
                 elif kind == _BLOCK and len(stack) < MAX_BLOCK_DEPTH:
                     stack.append(len(elements))
                     elements.append(node)
-                    tags.append(BLOCK_NAMES[node.tag_id])
+                    tags.append(BLOCK_NAMES[tag_id])
                     end = _end_of(node, tracked)
                     tracked.append((end, _CLOSE_BLOCK, mem_id))
-            elif kind == _ANCHOR and link == NOT_LINK:
+            elif link == NOT_LINK:  # an anchor
                 kind = self._link_kind(node.attributes.get("href"))
                 if kind != NOT_LINK:
                     end = _end_of(node, tracked)
@@ -154,11 +157,14 @@ class BlockWalker:
         self._tags.append(tag)
 
     def _flush(self) -> None:
-        text = " ".join("".join(self._parts).split())
+        parts = self._parts
+        text = " ".join((parts[0] if len(parts) == 1 else "".join(parts)).split())
         if text:
             width = display_width(text)
-            self.blocks.append(Block(text, width, min(self._link_chars, width), tuple(self._stack), self._tags[-1]))
-        self._parts.clear()
+            link_chars = self._link_chars
+            self.blocks.append(Block(text, width, link_chars if link_chars < width else width, tuple(self._stack),
+                                     self._tags[-1]))
+        parts.clear()
         self._link_chars = 0
 
     def _add_preformatted(self, text: str) -> None:

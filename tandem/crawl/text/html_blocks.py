@@ -183,7 +183,3 @@ def display_width(text: str) -> int:
     Lengths and link shares are measured so: "Kernel Handbook で保守されています" is not a link
     list because its link has more letters than the Japanese around it."""
     return 2 * len(text) - len(text.encode("ascii", errors="ignore"))
-
-
-def link_density(block: Block) -> float:
-    return block.link_chars / block.width if block.width else 0.0
