@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tandem.crawl.text.block_walker import BlockWalker
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, chrome_nodes, hidden_alternatives
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, chrome_nodes, css, hidden_alternatives
 from tandem.crawl.text.main_container import select_main_blocks
 
 _SPACES = re.compile(r"\s+")
@@ -193,8 +193,14 @@ def read_head(tree: LexborHTMLParser) -> HeadFacts:
         elif tag == "base" and facts.base_href is None:
             facts.base_href = node.attributes.get("href")
     if facts.title is None:  # a broken page's title may sit in its body
-        facts.title = tree.css_first("title")
+        facts.title = _first(tree, "title")
     return facts
+
+
+def _first(tree: LexborHTMLParser, query: str) -> LexborNode | None:
+    """`tree.css_first(query)`."""
+    found = css(tree.root, query, first=True) if tree.root is not None else []
+    return found[0] if found else None
 
 
 def _title(tree: LexborHTMLParser, head: HeadFacts) -> str:
@@ -203,7 +209,7 @@ def _title(tree: LexborHTMLParser, head: HeadFacts) -> str:
     if head.title is not None:
         full = _SPACES.sub(" ", head.title.text()).strip()
         return _TITLE_SEPARATORS.split(full)[0].strip() or full
-    node = tree.css_first("h1")
+    node = _first(tree, "h1")
     return _SPACES.sub(" ", node.text()).strip() if node is not None else ""
 
 
@@ -213,7 +219,7 @@ def _links(tree: LexborHTMLParser, url: str, head: HeadFacts) -> list[str]:
     origin = f"{parts.scheme}://{parts.netloc}"
     folder = origin + (parts.path[:parts.path.rfind("/") + 1] or "/")
     hrefs: dict[str, None] = {}
-    for node in tree.css("a[href]"):
+    for node in css(tree.root, "a[href]") if tree.root is not None else ():
         href = (node.attributes.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             hrefs.setdefault(href, None)

@@ -23,10 +23,11 @@ wrap everything in `<div class="header-wrap">`).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from selectolax.lexbor import LexborNode, create_tag
+from selectolax.lexbor import LexborCSSSelector, LexborNode, create_tag
 
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "head", "button",
                        "select", "textarea", "input", "option", "object", "embed", "canvas", "-comment"})
@@ -82,6 +83,18 @@ class Block:
     tag: str  # the innermost enclosing block element ("pre" for a line of preformatted text)
 
 
+_ENGINES = threading.local()
+
+
+def css(node: LexborNode, query: str, first: bool = False) -> list[LexborNode]:
+    """`node.css(query)` (or its first match), on one CSS engine per thread for every page: a
+    parser makes its own on its first query, which costs as much as a query over a whole page."""
+    engine: LexborCSSSelector | None = getattr(_ENGINES, "engine", None)
+    if engine is None:
+        engine = _ENGINES.engine = LexborCSSSelector()
+    return engine.find_first(query, node) if first else engine.find(query, node)
+
+
 def tag_ids(names: frozenset[str]) -> frozenset[int]:
     """lexbor's ids of these tags: known tags have fixed ids (an unknown one gets a per-document
     id, far above them), and an id is an integer where a tag's name is a new string each time."""
@@ -94,9 +107,9 @@ _CHROME_CANDIDATES = "nav, header, footer, aside, menu, [role], [class], [id]"
 
 def chrome_nodes(root: LexborNode) -> dict[int, LexborNode]:
     """The elements to skip as site chrome, by `mem_id` (see the module's docstring)."""
-    chrome = {node.mem_id: node for node in root.css(_INLINE_CHROME_SELECTOR)}
+    chrome = {node.mem_id: node for node in css(root, _INLINE_CHROME_SELECTOR)}
     page_chars = -1
-    for node in root.css(_CHROME_CANDIDATES):
+    for node in css(root, _CHROME_CANDIDATES):
         if node.tag_id in _NEVER_CHROME_IDS:  # most candidates: inline elements with a class
             continue
         tag = node.tag or ""
@@ -120,7 +133,7 @@ def hidden_alternatives(root: LexborNode) -> dict[int, LexborNode]:
     A lone hidden element (a collapsed answer), and hidden elements beside a visible one (the
     other panels of tabs), are left as they are."""
     groups: dict[int, tuple[LexborNode, list[LexborNode]]] = {}
-    for node in root.css("[hidden]"):
+    for node in css(root, "[hidden]"):
         parent = node.parent
         if parent is not None:
             groups.setdefault(parent.mem_id, (parent, []))[1].append(node)
