@@ -201,8 +201,8 @@ def read_head(tree: LexborHTMLParser) -> HeadFacts:
 
 
 def _first(tree: LexborHTMLParser, query: str) -> LexborNode | None:
-    """`tree.css_first(query)`."""
-    found = css(tree.root, query, first=True) if tree.root is not None else []
+    """`tree.css_first(query)` (a fallback for pages without a title: seldom run)."""
+    found = css(tree.root, query) if tree.root is not None else []
     return found[0] if found else None
 
 

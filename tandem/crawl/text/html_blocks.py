@@ -86,13 +86,13 @@ class Block:
 _ENGINES = threading.local()
 
 
-def css(node: LexborNode, query: str, first: bool = False) -> list[LexborNode]:
-    """`node.css(query)` (or its first match), on one CSS engine per thread for every page: a
-    parser makes its own on its first query, which costs as much as a query over a whole page."""
+def css(node: LexborNode, query: str) -> list[LexborNode]:
+    """`node.css(query)`, on one CSS engine per thread for every page: a parser makes its own on
+    its first query, which costs as much as a query over a whole page."""
     engine: LexborCSSSelector | None = getattr(_ENGINES, "engine", None)
     if engine is None:
         engine = _ENGINES.engine = LexborCSSSelector()
-    return engine.find_first(query, node) if first else engine.find(query, node)
+    return engine.find(query, node)
 
 
 def tag_ids(names: frozenset[str]) -> frozenset[int]:
