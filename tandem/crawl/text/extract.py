@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tandem.crawl.text.block_walker import BlockWalker
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, chrome_nodes, css, hidden_alternatives
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, css, skipped_elements
 from tandem.crawl.text.main_container import select_main_blocks
 
 _SPACES = re.compile(r"\s+")
@@ -111,8 +111,7 @@ class Extractor:
         root = tree.body or tree.root
         if root is None:
             return ExtractedPage(title, "", links, lang)
-        skipped = chrome_nodes(root) if self.settings.remove_chrome else {}
-        skipped.update(hidden_alternatives(root))
+        skipped = skipped_elements(root, self.settings.remove_chrome)
         walker = BlockWalker()
         walker.walk_root(root, skipped.values())
         blocks = walker.blocks

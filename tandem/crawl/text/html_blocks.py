@@ -49,6 +49,8 @@ CHROME_WORDS = frozenset({
 # "¶" permalink after headings (Sphinx, MkDocs, many static-site generators).
 INLINE_CHROME_CLASSES = ("mw-editsection", "editsection", "headerlink")
 _INLINE_CHROME_SELECTOR = ", ".join(f".{name}" for name in INLINE_CHROME_CLASSES)
+_HIDDEN_OR_INLINE_CHROME = f"[hidden], {_INLINE_CHROME_SELECTOR}"
+_INLINE_CHROME_WORDS = ("editsection", "headerlink")  # in every one of INLINE_CHROME_CLASSES
 # Inline elements: their class names style prose (a cross-reference, a keyword); never chrome.
 INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em",
                          "font", "i", "img", "ins", "kbd", "label", "mark", "q", "rp", "rt", "ruby", "s",
@@ -105,9 +107,37 @@ _NEVER_CHROME_IDS = tag_ids(INLINE_TAGS | {"html", "body", "main", "article"})
 _CHROME_CANDIDATES = "nav, header, footer, aside, menu, [role], [class], [id]"
 
 
-def chrome_nodes(root: LexborNode) -> dict[int, LexborNode]:
-    """The elements to skip as site chrome, by `mem_id` (see the module's docstring)."""
-    chrome = {node.mem_id: node for node in css(root, _INLINE_CHROME_SELECTOR)}
+def skipped_elements(root: LexborNode, remove_chrome: bool) -> dict[int, LexborNode]:
+    """The elements the walk skips, by `mem_id`: site chrome (when `remove_chrome`) and hidden
+    alternatives. One query finds the hidden elements and inline chrome both (a query walks the
+    whole page): what is not hidden there is inline chrome; a hidden element whose class may name
+    inline chrome as well sends for the query of inline chrome alone."""
+    hidden: list[LexborNode] = []
+    inline_chrome: list[LexborNode] = []
+    hidden_with_chrome_class = False
+    found: set[int] = set()
+    for node in css(root, _HIDDEN_OR_INLINE_CHROME):
+        if node.mem_id in found:
+            continue  # lexbor reports a node once per selector of the list that it matches
+        found.add(node.mem_id)
+        attributes = node.attributes
+        if "hidden" not in attributes:
+            inline_chrome.append(node)
+            continue
+        hidden.append(node)
+        classes = (attributes.get("class") or "").lower()  # the class selectors match so, or exactly
+        hidden_with_chrome_class |= any(word in classes for word in _INLINE_CHROME_WORDS)
+    if hidden_with_chrome_class:
+        inline_chrome = css(root, _INLINE_CHROME_SELECTOR)
+    skipped = chrome_nodes(root, inline_chrome) if remove_chrome else {}
+    skipped.update(hidden_alternatives(hidden))
+    return skipped
+
+
+def chrome_nodes(root: LexborNode, inline_chrome: list[LexborNode]) -> dict[int, LexborNode]:
+    """The elements to skip as site chrome, by `mem_id` (see the module's docstring), given
+    those matching INLINE_CHROME_CLASSES."""
+    chrome = {node.mem_id: node for node in inline_chrome}
     page_chars = -1
     for node in css(root, _CHROME_CANDIDATES):
         if node.tag_id in _NEVER_CHROME_IDS:  # most candidates: inline elements with a class
@@ -125,15 +155,15 @@ def chrome_nodes(root: LexborNode) -> dict[int, LexborNode]:
     return chrome
 
 
-def hidden_alternatives(root: LexborNode) -> dict[int, LexborNode]:
-    """The hidden variants to skip, by `mem_id`: where an element holds two hidden children or
-    more (LibreOffice's help: `<span class="switchinline"><span hidden class="MAC">⌘+F9</span>
-    <span hidden id="default…">Ctrl+F9</span>`), they are alternatives of which a script shows
-    one; the text keeps one, the one marked default or else the first, never their glued text.
-    A lone hidden element (a collapsed answer), and hidden elements beside a visible one (the
-    other panels of tabs), are left as they are."""
+def hidden_alternatives(hidden: list[LexborNode]) -> dict[int, LexborNode]:
+    """Of the page's `hidden` elements, the variants to skip, by `mem_id`: where an element
+    holds two hidden children or more (LibreOffice's help: `<span class="switchinline"><span
+    hidden class="MAC">⌘+F9</span><span hidden id="default…">Ctrl+F9</span>`), they are
+    alternatives of which a script shows one; the text keeps one, the one marked default or
+    else the first, never their glued text. A lone hidden element (a collapsed answer), and
+    hidden elements beside a visible one (the other panels of tabs), are left as they are."""
     groups: dict[int, tuple[LexborNode, list[LexborNode]]] = {}
-    for node in css(root, "[hidden]"):
+    for node in hidden:
         parent = node.parent
         if parent is not None:
             groups.setdefault(parent.mem_id, (parent, []))[1].append(node)

@@ -200,3 +200,17 @@ def test_links_up_a_folder_are_resolved_like_urljoin() -> None:
                  "https://site.test/d1/./d2/p.html", "http://site.test:8080/d1/p;params"):
         want = list(dict.fromkeys(urljoin(base, h) for h in hrefs))  # links are deduplicated
         assert Extractor(ExtractSettings()).extract(html, base).links == want, base
+
+
+@pytest.mark.parametrize("doctype", ["<!DOCTYPE html>", ""])  # without one, class selectors ignore case
+def test_a_hidden_variant_that_is_inline_chrome_too_is_skipped_as_chrome(doctype: str) -> None:
+    # Hidden elements and inline chrome are found by one query: the shown variant is skipped as
+    # a "¶" permalink where its class is headerlink (in quirks mode, whatever its case).
+    switch = ('<span class="switch"><span hidden id="default_1" class="HeaderLink">¶</span>'
+              '<span hidden>Ctrl+F9</span></span>')
+    html = (f"{doctype}<html><body><main><p>{SHORT[0]}</p><p>フィールドを表示するには {switch} を押します。</p>"
+            f'<h2>見出し<a class="headerlink" href="#h">¶</a></h2><p>{SHORT[1]}</p></main></body></html>')
+    lines = Extractor(ExtractSettings()).extract(html, "http://help.test/a.html").text.split("\n")
+    shown = "¶ " if doctype else ""
+    assert f"フィールドを表示するには {shown}を押します。" in lines
+    assert "見出し" in lines
