@@ -112,7 +112,10 @@ def _see_also_list(blocks: list[Block], dense: list[bool], items: list[int], con
     first, last = items[0], items[-1]
     parent = blocks[first].ancestors[-2]
     members = [i for i in range(first, last + 1) if parent in blocks[i].ancestors]
-    if len(items) > MAX_SEE_ALSO_ITEMS or any(blocks[i].ancestors[-2] != parent for i in members):
+    # A member right inside the list's parent, not in an item, may have no grandparent (items
+    # right in <body>, text between them): that list is not flat either.
+    if len(items) > MAX_SEE_ALSO_ITEMS or any(len(blocks[i].ancestors) < 2 or blocks[i].ancestors[-2] != parent
+                                              for i in members):
         return []  # long or nested: a table of contents
     label = first - 1
     if label < 0 or dense[label] or container not in blocks[label].ancestors:
