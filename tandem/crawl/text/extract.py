@@ -2,7 +2,7 @@
 
 0. Self-closing tags of non-void elements (XHTML's `<a id="x"/>`) are closed, so they do not
    swallow the text after them.
-1. Walk the DOM once (html_blocks.BlockWalker), skipping scripts, styles and site chrome (`nav`,
+1. Walk the DOM once (block_walker.BlockWalker), skipping scripts, styles and site chrome (`nav`,
    `header`, `footer`, `aside`, ARIA landmarks, navigation-like elements whose class/id says
    menu, sidebar, share, …), cutting the text into blocks at block-level tags and `<br>` with
    each block's link share; `<pre>` blocks line by line with their indentation. Of hidden
@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlparse, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from tandem.crawl.text.block_walker import BlockWalker
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, BlockWalker, chrome_nodes, hidden_alternatives
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, css, skipped_elements
 from tandem.crawl.text.main_container import select_main_blocks
 
 _SPACES = re.compile(r"\s+")
@@ -37,6 +38,9 @@ VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "i
 NEVER_REPEATED_TAGS = frozenset({*HEADING_TAGS, "dt", "th", "caption", "pre"})
 # A relative link with no scheme, no dot segment at its start and no query or fragment only.
 _PLAIN_RELATIVE = re.compile(r"[^/.?#:\\][^:\\]*$")
+# "../x.html", "../../a/b.html#m()": up a folder or more, then no query, parameters or control
+# characters (urljoin strips or splits at those); dot segments after the "../"s are checked apart.
+_PARENT_RELATIVE = re.compile(r"(?:\.\./)+([^/.?#:;\\\x00-\x20][^?#:;\\\x00-\x20]*)(?:#[^\x00-\x20]*)?")
 _TITLE_SEPARATORS = re.compile(r"\s+[|｜\-–—:：]\s+|\s*[|｜]\s*")
 
 
@@ -107,10 +111,9 @@ class Extractor:
         root = tree.body or tree.root
         if root is None:
             return ExtractedPage(title, "", links, lang)
-        chrome = chrome_nodes(root, len(root.text(deep=True, separator=""))) if self.settings.remove_chrome else set()
-        chrome |= hidden_alternatives(root)
-        walker = BlockWalker(chrome)
-        walker.walk_root(root)
+        skipped = skipped_elements(root, self.settings.remove_chrome)
+        walker = BlockWalker()
+        walker.walk_root(root, skipped.values())
         blocks = walker.blocks
         s = self.settings
         chosen = select_main_blocks(blocks, walker.elements, s.min_block_chars, s.content_block_chars,
@@ -192,8 +195,14 @@ def read_head(tree: LexborHTMLParser) -> HeadFacts:
         elif tag == "base" and facts.base_href is None:
             facts.base_href = node.attributes.get("href")
     if facts.title is None:  # a broken page's title may sit in its body
-        facts.title = tree.css_first("title")
+        facts.title = _first(tree, "title")
     return facts
+
+
+def _first(tree: LexborHTMLParser, query: str) -> LexborNode | None:
+    """`tree.css_first(query)` (a fallback for pages without a title: seldom run)."""
+    found = css(tree.root, query) if tree.root is not None else []
+    return found[0] if found else None
 
 
 def _title(tree: LexborHTMLParser, head: HeadFacts) -> str:
@@ -202,7 +211,7 @@ def _title(tree: LexborHTMLParser, head: HeadFacts) -> str:
     if head.title is not None:
         full = _SPACES.sub(" ", head.title.text()).strip()
         return _TITLE_SEPARATORS.split(full)[0].strip() or full
-    node = tree.css_first("h1")
+    node = _first(tree, "h1")
     return _SPACES.sub(" ", node.text()).strip() if node is not None else ""
 
 
@@ -211,8 +220,11 @@ def _links(tree: LexborHTMLParser, url: str, head: HeadFacts) -> list[str]:
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
     folder = origin + (parts.path[:parts.path.rfind("/") + 1] or "/")
+    base_folder = urlparse(base).path.split("/")  # urljoin's: the base path's segments, less a last file name
+    if base_folder[-1]:
+        del base_folder[-1]
     hrefs: dict[str, None] = {}
-    for node in tree.css("a[href]"):
+    for node in css(tree.root, "a[href]") if tree.root is not None else ():
         href = (node.attributes.get("href") or "").strip()
         if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             hrefs.setdefault(href, None)
@@ -225,10 +237,30 @@ def _links(tree: LexborHTMLParser, url: str, head: HeadFacts) -> list[str]:
             absolute = origin + href
         elif _PLAIN_RELATIVE.match(href) and "/." not in href:  # "page.html", "sub/page.html#x"
             absolute = folder + href
+        elif parts.netloc and (parent := _PARENT_RELATIVE.fullmatch(href)) and "/." not in parent[1]:
+            absolute = origin + _parent_relative_path(base_folder, href)
         else:
             absolute = urljoin(base, href)
         links.setdefault(absolute, None)
     return list(links)
+
+
+def _parent_relative_path(base_folder: list[str], href: str) -> str:
+    """What urljoin makes of a "../x.html#y" href's path (and fragment): its steps, done alike
+    (empty segments dropped, "." skipped, ".." above the root ignored), without its parsing of
+    both URLs (~10 us a link; Javadoc's links are all such)."""
+    path, _, fragment = href.partition("#")
+    segments = base_folder + path.split("/")
+    segments[1:-1] = filter(None, segments[1:-1])
+    resolved: list[str] = []
+    for segment in segments:
+        if segment == "..":
+            if resolved:
+                resolved.pop()
+        elif segment != ".":
+            resolved.append(segment)
+    joined = "/".join(resolved) or "/"
+    return ("" if joined.startswith("/") else "/") + joined + (f"#{fragment}" if fragment else "")
 
 
 def _lang(tree: LexborHTMLParser, head: HeadFacts) -> str | None:

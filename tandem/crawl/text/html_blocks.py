@@ -23,10 +23,11 @@ wrap everything in `<div class="header-wrap">`).
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborCSSSelector, LexborNode, create_tag
 
 SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "head", "button",
                        "select", "textarea", "input", "option", "object", "embed", "canvas", "-comment"})
@@ -48,6 +49,8 @@ CHROME_WORDS = frozenset({
 # "¶" permalink after headings (Sphinx, MkDocs, many static-site generators).
 INLINE_CHROME_CLASSES = ("mw-editsection", "editsection", "headerlink")
 _INLINE_CHROME_SELECTOR = ", ".join(f".{name}" for name in INLINE_CHROME_CLASSES)
+_HIDDEN_OR_INLINE_CHROME = f"[hidden], {_INLINE_CHROME_SELECTOR}"
+_INLINE_CHROME_WORDS = ("editsection", "headerlink")  # in every one of INLINE_CHROME_CLASSES
 # Inline elements: their class names style prose (a cross-reference, a keyword); never chrome.
 INLINE_TAGS = frozenset({"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em",
                          "font", "i", "img", "ins", "kbd", "label", "mark", "q", "rp", "rt", "ruby", "s",
@@ -82,39 +85,94 @@ class Block:
     tag: str  # the innermost enclosing block element ("pre" for a line of preformatted text)
 
 
-def chrome_nodes(root: LexborNode, page_chars: int) -> set[int]:
-    """`mem_id`s of the elements to skip as site chrome (see the module's docstring)."""
-    chrome = {node.mem_id for node in root.css(_INLINE_CHROME_SELECTOR)}
-    for node in root.css("nav, header, footer, aside, menu, [role], [class], [id]"):
+_ENGINES = threading.local()
+
+
+def css(node: LexborNode, query: str) -> list[LexborNode]:
+    """`node.css(query)`, on one CSS engine per thread for every page: a parser makes its own on
+    its first query, which costs as much as a query over a whole page."""
+    engine: LexborCSSSelector | None = getattr(_ENGINES, "engine", None)
+    if engine is None:
+        engine = _ENGINES.engine = LexborCSSSelector()
+    return engine.find(query, node)
+
+
+def tag_ids(names: frozenset[str]) -> frozenset[int]:
+    """lexbor's ids of these tags: known tags have fixed ids (an unknown one gets a per-document
+    id, far above them), and an id is an integer where a tag's name is a new string each time."""
+    return frozenset(create_tag(name).tag_id for name in names)
+
+
+_NEVER_CHROME_IDS = tag_ids(INLINE_TAGS | {"html", "body", "main", "article"})
+_CHROME_CANDIDATES = "nav, header, footer, aside, menu, [role], [class], [id]"
+
+
+def skipped_elements(root: LexborNode, remove_chrome: bool) -> dict[int, LexborNode]:
+    """The elements the walk skips, by `mem_id`: site chrome (when `remove_chrome`) and hidden
+    alternatives. One query finds the hidden elements and inline chrome both (a query walks the
+    whole page): what is not hidden there is inline chrome; a hidden element whose class may name
+    inline chrome as well sends for the query of inline chrome alone."""
+    hidden: list[LexborNode] = []
+    inline_chrome: list[LexborNode] = []
+    hidden_with_chrome_class = False
+    found: set[int] = set()
+    for node in css(root, _HIDDEN_OR_INLINE_CHROME):
+        if node.mem_id in found:
+            continue  # lexbor reports a node once per selector of the list that it matches
+        found.add(node.mem_id)
+        attributes = node.attributes
+        if "hidden" not in attributes:
+            inline_chrome.append(node)
+            continue
+        hidden.append(node)
+        classes = (attributes.get("class") or "").lower()  # the class selectors match so, or exactly
+        hidden_with_chrome_class |= any(word in classes for word in _INLINE_CHROME_WORDS)
+    if hidden_with_chrome_class:
+        inline_chrome = css(root, _INLINE_CHROME_SELECTOR)
+    skipped = chrome_nodes(root, inline_chrome) if remove_chrome else {}
+    skipped.update(hidden_alternatives(hidden))
+    return skipped
+
+
+def chrome_nodes(root: LexborNode, inline_chrome: list[LexborNode]) -> dict[int, LexborNode]:
+    """The elements to skip as site chrome, by `mem_id` (see the module's docstring), given
+    those matching INLINE_CHROME_CLASSES."""
+    chrome = {node.mem_id: node for node in inline_chrome}
+    page_chars = -1
+    for node in css(root, _CHROME_CANDIDATES):
+        if node.tag_id in _NEVER_CHROME_IDS:  # most candidates: inline elements with a class
+            continue
         tag = node.tag or ""
-        if tag in INLINE_TAGS or tag in ("html", "body", "main", "article") or not _looks_like_chrome(node, tag):
+        if not _looks_like_chrome(node, tag):
             continue
         if _is_header(node, tag) and _inside_main(node):
             continue  # a header inside main or article heads that text (its title), as HTML5 says
         # Some sites wrap the whole page in a "header-wrapper"; chrome never holds most of the text.
+        if page_chars < 0:
+            page_chars = len(root.text(deep=True, separator=""))
         if len(node.text(deep=True, separator="")) < 0.5 * page_chars:
-            chrome.add(node.mem_id)
+            chrome[node.mem_id] = node
     return chrome
 
 
-def hidden_alternatives(root: LexborNode) -> set[int]:
-    """`mem_id`s of the hidden variants to skip: where an element holds two hidden children or
-    more (LibreOffice's help: `<span class="switchinline"><span hidden class="MAC">⌘+F9</span>
-    <span hidden id="default…">Ctrl+F9</span>`), they are alternatives of which a script shows
-    one; the text keeps one, the one marked default or else the first, never their glued text.
-    A lone hidden element (a collapsed answer), and hidden elements beside a visible one (the
-    other panels of tabs), are left as they are."""
+def hidden_alternatives(hidden: list[LexborNode]) -> dict[int, LexborNode]:
+    """Of the page's `hidden` elements, the variants to skip, by `mem_id`: where an element
+    holds two hidden children or more (LibreOffice's help: `<span class="switchinline"><span
+    hidden class="MAC">⌘+F9</span><span hidden id="default…">Ctrl+F9</span>`), they are
+    alternatives of which a script shows one; the text keeps one, the one marked default or
+    else the first, never their glued text. A lone hidden element (a collapsed answer), and
+    hidden elements beside a visible one (the other panels of tabs), are left as they are."""
     groups: dict[int, tuple[LexborNode, list[LexborNode]]] = {}
-    for node in root.css("[hidden]"):
+    for node in hidden:
         parent = node.parent
         if parent is not None:
             groups.setdefault(parent.mem_id, (parent, []))[1].append(node)
-    skipped: set[int] = set()
+    skipped: dict[int, LexborNode] = {}
     for parent, variants in groups.values():
         if len(variants) < 2 or sum(1 for _ in parent.iter()) != len(variants):
             continue  # a visible sibling: tab panels, each its own text, not variants of one
         shown = next((v for v in variants if _is_default_variant(v)), variants[0])
-        skipped.update(v.mem_id for v in variants if v is not shown)
+        skipped.update((v.mem_id, v) for v in variants if v is not shown)
     return skipped
 
 
@@ -126,16 +184,21 @@ def _is_default_variant(node: LexborNode) -> bool:
 def _looks_like_chrome(node: LexborNode, tag: str) -> bool:
     """For a navigation-like (not inline) element."""
     attributes = node.attributes
-    classes = (attributes.get("class") or "").lower().split()
     if tag in CHROME_TAGS or attributes.get("role") in CHROME_ROLES:
         return True
     if tag not in NAVIGATION_LIKE_TAGS:
         return False
-    if any(_is_chrome_token(token) for token in classes):
+    if _has_chrome_token(attributes.get("class") or ""):
         return True
     # Ids match whole only, and not on sections: generators derive those from the heading's
     # text (Sphinx's <section id="copyright-considerations">, <section id="search">).
     return tag not in ("section", "article") and (attributes.get("id") or "").lower() in CHROME_WORDS
+
+
+@lru_cache(maxsize=4096)
+def _has_chrome_token(classes: str) -> bool:
+    """A page's elements, and a site's pages, repeat a few class attributes: each is read once."""
+    return any(_is_chrome_token(token) for token in classes.lower().split())
 
 
 def _is_header(node: LexborNode, tag: str) -> bool:
@@ -158,111 +221,8 @@ def _is_chrome_token(token: str) -> bool:
     return len(parts) > 1 and (parts[0] in CHROME_WORDS or parts[-1] in CHROME_WORDS)
 
 
-class BlockWalker:
-    """Cuts the visible text into blocks, skipping the given chrome elements."""
-
-    def __init__(self, chrome: set[int]) -> None:
-        self.chrome = chrome
-        self.blocks: list[Block] = []
-        self.elements: list[LexborNode] = []  # the block elements, by serial number
-        self._stack: list[int] = []
-        self._tags: list[str] = []
-        self._parts: list[str] = []
-        self._link_chars = 0
-
-    def walk_root(self, root: LexborNode) -> None:
-        """Depth-first over the DOM with an explicit stack: broken pages nest thousands deep."""
-        self._open(root, root.tag or "body")
-        chrome, parts, stack = self.chrome, self._parts, self._stack
-        # [next child to visit, inside which kind of link, this level opened a block]; sibling
-        # pointers rather than iterators: faster on real pages.
-        frames: list[list[Any]] = [[root.first_child, NOT_LINK, False]]
-        while frames:
-            frame = frames[-1]
-            child = frame[0]
-            if child is None:
-                frames.pop()
-                if frame[2]:
-                    if parts:
-                        self._flush()
-                    stack.pop()
-                    self._tags.pop()
-                continue
-            frame[0] = child.next
-            tag = child.tag or ""
-            if tag == "-text":
-                text = child.text_content or ""
-                if not parts and text.isspace():
-                    continue  # indentation between blocks: nothing to flush later
-                parts.append(text)
-                if frame[1] == LINK:
-                    self._link_chars += display_width(text.strip())
-            elif tag in SKIP_TAGS or child.mem_id in chrome:
-                continue
-            elif tag in BLOCK_TAGS:
-                if parts:
-                    self._flush()
-                if tag == "br":
-                    continue
-                if tag == "pre":
-                    self._open(child, tag)
-                    self._add_preformatted(child.text(deep=True) or "")
-                    stack.pop()
-                    self._tags.pop()
-                    continue
-                opens = len(stack) < MAX_BLOCK_DEPTH
-                if opens:
-                    self._open(child, tag)
-                frames.append([child.first_child, frame[1], opens])
-            else:
-                in_link = frame[1]
-                link = in_link or (self._link_kind(child.attributes.get("href")) if tag == "a" else NOT_LINK)
-                frames.append([child.first_child, link, False])
-        if parts:
-            self._flush()
-        stack.pop()
-        self._tags.pop()
-
-    def _link_kind(self, href: str | None) -> int:
-        if not href:
-            return NOT_LINK
-        if href.startswith("#") and href[1:] in self._enclosing_ids():
-            return SELF_ANCHOR
-        return LINK
-
-    def _enclosing_ids(self) -> set[str]:
-        """Ids of the block element the text is in and of its parent block (a heading's id sits
-        on the heading or on its section)."""
-        return {self.elements[serial].attributes.get("id") or "" for serial in self._stack[-2:]}
-
-    def _open(self, node: LexborNode, tag: str) -> None:
-        self._stack.append(len(self.elements))
-        self.elements.append(node)
-        self._tags.append(tag)
-
-    def _flush(self) -> None:
-        text = " ".join("".join(self._parts).split())
-        if text:
-            width = display_width(text)
-            self.blocks.append(Block(text, width, min(self._link_chars, width), tuple(self._stack), self._tags[-1]))
-        self._parts.clear()
-        self._link_chars = 0
-
-    def _add_preformatted(self, text: str) -> None:
-        """One block per line, indentation kept (tabs as the page wrote them), blank lines left out."""
-        ancestors = tuple(self._stack)
-        for line in text.split("\n"):
-            line = line.rstrip()
-            if line:
-                self.blocks.append(Block(line, display_width(line), 0, ancestors, "pre"))
-
-
 def display_width(text: str) -> int:
     """Characters, with each non-ASCII character (in practice: a full-width one) counted twice.
     Lengths and link shares are measured so: "Kernel Handbook で保守されています" is not a link
     list because its link has more letters than the Japanese around it."""
     return 2 * len(text) - len(text.encode("ascii", errors="ignore"))
-
-
-def link_density(block: Block) -> float:
-    return block.link_chars / block.width if block.width else 0.0

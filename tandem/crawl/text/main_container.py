@@ -28,7 +28,8 @@ import re
 
 from selectolax.lexbor import LexborNode
 
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, link_density
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block
+from tandem.crawl.text.prose_tree import ROOT_PARENT, ProseTree
 
 # Blocks kept whatever their length: short is normal for them.
 SHORT_KEPT_TAGS = frozenset({*HEADING_TAGS, "dt", "dd", "td", "th", "li", "caption", "figcaption", "summary",
@@ -53,18 +54,22 @@ ARTICLE_LIST_LABEL = re.compile(
 def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_block_chars: int,
                        content_block_chars: int, max_link_density: float, container_share: float) -> list[int]:
     """Indexes (in page order) of the blocks that form the main text."""
-    dense = [link_density(b) > max_link_density for b in blocks]
+    # link_chars is at most the width, so a block with link text has a width.
+    dense = [b.link_chars != 0 and b.link_chars / b.width > max_link_density for b in blocks]
     usable = [i for i, b in enumerate(blocks) if not dense[i] and (
         b.tag in SHORT_KEPT_TAGS or b.width >= min_block_chars)]
-    usable = [i for i in usable if not _labels_dropped_links(blocks, dense, i, content_block_chars)]
+    last = len(blocks) - 1
+    usable = [i for i in usable if i == last or not dense[i + 1]
+              or not _is_label(blocks[i], content_block_chars)]
     prose = [i for i in usable
              if blocks[i].tag not in HEADING_TAGS and blocks[i].width >= content_block_chars]
     if not prose:
         return usable
-    container = _densest(blocks, prose, container_share)
-    container = _widen(blocks, prose, elements, container)
-    chosen = sorted({*(i for i in usable if container in blocks[i].ancestors),
-                     *_linked_content(blocks, dense, container, content_block_chars)})
+    tree = ProseTree(blocks, prose)
+    container = _densest(tree, container_share)
+    container = _widen(tree, elements, container)
+    chosen = sorted({*(i for i in usable if tree.holds(blocks[i], container)),
+                     *_linked_content(blocks, dense, tree, container, content_block_chars)})
     # The heading right before the container names its text (a title above the article body).
     before = [i for i in usable if i < chosen[0]]
     if before and blocks[before[-1]].tag in HEADING_TAGS:
@@ -72,13 +77,14 @@ def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_bloc
     return chosen
 
 
-def _linked_content(blocks: list[Block], dense: list[bool], container: int, content_block_chars: int) -> list[int]:
+def _linked_content(blocks: list[Block], dense: list[bool], tree: ProseTree, container: int,
+                    content_block_chars: int) -> list[int]:
     """Link-dense blocks inside the container that are part of its text, not navigation: a
     table cell whose row has a cell of text (a package name beside its description), a term
     whose description follows (an index entry), and the items of a short flat list introduced
     by a label (a "see also" list), with that label. Tables of contents are nested, long, or
     unlabelled, and navigation sits outside the container: those still go."""
-    inside = [i for i, block in enumerate(blocks) if dense[i] and container in block.ancestors
+    inside = [i for i, block in enumerate(blocks) if dense[i] and tree.holds(block, container)
               and len(block.ancestors) >= 2]
     if not inside:
         return []
@@ -106,7 +112,10 @@ def _see_also_list(blocks: list[Block], dense: list[bool], items: list[int], con
     first, last = items[0], items[-1]
     parent = blocks[first].ancestors[-2]
     members = [i for i in range(first, last + 1) if parent in blocks[i].ancestors]
-    if len(items) > MAX_SEE_ALSO_ITEMS or any(blocks[i].ancestors[-2] != parent for i in members):
+    # A member right inside the list's parent, not in an item, may have no grandparent (items
+    # right in <body>, text between them): that list is not flat either.
+    if len(items) > MAX_SEE_ALSO_ITEMS or any(len(blocks[i].ancestors) < 2 or blocks[i].ancestors[-2] != parent
+                                              for i in members):
         return []  # long or nested: a table of contents
     label = first - 1
     if label < 0 or dense[label] or container not in blocks[label].ancestors:
@@ -118,51 +127,35 @@ def _see_also_list(blocks: list[Block], dense: list[bool], items: list[int], con
     return [label, *members]
 
 
-def _labels_dropped_links(blocks: list[Block], dense: list[bool], index: int, content_block_chars: int) -> bool:
-    block = blocks[index]
-    is_label = block.tag in HEADING_TAGS or (block.tag not in SHORT_KEPT_TAGS and block.width < content_block_chars)
-    return is_label and index + 1 < len(blocks) and dense[index + 1]
+def _is_label(block: Block, content_block_chars: int) -> bool:
+    """A heading or a short line: dropped with the link list right after it (see step 2)."""
+    return block.tag in HEADING_TAGS or (block.tag not in SHORT_KEPT_TAGS and block.width < content_block_chars)
 
 
-def _densest(blocks: list[Block], prose: list[int], container_share: float) -> int:
-    weight: dict[int, int] = {}
-    depth: dict[int, int] = {}
-    total = 0
-    for i in prose:
-        block = blocks[i]
-        chars = block.width - block.link_chars
-        total += chars
-        for level, serial in enumerate(block.ancestors):
-            weight[serial] = weight.get(serial, 0) + chars
-            depth[serial] = level
-    enough = [serial for serial, w in weight.items() if w >= container_share * total]
-    return max(enough, key=lambda serial: (depth[serial], weight[serial]))
+def _densest(tree: ProseTree, container_share: float) -> int:
+    """The deepest element with enough of the prose; the heavier, then the first, of equals."""
+    enough = [serial for serial, weight in tree.weight.items() if weight >= container_share * tree.total]
+    return max(enough, key=lambda serial: (tree.depth[serial], tree.weight[serial], -serial))
 
 
-def _widen(blocks: list[Block], prose: list[int], elements: list[LexborNode], container: int) -> int:
+def _widen(tree: ProseTree, elements: list[LexborNode], container: int) -> int:
     """Climb while the parent holds more text beside the container; levels that add no prose
     are climbed through only when a level above them confirms the climb."""
     confirmed = candidate = container
-    container_weight = sum(blocks[i].width - blocks[i].link_chars for i in prose if container in blocks[i].ancestors)
+    container_weight = tree.weight[container]
     while True:
-        chain = next(blocks[i].ancestors for i in prose if candidate in blocks[i].ancestors)
-        level = chain.index(candidate)
-        if level == 0:
+        parent = tree.parent[candidate]
+        if parent == ROOT_PARENT:
             return confirmed
-        parent = chain[level - 1]
-        paragraphs: dict[int | None, int] = {}  # prose blocks in each sibling of the candidate
-        weights: dict[int | None, int] = {}
-        for i in prose:
-            ancestors = blocks[i].ancestors
-            if len(ancestors) >= level and ancestors[level - 1] == parent:
-                sibling = ancestors[level] if len(ancestors) > level else None
-                if sibling != candidate:
-                    paragraphs[sibling] = paragraphs.get(sibling, 0) + 1
-                    weights[sibling] = weights.get(sibling, 0) + blocks[i].width - blocks[i].link_chars
+        # The parent's other children with prose, and prose right inside it (None), with the
+        # number and the weight of their prose blocks.
+        siblings: list[tuple[int | None, int, int]] = [(child, tree.count[child], tree.weight[child])
+                                                       for child in tree.children[parent] if child != candidate]
+        if parent in tree.own_count:
+            siblings.append((None, tree.own_count[parent], tree.own_weight[parent]))
         kinds = [_sibling_kind(elements, sibling, candidate,
-                               paragraphs[sibling] >= MIN_SIBLING_PARAGRAPHS
-                               and weights[sibling] >= MIN_SIBLING_SHARE * container_weight)
-                 for sibling in paragraphs]
+                               paragraphs >= MIN_SIBLING_PARAGRAPHS and weight >= MIN_SIBLING_SHARE * container_weight)
+                 for sibling, paragraphs, weight in siblings]
         if "layout" in kinds or ("other" in kinds and "content" not in kinds):
             return confirmed
         candidate = parent

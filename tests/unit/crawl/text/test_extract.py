@@ -188,3 +188,29 @@ def test_plain_relative_links_are_resolved_like_urljoin() -> None:
     html = "<html><body>" + "".join(f'<a href="{h}">l</a>' for h in hrefs) + "</body></html>"
     for base in ("https://site.test/dir/page.html?q=1", "https://site.test", "https://site.test/dir/"):
         assert Extractor(ExtractSettings()).extract(html, base).links == [urljoin(base, h) for h in hrefs]
+
+
+def test_links_up_a_folder_are_resolved_like_urljoin() -> None:
+    # Javadoc's links are all "../../pkg/Class.html#method()"; they skip urljoin's parsing.
+    hrefs = ["../up.html", "../../../above/root.html", "../a//b.html", "../x.html#m(int, java.lang.String)",
+             "../x.html#", "../a/./b.html", "../a/../b.html", "../c..d/e.html", "../p;x.html", "../q.html?y=1#z",
+             "../日本語.html", "../%7Euser/", "../a\tb.html"]
+    html = "<html><body>" + "".join(f'<a href="{h}">l</a>' for h in hrefs) + "</body></html>"
+    for base in ("https://site.test/d1/d2/page.html?q=1", "https://site.test", "https://site.test/d1//d2/",
+                 "https://site.test/d1/./d2/p.html", "http://site.test:8080/d1/p;params"):
+        want = list(dict.fromkeys(urljoin(base, h) for h in hrefs))  # links are deduplicated
+        assert Extractor(ExtractSettings()).extract(html, base).links == want, base
+
+
+@pytest.mark.parametrize("doctype", ["<!DOCTYPE html>", ""])  # without one, class selectors ignore case
+def test_a_hidden_variant_that_is_inline_chrome_too_is_skipped_as_chrome(doctype: str) -> None:
+    # Hidden elements and inline chrome are found by one query: the shown variant is skipped as
+    # a "¶" permalink where its class is headerlink (in quirks mode, whatever its case).
+    switch = ('<span class="switch"><span hidden id="default_1" class="HeaderLink">¶</span>'
+              '<span hidden>Ctrl+F9</span></span>')
+    html = (f"{doctype}<html><body><main><p>{SHORT[0]}</p><p>フィールドを表示するには {switch} を押します。</p>"
+            f'<h2>見出し<a class="headerlink" href="#h">¶</a></h2><p>{SHORT[1]}</p></main></body></html>')
+    lines = Extractor(ExtractSettings()).extract(html, "http://help.test/a.html").text.split("\n")
+    shown = "¶ " if doctype else ""
+    assert f"フィールドを表示するには {shown}を押します。" in lines
+    assert "見出し" in lines

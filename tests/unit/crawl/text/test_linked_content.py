@@ -42,3 +42,12 @@ def test_navigation_outside_and_a_nested_table_of_contents_inside_still_go() -> 
     text = lines()
     for link in ("ホーム", "製品一覧", "1. 概要", "1.1 対象", "2. 導入の手順", "関連記事", "先週の記事"):
         assert link not in text
+
+
+def test_link_items_right_in_the_body_with_text_between_them_do_not_raise() -> None:
+    # The items' parent is the body; the text between them has no grandparent block (IndexError once).
+    html = ('<html><body><h2>関連</h2><li><a href="/a">リンクその一</a></li>'
+            '本文がここにあります。とても長い本文の文章がここに続きます。'
+            '<li><a href="/b">リンクその二</a></li></body></html>')
+    text = Extractor(ExtractSettings()).extract(html, "http://docs.test/").text.split("\n")
+    assert text == ["本文がここにあります。とても長い本文の文章がここに続きます。"]
