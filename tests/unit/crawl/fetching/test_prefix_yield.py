@@ -66,3 +66,11 @@ def test_counts_rebuilt_from_outcomes_equal_those_learnt_live() -> None:
     rebuilt = PrefixYield.from_outcomes(outcomes)
     for url in ("http://a.jp/x/9", "http://a.jp/y/9", "http://b.jp/9", "http://c.jp/9"):
         assert rebuilt.rate(url) == live.rate(url)
+
+
+@pytest.mark.parametrize(("url", "section"), [
+    ("http://a.jp/docs/x?q=/y/z", "a.jp/docs/"), ("http://a.jp/x?q=/y", "a.jp/"), ("http://a.jp/x#/y", "a.jp/"),
+    ("https://a.jp:8443/", "a.jp:8443/"), ("http://a.jp", "a.jp/"), ("http://a.jp?x=/y", "a.jp/"),
+])
+def test_a_query_or_fragment_is_no_folder(url: str, section: str) -> None:
+    assert section_of(url)[1] == section
