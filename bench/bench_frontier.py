@@ -1,24 +1,28 @@
 """The quality-ranked frontier against breadth first, to the same exact target, on real manuals
 hidden in generated junk (bench/frontier_graph.py), served on 127.0.0.1.
 
-For each junk share (50 %, 90 %, 99 % of the graph's pages) the crawl runs twice from the junk
-home page, `scheduler: fifo` and `scheduler: quality`, `--repeat` times each (the median run is
-shown: when the manuals turn up in the junk varies with the workers' timing), as users run it
-(`scripts/crawl.py`, the `technical` filter preset, since the real pages are manuals). Printed per
-run: pages fetched, fetched per kept page, wall time; the kept text's quality (how many records
-come from the real manuals, and the filters' measures of the kept text: Japanese and hiragana
-shares, mean sentence length); and politeness: the smallest gap between two requests to one
+For each junk share (50 %, 90 %, 99 % of the graph's pages) and each of `--seeds` graphs (the
+same manuals, the junk and the junk pages that link the manuals drawn anew: where the manuals
+turn up in the junk decides most of both crawls' fetches, so one graph says little), the crawl
+runs twice from the junk home page, `scheduler: fifo` and `scheduler: quality`, as users run it
+(`scripts/crawl.py`, the `technical` filter preset, since the real pages are manuals). Every run
+is printed, and each graph's ratio of fetches (quality/fifo); the verdict is on the median of
+those ratios. Printed per run: pages fetched, fetched per kept page, wall time; the kept text's
+quality (how many records come from the real manuals, and the filters' measures of the kept
+text: Japanese and hiragana shares, mean sentence length); and politeness: the smallest gap between two requests to one
 host, as the server logged them (its 5th percentile and median, and the share under half of
 `min_delay_s`: load on the machine bunches some arrivals; the engine's spacing is the same code
 for both schedulers). Goal (issue 25): at 90 % junk,
-quality needs at most half of fifo's fetches, its kept text no worse, politeness unchanged.
+quality needs at most half of fifo's fetches (the median over the graphs), its kept text no worse
+and politeness unchanged (over all runs of the share: the mean share of short gaps, the median
+run's 5th percentile).
 
 Then `--rows N` (default 10 million): a frontier.sqlite of N queued URLs over 1,000 hosts,
 built with executemany in one transaction, and the time of the next-URL query (the best queued
 URL, and the best outside 16 busy hosts) against the same query at N/100 rows.
 
 Run: .venv/bin/python bench/bench_frontier.py [--cache data/bench/debian-ja] [--shares 0.5,0.9,0.99]
-     [--target 30] [--repeat 3] [--rows 10000000] [--skip-crawl] [--skip-rows]
+     [--target 30] [--seeds 5] [--rows 10000000] [--skip-crawl] [--skip-rows]
 """
 
 from __future__ import annotations
@@ -116,13 +120,7 @@ def _mean(values: object) -> float:
     return statistics.fmean(items) if items else float("nan")
 
 
-def median_run(runs: list[CrawlRun]) -> CrawlRun:
-    """The run with the median number of fetches (when the manuals are found in the junk varies
-    from run to run with the workers' timing)."""
-    return sorted(runs, key=lambda run: run.fetched)[len(runs) // 2]
-
-
-def run_crawls(cache: Path, shares: list[float], target: int, repeat: int) -> bool:
+def run_crawls(cache: Path, shares: list[float], target: int, seeds: int) -> bool:
     try:
         roots = fetch_packages(cache)
     except PackagesUnavailable as exc:
@@ -130,36 +128,40 @@ def run_crawls(cache: Path, shares: list[float], target: int, repeat: int) -> bo
         return True
     met = True
     print(f"target {target} kept records, min_delay_s {MIN_DELAY_S}, per-host concurrency 2, 8 workers, "
-          "preset technical")
-    header = (f"{'junk':>5} {'scheduler':<9} {'fetched':>8} {'per kept':>8} {'wall s':>7} {'manual':>7} "
-              f"{'ja':>5} {'hira':>5} {'sent':>5} {'p5 gap ms':>9} {'median gap ms':>13} {'short gaps':>10}")
-    print(header)
+          f"preset technical, {seeds} graphs per junk share")
+    print(f"{'junk':>5} {'seed':>4} {'scheduler':<9} {'fetched':>8} {'per kept':>8} {'wall s':>7} {'manual':>7} "
+          f"{'ja':>5} {'hira':>5} {'sent':>5} {'p5 gap ms':>9} {'median gap ms':>13} {'short gaps':>10}")
     for share in shares:
-        graph, manual_pages = serve_graph(roots, share)
-        try:
-            with tempfile.TemporaryDirectory() as work:
-                every = {s: [crawl_once(graph, s, target, Path(work) / str(i)) for i in range(repeat)]
-                         for s in ("fifo", "quality")}
-        finally:
-            graph.close()
-        runs = {s: median_run(every[s]) for s in every}
-        for s, all_runs in every.items():
-            print(f"{share:>5.0%} {s:<9} fetches, each run: {', '.join(str(run.fetched) for run in all_runs)}")
-        for run in runs.values():
-            print(f"{share:>5.0%} {run.scheduler:<9} {run.fetched:>8} {run.fetched / run.kept:>8.2f} "
-                  f"{run.wall_s:>7.1f} {run.from_manuals:>3}/{run.kept:<3} {run.japanese:>5.2f} {run.hiragana:>5.2f} "
-                  f"{run.sentence:>5.1f} {run.p5_gap_ms:>9.1f} {run.median_gap_ms:>13.1f} {run.short_gaps:>10.1%}")
+        runs: dict[str, list[CrawlRun]] = {"fifo": [], "quality": []}
+        ratios = []
+        for seed in range(seeds):
+            graph, manual_pages = serve_graph(roots, share, seed)
+            try:
+                with tempfile.TemporaryDirectory() as work:
+                    pair = {s: crawl_once(graph, s, target, Path(work)) for s in runs}
+            finally:
+                graph.close()
+            for run in pair.values():
+                runs[run.scheduler].append(run)
+                print(f"{share:>5.0%} {seed:>4} {run.scheduler:<9} {run.fetched:>8} {run.fetched / run.kept:>8.2f} "
+                      f"{run.wall_s:>7.1f} {run.from_manuals:>3}/{run.kept:<3} {run.japanese:>5.2f} "
+                      f"{run.hiragana:>5.2f} {run.sentence:>5.1f} {run.p5_gap_ms:>9.1f} {run.median_gap_ms:>13.1f} "
+                      f"{run.short_gaps:>10.1%}")
+            ratios.append(pair["quality"].fetched / pair["fifo"].fetched)
         fifo, quality = runs["fifo"], runs["quality"]
-        ratio = quality.fetched / fifo.fetched
-        no_worse = quality.from_manuals >= fifo.from_manuals and quality.japanese >= fifo.japanese - 0.02
+        ratio = statistics.median(ratios)
+        no_worse = (sum(r.from_manuals for r in quality) >= sum(r.from_manuals for r in fifo)
+                    and _mean(r.japanese for r in quality) >= _mean(r.japanese for r in fifo) - 0.02)
         # The engine spaces each host's requests by min_delay_s; the server's clock sees them
         # bunched by load at times. Unchanged: quality no more often under half the delay than fifo.
-        polite = quality.short_gaps <= fifo.short_gaps + 0.01 and quality.p5_gap_ms >= 1000 * MIN_DELAY_S / 2
-        print(f"      junk pages {graph.junk.pages} + manual pages {manual_pages}: quality/fifo fetches {ratio:.2f}, "
-              f"kept text no worse: {no_worse}, politeness unchanged: {polite}")
+        polite = (_mean(r.short_gaps for r in quality) <= _mean(r.short_gaps for r in fifo) + 0.01
+                  and statistics.median(r.p5_gap_ms for r in quality) >= 1000 * MIN_DELAY_S / 2)
+        print(f"      junk pages {graph.junk.pages} + manual pages {manual_pages}: quality/fifo fetches per graph "
+              f"{', '.join(f'{r:.2f}' for r in ratios)}; median {ratio:.2f}; kept text no worse: {no_worse}, "
+              f"politeness unchanged: {polite}")
         if abs(share - 0.9) < 1e-9:
             goal = ratio <= GOAL_FETCH_RATIO and no_worse and polite
-            print(f"      goal at 90 % junk (<= {GOAL_FETCH_RATIO}x fifo's fetches, no worse, polite): "
+            print(f"      goal at 90 % junk (median <= {GOAL_FETCH_RATIO}x fifo's fetches, no worse, polite): "
                   f"{'MET' if goal else 'NOT MET'}")
             met = met and goal
     return met
@@ -221,14 +223,14 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=REPO / "data" / "bench" / "debian-ja")
     parser.add_argument("--shares", default="0.5,0.9,0.99")
     parser.add_argument("--target", type=int, default=30)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per scheduler and share; the median is shown")
+    parser.add_argument("--seeds", type=int, default=5, help="graphs per share (one run per scheduler each)")
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--skip-crawl", action="store_true")
     parser.add_argument("--skip-rows", action="store_true")
     args = parser.parse_args()
     met = True
     if not args.skip_crawl:
-        met = run_crawls(args.cache, [float(s) for s in args.shares.split(",")], args.target, args.repeat)
+        met = run_crawls(args.cache, [float(s) for s in args.shares.split(",")], args.target, args.seeds)
     if not args.skip_rows:
         with tempfile.TemporaryDirectory() as work:
             time_next_url(args.rows, Path(work))

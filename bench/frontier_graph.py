@@ -6,8 +6,10 @@ among themselves by their own generators (DocBook, Sphinx). Junk: generated page
 ports, linked at random to each other (12-60 links a page): English filler, katakana keyword
 spam, link farms with nothing but links, and an endless calendar (`/cal?date=...`, each day
 linking the next). Each manual's home page is linked from three junk pages drawn at random, so
-a crawl from the junk home page finds the manuals somewhere in the junk. Every request is logged
-with its time, for the per-host gaps.
+a crawl from the junk home page finds the manuals somewhere in the junk. `seed` draws the graph:
+the entrances and every page's links come from random generators seeded apart (one seeded like
+a page's would make that page link every entrance), so each seed is another graph of the same
+make. Every request is logged with its time, for the per-host gaps.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ class JunkWeb:
 
     def __init__(self, pages: int, manual_homes: list[str], seed: int = 7) -> None:
         self.pages = pages
+        self.seed = seed
         self.ports: list[int] = []
-        draw = random.Random(seed)
+        draw = random.Random(f"{seed}:entrances")
         self.entrances: dict[int, list[str]] = {}
         for home in manual_homes:
             for _ in range(ENTRANCES_PER_MANUAL):
@@ -93,7 +96,7 @@ class JunkWeb:
             return None
         if not 0 <= number < self.pages:
             return None
-        draw = random.Random(number)
+        draw = random.Random(f"{self.seed}:page:{number}")
         kind = number % 3
         count = LINKS_PER_FARM if kind == 2 else LINKS_PER_JUNK_PAGE
         targets = [draw.randrange(self.pages) for _ in range(count)]
@@ -191,9 +194,9 @@ class ServedGraph:
             server.server_close()
 
 
-def serve_graph(roots: dict[str, Path], junk_share: float) -> tuple[ServedGraph, int]:
-    """Serve the manuals and as many junk pages as make `junk_share` of all pages; returns the
-    graph and the number of manual pages."""
+def serve_graph(roots: dict[str, Path], junk_share: float, seed: int = 7) -> tuple[ServedGraph, int]:
+    """Serve the manuals and as many junk pages as make `junk_share` of all pages, the junk drawn
+    from `seed`; returns the graph and the number of manual pages."""
     log = RequestLog()
     port_of: dict[int, object] = {}
     servers: list[ThreadingHTTPServer] = []
@@ -214,7 +217,7 @@ def serve_graph(roots: dict[str, Path], junk_share: float) -> tuple[ServedGraph,
         port_of[port] = (folder, manual.home)
         manual_ports[port] = manual.name
     junk_pages = round(manual_pages * junk_share / (1 - junk_share))
-    junk = JunkWeb(junk_pages, [f"http://127.0.0.1:{port}/" for port in manual_ports])
+    junk = JunkWeb(junk_pages, [f"http://127.0.0.1:{port}/" for port in manual_ports], seed)
     for _ in range(JUNK_HOSTS):
         port = start()
         port_of[port] = junk

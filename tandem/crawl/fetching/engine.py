@@ -11,9 +11,12 @@ The first time a host comes up, its sitemaps are read in the background (sitemap
 requests take the host's turn like page fetches (`_host_turn`), and the crawl is not over while
 a host's sitemaps are still being read, since they may queue more pages.
 
-With `scheduler: quality` each link is queued with a priority (link_priority.py) and the ready
-host whose best URL is worth most gets the next turn (host_buffer.py); `fifo` keeps the order
-links were found in.
+With `scheduler: quality` each link is queued with a priority (link_priority.py); when it leaves
+the frontier for its host's buffer, the priority is weighed by what the crawl has learnt of the
+site section it points into (prefix_yield.py: the share of pages kept there so far, recounted
+from the frontier on resume), and the ready host whose best URL is worth most gets the next turn
+(host_buffer.py), so a section that keeps nothing gets no request while a better host waits for
+its delay. `fifo` keeps the order links were found in.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tandem.common.script_main import timestamped
@@ -31,7 +34,8 @@ from tandem.crawl.crawl_config import CrawlConfig
 from tandem.crawl.fetching.fetcher import Fetcher, FetchResult
 from tandem.crawl.fetching.host_buffer import HostBuffer, turn_worth, worth_a_request
 from tandem.crawl.fetching.link_priority import link_priority, seed_priority, sitemap_priority
-from tandem.crawl.fetching.robots import HostRules, RobotsCache
+from tandem.crawl.fetching.prefix_yield import PrefixYield
+from tandem.crawl.fetching.robots import UNREACHABLE, HostRules, RobotsCache
 from tandem.crawl.fetching.sitemaps import HostSitemaps, SitemapReader
 from tandem.crawl.fetching.urls import InvalidURL, Scope, canonicalize, host_of
 from tandem.crawl.storage.frontier import DONE, FAILED, Frontier, FrontierEntry
@@ -42,6 +46,9 @@ RETRYABLE = frozenset({"timeout", "network", "truncated"})
 BACKOFF = frozenset({"http_429", "http_503"})
 _LINK_CACHE_MAX = 200_000
 SITEMAP_DEPTH = 1  # pages a sitemap lists are one hop from the host, like links on its home page
+# Finished without a page to judge: the redirect's target is judged under its own URL; robots'
+# refusals make no request.
+UNJUDGED = ("redirected", "robots", UNREACHABLE)
 
 
 def _log_stderr(line: str) -> None:
@@ -109,6 +116,8 @@ class WebCrawl:
         self._hosts: dict[str, HostState] = {}  # every host seen: its delay outlives its buffer
         self._waiting: dict[str, HostState] = {}  # hosts with buffered URLs, the only ones scanned
         self._by_priority = config.scheduler == "quality"
+        # Quality only (fifo ignores priorities): rebuilt from the frontier, so a resume knows it.
+        self._yields = PrefixYield.from_outcomes(frontier.outcomes(UNJUDGED) if self._by_priority else ())
         concurrency = config.politeness.per_host_concurrency
         if self._by_priority:
             # Held URLs are ranked as of their refill: hold few, so that the frontier's ranking,
@@ -118,6 +127,9 @@ class WebCrawl:
             self._host_cap, self._max_buffer = max(16, concurrency * 8), max(256, config.workers * 32)
         self._buffered = 0
         self._active = 0
+        # Quality: the priorities of the URLs being fetched. Their pages may bring better links
+        # than any held now: a turn is not spent on a URL worth under half of one (host_buffer.py).
+        self._flying: list[float] = []
         self._frontier_empty = False
         # Set (and replaced) whenever a worker may find work: an event, not a Condition, because
         # a Condition's lock, re-acquired by tasks cancelled at the target, could deadlock them
@@ -171,6 +183,8 @@ class WebCrawl:
             finally:
                 state.active -= 1
                 self._active -= 1
+                if self._by_priority:
+                    self._flying.remove(entry.priority)
                 self._signal_change()
 
     async def _next_entry(self) -> FrontierEntry | None:
@@ -207,7 +221,8 @@ class WebCrawl:
         soonest: float | None = None
         limit = self.config.politeness.per_host_concurrency
         chosen: tuple[str, HostState] | None = None
-        best = blocked = 0.0  # the best ready turn's worth; the best of those waiting for politeness
+        best = 0.0  # the best ready turn's worth; the best of those waiting for politeness or a fetch
+        blocked = max(self._flying, default=0.0)
         for host, state in self._waiting.items():
             if self._by_priority:
                 waited = 0.0 if state.last_turn_at is None else now - state.last_turn_at
@@ -238,6 +253,8 @@ class WebCrawl:
         self._active += 1
         state.next_at = now + state.delay_s
         state.last_turn_at = now
+        if self._by_priority:
+            self._flying.append(entry.priority)
         return entry, None
 
     def _refill(self) -> bool:
@@ -255,12 +272,17 @@ class WebCrawl:
             return False
         for entry in entries:
             state = self._host_state(entry.host)
-            state.buffered.push(entry)
+            state.buffered.push(self._as_learnt(entry) if self._by_priority else entry)
             if entry.host not in self._waiting and state.last_turn_at is None:
                 state.last_turn_at = self._clock()  # waiting from now, for the aging of its turn
             self._waiting[entry.host] = state
         self._buffered += len(entries)
         return True
+
+    def _as_learnt(self, entry: FrontierEntry) -> FrontierEntry:
+        """The entry at its priority times its section's yield as learnt by now (prefix_yield.py):
+        what the engine ranks turns by, and the worth its page's links inherit."""
+        return replace(entry, priority=self._yields.adjusted(entry.url, entry.priority))
 
     def _host_state(self, host: str) -> HostState:
         state = self._hosts.get(host)
@@ -344,6 +366,7 @@ class WebCrawl:
             self._frontier_empty = False
             return
         self._finish(entry.url_id, FAILED, error)
+        self._yields.record(entry.url, False)
 
     def _finish(self, url_id: int, state: int, reason: str) -> None:
         self.frontier.finish(url_id, state, reason)
@@ -356,6 +379,7 @@ class WebCrawl:
             print(timestamped(f"analysis failed for {result.url}: {type(exc).__name__}: {exc}", "ERROR"),
                   file=sys.stderr)
             self._finish(url_id, FAILED, "analysis_error")
+            self._yields.record(result.url, False)
             return
         if entry.depth < self.config.scope.max_depth:
             # A seed's priority says it comes first, not that its page is good: its links inherit its score only.
@@ -369,6 +393,8 @@ class WebCrawl:
         # the target was reached is left for a later, larger crawl.
         if reason is not None and reason != "target_reached":
             self.frontier.finish(url_id, DONE, reason)
+        if reason != "target_reached":
+            self._yields.record(result.url, reason is None)
 
     async def _add_sitemap_urls(self, urls: list[str]) -> int:
         if self.config.scope.max_depth < SITEMAP_DEPTH:
@@ -417,7 +443,7 @@ class WebCrawl:
     def _release_beaten(self, fresh: list[tuple[str, str, int, float]]) -> None:
         """Quality: held URLs worse than one just queued go back to the frontier, so the next
         turns go to the best known now, not to what was best at the last refill."""
-        best = max(priority for _, _, _, priority in fresh)
+        best = max(self._yields.adjusted(url, priority) for url, _, _, priority in fresh)
         for host, state in list(self._waiting.items()):
             held = state.buffered.take_below(best)
             for entry in held:

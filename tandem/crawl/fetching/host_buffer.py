@@ -5,8 +5,9 @@
 the frontier, which hands out the best again), and the engine gives the next turn to
 the ready host whose best URL is worth most (`turn_worth`), counting each second a host has
 waited as AGING_PER_S more. A request is not spent on a URL worth less than WORTH_SHARE of the
-best one waiting for its host's delay (`worth_a_request`): the workers wait for that host instead,
-so a good site's turns are not padded out with junk. No host starves: its waiting time raises
+best one waiting for its host's delay, or of the best one being fetched, whose page may bring
+better links (`worth_a_request`): the workers wait for that host or that page instead, so a good
+site's turns are not padded out with junk. No host starves: its waiting time raises
 its worth until it is taken (at most (1 - WORTH_SHARE) / AGING_PER_S = 50 s of waiting beyond
 its own delay). Politeness is not decided here: a host is ready or not by its own concurrency
 and delay (engine.WebCrawl), as with fifo.
@@ -59,5 +60,5 @@ def turn_worth(best_priority: float, waited_s: float) -> float:
 
 def worth_a_request(ready_worth: float, waiting_worth: float) -> bool:
     """Whether the best ready turn is worth a request, while a host whose turn is worth
-    `waiting_worth` waits for its politeness."""
+    `waiting_worth` waits for its politeness (or a URL of that worth is being fetched)."""
     return ready_worth >= WORTH_SHARE * waiting_worth

@@ -22,7 +22,7 @@ import errno
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -79,6 +79,9 @@ class Frontier(Protocol):
     def retry_failed(self, reasons: Sequence[str]) -> int:
         """Failed URLs with one of `reasons` back to the queue, attempts reset; returns how many."""
     def queued_count(self) -> int: ...
+    def outcomes(self, unrequested: Sequence[str]) -> Iterator[tuple[str, bool]]:
+        """(url, kept) of every finished URL but those finished with a reason in `unrequested`
+        (no page was judged: a redirect's source, a robots refusal)."""
     def state_counts(self) -> dict[str, int]: ...
     def load_meta(self, key: str) -> Any: ...
     def save_meta(self, key: str, value: Any) -> None: ...
@@ -248,6 +251,13 @@ class SQLiteFrontier:
 
     def queued_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM urls WHERE state = 0").fetchone()[0])
+
+    def outcomes(self, unrequested: Sequence[str]) -> Iterator[tuple[str, bool]]:
+        marks = ",".join("?" * len(unrequested))
+        sql = (f"SELECT url, reason = 'kept' FROM urls WHERE state IN ({DONE}, {FAILED}) "
+               f"AND coalesce(reason, '') NOT IN ({marks})")
+        for url, kept in self._db.execute(sql, list(unrequested)):
+            yield url, bool(kept)
 
     def state_counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT state, COUNT(*) FROM urls GROUP BY state").fetchall()

@@ -18,7 +18,7 @@ from tandem.crawl.fetching.fetcher import FetchResult
 from tandem.crawl.fetching.host_buffer import AGING_PER_S, WORTH_SHARE, turn_worth, worth_a_request
 from tandem.crawl.fetching.robots import RobotsCache
 from tandem.crawl.fetching.urls import Scope
-from tandem.crawl.storage.frontier import SQLiteFrontier
+from tandem.crawl.storage.frontier import DONE, SQLiteFrontier
 from tandem.crawl.storage.sample_keeper import SampleKeeper
 from tandem.crawl.storage.shard_writer import ShardWriter
 from tandem.crawl.text.dedup import Deduplicator, DedupSettings
@@ -225,11 +225,12 @@ class ScoringAnalyzer(FakeAnalyzer):
 
 
 def _ranked_crawl(tmp_path: Path, graph: dict[str, list[str]], target: int, scheduler: str, seeds: list[str],
-                  politeness: PolitenessSettings | None = None, workers: int = 1) -> tuple[WebCrawl, FakeFetcher]:
+                  politeness: PolitenessSettings | None = None, workers: int = 1,
+                  slow: dict[str, float] | None = None) -> tuple[WebCrawl, FakeFetcher]:
     config = CrawlConfig(target=target, workers=workers, scheduler=scheduler,
                          politeness=politeness or PolitenessSettings(1, 0.0), sitemaps=SitemapSettings(enabled=False),
                          output=OutputSettings(shard_size=3, flush_interval_s=60))
-    fetcher = FakeFetcher(graph)
+    fetcher = FakeFetcher(graph, slow=slow)
     frontier = SQLiteFrontier(tmp_path / f"{scheduler}.sqlite", order=scheduler)
     keeper = SampleKeeper(CrawlStats(target=target), Deduplicator(DedupSettings()),
                           ShardWriter(tmp_path / f"shards-{scheduler}", 3), frontier, 60.0)
@@ -263,8 +264,10 @@ def test_quality_fetches_a_good_pages_links_before_the_junk_it_holds(tmp_path: P
     graph = _junk_around_a_good_page()
     crawl, fetcher = _ranked_crawl(tmp_path, graph, 6, "quality", ["http://a.jp/"])
     fetched = [url for url, _ in fetcher.starts]
-    # the junk queued before the good page was found waits: the good page's links go first
-    assert fetched[fetched.index("http://a.jp/good") + 1:] == [f"http://a.jp/good{i}" for i in range(5)]
+    # the junk queued before the good page was found waits: the good page's links go first (in
+    # an order that may follow what each kept one taught of their section)
+    after = fetched[fetched.index("http://a.jp/good") + 1:]
+    assert sorted(after) == [f"http://a.jp/good{i}" for i in range(5)]
     assert crawl.stats.kept == 6 and crawl.stats.pages_fetched == 12
 
 
@@ -289,7 +292,8 @@ def _two_hosts(tmp_path: Path, other: str, target: int) -> tuple[WebCrawl, list[
     good = [t for url, t in fetcher.starts if "//good.jp/" in url]
     others = [t for url, t in fetcher.starts if f"//{other}/" in url]
     assert_spaced(good, 0.2)  # each host keeps its own delay, as with fifo
-    assert_spaced(others, 0.2)
+    if len(others) > 1:  # junk.jp may get no request beyond its seed
+        assert_spaced(others, 0.2)
     assert fetcher.max_active == {"good.jp": 1, other: 1}
     return crawl, good, others, fetcher
 
@@ -306,6 +310,34 @@ def test_quality_spends_no_request_on_junk_while_a_good_host_waits_for_its_turn(
     crawl, good, junk, fetcher = _two_hosts(tmp_path, "junk.jp", 7)
     assert crawl.stats.kept == 7
     assert len([t for t in junk if t < good[-1]]) <= 1  # the junk seed, queued first like every seed
+
+
+def test_quality_spends_no_request_on_junk_while_a_better_page_is_being_fetched(tmp_path: Path) -> None:
+    """good.jp's seed is slow to come back; junk.jp's seed brings 30 junk links meanwhile. They
+    wait for the good page, whose links may be (and are) better, and for those links' pages."""
+    graph: dict[str, list[str]] = {"http://good.jp/good": [f"http://good.jp/good{i}" for i in range(6)],
+                                   "http://junk.jp/": [f"http://junk.jp/junk{i}" for i in range(30)]}
+    graph.update({f"http://good.jp/good{i}": [] for i in range(6)})
+    graph.update({f"http://junk.jp/junk{i}": [] for i in range(30)})
+    crawl, fetcher = _ranked_crawl(tmp_path, graph, 7, "quality", ["http://good.jp/good", "http://junk.jp/"],
+                                   workers=4, slow={"http://good.jp/good": 0.5})
+    fetched = [url for url, _ in fetcher.starts]
+    assert crawl.stats.kept == 7
+    assert [url for url in fetched if "junk.jp/junk" in url] == []
+
+
+def test_a_resumed_quality_crawl_ranks_by_what_it_learnt_of_each_section(tmp_path: Path) -> None:
+    """junk.jp's ten pages were all dropped before the crawl stopped: of two URLs queued at the same
+    priority, the one on a host nothing is known of goes first, though junk.jp's was queued first."""
+    frontier = SQLiteFrontier(tmp_path / "quality.sqlite")
+    frontier.add([(f"http://junk.jp/p{i}", "junk.jp", 1, 0.5) for i in range(10)])
+    for entry in frontier.pop(10):
+        frontier.finish(entry.url_id, DONE, "too_short")
+    frontier.add([("http://junk.jp/good1", "junk.jp", 1, 0.5), ("http://fair.jp/good1", "fair.jp", 1, 0.5)])
+    frontier.close()
+    graph: dict[str, list[str]] = {"http://junk.jp/good1": [], "http://fair.jp/good1": []}
+    _, fetcher = _ranked_crawl(tmp_path, graph, 1, "quality", [], workers=1)
+    assert fetcher.starts[0][0] == "http://fair.jp/good1"
 
 
 def test_a_host_waiting_long_enough_gets_a_turn_whatever_the_others_hold() -> None:

@@ -148,3 +148,22 @@ def test_a_frontier_written_before_priorities_opens_and_keeps_its_queue_in_order
     plan = frontier._db.execute("EXPLAIN QUERY PLAN SELECT id FROM urls WHERE state = 0 "
                                 "ORDER BY priority DESC, id LIMIT 1").fetchall()
     assert "urls_queued_best" in str(plan)
+
+
+def test_outcomes_list_every_judged_page_and_survive_a_reopen(tmp_path: Path) -> None:
+    """What the quality scheduler learns of site sections is recounted from these on resume."""
+    path = tmp_path / "f.sqlite"
+    frontier = SQLiteFrontier(path)
+    frontier.add([(f"http://a/{i}", "a", 1) for i in range(6)])
+    kept, dropped, missing, redirected, refused, flying = frontier.pop(6)
+    frontier.mark_kept([(kept.url_id, kept.url, "id1", 1)])
+    frontier.finish(dropped.url_id, DONE, "too_short")
+    frontier.finish(missing.url_id, FAILED, "http_404")
+    frontier.finish(redirected.url_id, DONE, "redirected")
+    frontier.finish(refused.url_id, FAILED, "robots")
+    frontier.commit()
+    frontier._db.close()  # as if killed: `flying` was in flight, its page not judged yet
+
+    reopened = SQLiteFrontier(path)
+    assert sorted(reopened.outcomes(["redirected", "robots"])) == [
+        (kept.url, True), (dropped.url, False), (missing.url, False)]
