@@ -10,7 +10,8 @@ integer; the tag's name is a new string each time).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, create_tag
 
@@ -53,12 +54,31 @@ _TEXT_ID = next(tag_id for tag_id, kind in KINDS.items() if kind == _TEXT)
 _PRE_ID = create_tag("pre").tag_id
 
 
+@dataclass
+class WalkedPage:
+    """What the walk gives the main-container search: the blocks, and the block elements they
+    sit in by serial number (the page's root first): each one's tag, and its class attribute."""
+
+    blocks: list[Block]
+    tags: list[str]
+    class_of: Callable[[int], str | None]
+
+
+def python_walk(root: LexborNode, skipped: Iterable[LexborNode]) -> WalkedPage:
+    """The walk in Python: the reference, and where the compiled walk (native_walk) is missing."""
+    walker = BlockWalker()
+    walker.walk_root(root, skipped)
+    elements = walker.elements
+    return WalkedPage(walker.blocks, walker.element_tags, lambda serial: elements[serial].attributes.get("class"))
+
+
 class BlockWalker:
     """Cuts the visible text into blocks, skipping the given elements (chrome)."""
 
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.elements: list[LexborNode] = []  # the block elements, by serial number
+        self.element_tags: list[str] = []  # their tags
         self._stack: list[int] = []
         self._tags: list[str] = []
         self._parts: list[str] = []
@@ -124,6 +144,7 @@ class BlockWalker:
                     stack.append(len(elements))
                     elements.append(node)
                     tags.append(BLOCK_NAMES[tag_id])
+                    self.element_tags.append(BLOCK_NAMES[tag_id])
                     end = _end_of(node, tracked)
                     tracked.append((end, _CLOSE_BLOCK, mem_id))
             elif link == NOT_LINK:  # an anchor
@@ -155,6 +176,7 @@ class BlockWalker:
         self._stack.append(len(self.elements))
         self.elements.append(node)
         self._tags.append(tag)
+        self.element_tags.append(tag)
 
     def _flush(self) -> None:
         parts = self._parts

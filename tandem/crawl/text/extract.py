@@ -2,7 +2,7 @@
 
 0. Self-closing tags of non-void elements (XHTML's `<a id="x"/>`) are closed, so they do not
    swallow the text after them.
-1. Walk the DOM once (block_walker.BlockWalker), skipping scripts, styles and site chrome (`nav`,
+1. Walk the DOM once (block_walker; compiled: native_walk), skipping scripts, styles and site chrome (`nav`,
    `header`, `footer`, `aside`, ARIA landmarks, navigation-like elements whose class/id says
    menu, sidebar, share, …), cutting the text into blocks at block-level tags and `<br>` with
    each block's link share; `<pre>` blocks line by line with their indentation. Of hidden
@@ -24,10 +24,10 @@ from urllib.parse import urljoin, urlparse, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from tandem.crawl.text.block_walker import BlockWalker
 from tandem.crawl.text.boilerplate import RepeatedLines
-from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, css, skipped_elements
+from tandem.crawl.text.html_blocks import HEADING_TAGS, Block, css
 from tandem.crawl.text.main_container import select_main_blocks
+from tandem.crawl.text.native_walk import page_hrefs, walk_page
 
 _SPACES = re.compile(r"\s+")
 _TAG_NAME = re.compile(r"[A-Za-z][\w:-]*")
@@ -111,12 +111,10 @@ class Extractor:
         root = tree.body or tree.root
         if root is None:
             return ExtractedPage(title, "", links, lang)
-        skipped = skipped_elements(root, self.settings.remove_chrome)
-        walker = BlockWalker()
-        walker.walk_root(root, skipped.values())
-        blocks = walker.blocks
+        page = walk_page(root, self.settings.remove_chrome)
+        blocks = page.blocks
         s = self.settings
-        chosen = select_main_blocks(blocks, walker.elements, s.min_block_chars, s.content_block_chars,
+        chosen = select_main_blocks(page, s.min_block_chars, s.content_block_chars,
                                     s.max_link_density, s.container_share)
         titles = [i for i in chosen if blocks[i].text == title]
         if len(titles) > 1:  # the title once, where the text first gives it
@@ -224,8 +222,8 @@ def _links(tree: LexborHTMLParser, url: str, head: HeadFacts) -> list[str]:
     if base_folder[-1]:
         del base_folder[-1]
     hrefs: dict[str, None] = {}
-    for node in css(tree.root, "a[href]") if tree.root is not None else ():
-        href = (node.attributes.get("href") or "").strip()
+    for href in page_hrefs(tree):
+        href = href.strip()
         if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             hrefs.setdefault(href, None)
     links: dict[str, None] = {}

@@ -74,6 +74,8 @@ NOT_LINK, LINK, SELF_ANCHOR = 0, 1, 2
 # Deeper block elements count as part of their ancestor at this depth (bounds the work per block).
 MAX_BLOCK_DEPTH = 200
 _CLASS_PARTS = re.compile(r"[-_]")
+# An element holding this share of the page's text or more is not chrome, whatever its name.
+MAX_CHROME_TEXT_SHARE = 0.5
 
 
 @dataclass(slots=True)
@@ -103,15 +105,24 @@ def tag_ids(names: frozenset[str]) -> frozenset[int]:
     return frozenset(create_tag(name).tag_id for name in names)
 
 
-_NEVER_CHROME_IDS = tag_ids(INLINE_TAGS | {"html", "body", "main", "article"})
+NEVER_CHROME_TAGS = INLINE_TAGS | {"html", "body", "main", "article"}
+_NEVER_CHROME_IDS = tag_ids(NEVER_CHROME_TAGS)
 _CHROME_CANDIDATES = "nav, header, footer, aside, menu, [role], [class], [id]"
 
 
 def skipped_elements(root: LexborNode, remove_chrome: bool) -> dict[int, LexborNode]:
     """The elements the walk skips, by `mem_id`: site chrome (when `remove_chrome`) and hidden
-    alternatives. One query finds the hidden elements and inline chrome both (a query walks the
-    whole page): what is not hidden there is inline chrome; a hidden element whose class may name
-    inline chrome as well sends for the query of inline chrome alone."""
+    alternatives."""
+    hidden, inline_chrome = hidden_and_inline_chrome(root)
+    skipped = chrome_nodes(root, inline_chrome) if remove_chrome else {}
+    skipped.update(hidden_alternatives(hidden))
+    return skipped
+
+
+def hidden_and_inline_chrome(root: LexborNode) -> tuple[list[LexborNode], list[LexborNode]]:
+    """The page's hidden elements, and its inline chrome (INLINE_CHROME_CLASSES). One query finds
+    both (a query walks the whole page): what is not hidden there is inline chrome; a hidden
+    element whose class may name inline chrome as well sends for the query of inline chrome alone."""
     hidden: list[LexborNode] = []
     inline_chrome: list[LexborNode] = []
     hidden_with_chrome_class = False
@@ -129,9 +140,7 @@ def skipped_elements(root: LexborNode, remove_chrome: bool) -> dict[int, LexborN
         hidden_with_chrome_class |= any(word in classes for word in _INLINE_CHROME_WORDS)
     if hidden_with_chrome_class:
         inline_chrome = css(root, _INLINE_CHROME_SELECTOR)
-    skipped = chrome_nodes(root, inline_chrome) if remove_chrome else {}
-    skipped.update(hidden_alternatives(hidden))
-    return skipped
+    return hidden, inline_chrome
 
 
 def chrome_nodes(root: LexborNode, inline_chrome: list[LexborNode]) -> dict[int, LexborNode]:
@@ -143,14 +152,16 @@ def chrome_nodes(root: LexborNode, inline_chrome: list[LexborNode]) -> dict[int,
         if node.tag_id in _NEVER_CHROME_IDS:  # most candidates: inline elements with a class
             continue
         tag = node.tag or ""
-        if not _looks_like_chrome(node, tag):
+        attributes = node.attributes
+        classes = attributes.get("class")
+        if not looks_like_chrome(tag, attributes.get("role"), classes, attributes.get("id")):
             continue
-        if _is_header(node, tag) and _inside_main(node):
+        if is_header(tag, classes) and _inside_main(node):
             continue  # a header inside main or article heads that text (its title), as HTML5 says
         # Some sites wrap the whole page in a "header-wrapper"; chrome never holds most of the text.
         if page_chars < 0:
             page_chars = len(root.text(deep=True, separator=""))
-        if len(node.text(deep=True, separator="")) < 0.5 * page_chars:
+        if len(node.text(deep=True, separator="")) < MAX_CHROME_TEXT_SHARE * page_chars:
             chrome[node.mem_id] = node
     return chrome
 
@@ -181,18 +192,17 @@ def _is_default_variant(node: LexborNode) -> bool:
     return "default" in f"{attributes.get('id') or ''} {attributes.get('class') or ''}".lower()
 
 
-def _looks_like_chrome(node: LexborNode, tag: str) -> bool:
-    """For a navigation-like (not inline) element."""
-    attributes = node.attributes
-    if tag in CHROME_TAGS or attributes.get("role") in CHROME_ROLES:
+def looks_like_chrome(tag: str, role: str | None, classes: str | None, element_id: str | None) -> bool:
+    """For a navigation-like (not inline) element, by its tag and attributes."""
+    if tag in CHROME_TAGS or role in CHROME_ROLES:
         return True
     if tag not in NAVIGATION_LIKE_TAGS:
         return False
-    if _has_chrome_token(attributes.get("class") or ""):
+    if _has_chrome_token(classes or ""):
         return True
     # Ids match whole only, and not on sections: generators derive those from the heading's
     # text (Sphinx's <section id="copyright-considerations">, <section id="search">).
-    return tag not in ("section", "article") and (attributes.get("id") or "").lower() in CHROME_WORDS
+    return tag not in ("section", "article") and (element_id or "").lower() in CHROME_WORDS
 
 
 @lru_cache(maxsize=4096)
@@ -201,8 +211,8 @@ def _has_chrome_token(classes: str) -> bool:
     return any(_is_chrome_token(token) for token in classes.lower().split())
 
 
-def _is_header(node: LexborNode, tag: str) -> bool:
-    return tag == "header" or "header" in (node.attributes.get("class") or "").lower().split()
+def is_header(tag: str, classes: str | None) -> bool:
+    return tag == "header" or "header" in (classes or "").lower().split()
 
 
 def _inside_main(node: LexborNode) -> bool:

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborNode
-
+from tandem.crawl.text.block_walker import WalkedPage
 from tandem.crawl.text.html_blocks import HEADING_TAGS, Block
 from tandem.crawl.text.prose_tree import ROOT_PARENT, ProseTree
 
@@ -51,9 +50,10 @@ ARTICLE_LIST_LABEL = re.compile(
     r"記事|投稿|エントリー|ランキング|人気|おすすめ|新着|posts|articles|popular|recent|trending", re.IGNORECASE)
 
 
-def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_block_chars: int,
-                       content_block_chars: int, max_link_density: float, container_share: float) -> list[int]:
+def select_main_blocks(page: WalkedPage, min_block_chars: int, content_block_chars: int, max_link_density: float,
+                       container_share: float) -> list[int]:
     """Indexes (in page order) of the blocks that form the main text."""
+    blocks = page.blocks
     # link_chars is at most the width, so a block with link text has a width.
     dense = [b.link_chars != 0 and b.link_chars / b.width > max_link_density for b in blocks]
     usable = [i for i, b in enumerate(blocks) if not dense[i] and (
@@ -67,7 +67,7 @@ def select_main_blocks(blocks: list[Block], elements: list[LexborNode], min_bloc
         return usable
     tree = ProseTree(blocks, prose)
     container = _densest(tree, container_share)
-    container = _widen(tree, elements, container)
+    container = _widen(tree, page, container)
     chosen = sorted({*(i for i in usable if tree.holds(blocks[i], container)),
                      *_linked_content(blocks, dense, tree, container, content_block_chars)})
     # The heading right before the container names its text (a title above the article body).
@@ -138,7 +138,7 @@ def _densest(tree: ProseTree, container_share: float) -> int:
     return max(enough, key=lambda serial: (tree.depth[serial], tree.weight[serial], -serial))
 
 
-def _widen(tree: ProseTree, elements: list[LexborNode], container: int) -> int:
+def _widen(tree: ProseTree, page: WalkedPage, container: int) -> int:
     """Climb while the parent holds more text beside the container; levels that add no prose
     are climbed through only when a level above them confirms the climb."""
     confirmed = candidate = container
@@ -153,7 +153,7 @@ def _widen(tree: ProseTree, elements: list[LexborNode], container: int) -> int:
                                                        for child in tree.children[parent] if child != candidate]
         if parent in tree.own_count:
             siblings.append((None, tree.own_count[parent], tree.own_weight[parent]))
-        kinds = [_sibling_kind(elements, sibling, candidate,
+        kinds = [_sibling_kind(page, sibling, candidate,
                                paragraphs >= MIN_SIBLING_PARAGRAPHS and weight >= MIN_SIBLING_SHARE * container_weight)
                  for sibling, paragraphs, weight in siblings]
         if "layout" in kinds or ("other" in kinds and "content" not in kinds):
@@ -163,21 +163,20 @@ def _widen(tree: ProseTree, elements: list[LexborNode], container: int) -> int:
             confirmed = parent
 
 
-def _sibling_kind(elements: list[LexborNode], sibling: int | None, child: int, body_of_text: bool) -> str:
+def _sibling_kind(page: WalkedPage, sibling: int | None, child: int, body_of_text: bool) -> str:
     """"content" (part of the same text), "layout" (another cell of a layout table) or "other",
     for a sibling of `child`, the element the widening climbs from."""
     if sibling is None:  # text right inside the parent, between its blocks
         return "content"
-    node, reference = elements[sibling], elements[child]
-    tag = node.tag or ""
+    tag, reference = page.tags[sibling], page.tags[child]
     if tag in CONTENT_TAGS:
         return "content"
     if tag in ("td", "th"):
         return "layout"
     if tag in TABLE_PARTS:  # the head, body and foot of a data table are one text
-        return "content" if reference.tag in TABLE_PARTS else "other"
+        return "content" if reference in TABLE_PARTS else "other"
     if body_of_text:  # not a one-line box
         return "content"
-    classes = node.attributes.get("class")
-    same = tag == reference.tag and bool(classes) and classes == reference.attributes.get("class")
+    classes = page.class_of(sibling)
+    same = tag == reference and bool(classes) and classes == page.class_of(child)
     return "content" if same else "other"
