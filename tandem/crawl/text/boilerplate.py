@@ -10,12 +10,16 @@ counted from its last. Each sighting is remembered as a 64-bit key of (line, pos
 per-host count, capped per host (single sightings are forgotten first) and in the number of
 hosts (the least recently seen host is forgotten). The state is JSON-able for the crawl's
 checkpoint; it leaves out sightings seen only once, which keeps it small.
+
+The counting runs compiled (_compiled.c's `sightings`: the same steps, BLAKE2b included) where
+the extension is built and its hash is hashlib's; else in Python (`_python_sightings`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 STATE_VERSION = 2
@@ -35,18 +39,8 @@ class RepeatedLines:
         self._hosts.move_to_end(host)
         if len(self._hosts) > self.max_hosts:
             self._hosts.popitem(last=False)
-        keys = []
-        for line, position in lines:
-            line_hash = _line_hash(line)
-            keys.append((_placed(line_hash, position + 1), _placed(line_hash, position - page_blocks)))
-        for key in {key for pair in keys for key in pair}:
-            if key in counts:
-                counts[key] += 1
-            elif len(counts) < self.max_lines_per_host:
-                counts[key] = 1
-        if len(counts) >= self.max_lines_per_host:
-            self._forget_singletons(counts)
-        return [counts.get(top, 0) >= self.min_pages or counts.get(bottom, 0) >= self.min_pages for top, bottom in keys]
+        return _sightings(counts, [line for line, _ in lines], [position for _, position in lines], page_blocks,
+                          self.max_lines_per_host, self.min_pages)
 
     def state_dict(self) -> dict[str, Any]:
         return {"version": STATE_VERSION, "hosts": {host: {f"{key:x}": count for key, count in counts.items()
@@ -63,10 +57,25 @@ class RepeatedLines:
         self._hosts = OrderedDict((host, {int(k, 16): int(v) for k, v in counts.items()})
                                   for host, counts in state.get("hosts", {}).items())
 
-    @staticmethod
-    def _forget_singletons(counts: dict[int, int]) -> None:
+
+
+def _python_sightings(counts: dict[int, int], lines: list[str], positions: list[int], page_blocks: int,
+                      max_lines: int, min_pages: int) -> list[bool]:
+    """Counts each (line, position) sighting of a page in `counts`, a key once per page; for
+    each line, whether it is now known as repeated."""
+    keys = []
+    for line, position in zip(lines, positions, strict=True):
+        line_hash = _line_hash(line)
+        keys.append((_placed(line_hash, position + 1), _placed(line_hash, position - page_blocks)))
+    for key in {key for pair in keys for key in pair}:
+        if key in counts:
+            counts[key] += 1
+        elif len(counts) < max_lines:
+            counts[key] = 1
+    if len(counts) >= max_lines:  # forget the keys seen once
         for key in [key for key, count in counts.items() if count == 1]:
             del counts[key]
+    return [counts.get(top, 0) >= min_pages or counts.get(bottom, 0) >= min_pages for top, bottom in keys]
 
 
 _MASK = (1 << 64) - 1
@@ -80,3 +89,17 @@ def _line_hash(line: str) -> int:
 def _placed(line_hash: int, position: int) -> int:
     """One 64-bit key for a line at a position (positive from the top, negative from the bottom)."""
     return (line_hash ^ (position * _POSITION_MIX)) & _MASK
+
+
+def _chosen_sightings() -> Callable[..., list[bool]]:
+    """The compiled counting, where it is built and hashes as hashlib does (lines of every
+    length around BLAKE2b's 128-byte blocks, Japanese among them)."""
+    try:
+        from tandem.crawl.text._compiled import line_hash, sightings  # type: ignore[attr-defined]
+    except ImportError:
+        return _python_sightings
+    probes = ["", "a", "日本語の行。", *("x" * n for n in (127, 128, 129, 255, 256, 257))]
+    return sightings if all(line_hash(line) == _line_hash(line) for line in probes) else _python_sightings  # type: ignore[no-any-return]
+
+
+_sightings = _chosen_sightings()

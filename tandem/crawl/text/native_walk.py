@@ -1,4 +1,4 @@
-"""The block walk compiled (_block_walk.c), where it builds and proves itself; else the Python walk.
+"""The block walk compiled (_compiled.c), where it builds and proves itself; else the Python walk.
 
 `walk_page` gives the same `WalkedPage` either way. The compiled walk reads selectolax's lexbor
 tree through lexbor's functions, looked up in selectolax's own extension, and a text node's
@@ -60,12 +60,14 @@ CHROME_PAGE = """<div class="header-wrap"><div id="menu"><a href="/">トップ</
 <section id="search"><p>検索について説明する本文です。長い文章がここに続きます。</p></section>
 <div class="sidebar-left"><p>サイドバー</p></div><table><tr><td class="navi">ナビ</td><td>本文のセル</td></tr></table>
 <p>本文の最後の段落です。<span class="headerlink">¶</span><x-box role="banner">バナー</x-box></p></article></div>"""
-PROBE_PAGES = (PROBE_PAGE, CHROME_PAGE, "", "<p>x", "<pre></pre>", "<a href=#>y</a>",
+# Every character str.isspace() calls a space, between letters and doubled (collapsed on UTF-8 bytes).
+SPACES_PAGE = "<p>" + "".join(f"{chr(code)}x{chr(code) * 2}" for code in range(0x3001) if chr(code).isspace()) + "</p>"
+PROBE_PAGES = (PROBE_PAGE, CHROME_PAGE, SPACES_PAGE, "", "<p>x", "<pre></pre>", "<a href=#>y</a>",
                "<main><header>見出し</header></main>")
 
 
 def _tag_flags() -> tuple[bytes, dict[int, str]]:
-    """chrome_candidates' table (its flags by tag id, as _block_walk.c numbers them), and the
+    """chrome_candidates' table (its flags by tag id, as _compiled.c numbers them), and the
     names of the tags the chrome rule looks at, by id."""
     named = CHROME_TAGS | NAVIGATION_LIKE_TAGS | NEVER_CHROME_TAGS
     names = {tag_id: name for name in named for tag_id in tag_ids(frozenset({name}))}
@@ -84,18 +86,18 @@ _ANCHOR_ID = next(iter(tag_ids(frozenset({"a"}))))
 def compiled_walk() -> ModuleType | None:
     """The configured compiled walk, or None where it is missing or does not prove itself."""
     try:
-        from tandem.crawl.text import _block_walk  # type: ignore[attr-defined]
+        from tandem.crawl.text import _compiled  # type: ignore[attr-defined]
     except ImportError:
         return None
     kinds = bytes(KINDS.get(tag_id, 0) for tag_id in range(max(KINDS) + 1))
     names = [BLOCK_NAMES.get(tag_id) for tag_id in range(len(kinds))]
     text_id = next(tag_id for tag_id, kind in KINDS.items() if kind == 1)
     try:
-        _block_walk.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH,
+        _compiled.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH,
                               Block)
     except ImportError:
         return None
-    return _block_walk if _proves_itself(_block_walk) else None
+    return _compiled if _proves_itself(_compiled) else None
 
 
 def walk_page(root: LexborNode, remove_chrome: bool) -> WalkedPage:

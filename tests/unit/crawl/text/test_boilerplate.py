@@ -64,3 +64,27 @@ def test_an_older_state_without_places_is_learnt_again_and_an_unknown_one_refuse
     assert lines.repeated("a", page("chrome"), 1) == [False]
     with pytest.raises(ValueError, match="version"):
         lines.load_state({"version": 99})
+
+
+def test_the_compiled_counting_is_the_python_counting_step_for_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same flags, counts and order of counts (the checkpoint's JSON), with the per-host cap
+    reached and single sightings forgotten, on lines of every length around BLAKE2b's blocks."""
+    import random
+
+    from tandem.crawl.text import boilerplate
+
+    if boilerplate._sightings is boilerplate._python_sightings:
+        pytest.skip("no compiled counting on this platform")
+    rng = random.Random(11)
+    vocabulary = ["", "©", "共通の行", "x" * 128, "y" * 129, "本文" * 70, *(f"line {n}" for n in range(40))]
+    pages = [(rng.choice("ab"), [rng.choice(vocabulary) for _ in range(rng.randint(0, 30))]) for _ in range(300)]
+
+    def run() -> tuple[list[list[bool]], str]:
+        lines = RepeatedLines(min_pages=2, max_lines_per_host=120, max_hosts=5)
+        flags = [lines.repeated(host, page(*texts), len(texts) + 2) for host, texts in pages]
+        return flags, json.dumps(lines.state_dict())
+
+    compiled = run()
+    monkeypatch.setattr(boilerplate, "_sightings", boilerplate._python_sightings)
+    assert run() == compiled
+    assert any(any(flags) for flags in compiled[0])

@@ -1,4 +1,4 @@
-"""The compiled block walk (tandem/crawl/text/_block_walk.c): built by the install, used by the
+"""The compiled block walk (tandem/crawl/text/_compiled.c): built by the install, used by the
 extractor, and exactly the Python walk's output; a compiled walk that is not is never used."""
 
 from __future__ import annotations
@@ -86,6 +86,22 @@ def test_the_compiled_walk_needs_no_recursion_on_pages_nested_thousands_deep() -
         pytest.skip("no compiled walk on this platform")
     html = "<div><p>段落" * 5000 + "</p></div>" * 5000 + "<ul>" + "<li><a href=/x>項目</a>" * 3000
     assert walked(html, compiled, True) == walked(html, None, True)
+
+
+def test_every_unicode_space_is_collapsed_as_str_split_collapses_it() -> None:
+    """The compiled walk collapses whitespace on UTF-8 bytes: each character that str.isspace()
+    calls a space, and none of its look-alikes (zero-width space, Mongolian vowel separator,
+    BOM, word joiner, ideographic comma)."""
+    compiled = compiled_walk()
+    if compiled is None:
+        pytest.skip("no compiled walk on this platform")
+    spaces = [chr(code) for code in range(0x110000) if chr(code).isspace()]
+    assert len(spaces) == 29
+    characters = [*spaces, "\u200b", "\u180e", "\ufeff", "\u2060", "\u3001", "\u2009\u3000"]
+    html = "".join(f"<p>{c}a{c}{c}b{c}</p><p>x<a href=/y>{c}リンク{c}</a>{c}</p><p>{c}</p>" for c in characters)
+    python_page = walked(html, None, True)
+    assert walked(html, compiled, True) == python_page
+    assert ("a b", 3) in [(block.text, block.width) for block in python_page[0]]
 
 
 def test_extraction_is_the_same_with_and_without_the_compiled_walk(monkeypatch: pytest.MonkeyPatch) -> None:
