@@ -5,8 +5,9 @@ bench/debian_ja_sites.py; fetched with apt-get into a cache, never committed). E
 the same decoded HTML of the same pages, in one process on one core; each page's reference is
 its hand-chosen main element minus its navigation, and the scores are token-bigram overlap
 (bench/extract_scoring.py). Per site it prints precision, recall, the share of output lines
-that are boilerplate and docs/s, and whether tandem meets the goal: recall >= 0.95 and at least
-the best other tool's, precision >= 0.97, boilerplate lines <= 1%, >= 150 docs/s.
+that are boilerplate and docs/s (tandem's and resiliparse's: the median of 7 alternating
+passes), and whether tandem meets the goal: recall >= 0.95 and at least the best other tool's,
+precision >= 0.97, boilerplate lines <= 1%, docs/s >= resiliparse's.
 
 Then what each quality-filter preset keeps of those pages after tandem's whole page analysis
 (decode, extract, normalise, filters), with the top drop reasons; and what each preset lets
@@ -24,6 +25,7 @@ The demo site's pages are scored the same way (its generator knows each page's m
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -39,7 +41,9 @@ from tandem.crawl.text.extract import Extractor, ExtractSettings
 from tandem.demosite.site import generate_site
 
 REPO = Path(__file__).resolve().parents[1]
-GOAL_RECALL, GOAL_PRECISION, GOAL_BOILERPLATE, GOAL_DOCS_PER_S = 0.95, 0.97, 0.01, 150.0
+GOAL_RECALL, GOAL_PRECISION, GOAL_BOILERPLATE = 0.95, 0.97, 0.01
+SPEED_REFERENCE = "resiliparse main_content"  # the goal: at least its docs/s on the same pages, in the same run
+SPEED_ROUNDS = 7
 DEMO_PAGES = 300
 
 
@@ -81,16 +85,31 @@ def tools() -> dict[str, Callable[[], Extract]]:
 
 
 def run_tools(pages: list[Page]) -> list[Row]:
+    """Scores from one pass of each tool. Speed: tandem and resiliparse (the goal's pair) take
+    SPEED_ROUNDS more passes, alternating, and each one's median counts (a pass over a small
+    site takes milliseconds: one pass is mostly noise); trafilatura's one pass is its figure."""
+    factories = tools()
+    outputs: dict[str, list[str]] = {}
+    seconds: dict[str, list[float]] = {}
+    for name, factory in factories.items():
+        outputs[name], elapsed = _timed_pass(factory(), pages)
+        seconds[name] = [elapsed]
+    for _ in range(SPEED_ROUNDS):
+        for name in ("tandem", SPEED_REFERENCE):
+            seconds[name].append(_timed_pass(factories[name](), pages)[1])
+    megabytes = sum(len(page.html.encode("utf-8")) for page in pages) / 1e6
     rows = []
-    for name, factory in tools().items():
-        extract = factory()
-        start = time.process_time()
-        outputs = [extract(page) for page in pages]
-        seconds = max(time.process_time() - start, 1e-9)
-        score = combine([score_page(output, page.reference) for output, page in zip(outputs, pages, strict=True)])
-        megabytes = sum(len(page.html.encode("utf-8")) for page in pages) / 1e6
-        rows.append(Row(name, score, len(pages) / seconds, megabytes / seconds))
+    for name in factories:
+        score = combine([score_page(output, page.reference) for output, page in zip(outputs[name], pages, strict=True)])
+        elapsed = statistics.median(seconds[name][1:] or seconds[name])
+        rows.append(Row(name, score, len(pages) / elapsed, megabytes / elapsed))
     return rows
+
+
+def _timed_pass(extract: Extract, pages: list[Page]) -> tuple[list[str], float]:
+    start = time.process_time()
+    outputs = [extract(page) for page in pages]
+    return outputs, max(time.process_time() - start, 1e-9)
 
 
 def goal_line(rows: list[Row]) -> str:
@@ -103,8 +122,9 @@ def goal_line(rows: list[Row]) -> str:
         misses.append(f"precision {ours.score.precision:.3f} < {GOAL_PRECISION}")
     if ours.score.boilerplate_lines > GOAL_BOILERPLATE:
         misses.append(f"boilerplate lines {ours.score.boilerplate_lines:.1%} > {GOAL_BOILERPLATE:.0%}")
-    if ours.docs_per_s < GOAL_DOCS_PER_S:
-        misses.append(f"{ours.docs_per_s:.0f} docs/s < {GOAL_DOCS_PER_S:.0f}")
+    reference = next(row for row in others if row.tool == SPEED_REFERENCE)
+    if ours.docs_per_s < reference.docs_per_s:
+        misses.append(f"{ours.docs_per_s:.0f} docs/s < {reference.tool}'s {reference.docs_per_s:.0f}")
     return "goal met" if not misses else "goal NOT met: " + "; ".join(misses)
 
 
