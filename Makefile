@@ -16,7 +16,7 @@ setup: $(ALL_STAMP)
 
 # torch first, pinned: it is the CPU wheel on this machine's disk, and an unpinned torch pulled in
 # by transformers/peft could fetch a multi-GB CUDA build.
-$(KIT_STAMP): pyproject.toml setup.py tandem/crawl/text/_compiled.c
+$(KIT_STAMP): pyproject.toml setup.py $(wildcard tandem/crawl/text/native/*)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0

@@ -11,7 +11,7 @@ per-host count, capped per host (single sightings are forgotten first) and in th
 hosts (the least recently seen host is forgotten). The state is JSON-able for the crawl's
 checkpoint; it leaves out sightings seen only once, which keeps it small.
 
-The counting runs compiled (_compiled.c's `sightings`: the same steps, BLAKE2b included) where
+The counting runs compiled (native/line_counts.c, module _line_counts: the same steps, BLAKE2b included) where
 the extension is built and its hash is hashlib's; else in Python (`_python_sightings`).
 """
 
@@ -95,7 +95,7 @@ def _chosen_sightings() -> Callable[..., list[bool]]:
     """The compiled counting, where it is built and hashes as hashlib does (lines of every
     length around BLAKE2b's 128-byte blocks, Japanese among them)."""
     try:
-        from tandem.crawl.text._compiled import line_hash, sightings  # type: ignore[attr-defined]
+        from tandem.crawl.text._line_counts import line_hash, sightings  # type: ignore[attr-defined]
     except ImportError:
         return _python_sightings
     probes = ["", "a", "日本語の行。", *("x" * n for n in (127, 128, 129, 255, 256, 257))]

@@ -1,12 +1,13 @@
-"""The block walk compiled (_compiled.c), where it builds and proves itself; else the Python walk.
+"""The DOM passes compiled (native/, module _dom), where they build and prove themselves; else Python.
 
-`walk_page` gives the same `WalkedPage` either way. The compiled walk reads selectolax's lexbor
-tree through lexbor's functions, looked up in selectolax's own extension, and a text node's
-data at the offset lexbor's structures put it (lexbor has no function that returns it without a
-copy). So before it is used, once per process: that offset must read a probe text node back, and
-the compiled walk must give exactly what the Python walk gives on a probe page that holds every
-kind of node the walk tells apart. Otherwise (another selectolax, another platform, no compiler
-at install time) the Python walk runs, with the same output at a third of the speed.
+`walk_page` gives the same `WalkedPage` either way, and `page_hrefs` the same hrefs. The compiled
+passes (the block walk, the chrome candidates, the hrefs) read selectolax's lexbor tree through
+lexbor's functions, looked up in selectolax's own extension, and a text node's data at the offset
+lexbor's structures put it (lexbor has no function that returns it without a copy). So before
+they are used, once per process: that offset must read a probe text node back, and the compiled
+passes must give exactly what the Python ones give on probe pages that hold every kind of node
+the walk tells apart. Otherwise (another selectolax, another platform, no compiler at install
+time) the Python passes run, with the same output at about half the speed.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ PROBE_PAGES = (PROBE_PAGE, CHROME_PAGE, SPACES_PAGE, "", "<p>x", "<pre></pre>", 
 
 
 def _tag_flags() -> tuple[bytes, dict[int, str]]:
-    """chrome_candidates' table (its flags by tag id, as _compiled.c numbers them), and the
+    """chrome_candidates' table (its flags by tag id, as native/dom_scans.c numbers them), and the
     names of the tags the chrome rule looks at, by id."""
     named = CHROME_TAGS | NAVIGATION_LIKE_TAGS | NEVER_CHROME_TAGS
     names = {tag_id: name for name in named for tag_id in tag_ids(frozenset({name}))}
@@ -86,18 +87,18 @@ _ANCHOR_ID = next(iter(tag_ids(frozenset({"a"}))))
 def compiled_walk() -> ModuleType | None:
     """The configured compiled walk, or None where it is missing or does not prove itself."""
     try:
-        from tandem.crawl.text import _compiled  # type: ignore[attr-defined]
+        from tandem.crawl.text import _dom  # type: ignore[attr-defined]
     except ImportError:
         return None
     kinds = bytes(KINDS.get(tag_id, 0) for tag_id in range(max(KINDS) + 1))
     names = [BLOCK_NAMES.get(tag_id) for tag_id in range(len(kinds))]
     text_id = next(tag_id for tag_id, kind in KINDS.items() if kind == 1)
     try:
-        _compiled.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH,
+        _dom.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH,
                               Block)
     except ImportError:
         return None
-    return _compiled if _proves_itself(_compiled) else None
+    return _dom if _proves_itself(_dom) else None
 
 
 def walk_page(root: LexborNode, remove_chrome: bool) -> WalkedPage:

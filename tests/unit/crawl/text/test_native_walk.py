@@ -1,4 +1,4 @@
-"""The compiled block walk (tandem/crawl/text/_compiled.c): built by the install, used by the
+"""The compiled DOM passes (tandem/crawl/text/native/, module _dom): built by the install, used by the
 extractor, and exactly the Python walk's output; a compiled walk that is not is never used."""
 
 from __future__ import annotations
