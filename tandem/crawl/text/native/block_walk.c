@@ -392,7 +392,8 @@ static int visit(Walk *walk, lxb_node *node) {
 }
 
 /* What ends with a node's subtree: its block, or its link. */
-static int leave(Walk *walk, lxb_node *node) {
+static int leave(void *context, lxb_node *node) {
+    Walk *walk = context;
     if (!walk->frame_count || walk->frames[walk->frame_count - 1].node != node)
         return 0;
     walk->frame_count--;
@@ -415,24 +416,10 @@ static int walk_tree(Walk *walk, lxb_node *root, PyObject *root_tag) {
         if (descend < 0)
             return -1;
         lxb_node *child = descend ? node_first_child(node) : NULL;
-        if (child != NULL) {
-            node = child;
-            continue;
-        }
-        for (;;) {
-            if (leave(walk, node))
-                return -1;
-            lxb_node *next = node_next(node);
-            if (next != NULL) {
-                node = next;
-                break;
-            }
-            node = node_parent(node);
-            if (node == NULL || node == root) {
-                node = NULL;
-                break;
-            }
-        }
+        int failed = 0;
+        node = child != NULL ? child : climb_to_next(node, root, leave, walk, &failed);
+        if (failed)
+            return -1;
     }
     while (walk->frame_count) { /* only if the tree changed under the walk; closes what is open */
         if (leave(walk, walk->frames[walk->frame_count - 1].node))

@@ -9,6 +9,13 @@ typedef struct {
 
 enum { NEVER_CHROME = 1, CHROME_TAG = 2, NAVIGATION_LIKE = 4, MAIN_OR_ARTICLE = 8 };
 
+static int close_main(void *context, lxb_node *node) {
+    NodeStack *mains = context;
+    if (mains->count && mains->nodes[mains->count - 1] == node)
+        mains->count--;
+    return 0;
+}
+
 /* chrome_candidates(root_address, tag_flags): the elements under the root that html_blocks'
  * chrome rule can call chrome (those the CSS query `nav, header, footer, aside, menu, [role],
  * [class], [id]` finds, less the elements whose tag is never chrome or whose attributes cannot
@@ -78,24 +85,7 @@ PyObject *chrome_candidates(PyObject *module, PyObject *const *args, Py_ssize_t 
             }
         } else
             child = node_first_child(node);
-        if (child != NULL) {
-            node = child;
-            continue;
-        }
-        for (;;) {
-            if (mains.count && mains.nodes[mains.count - 1] == node)
-                mains.count--;
-            lxb_node *next = node_next(node);
-            if (next != NULL) {
-                node = next;
-                break;
-            }
-            node = node_parent(node);
-            if (node == NULL || node == root) {
-                node = NULL;
-                break;
-            }
-        }
+        node = child != NULL ? child : climb_to_next(node, root, close_main, &mains, NULL);
     }
 #undef FLAGS
     PyMem_Free(mains.nodes);

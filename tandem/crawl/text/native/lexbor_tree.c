@@ -45,14 +45,23 @@ int lexbor_tree_open(const char *path, Py_ssize_t offset, uintptr_t text_id) {
     return 0;
 }
 
-lxb_node *next_in_subtree(lxb_node *node, lxb_node *top, int enter) {
-    lxb_node *next = enter ? node_first_child(node) : NULL;
-    while (next == NULL && node != top) {
-        next = node_next(node);
-        if (next == NULL)
-            node = node_parent(node);
+lxb_node *climb_to_next(lxb_node *node, lxb_node *top, left_fn left, void *context, int *failed) {
+    while (node != NULL && node != top) {
+        if (left != NULL && left(context, node)) {
+            *failed = 1;
+            return NULL;
+        }
+        lxb_node *next = node_next(node);
+        if (next != NULL)
+            return next;
+        node = node_parent(node);
     }
-    return next;
+    return NULL;
+}
+
+lxb_node *next_in_subtree(lxb_node *node, lxb_node *top, int enter) {
+    lxb_node *child = enter ? node_first_child(node) : NULL;
+    return child != NULL ? child : climb_to_next(node, top, NULL, NULL, NULL);
 }
 
 void text_of(lxb_node *node, const unsigned char **data, size_t *length) {

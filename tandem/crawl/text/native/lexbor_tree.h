@@ -29,6 +29,15 @@ extern uintptr_t text_tag_id;  /* lexbor's tag id of text nodes */
  * and -1 where one is missing. */
 int lexbor_tree_open(const char *path, Py_ssize_t offset, uintptr_t text_id);
 
+/* Called for each node whose subtree ends in a walk; non-zero stops the walk (an error). */
+typedef int (*left_fn)(void *context, lxb_node *node);
+
+/* When `node` is done (its subtree too, where the walk went into it): the next node of `top`'s
+ * subtree in document order, calling `left` (unless NULL) for `node` and for each ancestor
+ * whose subtree ends on the way, `top` aside; NULL at the subtree's end, and where `left`
+ * failed (then *failed is 1). */
+lxb_node *climb_to_next(lxb_node *node, lxb_node *top, left_fn left, void *context, int *failed);
+
 /* The next node of `top`'s subtree after `node` in document order, going into `node`'s children
  * when `enter`; NULL at the subtree's end. */
 lxb_node *next_in_subtree(lxb_node *node, lxb_node *top, int enter);
