@@ -12,7 +12,7 @@ time) the Python passes run, with the same output at about half the speed.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from types import ModuleType
 
 import selectolax.lexbor
@@ -83,9 +83,24 @@ _TAG_FLAGS, _TAG_NAMES = _tag_flags()
 _ANCHOR_ID = next(iter(tag_ids(frozenset({"a"}))))
 
 
-@lru_cache(maxsize=1)
+_NOT_LOADED = object()
+_loaded: object = _NOT_LOADED
+_loading = threading.Lock()
+
+
 def compiled_walk() -> ModuleType | None:
-    """The configured compiled walk, or None where it is missing or does not prove itself."""
+    """The configured compiled passes, or None where they are missing or do not prove
+    themselves. Loaded once per process, under a lock: configure() sets the tables that a walk
+    in another thread reads."""
+    global _loaded
+    if _loaded is _NOT_LOADED:
+        with _loading:
+            if _loaded is _NOT_LOADED:
+                _loaded = _load()
+    return _loaded  # type: ignore[return-value]
+
+
+def _load() -> ModuleType | None:
     try:
         from tandem.crawl.text import _dom  # type: ignore[attr-defined]
     except ImportError:
@@ -94,8 +109,7 @@ def compiled_walk() -> ModuleType | None:
     names = [BLOCK_NAMES.get(tag_id) for tag_id in range(len(kinds))]
     text_id = next(tag_id for tag_id, kind in KINDS.items() if kind == 1)
     try:
-        _dom.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH,
-                              Block)
+        _dom.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH, Block)
     except ImportError:
         return None
     return _dom if _proves_itself(_dom) else None

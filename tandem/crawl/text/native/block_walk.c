@@ -495,6 +495,10 @@ done:
 }
 
 int block_walk_configure(Py_buffer *kind_table, PyObject *names, Py_ssize_t max_depth, PyObject *block) {
+    if (kinds != NULL) { /* a walk in another thread may be reading the tables */
+        PyErr_SetString(PyExc_RuntimeError, "_dom: configured already");
+        return -1;
+    }
     if (pre_name == NULL && ((pre_name = PyUnicode_InternFromString("pre")) == NULL ||
                              (space = PyUnicode_InternFromString(" ")) == NULL ||
                              (newline = PyUnicode_InternFromString("\n")) == NULL))
@@ -509,7 +513,6 @@ int block_walk_configure(Py_buffer *kind_table, PyObject *names, Py_ssize_t max_
         return -1;
     }
     memcpy(table, kind_table->buf, (size_t)kind_table->len);
-    PyMem_Free(kinds);
     kinds = table;
     kinds_size = kind_table->len;
     Py_INCREF(names);

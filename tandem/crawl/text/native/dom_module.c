@@ -47,8 +47,8 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     if (!PyArg_ParseTuple(args, "sny*O!KnO", &path, &offset, &kind_table, &PyList_Type, &names, &text_id, &max_depth,
                           &block))
         return NULL;
-    int failed = lexbor_tree_open(path, offset, (uintptr_t)text_id) ||
-                 block_walk_configure(&kind_table, names, max_depth, block);
+    int failed = block_walk_configure(&kind_table, names, max_depth, block) ||
+                 lexbor_tree_open(path, offset, (uintptr_t)text_id);
     PyBuffer_Release(&kind_table);
     if (failed)
         return NULL;

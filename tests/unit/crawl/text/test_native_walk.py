@@ -4,7 +4,9 @@ extractor, and exactly the Python walk's output; a compiled walk that is not is 
 from __future__ import annotations
 
 import random
+import subprocess
 import sys
+import textwrap
 from types import ModuleType
 from typing import Any
 
@@ -146,3 +148,33 @@ def test_a_compiled_walk_that_differs_from_the_python_walk_is_not_used(tampering
     else:
         tampered = Tampered(compiled, hrefs=lambda root, anchor: compiled.hrefs(root, anchor)[1:])
     assert not native_walk._proves_itself(tampered)  # type: ignore[arg-type]
+
+
+def test_threads_that_start_extracting_at_once_load_the_compiled_passes_once() -> None:
+    """configure() sets tables that walks in other threads read: it runs once per process, and a
+    second configure is refused rather than freeing tables under a running walk."""
+    if compiled_walk() is None:
+        pytest.skip("no compiled walk on this platform")
+    script = textwrap.dedent("""
+        import threading
+        from tandem.crawl.text import native_walk
+        from tandem.crawl.text.extract import Extractor, ExtractSettings
+        start, found = threading.Barrier(8), []
+        def extract():
+            start.wait()
+            found.append(native_walk.compiled_walk())
+            Extractor(ExtractSettings()).extract(native_walk.PROBE_PAGE, "http://h.test/")
+        threads = [threading.Thread(target=extract) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(found) == 8 and found[0] is not None and all(module is found[0] for module in found)
+        try:
+            found[0].configure("x", 96, b"", [], 1, 200, object)
+        except RuntimeError as error:
+            print(error)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "_dom: configured already"
