@@ -98,7 +98,7 @@ def _chosen_sightings() -> Callable[..., list[bool]]:
         from tandem.crawl.text._line_counts import line_hash, sightings  # type: ignore[attr-defined]
     except ImportError:
         return _python_sightings
-    probes = ["", "a", "日本語の行。", *("x" * n for n in (127, 128, 129, 255, 256, 257))]
+    probes = ["", "a", "日本語の行。", *("x" * (block + step) for block in (128, 256) for step in (-1, 0, 1))]
     return sightings if all(line_hash(line) == _line_hash(line) for line in probes) else _python_sightings  # type: ignore[no-any-return]
 
 
