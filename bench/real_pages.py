@@ -56,12 +56,13 @@ class RealPage:
         return f"https://{self.package}.docs.example/{self.name}"
 
 
-def fetch_packages(cache: Path = CACHE) -> dict[str, Path]:
+def fetch_packages(cache: Path = CACHE, packages: tuple[str, ...] = (*JAPANESE_PACKAGES, *OTHER_PACKAGES)
+                   ) -> dict[str, Path]:
     """package -> folder of its unpacked HTML files (downloaded once, then reused)."""
     cache.mkdir(parents=True, exist_ok=True)
-    names = [_resolve_python_doc() if p == "python3-doc" else p for p in (*JAPANESE_PACKAGES, *OTHER_PACKAGES)]
+    names = [_resolve_python_doc() if p == "python3-doc" else p for p in packages]
     folders = {}
-    for logical, name in zip((*JAPANESE_PACKAGES, *OTHER_PACKAGES), names, strict=True):
+    for logical, name in zip(packages, names, strict=True):
         folder = cache / name
         if not (folder / ".unpacked").exists():
             debs = list(cache.glob(f"{name}_*.deb"))
