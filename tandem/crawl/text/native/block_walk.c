@@ -48,13 +48,8 @@ typedef struct {
     PyObject *blocks, *addresses, *tags;
 } Walk;
 
-/* The block's text as the Python walk joins it: each part decoded on its own (they are whole
- * UTF-8 sequences in practice, so one decode of all of them is tried first). */
+/* The block's text as the Python walk joins it: each part decoded on its own, bad bytes replaced. */
 static PyObject *joined_parts(Walk *walk) {
-    PyObject *text = PyUnicode_DecodeUTF8(walk->text, walk->text_len, NULL);
-    if (text != NULL || !PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
-        return text;
-    PyErr_Clear();
     PyObject *parts = PyList_New(walk->parts);
     if (parts == NULL)
         return NULL;
@@ -69,7 +64,7 @@ static PyObject *joined_parts(Walk *walk) {
         start = walk->part_ends[i];
     }
     PyObject *empty = PyUnicode_FromStringAndSize("", 0);
-    text = empty != NULL ? PyUnicode_Join(empty, parts) : NULL;
+    PyObject *text = empty != NULL ? PyUnicode_Join(empty, parts) : NULL;
     Py_XDECREF(empty);
     Py_DECREF(parts);
     return text;
@@ -132,7 +127,7 @@ static PyObject *collapsed_text(Walk *walk) {
             *write++ = ' ';
             pending_space = 0;
         }
-        size_t length = read[0] < 0x80 ? 1 : read[0] < 0xE0 ? 2 : read[0] < 0xF0 ? 3 : 4;
+        size_t length = char_length(read[0]);
         if (length > (size_t)(end - read))
             length = (size_t)(end - read);
         memcpy(write, read, length);
@@ -346,15 +341,12 @@ static int visit(Walk *walk, lxb_node *node) {
         const unsigned char *data;
         size_t length;
         text_of(node, &data, &length);
-        if (!walk->parts) {
-            int blank = is_space(data, length);
-            if (blank)
-                return blank < 0 ? -1 : 0; /* indentation between blocks */
-        }
+        if (!walk->parts && is_space(data, length))
+            return 0; /* indentation between blocks */
         if (append_text(walk, data, length))
             return -1;
-        if (walk->link == LINK && stripped_width(data, length, &walk->link_chars))
-            return -1;
+        if (walk->link == LINK)
+            walk->link_chars += stripped_width(data, length);
         return 0;
     }
     int kind = tag < (uintptr_t)kinds_size ? kinds[tag] : INLINE;

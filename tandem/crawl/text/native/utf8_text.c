@@ -1,5 +1,7 @@
 /* Python's string rules on UTF-8 bytes, for block_walk.c: str.isspace, str.strip, and the
- * display width of html_blocks.display_width. */
+ * display width of html_blocks.display_width. Whitespace is space_at's, the one table of the
+ * characters str.isspace() calls spaces. The tree's text is UTF-8 (selectolax parses a str), so
+ * a character's length is read off its lead byte. */
 #include "utf8_text.h"
 
 /* display_width: each non-ASCII character counts twice. */
@@ -14,58 +16,37 @@ Py_ssize_t display_width(PyObject *text, Py_ssize_t start, Py_ssize_t end) {
     return width;
 }
 
-/* display_width(text.strip()) of UTF-8 bytes. */
-int stripped_width(const unsigned char *data, size_t length, long *width) {
-    size_t i;
-    for (i = 0; i < length && data[i] < 128; i++)
-        ;
-    if (i == length) { /* ASCII */
-        size_t start = 0, end = length;
-        while (start < end && is_ascii_space(data[start]))
-            start++;
-        while (end > start && is_ascii_space(data[end - 1]))
-            end--;
-        *width += (long)(end - start);
-        return 0;
+/* display_width(text.strip()) of UTF-8 bytes: whitespace inside counts, at either end not. */
+long stripped_width(const unsigned char *data, size_t length) {
+    const unsigned char *at = data, *end = data + length;
+    long width = 0, blank_run = 0; /* the whitespace since the last other character */
+    int started = 0;
+    while (at < end) {
+        size_t blank = space_at(at, end);
+        long character_width = *at < 0x80 ? 1 : 2;
+        if (blank)
+            blank_run += started ? character_width : 0;
+        else {
+            width += blank_run + character_width;
+            blank_run = 0;
+            started = 1;
+        }
+        size_t step = blank ? blank : char_length(*at);
+        at += step < (size_t)(end - at) ? step : (size_t)(end - at);
     }
-    PyObject *text = PyUnicode_DecodeUTF8((const char *)data, (Py_ssize_t)length, "replace");
-    if (text == NULL)
-        return -1;
-    int kind = PyUnicode_KIND(text);
-    const void *chars = PyUnicode_DATA(text);
-    Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(text);
-    while (start < end && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, start)))
-        start++;
-    while (end > start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, end - 1)))
-        end--;
-    *width += (long)display_width(text, start, end);
-    Py_DECREF(text);
-    return 0;
+    return width;
 }
 
 /* str.isspace() of UTF-8 bytes: false for the empty string. */
 int is_space(const unsigned char *data, size_t length) {
-    if (length == 0)
-        return 0;
-    size_t i;
-    for (i = 0; i < length; i++) {
-        if (data[i] >= 128)
-            break;
-        if (!is_ascii_space(data[i]))
+    const unsigned char *at = data, *end = data + length;
+    while (at < end) {
+        size_t blank = space_at(at, end);
+        if (!blank)
             return 0;
+        at += blank;
     }
-    if (i == length)
-        return 1;
-    PyObject *text = PyUnicode_DecodeUTF8((const char *)data, (Py_ssize_t)length, "replace");
-    if (text == NULL)
-        return -1;
-    int kind = PyUnicode_KIND(text);
-    const void *chars = PyUnicode_DATA(text);
-    int space_only = 1;
-    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(text) && space_only; k++)
-        space_only = Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, k));
-    Py_DECREF(text);
-    return space_only;
+    return length > 0;
 }
 
 /* The length of the whitespace character (str.isspace) that starts at `at`, or 0. */

@@ -6,10 +6,14 @@
 
 /* html_blocks.display_width(text[start:end]): each non-ASCII character counts twice. */
 Py_ssize_t display_width(PyObject *text, Py_ssize_t start, Py_ssize_t end);
-/* Adds display_width(text.strip()) of the UTF-8 bytes to *width; -1 on an error. */
-int stripped_width(const unsigned char *data, size_t length, long *width);
-/* str.isspace() of the UTF-8 bytes (false for none); -1 on an error. */
+/* display_width(text.strip()) of the UTF-8 bytes. */
+long stripped_width(const unsigned char *data, size_t length);
+/* str.isspace() of the UTF-8 bytes (false for none). */
 int is_space(const unsigned char *data, size_t length);
+/* The byte length of the UTF-8 character that starts with `lead`. */
+static inline size_t char_length(unsigned char lead) {
+    return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
 /* The length of the whitespace character (str.isspace) that starts at `at`, or 0. */
 size_t space_at(const unsigned char *at, const unsigned char *end);
 
