@@ -11,8 +11,9 @@ per-host count, capped per host (single sightings are forgotten first) and in th
 hosts (the least recently seen host is forgotten). The state is JSON-able for the crawl's
 checkpoint; it leaves out sightings seen only once, which keeps it small.
 
-The counting runs compiled (native/line_counts.c, module _line_counts: the same steps, BLAKE2b included) where
-the extension is built and its hash is hashlib's; else in Python (`_python_sightings`).
+The counting runs compiled (native/line_counts.c, module _line_counts: the same steps, BLAKE2b
+included) where the extension is built and its hash is hashlib's; else in Python
+(`_python_sightings`).
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ class RepeatedLines:
             raise ValueError("extractor state: unknown version")
         self._hosts = OrderedDict((host, {int(k, 16): int(v) for k, v in counts.items()})
                                   for host, counts in state.get("hosts", {}).items())
-
 
 
 def _python_sightings(counts: dict[int, int], lines: list[str], positions: list[int], page_blocks: int,
