@@ -50,7 +50,7 @@ def _kinds() -> tuple[dict[int, int], dict[int, str]]:
 
 
 KINDS, BLOCK_NAMES = _kinds()
-_TEXT_ID = next(tag_id for tag_id, kind in KINDS.items() if kind == _TEXT)
+TEXT_ID = next(tag_id for tag_id, kind in KINDS.items() if kind == _TEXT)
 _PRE_ID = create_tag("pre").tag_id
 
 
@@ -115,7 +115,7 @@ class BlockWalker:
             if skipping:
                 continue
             tag_id = node.tag_id
-            if tag_id == _TEXT_ID:  # half of all nodes
+            if tag_id == TEXT_ID:  # half of all nodes
                 text = node.text_content or ""
                 if parts or not text.isspace():  # else indentation between blocks: nothing to flush later
                     parts.append(text)

@@ -16,9 +16,9 @@ import threading
 from types import ModuleType
 
 import selectolax.lexbor
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, create_tag
 
-from tandem.crawl.text.block_walker import BLOCK_NAMES, KINDS, WalkedPage, python_walk
+from tandem.crawl.text.block_walker import BLOCK_NAMES, KINDS, TEXT_ID, WalkedPage, python_walk
 from tandem.crawl.text.html_blocks import (
     CHROME_TAGS,
     MAX_BLOCK_DEPTH,
@@ -32,7 +32,6 @@ from tandem.crawl.text.html_blocks import (
     is_header,
     looks_like_chrome,
     skipped_elements,
-    tag_ids,
 )
 
 # Where lexbor's text node keeps its data: after the node's own fields (lxb_dom_node_t: an event
@@ -71,7 +70,7 @@ def _tag_flags() -> tuple[bytes, dict[int, str]]:
     """chrome_candidates' table (its flags by tag id, as native/dom_scans.c numbers them), and the
     names of the tags the chrome rule looks at, by id."""
     named = CHROME_TAGS | NAVIGATION_LIKE_TAGS | NEVER_CHROME_TAGS
-    names = {tag_id: name for name in named for tag_id in tag_ids(frozenset({name}))}
+    names = {create_tag(name).tag_id: name for name in named}
     flags = bytearray(max(names) + 1)
     for tag_id, name in names.items():
         flags[tag_id] = ((name in NEVER_CHROME_TAGS) | (name in CHROME_TAGS) << 1 | (name in NAVIGATION_LIKE_TAGS) << 2
@@ -80,7 +79,7 @@ def _tag_flags() -> tuple[bytes, dict[int, str]]:
 
 
 _TAG_FLAGS, _TAG_NAMES = _tag_flags()
-_ANCHOR_ID = next(iter(tag_ids(frozenset({"a"}))))
+_ANCHOR_ID = create_tag("a").tag_id
 
 
 _NOT_LOADED = object()
@@ -107,9 +106,8 @@ def _load() -> ModuleType | None:
         return None
     kinds = bytes(KINDS.get(tag_id, 0) for tag_id in range(max(KINDS) + 1))
     names = [BLOCK_NAMES.get(tag_id) for tag_id in range(len(kinds))]
-    text_id = next(tag_id for tag_id, kind in KINDS.items() if kind == 1)
     try:
-        _dom.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, text_id, MAX_BLOCK_DEPTH, Block)
+        _dom.configure(selectolax.lexbor.__file__, TEXT_DATA_OFFSET, kinds, names, TEXT_ID, MAX_BLOCK_DEPTH, Block)
     except ImportError:
         return None
     return _dom if _proves_itself(_dom) else None
