@@ -2,6 +2,8 @@
  * attributes, the links' hrefs, the length of an element's text. */
 #include "dom_scans.h"
 
+#include <string.h>
+
 typedef struct {
     lxb_node **nodes;
     Py_ssize_t count, cap;
@@ -14,6 +16,26 @@ static int close_main(void *context, lxb_node *node) {
     if (mains->count && mains->nodes[mains->count - 1] == node)
         mains->count--;
     return 0;
+}
+
+static int has_attribute_value(lxb_node *element, const char *name) {
+    size_t length = 0;
+    return element_get_attribute(element, (const unsigned char *)name, strlen(name), &length) != NULL;
+}
+
+/* Appends (address, tag id, role, class, id, inside main) for `element` where the chrome rule
+ * can call it chrome: a chrome tag, a role, or a class or id on a navigation-like tag (an
+ * attribute without a value reads as None there, and None never makes chrome). */
+static int add_candidate(PyObject *found, lxb_node *element, uintptr_t tag, unsigned char flags, int inside_main) {
+    if (!(flags & CHROME_TAG || has_attribute_value(element, "role") ||
+          (flags & NAVIGATION_LIKE && (has_attribute_value(element, "class") || has_attribute_value(element, "id")))))
+        return 0;
+    PyObject *candidate = Py_BuildValue("(NKNNNO)", PyLong_FromVoidPtr(element), (unsigned long long)tag,
+                                        attribute_text(element, "role"), attribute_text(element, "class"),
+                                        attribute_text(element, "id"), inside_main ? Py_True : Py_False);
+    int failed = candidate == NULL || PyList_Append(found, candidate);
+    Py_XDECREF(candidate);
+    return failed ? -1 : 0;
 }
 
 /* chrome_candidates(root_address, tag_flags): the elements under the root that html_blocks'
@@ -42,49 +64,21 @@ PyObject *chrome_candidates(PyObject *module, PyObject *const *args, Py_ssize_t 
     PyObject *found = PyList_New(0);
     lxb_node *node = found != NULL ? node_first_child(root) : NULL;
     while (node != NULL) {
-        lxb_node *child = NULL;
+        lxb_node *child = node_first_child(node);
         if (node_type(node) == ELEMENT_NODE) {
             uintptr_t tag = node_tag_id(node);
             unsigned char flags = FLAGS(tag);
-            if (!(flags & NEVER_CHROME)) {
-                PyObject *role = attribute_text(node, "role");
-                PyObject *classes = role != NULL ? attribute_text(node, "class") : NULL;
-                PyObject *id = classes != NULL ? attribute_text(node, "id") : NULL;
-                if (id == NULL)
-                    goto fail_attributes;
-                if (flags & CHROME_TAG || role != Py_None ||
-                    (flags & NAVIGATION_LIKE && (classes != Py_None || id != Py_None))) {
-                    PyObject *candidate = Py_BuildValue("(NKOOOO)", PyLong_FromVoidPtr(node), (unsigned long long)tag,
-                                                        role, classes, id,
-                                                        mains_above + mains.count ? Py_True : Py_False);
-                    if (candidate == NULL || PyList_Append(found, candidate)) {
-                        Py_XDECREF(candidate);
-                        goto fail_attributes;
-                    }
-                    Py_DECREF(candidate);
-                }
-                Py_DECREF(role);
-                Py_DECREF(classes);
-                Py_DECREF(id);
-                goto attributes_done;
-            fail_attributes:
-                Py_XDECREF(role);
-                Py_XDECREF(classes);
-                Py_XDECREF(id);
+            int failed = !(flags & NEVER_CHROME) && add_candidate(found, node, tag, flags, mains_above + mains.count);
+            if (!failed && child != NULL && flags & MAIN_OR_ARTICLE) {
+                failed = grow((void **)&mains.nodes, &mains.cap, mains.count + 1, sizeof(lxb_node *));
+                if (!failed)
+                    mains.nodes[mains.count++] = node;
+            }
+            if (failed) {
                 Py_CLEAR(found);
                 break;
             }
-        attributes_done:
-            child = node_first_child(node);
-            if (child != NULL && flags & MAIN_OR_ARTICLE) {
-                if (grow((void **)&mains.nodes, &mains.cap, mains.count + 1, sizeof(lxb_node *))) {
-                    Py_CLEAR(found);
-                    break;
-                }
-                mains.nodes[mains.count++] = node;
-            }
-        } else
-            child = node_first_child(node);
+        }
         node = child != NULL ? child : climb_to_next(node, root, close_main, &mains, NULL);
     }
 #undef FLAGS
